@@ -1,0 +1,43 @@
+// Exception types shared by every layer of phantom-cpp.
+//
+// All errors derive from phantom::Error, so a caller can catch everything the library throws in
+// one place. Each message names what was wrong (the file, tensor shape, agent, policy...) and
+// what was expected; errors are never used for normal control flow in hot loops.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace phantom {
+
+/// Base of every exception thrown by phantom-cpp.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& what) : std::runtime_error(what) {}
+};
+
+/// A tensor had the wrong shape, rank or size for an operation.
+class ShapeError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A value was outside the range an operation accepts (bad index, bad argument).
+class ValueError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A file (checkpoint, state dict) was truncated, corrupted, of another version or kind.
+class FormatError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A configuration was invalid (bad option, unknown name, inconsistent settings).
+class ConfigError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace phantom
