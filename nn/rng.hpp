@@ -22,9 +22,9 @@ class Rng {
   struct State {
     uint64_t seed = 0;
     uint64_t stream = 0;
-    uint64_t block = 0;     // next block index to generate
+    uint64_t block = 0;  // next block index to generate
     uint32_t buffer[4] = {0, 0, 0, 0};
-    uint32_t used = 4;      // words of `buffer` already consumed (4 = empty)
+    uint32_t used = 4;  // words of `buffer` already consumed (4 = empty)
   };
 
   explicit Rng(uint64_t seed = 0, uint64_t stream = 0) {
@@ -54,7 +54,9 @@ class Rng {
   /// Uniform float in [lo, hi).
   float uniform(float lo, float hi) { return lo + (hi - lo) * uniform(); }
   /// Uniform double in [0, 1) with 53 random bits.
-  double uniform_double() { return static_cast<double>(next_u64() >> 11) * (1.0 / 9007199254740992.0); }
+  double uniform_double() {
+    return static_cast<double>(next_u64() >> 11) * (1.0 / 9007199254740992.0);
+  }
 
   /// Standard normal via Box-Muller (one draw per pair of uniforms; no cached spare, so the state
   /// stays a plain counter).
@@ -90,7 +92,8 @@ class Rng {
     double total = 0.0;
     for (int i = 0; i < n; ++i) total += weights[i];
     if (!(total > 0.0)) {
-      throw phantom::ValueError("Rng::categorical: weights must be non-negative with a positive sum");
+      throw phantom::ValueError(
+          "Rng::categorical: weights must be non-negative with a positive sum");
     }
     double u = uniform_double() * total, cum = 0.0;
     int last_positive = 0;
@@ -136,10 +139,11 @@ class Rng {
   }
 
   void refill() {
-    uint32_t ctr[4] = {static_cast<uint32_t>(state_.block), static_cast<uint32_t>(state_.block >> 32),
-                       static_cast<uint32_t>(state_.stream),
-                       static_cast<uint32_t>(state_.stream >> 32)};
-    uint32_t key[2] = {static_cast<uint32_t>(state_.seed), static_cast<uint32_t>(state_.seed >> 32)};
+    uint32_t ctr[4] = {
+        static_cast<uint32_t>(state_.block), static_cast<uint32_t>(state_.block >> 32),
+        static_cast<uint32_t>(state_.stream), static_cast<uint32_t>(state_.stream >> 32)};
+    uint32_t key[2] = {static_cast<uint32_t>(state_.seed),
+                       static_cast<uint32_t>(state_.seed >> 32)};
     philox4x32_10(ctr, key, state_.buffer);
     ++state_.block;
     state_.used = 0;
