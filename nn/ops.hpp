@@ -75,7 +75,7 @@ Tensor gather(const Tensor& x, const Tensor& index);
 Tensor index_select(const Tensor& x, const std::vector<int64_t>& rows);
 
 // ---- Shape ----
-/// Same data, new shape with the same number of elements (no copy; one -1 extent is inferred).
+/// Same data, new shape with the same number of elements (a view: no copy, gradients flow).
 Tensor reshape(const Tensor& x, const Shape& shape);
 /// Concatenation along `dim`; all other extents must match.
 Tensor concat(const std::vector<Tensor>& parts, int dim);
@@ -83,17 +83,41 @@ Tensor concat(const std::vector<Tensor>& parts, int dim);
 Tensor slice(const Tensor& x, int dim, int64_t start, int64_t length);
 
 // ---- Operators ----
-inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-inline Tensor operator-(const Tensor& x) { return neg(x); }
-inline Tensor operator+(const Tensor& a, float s) { return add_scalar(a, s); }
-inline Tensor operator+(float s, const Tensor& a) { return add_scalar(a, s); }
-inline Tensor operator-(const Tensor& a, float s) { return add_scalar(a, -s); }
-inline Tensor operator-(float s, const Tensor& a) { return add_scalar(neg(a), s); }
-inline Tensor operator*(const Tensor& a, float s) { return mul_scalar(a, s); }
-inline Tensor operator*(float s, const Tensor& a) { return mul_scalar(a, s); }
-inline Tensor operator/(const Tensor& a, float s) { return mul_scalar(a, 1.0f / s); }
+inline Tensor operator+(const Tensor& a, const Tensor& b) {
+  return add(a, b);
+}
+inline Tensor operator-(const Tensor& a, const Tensor& b) {
+  return sub(a, b);
+}
+inline Tensor operator*(const Tensor& a, const Tensor& b) {
+  return mul(a, b);
+}
+inline Tensor operator/(const Tensor& a, const Tensor& b) {
+  return div(a, b);
+}
+inline Tensor operator-(const Tensor& x) {
+  return neg(x);
+}
+inline Tensor operator+(const Tensor& a, float s) {
+  return add_scalar(a, s);
+}
+inline Tensor operator+(float s, const Tensor& a) {
+  return add_scalar(a, s);
+}
+inline Tensor operator-(const Tensor& a, float s) {
+  return add_scalar(a, -s);
+}
+inline Tensor operator-(float s, const Tensor& a) {
+  return add_scalar(neg(a), s);
+}
+inline Tensor operator*(const Tensor& a, float s) {
+  return mul_scalar(a, s);
+}
+inline Tensor operator*(float s, const Tensor& a) {
+  return mul_scalar(a, s);
+}
+inline Tensor operator/(const Tensor& a, float s) {
+  return mul_scalar(a, 1.0f / s);
+}
 
 }  // namespace nn

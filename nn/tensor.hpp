@@ -75,8 +75,14 @@ class Tensor {
   int64_t numel() const { return shape_.numel(); }
 
   /// Raw element access (row-major). Throws if the tensor's tape has been reset since.
-  float* data() { check_alive(); return data_; }
-  const float* data() const { check_alive(); return data_; }
+  float* data() {
+    check_alive();
+    return data_;
+  }
+  const float* data() const {
+    check_alive();
+    return data_;
+  }
   /// The single value of a one-element tensor.
   float item() const;
   /// A copy of the values.
@@ -93,8 +99,14 @@ class Tensor {
   /// Marks an owned tensor as a trainable leaf and allocates its (zeroed) gradient buffer.
   Tensor& set_requires_grad(bool on = true);
   /// The gradient buffer (same shape as the tensor), or nullptr if requires_grad() is false.
-  float* grad() { check_alive(); return grad_; }
-  const float* grad() const { check_alive(); return grad_; }
+  float* grad() {
+    check_alive();
+    return grad_;
+  }
+  const float* grad() const {
+    check_alive();
+    return grad_;
+  }
   /// The gradient as an owned tensor copy (zeros if none).
   Tensor grad_tensor() const;
   void zero_grad();

@@ -9,7 +9,9 @@ struct ThreadPool::Impl {};
 
 ThreadPool::ThreadPool(int) : num_threads_(1) {}
 ThreadPool::~ThreadPool() = default;
-void ThreadPool::run_raw(void (*fn)(void*, int, int), void* ctx) { fn(ctx, 0, 1); }
+void ThreadPool::run_raw(void (*fn)(void*, int, int), void* ctx) {
+  fn(ctx, 0, 1);
+}
 
 namespace {
 std::unique_ptr<ThreadPool>& pool_slot() {
@@ -23,6 +25,8 @@ ThreadPool& default_pool() {
   if (!p) p = std::make_unique<ThreadPool>(0);
   return *p;
 }
-void set_num_threads(int n) { pool_slot() = std::make_unique<ThreadPool>(n); }
+void set_num_threads(int n) {
+  pool_slot() = std::make_unique<ThreadPool>(n);
+}
 
 }  // namespace nn

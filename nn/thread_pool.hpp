@@ -52,7 +52,8 @@ class ThreadPool {
     });
   }
 
-  /// The ith of nth contiguous ranges of [0, n): sizes differ by at most one, earlier ranges larger.
+  /// The ith of nth contiguous ranges of [0, n): sizes differ by at most one, earlier ranges
+  /// larger.
   static std::pair<int64_t, int64_t> split(int64_t n, int ith, int nth) {
     int64_t base = n / nth, extra = n % nth;
     int64_t begin = ith * base + (ith < extra ? ith : extra);

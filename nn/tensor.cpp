@@ -1,0 +1,242 @@
+// Shape and Tensor: creation, element access, and the entry point of backward().
+#include "nn/tensor.hpp"
+
+#include <cstring>
+#include <sstream>
+
+#include "nn/error.hpp"
+#include "nn/tape.hpp"
+
+namespace nn {
+
+// ---------------------------------------------------------------------------------------------
+// Shape
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+void check_rank_and_dims(const int64_t* dims, std::size_t rank) {
+  if (rank > static_cast<std::size_t>(Shape::kMaxRank)) {
+    throw phantom::ShapeError("Shape: rank " + std::to_string(rank) + " exceeds the maximum of " +
+                              std::to_string(Shape::kMaxRank));
+  }
+  for (std::size_t i = 0; i < rank; ++i) {
+    if (dims[i] < 0) {
+      throw phantom::ShapeError("Shape: dimension " + std::to_string(i) + " is negative (" +
+                                std::to_string(dims[i]) + ")");
+    }
+  }
+}
+}  // namespace
+
+Shape::Shape(std::initializer_list<int64_t> dims) {
+  check_rank_and_dims(dims.begin(), dims.size());
+  rank_ = static_cast<int>(dims.size());
+  int i = 0;
+  for (int64_t d : dims) dims_[i++] = d;
+}
+
+Shape::Shape(const std::vector<int64_t>& dims) {
+  check_rank_and_dims(dims.data(), dims.size());
+  rank_ = static_cast<int>(dims.size());
+  for (int i = 0; i < rank_; ++i) dims_[i] = dims[static_cast<std::size_t>(i)];
+}
+
+int64_t Shape::numel() const {
+  int64_t n = 1;
+  for (int i = 0; i < rank_; ++i) n *= dims_[i];
+  return n;
+}
+
+int64_t Shape::outer(int dim) const {
+  int64_t n = 1;
+  for (int i = 0; i < dim; ++i) n *= dims_[i];
+  return n;
+}
+
+int64_t Shape::inner(int dim) const {
+  int64_t n = 1;
+  for (int i = dim + 1; i < rank_; ++i) n *= dims_[i];
+  return n;
+}
+
+int Shape::normalize_dim(int dim, const char* op) const {
+  int d = dim < 0 ? dim + rank_ : dim;
+  if (d < 0 || d >= rank_) {
+    throw phantom::ShapeError(std::string(op) + ": dimension " + std::to_string(dim) +
+                              " is out of range for a tensor of shape " + to_string());
+  }
+  return d;
+}
+
+Shape Shape::reduced(int dim, bool keepdim) const {
+  Shape s;
+  for (int i = 0; i < rank_; ++i) {
+    if (i == dim) {
+      if (keepdim) s.dims_[s.rank_++] = 1;
+    } else {
+      s.dims_[s.rank_++] = dims_[i];
+    }
+  }
+  return s;
+}
+
+Shape Shape::with_dim(int dim, int64_t extent) const {
+  Shape s = *this;
+  s.dims_[dim] = extent;
+  return s;
+}
+
+bool Shape::operator==(const Shape& o) const {
+  if (rank_ != o.rank_) return false;
+  for (int i = 0; i < rank_; ++i)
+    if (dims_[i] != o.dims_[i]) return false;
+  return true;
+}
+
+std::string Shape::to_string() const {
+  std::ostringstream s;
+  s << '[';
+  for (int i = 0; i < rank_; ++i) s << (i ? ", " : "") << dims_[i];
+  s << ']';
+  return s.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tensor
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+// Memory of a tensor created outside a tape. Shared by copies of the handle.
+struct Storage {
+  std::vector<float> data;
+  std::vector<float> grad;  // empty until set_requires_grad()
+};
+}  // namespace detail
+
+Tensor Tensor::full(const Shape& shape, float value) {
+  Tensor t;
+  t.storage_ = std::make_shared<detail::Storage>();
+  t.storage_->data.assign(static_cast<std::size_t>(shape.numel()), value);
+  t.data_ = t.storage_->data.data();
+  t.shape_ = shape;
+  return t;
+}
+
+Tensor Tensor::zeros(const Shape& shape) {
+  return full(shape, 0.0f);
+}
+
+Tensor Tensor::from_vector(const std::vector<float>& values, const Shape& shape) {
+  if (static_cast<int64_t>(values.size()) != shape.numel()) {
+    throw phantom::ShapeError("Tensor::from_vector: " + std::to_string(values.size()) +
+                              " values cannot fill shape " + shape.to_string() + " (" +
+                              std::to_string(shape.numel()) + " elements)");
+  }
+  Tensor t = zeros(shape);
+  std::copy(values.begin(), values.end(), t.storage_->data.begin());
+  return t;
+}
+
+Tensor Tensor::scalar(float value) {
+  return full(Shape{}, value);
+}
+
+void Tensor::check_alive() const {
+  if (tape_ != nullptr && generation_ != tape_->generation()) {
+    throw phantom::Error(
+        "Tensor of shape " + shape_.to_string() +
+        " was used after its Tape started a new recording; results of ops live until the next "
+        "TapeScope on the same tape (clone() them to keep them)");
+  }
+}
+
+float Tensor::item() const {
+  if (numel() != 1) {
+    throw phantom::ShapeError("Tensor::item: expected a single element, got shape " +
+                              shape_.to_string());
+  }
+  return data()[0];
+}
+
+std::vector<float> Tensor::to_vector() const {
+  const float* d = data();
+  return std::vector<float>(d, d + numel());
+}
+
+Tensor Tensor::clone() const {
+  Tensor t = zeros(shape_);
+  if (numel() > 0) std::memcpy(t.data_, data(), static_cast<std::size_t>(numel()) * sizeof(float));
+  return t;
+}
+
+void Tensor::copy_from(const Tensor& src) {
+  if (src.numel() != numel()) {
+    throw phantom::ShapeError("Tensor::copy_from: source shape " + src.shape().to_string() +
+                              " does not have the " + std::to_string(numel()) +
+                              " elements of destination shape " + shape_.to_string());
+  }
+  if (numel() > 0)
+    std::memcpy(data(), src.data(), static_cast<std::size_t>(numel()) * sizeof(float));
+}
+
+void Tensor::fill(float value) {
+  float* d = data();
+  for (int64_t i = 0; i < numel(); ++i) d[i] = value;
+}
+
+Tensor& Tensor::set_requires_grad(bool on) {
+  if (!storage_) {
+    throw phantom::ValueError(
+        "set_requires_grad: only tensors you create (Tensor::zeros, from_vector, ...) can be "
+        "trainable leaves; results of ops get gradients from their inputs");
+  }
+  if (on && storage_->grad.size() != storage_->data.size()) {
+    storage_->grad.assign(storage_->data.size(), 0.0f);
+  }
+  requires_grad_ = on;
+  grad_ = on ? storage_->grad.data() : nullptr;
+  return *this;
+}
+
+Tensor Tensor::grad_tensor() const {
+  Tensor t = zeros(shape_);
+  if (grad_ != nullptr && numel() > 0) {
+    std::memcpy(t.data_, grad(), static_cast<std::size_t>(numel()) * sizeof(float));
+  }
+  return t;
+}
+
+void Tensor::zero_grad() {
+  float* g = grad();
+  if (g == nullptr) return;
+  std::memset(g, 0, static_cast<std::size_t>(numel()) * sizeof(float));
+}
+
+void Tensor::backward() const {
+  if (!defined()) throw phantom::Error("backward: called on an undefined tensor");
+  if (numel() != 1) {
+    throw phantom::ShapeError("backward: the root must have a single element (a loss), got shape " +
+                              shape_.to_string());
+  }
+  if (tape_ == nullptr) {
+    throw phantom::Error(
+        "backward: this tensor was not computed under a TapeScope, so no graph was recorded; open "
+        "an nn::TapeScope before the forward pass");
+  }
+  if (!requires_grad_) {
+    throw phantom::Error(
+        "backward: this tensor does not require a gradient (no input required one, or it was "
+        "computed under NoGradGuard)");
+  }
+  check_alive();
+  tape_->backward(*this);
+}
+
+Tensor Tensor::detach() const {
+  Tensor t = *this;
+  t.grad_ = nullptr;
+  t.requires_grad_ = false;
+  return t;
+}
+
+}  // namespace nn
