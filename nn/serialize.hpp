@@ -3,11 +3,14 @@
 // Files are written to "<path>.tmp" and renamed over <path>, so a crash never leaves a half-written
 // file under the real name. Loading checks magic, version, sizes and a CRC32 of the contents; a
 // truncated, corrupted or mismatched file throws phantom::FormatError naming the file and problem.
+// The byte layout is described at the top of nn/serialize.cpp and in docs/FORMATS.md.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "nn/rng.hpp"
@@ -17,15 +20,22 @@ namespace nn {
 
 class StateDict {
  public:
-  /// Stores a copy of the tensor's values and shape under `name` (replacing any entry).
+  /// Stores a copy of the tensor's values and shape under `name` (replacing any entry). Throws
+  /// phantom::ValueError if the tensor is undefined.
   void set_tensor(const std::string& name, const Tensor& t);
   void set_float(const std::string& name, double value);
   void set_int(const std::string& name, int64_t value);
+  /// Any bytes, including NUL.
   void set_string(const std::string& name, const std::string& value);
-  /// Stores the full generator state under name + ".seed", ".stream", ... entries.
+  /// Stores the full generator state under name + ".seed", ".stream", ".block", ".buffer0" ..
+  /// ".buffer3" and ".used" (int entries), so get_rng resumes the exact sequence.
   void set_rng(const std::string& name, const Rng& rng);
 
+  // Replacing an entry keeps its original position; a new name goes at the end.
+
   bool contains(const std::string& name) const;
+  /// Number of entries.
+  std::size_t size() const { return entries_.size(); }
   /// Entry names in insertion order.
   std::vector<std::string> names() const;
 
@@ -42,29 +52,44 @@ class StateDict {
   /// The file this dict was loaded from ("" if built in memory); used in error messages.
   const std::string& source() const { return source_; }
 
- private:
-  friend StateDict load_state_dict(const std::string& path);
-  struct Entry;
-  std::vector<std::string> order_;
-  std::map<std::string, std::size_t> index_;
-  std::vector<Entry*> entries_;  // owned; see serialize.cpp
-  std::string source_;
+  // Copies share the stored tensors' memory (Tensor is a handle); stored entries are treated as
+  // immutable, so this is only visible if you write through tensor(name).data().
 
- public:
-  StateDict();
-  ~StateDict();
-  StateDict(const StateDict&);
-  StateDict& operator=(const StateDict&);
-  StateDict(StateDict&&) noexcept;
-  StateDict& operator=(StateDict&&) noexcept;
+ private:
+  friend std::vector<uint8_t> encode_state_dict(const StateDict& dict);
+  friend StateDict decode_state_dict(const void* data, std::size_t size, const std::string& source);
+
+  // One value; the variant index is the kind (tensor, float64, int64, string).
+  using Value = std::variant<Tensor, double, int64_t, std::string>;
+  struct Entry {
+    std::string name;
+    Value value;
+  };
+
+  void set(const std::string& name, Value value);
+  // The entry `name` holding an alternative T; throws FormatError otherwise.
+  template <class T>
+  const T& get(const std::string& name) const;
+
+  std::vector<Entry> entries_;                // insertion order
+  std::map<std::string, std::size_t> index_;  // name -> position in entries_
+  std::string source_;
 };
 
 /// Writes atomically (temp file + rename). Throws phantom::Error naming the path on I/O failure.
+/// At most one writer per path at a time (they would share "<path>.tmp").
 void save_state_dict(const StateDict& dict, const std::string& path);
 /// Throws phantom::FormatError naming the file and the problem.
 StateDict load_state_dict(const std::string& path);
 
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), continuing from `crc`.
+/// The file contents save_state_dict writes, as bytes in memory.
+std::vector<uint8_t> encode_state_dict(const StateDict& dict);
+/// Parses bytes in the file format; `source` names them in error messages (e.g. a path). Throws
+/// phantom::FormatError exactly as load_state_dict does.
+StateDict decode_state_dict(const void* data, std::size_t size, const std::string& source);
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), continuing from `crc`:
+/// crc32(b, nb, crc32(a, na)) == crc32(a followed by b). crc32("123456789", 9) == 0xCBF43926.
 uint32_t crc32(const void* data, std::size_t size, uint32_t crc = 0);
 
 }  // namespace nn
