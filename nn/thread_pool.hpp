@@ -19,6 +19,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <type_traits>
 #include <utility>
 
 namespace nn {
@@ -51,8 +53,11 @@ class ThreadPool {
   /// finish, and the pool stays usable. Does not allocate (except to capture an exception).
   template <class Fn>
   void run(Fn&& fn) {
-    auto* ctx = &fn;
-    run_raw([](void* c, int ith, int nth) { (*static_cast<decltype(ctx)>(c))(ith, nth); }, ctx);
+    // F may be const (a const lvalue callable); the context pointer is only cast back to F*.
+    using F = std::remove_reference_t<Fn>;
+    F* f = std::addressof(fn);
+    run_raw([](void* c, int ith, int nth) { (*static_cast<F*>(c))(ith, nth); },
+            const_cast<void*>(static_cast<const void*>(f)));
   }
 
   /// Splits [0, n) into nth contiguous ranges and calls fn(begin, end) for each non-empty one.

@@ -426,3 +426,12 @@ TEST(ThreadPoolTest, DefaultPoolFirstUseFromManyThreads) {
 }
 
 }  // namespace
+
+// run() accepts a const callable (it used to take a non-const pointer to it).
+TEST(ThreadPoolTest, RunAcceptsConstCallable) {
+  nn::ThreadPool pool(2);
+  std::atomic<int> calls{0};
+  const auto fn = [&](int, int) { calls.fetch_add(1); };
+  pool.run(fn);
+  EXPECT_EQ(calls.load(), pool.num_threads());
+}
