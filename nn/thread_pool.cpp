@@ -1,32 +1,376 @@
-// TEMPORARY serial implementation: replaced by the real pool (spin-then-sleep workers).
+// nn::ThreadPool: fixed std::thread workers with a spin-then-sleep hand-off.
+//
+// How one run_raw(fn, ctx) travels through the pool:
+//
+//   caller                                     worker i (ith = i + 1)
+//   ------                                     ----------------------
+//   lock run_mutex (one external caller)       spin on `epoch` (pause), then sleep on work_cv
+//   task_fn/task_ctx = fn/ctx  (plain writes)
+//   pending = nth - 1
+//   epoch += 1   ---- release/acquire ---->    sees the new epoch, reads task_fn/task_ctx
+//   wake sleepers (only if any)                fn(ctx, ith, nth)
+//   fn(ctx, 0, nth)                            pending -= 1  (release; the last one wakes a
+//   spin on `pending` == 0, then sleep on            sleeping caller, if any)
+//     done_cv    <---- release/acquire ----
+//   rethrow the first captured exception
+//
+// Why spin at all: waking a thread that sleeps on a condition variable costs tens of
+// microseconds (a futex syscall plus the scheduler), while a hand-off through a cache line that
+// the other core is already polling costs ~0.1 us. RL ops are a few microseconds each and arrive
+// back to back, so a short spin window keeps every hand-off on the fast path; after the window
+// the workers sleep, so an idle pool burns no CPU. When the pool has more threads than the
+// machine has cores, a spinning thread steals the core from the thread it waits for, so the
+// window is zero there and threads sleep at once.
+//
+// Why the task pointer can be a plain (non-atomic) field: the caller writes it before the
+// release increment of `epoch`, and workers read it after the acquire load that sees the new
+// epoch; the caller writes it again only after it has seen every worker's release decrement of
+// `pending`. Those two edges order every write before every read, which is also what
+// ThreadSanitizer checks.
 #include "nn/thread_pool.hpp"
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nn/error.hpp"
 
 namespace nn {
 
-struct ThreadPool::Impl {};
+namespace {
 
-ThreadPool::ThreadPool(int) : num_threads_(1) {}
-ThreadPool::~ThreadPool() = default;
-void ThreadPool::run_raw(void (*fn)(void*, int, int), void* ctx) {
-  fn(ctx, 0, 1);
+// How long a waiting thread polls before it goes to sleep. It should cover the gap between two
+// back-to-back ops (a few microseconds each, plus the caller's own bookkeeping between them) with
+// a wide margin, yet be short enough that a pool left idle stops using CPU almost at once.
+constexpr int kSpinWindowMicros = 100;
+
+// The most threads PHANTOM_NUM_THREADS may ask for: a typo such as 80000 should fail loudly
+// rather than try to start that many threads.
+constexpr long kMaxThreadsFromEnv = 1024;
+
+// True while this thread executes a task (always, on a worker). A run() issued while it is set
+// runs inline, so a task may call ops that themselves use a pool without deadlocking.
+thread_local bool t_in_task = false;
+
+// Sets t_in_task for a scope and restores the previous value, also when the task throws.
+class InTaskScope {
+ public:
+  InTaskScope() : previous_(t_in_task) { t_in_task = true; }
+  ~InTaskScope() { t_in_task = previous_; }
+  InTaskScope(const InTaskScope&) = delete;
+  InTaskScope& operator=(const InTaskScope&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// Tells the core this is a spin-wait loop: on x86 `pause` saves power and avoids the pipeline
+// flush on exit from the loop, and on a hyper-threaded core it lends the sibling thread our
+// execution slots. Elsewhere we give the time slice away instead.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#else
+  std::this_thread::yield();
+#endif
 }
+
+// Polls `done()` for up to `window`; returns true as soon as it holds, false when the window
+// ran out (the caller then sleeps). The clock is read only every 64 polls: a `pause` takes
+// 10-150 cycles depending on the CPU, so that is a few microseconds at most between checks.
+template <class Done>
+bool spin_until(Done done, std::chrono::microseconds window) {
+  if (done()) return true;
+  if (window.count() <= 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + window;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+  }
+}
+
+int hardware_threads() {
+  unsigned n = std::thread::hardware_concurrency();  // 0 when unknown
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+// PHANTOM_NUM_THREADS if set (a positive integer, else ConfigError), else 0.
+int threads_from_env() {
+  const char* name = "PHANTOM_NUM_THREADS";
+  const char* text = std::getenv(name);
+  if (text == nullptr) return 0;
+  // Only plain decimal digits: strtol alone would accept " 4", "+4" or "4abc".
+  bool digits_only = text[0] != '\0';
+  for (const char* p = text; *p != '\0'; ++p) {
+    if (*p < '0' || *p > '9') digits_only = false;
+  }
+  long value = 0;
+  if (digits_only) {
+    errno = 0;
+    value = std::strtol(text, nullptr, 10);
+    if (errno == ERANGE) value = 0;
+  }
+  if (value < 1 || value > kMaxThreadsFromEnv) {
+    throw phantom::ConfigError(std::string(name) + "='" + text +
+                               "' is not a valid thread count: expected a positive integer "
+                               "between 1 and " +
+                               std::to_string(kMaxThreadsFromEnv));
+  }
+  return static_cast<int>(value);
+}
+
+}  // namespace
+
+// Everything the workers share with the caller. The fields that change on every run live on
+// cache lines of their own, so a worker polling `epoch` does not keep stealing the line that
+// other workers are decrementing `pending` on.
+struct ThreadPool::Impl {
+  using TaskFn = void (*)(void* ctx, int ith, int nth);
+
+  explicit Impl(int nth)
+      : nth(nth), spin_window(nth <= hardware_threads() ? kSpinWindowMicros : 0) {}
+
+  const int nth;
+  // Zero when oversubscribed (more threads than cores): see the top of the file.
+  const std::chrono::microseconds spin_window;
+  std::vector<std::thread> workers;
+
+  // Serialises external callers: one run at a time owns the task slot below.
+  std::mutex run_mutex;
+
+  // The task of the current run. Plain fields, published by `epoch` (see the top of the file).
+  TaskFn task_fn = nullptr;
+  void* task_ctx = nullptr;
+
+  // Bumped once per run; a worker runs the task once for every new value it sees.
+  alignas(64) std::atomic<uint64_t> epoch{0};
+  // Workers that have not finished the current run yet.
+  alignas(64) std::atomic<int> pending{0};
+
+  // The first exception of the current run. Whoever wins `error_claimed` writes `error`; the
+  // caller reads it after it has seen pending == 0, which orders the write before the read.
+  alignas(64) std::atomic<bool> error_claimed{false};
+  std::exception_ptr error;
+
+  // Sleeping. One mutex guards both condition variables. `sleepers` and `caller_sleeping` let
+  // the fast path skip the mutex and the notify syscall when nobody sleeps; see wait_for_task()
+  // and wait_for_workers() for why no wake-up can be lost.
+  std::mutex sleep_mutex;
+  std::condition_variable work_cv;  // workers wait here for a new epoch (or stop)
+  std::condition_variable done_cv;  // the caller waits here for pending == 0
+  std::atomic<int> sleepers{0};
+  std::atomic<bool> caller_sleeping{false};
+  std::atomic<bool> stop{false};
+
+  void record_error() {
+    // exchange: exactly one participant wins, and only the error path allocates.
+    if (!error_claimed.exchange(true, std::memory_order_acq_rel)) error = std::current_exception();
+  }
+
+  // Blocks until `epoch` differs from `seen` or the pool stops; returns false on stop.
+  bool wait_for_task(uint64_t seen) {
+    auto ready = [&] {
+      return epoch.load(std::memory_order_acquire) != seen || stop.load(std::memory_order_acquire);
+    };
+    if (!spin_until(ready, spin_window)) {
+      // Announce ourselves before the last check (both seq_cst). The caller bumps `epoch` and
+      // then reads `sleepers` (also seq_cst): in the single order of seq_cst operations either
+      // it sees our increment and notifies, or we see its new epoch and never wait. We hold
+      // sleep_mutex from the increment until wait() releases it, and the caller takes that
+      // mutex before notifying, so the notify cannot slip in between our check and our wait.
+      std::unique_lock<std::mutex> lock(sleep_mutex);
+      sleepers.fetch_add(1, std::memory_order_seq_cst);
+      while (epoch.load(std::memory_order_seq_cst) == seen &&
+             !stop.load(std::memory_order_seq_cst)) {
+        work_cv.wait(lock);
+      }
+      sleepers.fetch_sub(1, std::memory_order_relaxed);
+    }
+    return !stop.load(std::memory_order_acquire);
+  }
+
+  // Called by the caller after it bumped `epoch`.
+  void wake_workers() {
+    if (sleepers.load(std::memory_order_seq_cst) == 0) return;  // all spinning: nothing to do
+    { std::lock_guard<std::mutex> lock(sleep_mutex); }
+    work_cv.notify_all();
+  }
+
+  // The caller's side: blocks until every worker finished the current run.
+  void wait_for_workers() {
+    auto done = [&] { return pending.load(std::memory_order_acquire) == 0; };
+    if (spin_until(done, spin_window)) return;
+    // The mirror image of wait_for_task(): announce, then check; the last worker decrements
+    // `pending` and then reads `caller_sleeping`, all seq_cst.
+    std::unique_lock<std::mutex> lock(sleep_mutex);
+    caller_sleeping.store(true, std::memory_order_seq_cst);
+    while (pending.load(std::memory_order_seq_cst) != 0) done_cv.wait(lock);
+    caller_sleeping.store(false, std::memory_order_relaxed);
+  }
+
+  // No run is in progress (the owner is not inside run()), so every worker is spinning or
+  // sleeping in wait_for_task(). Same lost-wake-up reasoning as wake_workers(), except that we
+  // always take the mutex and notify: this happens once per pool.
+  void stop_and_join() {
+    stop.store(true, std::memory_order_seq_cst);
+    { std::lock_guard<std::mutex> lock(sleep_mutex); }
+    work_cv.notify_all();
+    for (auto& t : workers) t.join();
+  }
+
+  void worker_main(int ith) {
+    t_in_task = true;   // a worker only ever runs tasks: nested runs on it go inline
+    uint64_t seen = 0;  // not epoch.load(): a late-starting worker must still join run #1
+    while (wait_for_task(seen)) {
+      seen = epoch.load(std::memory_order_acquire);
+      try {
+        task_fn(task_ctx, ith, nth);
+      } catch (...) {
+        record_error();
+      }
+      // release: our task's writes (and `error`) become visible to the caller that sees 0.
+      if (pending.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+          caller_sleeping.load(std::memory_order_seq_cst)) {
+        { std::lock_guard<std::mutex> lock(sleep_mutex); }
+        done_cv.notify_one();
+      }
+    }
+  }
+};
+
+ThreadPool::ThreadPool(int num_threads) {
+  if (num_threads < 0) {
+    throw phantom::ConfigError("ThreadPool: num_threads = " + std::to_string(num_threads) +
+                               ": expected a positive count, or 0 for the default");
+  }
+  if (num_threads == 0) num_threads = threads_from_env();
+  if (num_threads == 0) num_threads = hardware_threads();
+  num_threads_ = num_threads;
+  impl_ = new Impl(num_threads);
+  try {
+    Impl* impl = impl_;
+    impl->workers.reserve(static_cast<size_t>(num_threads - 1));
+    for (int ith = 1; ith < num_threads; ++ith) {
+      impl->workers.emplace_back([impl, ith] { impl->worker_main(ith); });
+    }
+  } catch (...) {
+    // Thread creation failed (resource limits): stop the workers that did start.
+    impl_->stop_and_join();
+    delete impl_;
+    throw;
+  }
+}
+
+ThreadPool::~ThreadPool() {
+  impl_->stop_and_join();
+  delete impl_;
+}
+
+bool ThreadPool::in_task() {
+  return t_in_task;
+}
+
+int ThreadPool::spin_window_us() const {
+  return static_cast<int>(impl_->spin_window.count());
+}
+
+void ThreadPool::run_raw(void (*fn)(void* ctx, int ith, int nth), void* ctx) {
+  // Nested call, or nothing to share: run inline. The marker is still set, so a run() inside
+  // this task (on any pool) goes inline too.
+  if (t_in_task || num_threads_ == 1) {
+    InTaskScope in_task;
+    fn(ctx, 0, 1);
+    return;
+  }
+  Impl& p = *impl_;
+  std::lock_guard<std::mutex> one_caller(p.run_mutex);
+
+  // Publish the task. The plain writes and the relaxed store happen before the increment, whose
+  // release half hands them to every worker that acquires the new epoch.
+  p.task_fn = fn;
+  p.task_ctx = ctx;
+  p.pending.store(num_threads_ - 1, std::memory_order_relaxed);
+  p.epoch.fetch_add(1, std::memory_order_seq_cst);  // seq_cst: see wait_for_task()
+  p.wake_workers();
+
+  {
+    InTaskScope in_task;
+    try {
+      fn(ctx, 0, num_threads_);
+    } catch (...) {
+      p.record_error();
+    }
+  }
+  p.wait_for_workers();  // also after an exception: the workers still use fn and ctx
+
+  if (p.error_claimed.load(std::memory_order_relaxed)) {  // ordered by wait_for_workers()
+    std::exception_ptr error = std::move(p.error);
+    p.error = nullptr;
+    p.error_claimed.store(false, std::memory_order_relaxed);
+    std::rethrow_exception(error);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The default pool
+// ---------------------------------------------------------------------------------------------
 
 namespace {
-std::unique_ptr<ThreadPool>& pool_slot() {
-  static std::unique_ptr<ThreadPool> pool;
-  return pool;
+
+// Holds the process-wide pool. `current` is read lock-free on every default_pool() call; the
+// mutex only serialises creation and replacement. The holder is a function-local static, so its
+// construction is thread-safe, and its destructor joins the pool's workers at exit.
+struct DefaultPoolHolder {
+  std::mutex mutex;
+  std::unique_ptr<ThreadPool> owner;
+  std::atomic<ThreadPool*> current{nullptr};
+
+  ~DefaultPoolHolder() { current.store(nullptr, std::memory_order_release); }
+};
+
+DefaultPoolHolder& default_holder() {
+  static DefaultPoolHolder holder;
+  return holder;
 }
+
 }  // namespace
 
 ThreadPool& default_pool() {
-  auto& p = pool_slot();
-  if (!p) p = std::make_unique<ThreadPool>(0);
-  return *p;
+  DefaultPoolHolder& h = default_holder();
+  // acquire: pairs with the release store below, so a thread that sees the pointer also sees
+  // the fully constructed pool.
+  if (ThreadPool* p = h.current.load(std::memory_order_acquire)) return *p;
+  std::lock_guard<std::mutex> lock(h.mutex);
+  if (!h.owner) {
+    h.owner = std::make_unique<ThreadPool>(0);
+    h.current.store(h.owner.get(), std::memory_order_release);
+  }
+  return *h.owner;
 }
-void set_num_threads(int n) {
-  pool_slot() = std::make_unique<ThreadPool>(n);
+
+void set_num_threads(int num_threads) {
+  DefaultPoolHolder& h = default_holder();
+  // Build the new pool first: if it throws (bad PHANTOM_NUM_THREADS), the old one stays.
+  auto fresh = std::make_unique<ThreadPool>(num_threads);
+  std::lock_guard<std::mutex> lock(h.mutex);
+  h.current.store(fresh.get(), std::memory_order_release);
+  h.owner.swap(fresh);
+  // `fresh` now holds the old pool; destroying it joins its workers. References to it that
+  // callers still hold dangle from here on, which is why this must not run concurrently with
+  // work on the default pool.
 }
 
 }  // namespace nn

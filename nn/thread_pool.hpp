@@ -7,11 +7,20 @@
 // so nesting never deadlocks.
 //
 // Workers spin briefly before sleeping: a spinning hand-off costs ~0.1 us, waking a thread that
-// sleeps on a condition variable ~50 us, and typical RL ops take a few us. Only parallelise work
-// worth several microseconds per thread.
+// sleeps on a condition variable ~50 us, and typical RL ops take a few us. So after each run the
+// workers (and a caller waiting for them) poll for ~100 us, which covers back-to-back ops, and
+// then sleep, so an idle pool uses no CPU. A pool with more threads than cores does not spin
+// (a spinning thread would take the core from the thread it waits for). Only parallelise work
+// worth several microseconds per thread. docs/THREADING.md describes the model.
+//
+// Thread safety: run() may be called from several threads at once (threads that are not inside
+// a task of this pool); the calls are serialised by a mutex, one run at a time. Do not destroy
+// the pool while a run is in progress.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <type_traits>
 #include <utility>
 
 namespace nn {
@@ -19,7 +28,9 @@ namespace nn {
 class ThreadPool {
  public:
   /// `num_threads` counts the caller: 1 means no worker threads. 0 means PHANTOM_NUM_THREADS if
-  /// set, else std::thread::hardware_concurrency().
+  /// set, else std::thread::hardware_concurrency() (at least 1). Throws phantom::ConfigError
+  /// when num_threads < 0 or PHANTOM_NUM_THREADS is not an integer in [1, 1024]. The destructor
+  /// joins the workers.
   explicit ThreadPool(int num_threads = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -28,13 +39,25 @@ class ThreadPool {
   /// Number of participants in run() (workers + the calling thread).
   int num_threads() const { return num_threads_; }
 
+  /// How long, in microseconds, idle threads of this pool poll before they sleep (0 when the
+  /// pool has more threads than the machine has cores).
+  int spin_window_us() const;
+
+  /// True when the calling thread is executing a task of some pool (a run() from here would
+  /// run inline with nth == 1).
+  static bool in_task();
+
   /// Calls fn(ith, nth) for ith in [0, nth) and returns when all calls have returned. nth is
-  /// num_threads(), or 1 when called from inside a task. The first exception thrown by any call is
-  /// rethrown here after all calls finish. Does not allocate.
+  /// num_threads(), or 1 when called from inside a task (of any pool): nested calls run inline on
+  /// the calling thread. The first exception thrown by any call is rethrown here after all calls
+  /// finish, and the pool stays usable. Does not allocate (except to capture an exception).
   template <class Fn>
   void run(Fn&& fn) {
-    auto* ctx = &fn;
-    run_raw([](void* c, int ith, int nth) { (*static_cast<decltype(ctx)>(c))(ith, nth); }, ctx);
+    // F may be const (a const lvalue callable); the context pointer is only cast back to F*.
+    using F = std::remove_reference_t<Fn>;
+    F* f = std::addressof(fn);
+    run_raw([](void* c, int ith, int nth) { (*static_cast<F*>(c))(ith, nth); },
+            const_cast<void*>(static_cast<const void*>(f)));
   }
 
   /// Splits [0, n) into nth contiguous ranges and calls fn(begin, end) for each non-empty one.
@@ -60,19 +83,22 @@ class ThreadPool {
     return {begin, begin + base + (ith < extra ? 1 : 0)};
   }
 
-  /// The type-erased entry point behind run().
+  /// The type-erased entry point behind run(): calls fn(ctx, ith, nth) for every ith.
   void run_raw(void (*fn)(void* ctx, int ith, int nth), void* ctx);
 
  private:
-  struct Impl;
-  Impl* impl_ = nullptr;
+  struct Impl;            // workers, the task slot and the hand-off state (thread_pool.cpp)
+  Impl* impl_ = nullptr;  // owned; a raw pointer keeps <thread>/<mutex> out of this header
   int num_threads_ = 1;
 };
 
-/// The process-wide pool used by kernels and ops (created on first use).
+/// The process-wide pool used by kernels and ops (created on first use, thread-safe; a cheap
+/// atomic load after that).
 ThreadPool& default_pool();
-/// Replaces the default pool with one of `num_threads` (0 = environment/hardware default).
-/// Must not be called while the default pool is running work.
+/// Replaces the default pool with one of `num_threads` (0 = environment/hardware default) and
+/// destroys the old one. Must not be called while work runs on the default pool; references
+/// returned by earlier default_pool() calls are invalid afterwards. If constructing the new pool
+/// throws, the old one stays.
 void set_num_threads(int num_threads);
 
 }  // namespace nn

@@ -1,0 +1,55 @@
+// MLP training and inference benchmarks (the workload of tests/workloads/mlp_step.hpp).
+//
+//   BM_MlpTrainStep/<batch>      4 -> 64 -> 64 -> (2 logits + 1 value): forward, backward, Adam
+//   BM_MlpTrainStepWide/<batch>  32 -> 256 -> 256 -> 8
+//   BM_MlpInfer1                 batch-1 forward of the 64-wide net, no gradient
+// Single-threaded unless PHANTOM_NUM_THREADS is set.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+
+#include "nn/kernels/kernels.hpp"
+#include "nn/thread_pool.hpp"
+#include "workloads/mlp_step.hpp"
+
+namespace {
+
+void configure() {
+  if (std::getenv("PHANTOM_NUM_THREADS") == nullptr) nn::set_num_threads(1);
+}
+
+void report(benchmark::State& state, int64_t batch) {
+  state.SetItemsProcessed(state.iterations() * batch);  // samples per second
+  state.SetLabel(nn::kernels::isa_name(nn::kernels::active_isa()));
+}
+
+void BM_MlpTrainStep(benchmark::State& state) {
+  configure();
+  int64_t batch = state.range(0);
+  workloads::MlpStep w({4, 64, 64, 3}, batch, 1);
+  for (int i = 0; i < 3; ++i) w.step();
+  for (auto _ : state) benchmark::DoNotOptimize(w.step());
+  report(state, batch);
+}
+BENCHMARK(BM_MlpTrainStep)->Arg(64)->Arg(512)->Arg(2048)->Unit(benchmark::kMicrosecond);
+
+void BM_MlpTrainStepWide(benchmark::State& state) {
+  configure();
+  int64_t batch = state.range(0);
+  workloads::MlpStep w({32, 256, 256, 8}, batch, 1);
+  for (int i = 0; i < 3; ++i) w.step();
+  for (auto _ : state) benchmark::DoNotOptimize(w.step());
+  report(state, batch);
+}
+BENCHMARK(BM_MlpTrainStepWide)->Arg(64)->Arg(512)->Arg(2048)->Unit(benchmark::kMicrosecond);
+
+void BM_MlpInfer1(benchmark::State& state) {
+  configure();
+  workloads::MlpStep w({4, 64, 64, 3}, 1, 1);
+  for (int i = 0; i < 3; ++i) w.infer_one();
+  for (auto _ : state) benchmark::DoNotOptimize(w.infer_one());
+  report(state, 1);
+}
+BENCHMARK(BM_MlpInfer1)->Unit(benchmark::kNanosecond);
+
+}  // namespace

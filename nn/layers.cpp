@@ -1,0 +1,79 @@
+// Linear and Mlp.
+#include "nn/layers.hpp"
+
+#include "nn/error.hpp"
+#include "nn/init.hpp"
+#include "nn/ops.hpp"
+
+namespace nn {
+
+Linear::Linear(int64_t in_features, int64_t out_features, Rng& rng, Init init, bool bias) {
+  if (in_features <= 0 || out_features <= 0) {
+    throw phantom::ConfigError(
+        "Linear: sizes must be positive, got in=" + std::to_string(in_features) +
+        " out=" + std::to_string(out_features));
+  }
+  weight_ = Tensor::zeros({in_features, out_features});
+  if (init.kind == Init::Kind::orthogonal) {
+    orthogonal_(weight_, init.gain, rng);
+  } else {
+    xavier_uniform_(weight_, init.gain, rng);
+  }
+  weight_.set_requires_grad();
+  if (bias) bias_ = Tensor::zeros({out_features}).set_requires_grad();
+}
+
+Tensor Linear::forward(const Tensor& x) const {
+  return linear(x, weight_, bias_);
+}
+
+std::vector<Tensor> Linear::parameters() const {
+  std::vector<Tensor> p{weight_};
+  if (bias_.defined()) p.push_back(bias_);
+  return p;
+}
+
+Activation parse_activation(const std::string& name) {
+  if (name == "tanh") return Activation::tanh;
+  if (name == "relu") return Activation::relu;
+  if (name == "none") return Activation::none;
+  throw phantom::ConfigError("unknown activation '" + name + "'; expected tanh, relu or none");
+}
+
+Mlp::Mlp(const MlpConfig& config, Rng& rng) : config_(config) {
+  if (config.sizes.size() < 2) {
+    throw phantom::ConfigError("Mlp: sizes needs at least an input and an output size, got " +
+                               std::to_string(config.sizes.size()) + " entries");
+  }
+  for (std::size_t i = 0; i + 1 < config.sizes.size(); ++i) {
+    bool last = i + 2 == config.sizes.size();
+    layers_.emplace_back(config.sizes[i], config.sizes[i + 1], rng,
+                         last ? config.output_init : config.hidden_init);
+  }
+}
+
+Tensor Mlp::forward(const Tensor& x) const {
+  Tensor h = x;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    h = layers_[i].forward(h);
+    if (i + 1 == layers_.size()) break;
+    if (config_.activation == Activation::tanh) h = tanh(h);
+    if (config_.activation == Activation::relu) h = relu(h);
+  }
+  return h;
+}
+
+std::vector<Tensor> Mlp::parameters() const {
+  std::vector<Tensor> p;
+  for (const Linear& l : layers_)
+    for (const Tensor& t : l.parameters()) p.push_back(t);
+  return p;
+}
+
+int64_t count_parameters(const std::vector<Tensor>& params) {
+  int64_t n = 0;
+  for (const Tensor& t : params) n += t.numel();
+  return n;
+}
+
+}  // namespace nn

@@ -1,0 +1,120 @@
+// Optimisers, gradient clipping and the linear schedule.
+#include "nn/optim.hpp"
+
+#include <cmath>
+
+#include "nn/error.hpp"
+#include "nn/kernels/kernels.hpp"
+
+namespace nn {
+
+namespace k = nn::kernels;
+
+Optimizer::Optimizer(std::vector<Tensor> params, float lr) : params_(std::move(params)), lr_(lr) {
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    if (!params_[i].requires_grad()) {
+      throw phantom::ValueError("optimizer: parameter " + std::to_string(i) + " of shape " +
+                                params_[i].shape().to_string() +
+                                " does not require a gradient (call set_requires_grad())");
+    }
+  }
+}
+
+void Optimizer::zero_grad() {
+  for (Tensor& p : params_) p.zero_grad();
+}
+
+Sgd::Sgd(std::vector<Tensor> params, float lr, float momentum)
+    : Optimizer(std::move(params), lr), momentum_(momentum) {
+  if (momentum < 0.0f) throw phantom::ValueError("Sgd: momentum must be >= 0");
+  if (momentum > 0.0f)
+    for (const Tensor& p : params_) buffers_.push_back(Tensor::zeros(p.shape()));
+}
+
+void Sgd::step() {
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    Tensor& p = params_[i];
+    const float* g = p.grad();
+    int64_t n = p.numel();
+    if (momentum_ > 0.0f) {
+      float* buf = buffers_[i].data();
+      k::mul_scalar(buf, momentum_, buf, n);
+      k::acc(g, buf, n);
+      g = buf;
+    }
+    k::acc_scaled(g, -lr_, p.data(), n);
+  }
+}
+
+Adam::Adam(std::vector<Tensor> params, AdamOptions options)
+    : Optimizer(std::move(params), options.lr), options_(options) {
+  if (!(options.beta1 >= 0.0f && options.beta1 < 1.0f && options.beta2 >= 0.0f &&
+        options.beta2 < 1.0f && options.eps >= 0.0f)) {
+    throw phantom::ValueError("Adam: need 0 <= beta1, beta2 < 1 and eps >= 0");
+  }
+  for (const Tensor& p : params_) {
+    m_.push_back(Tensor::zeros(p.shape()));
+    v_.push_back(Tensor::zeros(p.shape()));
+  }
+}
+
+void Adam::set_steps_taken(int64_t t) {
+  t_ = 0;
+  beta1_pow_ = beta2_pow_ = 1.0;
+  for (int64_t i = 0; i < t; ++i) {
+    ++t_;
+    beta1_pow_ *= options_.beta1;
+    beta2_pow_ *= options_.beta2;
+  }
+}
+
+void Adam::step() {
+  ++t_;
+  beta1_pow_ *= options_.beta1;
+  beta2_pow_ *= options_.beta2;
+  float c1 = static_cast<float>(1.0 - beta1_pow_), c2 = static_cast<float>(1.0 - beta2_pow_);
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    Tensor& p = params_[i];
+    k::adam_update(p.data(), p.grad(), m_[i].data(), v_[i].data(), p.numel(), lr_, options_.beta1,
+                   options_.beta2, options_.eps, c1, c2);
+  }
+}
+
+float grad_norm(const std::vector<Tensor>& params) {
+  float total = 0.0f;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const float* g = params[i].grad();
+    if (g == nullptr) {
+      throw phantom::ValueError("grad_norm: parameter " + std::to_string(i) + " of shape " +
+                                params[i].shape().to_string() + " has no gradient buffer");
+    }
+    total += k::sum_squares(g, params[i].numel());
+  }
+  return std::sqrt(total);
+}
+
+float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
+  float norm = grad_norm(params);
+  if (norm > max_norm) {
+    float scale = max_norm / (norm + 1e-6f);
+    for (const Tensor& p : params) {
+      float* g = const_cast<Tensor&>(p).grad();
+      k::mul_scalar(g, scale, g, p.numel());
+    }
+  }
+  return norm;
+}
+
+LinearSchedule::LinearSchedule(double start, double end, int64_t steps)
+    : start_(start), end_(end), steps_(steps) {
+  if (steps <= 0) throw phantom::ValueError("LinearSchedule: steps must be positive");
+}
+
+double LinearSchedule::at(int64_t step) const {
+  if (step <= 0) return start_;
+  if (step >= steps_) return end_;
+  double frac = static_cast<double>(step) / static_cast<double>(steps_);
+  return start_ + (end_ - start_) * frac;
+}
+
+}  // namespace nn

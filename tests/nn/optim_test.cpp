@@ -1,0 +1,111 @@
+// Optimisers against hand-computed updates; clipping; schedule.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "nn/error.hpp"
+#include "nn/optim.hpp"
+
+namespace {
+
+nn::Tensor param(std::vector<float> values) {
+  auto n = static_cast<int64_t>(values.size());
+  return nn::Tensor::from_vector(values, {n}).set_requires_grad();
+}
+
+void set_grad(nn::Tensor& p, std::vector<float> g) {
+  for (std::size_t i = 0; i < g.size(); ++i) p.grad()[i] = g[i];
+}
+
+TEST(OptimSgd, PlainAndMomentum) {
+  nn::Tensor p = param({1.0f, -2.0f});
+  nn::Sgd sgd({p}, 0.1f);
+  set_grad(p, {0.5f, -1.0f});
+  sgd.step();
+  EXPECT_FLOAT_EQ(p.data()[0], 1.0f - 0.05f);
+  EXPECT_FLOAT_EQ(p.data()[1], -2.0f + 0.1f);
+
+  // Momentum 0.9: buf1 = g1, buf2 = 0.9 * g1 + g2.
+  nn::Tensor q = param({0.0f});
+  nn::Sgd mom({q}, 0.5f, 0.9f);
+  set_grad(q, {1.0f});
+  mom.step();
+  EXPECT_FLOAT_EQ(q.data()[0], -0.5f);
+  set_grad(q, {2.0f});
+  mom.step();
+  EXPECT_FLOAT_EQ(q.data()[0], -0.5f - 0.5f * (0.9f + 2.0f));
+}
+
+// Two Adam steps computed by hand in double precision.
+TEST(OptimAdam, MatchesHandComputedSteps) {
+  nn::Tensor p = param({0.5f, -1.5f, 2.0f});
+  nn::AdamOptions o{0.01f, 0.9f, 0.999f, 1e-8f};
+  nn::Adam adam({p}, o);
+  std::vector<std::vector<float>> grads = {{0.1f, -0.2f, 3.0f}, {-0.3f, 0.0f, 1.0f}};
+  double pv[3] = {0.5, -1.5, 2.0}, m[3] = {0, 0, 0}, v[3] = {0, 0, 0};
+  for (int t = 1; t <= 2; ++t) {
+    set_grad(p, grads[t - 1]);
+    adam.step();
+    for (int i = 0; i < 3; ++i) {
+      double g = grads[t - 1][i];
+      m[i] = 0.9 * m[i] + 0.1 * g;
+      v[i] = 0.999 * v[i] + 0.001 * g * g;
+      double mhat = m[i] / (1 - std::pow(0.9, t)), vhat = v[i] / (1 - std::pow(0.999, t));
+      pv[i] -= 0.01 * mhat / (std::sqrt(vhat) + 1e-8);
+      EXPECT_NEAR(p.data()[i], pv[i], 1e-6) << "step " << t << " element " << i;
+    }
+  }
+  EXPECT_EQ(adam.steps_taken(), 2);
+}
+
+TEST(OptimAdam, ResumeFromStateMatchesUninterrupted) {
+  nn::Tensor a = param({1.0f, 2.0f}), b = param({1.0f, 2.0f});
+  nn::Adam full({a}), first({b});
+  for (int t = 0; t < 3; ++t) {
+    set_grad(a, {0.1f * t, -0.2f});
+    full.step();
+  }
+  for (int t = 0; t < 2; ++t) {
+    set_grad(b, {0.1f * t, -0.2f});
+    first.step();
+  }
+  // A fresh optimiser given the saved moments and step count continues identically.
+  nn::Adam resumed({b});
+  resumed.first_moments()[0].copy_from(first.first_moments()[0]);
+  resumed.second_moments()[0].copy_from(first.second_moments()[0]);
+  resumed.set_steps_taken(2);
+  set_grad(b, {0.2f, -0.2f});
+  resumed.step();
+  EXPECT_EQ(a.to_vector(), b.to_vector());
+}
+
+TEST(OptimAdam, RejectsBadOptionsAndNonTrainable) {
+  EXPECT_THROW(nn::Adam({param({1})}, {0.1f, 1.0f, 0.9f, 1e-8f}), phantom::ValueError);
+  EXPECT_THROW(nn::Adam({nn::Tensor::zeros({2})}), phantom::ValueError);
+}
+
+TEST(OptimClip, ScalesToMaxNormAndReportsNorm) {
+  nn::Tensor a = param({0, 0}), b = param({0});
+  set_grad(a, {3.0f, 0.0f});
+  set_grad(b, {4.0f});
+  float norm = nn::clip_grad_norm({a, b}, 1.0f);
+  EXPECT_FLOAT_EQ(norm, 5.0f);
+  float scale = 1.0f / (5.0f + 1e-6f);
+  EXPECT_FLOAT_EQ(a.grad()[0], 3.0f * scale);
+  EXPECT_FLOAT_EQ(b.grad()[0], 4.0f * scale);
+  EXPECT_NEAR(nn::grad_norm({a, b}), 1.0f, 1e-6f);
+  // Below the limit nothing changes.
+  EXPECT_FLOAT_EQ(nn::clip_grad_norm({a, b}, 10.0f), nn::grad_norm({a, b}));
+  EXPECT_FLOAT_EQ(b.grad()[0], 4.0f * scale);
+}
+
+TEST(OptimSchedule, LinearInterpolatesAndHolds) {
+  nn::LinearSchedule s(2.5e-4, 0.0, 100);
+  EXPECT_DOUBLE_EQ(s.at(0), 2.5e-4);
+  EXPECT_DOUBLE_EQ(s.at(50), 1.25e-4);
+  EXPECT_DOUBLE_EQ(s.at(100), 0.0);
+  EXPECT_DOUBLE_EQ(s.at(1000), 0.0);
+  EXPECT_THROW(nn::LinearSchedule(1, 0, 0), phantom::ValueError);
+}
+
+}  // namespace
