@@ -80,6 +80,31 @@ void Adam::step() {
   }
 }
 
+void Sgd::save(StateDict& dict, const std::string& prefix) const {
+  dict.set_float(prefix + ".lr", lr_);
+  dict.set_float(prefix + ".momentum", momentum_);
+  put_tensors(dict, prefix + ".buffer", buffers_);
+}
+
+void Sgd::load(const StateDict& dict, const std::string& prefix) {
+  lr_ = static_cast<float>(dict.get_float(prefix + ".lr"));
+  get_tensors(dict, prefix + ".buffer", buffers_);
+}
+
+void Adam::save(StateDict& dict, const std::string& prefix) const {
+  dict.set_float(prefix + ".lr", lr_);
+  dict.set_int(prefix + ".step", t_);
+  put_tensors(dict, prefix + ".m", m_);
+  put_tensors(dict, prefix + ".v", v_);
+}
+
+void Adam::load(const StateDict& dict, const std::string& prefix) {
+  lr_ = static_cast<float>(dict.get_float(prefix + ".lr"));
+  get_tensors(dict, prefix + ".m", m_);
+  get_tensors(dict, prefix + ".v", v_);
+  set_steps_taken(dict.get_int(prefix + ".step"));
+}
+
 float grad_norm(const std::vector<Tensor>& params) {
   float total = 0.0f;
   for (std::size_t i = 0; i < params.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "nn/serialize.hpp"
 #include "nn/tensor.hpp"
 
 namespace nn {
@@ -37,6 +38,8 @@ class Sgd : public Optimizer {
   Sgd(std::vector<Tensor> params, float lr, float momentum = 0.0f);
   void step() override;
   const std::vector<Tensor>& momentum_buffers() const { return buffers_; }
+  void save(StateDict& dict, const std::string& prefix) const;
+  void load(const StateDict& dict, const std::string& prefix);
 
  private:
   float momentum_;
@@ -66,6 +69,11 @@ class Adam : public Optimizer {
   std::vector<Tensor>& second_moments() { return v_; }
   /// Restores the step count (and the bias-correction powers) when resuming.
   void set_steps_taken(int64_t t);
+
+  /// Saves / restores moments, step count and hyper-parameters under "<prefix>.*", so training
+  /// resumes bit-identically. load() throws FormatError/ShapeError if the shapes or count differ.
+  void save(StateDict& dict, const std::string& prefix) const;
+  void load(const StateDict& dict, const std::string& prefix);
 
  private:
   AdamOptions options_;

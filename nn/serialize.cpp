@@ -563,4 +563,21 @@ StateDict load_state_dict(const std::string& path) {
   return decode_state_dict(bytes.data(), bytes.size(), path);
 }
 
+void put_tensors(StateDict& dict, const std::string& prefix, const std::vector<Tensor>& tensors) {
+  dict.set_int(prefix + ".count", static_cast<int64_t>(tensors.size()));
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    dict.set_tensor(prefix + "." + std::to_string(i), tensors[i]);
+}
+
+void get_tensors(const StateDict& dict, const std::string& prefix, std::vector<Tensor>& tensors) {
+  int64_t count = dict.get_int(prefix + ".count");
+  if (count != static_cast<int64_t>(tensors.size())) {
+    throw phantom::FormatError("state dict '" + dict.source() + "': '" + prefix + "' holds " +
+                               std::to_string(count) + " tensors, expected " +
+                               std::to_string(tensors.size()));
+  }
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    dict.copy_into(prefix + "." + std::to_string(i), tensors[i]);
+}
+
 }  // namespace nn

@@ -76,6 +76,13 @@ class StateDict {
   std::string source_;
 };
 
+/// Stores a list of tensors (e.g. a model's parameters) as "<prefix>.0", "<prefix>.1", ... plus
+/// "<prefix>.count".
+void put_tensors(StateDict& dict, const std::string& prefix, const std::vector<Tensor>& tensors);
+/// Copies "<prefix>.i" into tensors[i] (shapes must match); throws FormatError if the stored count
+/// differs from tensors.size().
+void get_tensors(const StateDict& dict, const std::string& prefix, std::vector<Tensor>& tensors);
+
 /// Writes atomically (temp file + rename). Throws phantom::Error naming the path on I/O failure.
 /// At most one writer per path at a time (they would share "<path>.tmp").
 void save_state_dict(const StateDict& dict, const std::string& path);

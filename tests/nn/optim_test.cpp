@@ -5,6 +5,7 @@
 
 #include "nn/error.hpp"
 #include "nn/optim.hpp"
+#include "nn/serialize.hpp"
 
 namespace {
 
@@ -58,25 +59,58 @@ TEST(OptimAdam, MatchesHandComputedSteps) {
   EXPECT_EQ(adam.steps_taken(), 2);
 }
 
-TEST(OptimAdam, ResumeFromStateMatchesUninterrupted) {
-  nn::Tensor a = param({1.0f, 2.0f}), b = param({1.0f, 2.0f});
-  nn::Adam full({a}), first({b});
+// Save parameters + Adam state to a file after 2 steps, restore into fresh objects, take a third
+// step: the result equals 3 uninterrupted steps bit for bit.
+TEST(OptimAdam, ResumeFromCheckpointFileMatchesUninterrupted) {
+  auto grad_at = [](int t) { return std::vector<float>{0.1f * t, -0.2f, 0.05f * t * t}; };
+  nn::Tensor a = param({1.0f, 2.0f, -1.0f});
+  nn::Adam full({a});
   for (int t = 0; t < 3; ++t) {
-    set_grad(a, {0.1f * t, -0.2f});
+    set_grad(a, grad_at(t));
     full.step();
   }
+
+  nn::Tensor b = param({1.0f, 2.0f, -1.0f});
+  nn::Adam first({b});
   for (int t = 0; t < 2; ++t) {
-    set_grad(b, {0.1f * t, -0.2f});
+    set_grad(b, grad_at(t));
     first.step();
   }
-  // A fresh optimiser given the saved moments and step count continues identically.
-  nn::Adam resumed({b});
-  resumed.first_moments()[0].copy_from(first.first_moments()[0]);
-  resumed.second_moments()[0].copy_from(first.second_moments()[0]);
-  resumed.set_steps_taken(2);
-  set_grad(b, {0.2f, -0.2f});
+  nn::StateDict saved;
+  nn::put_tensors(saved, "model", {b});
+  first.save(saved, "adam");
+  std::string path = ::testing::TempDir() + "/optim_resume.ckpt";
+  nn::save_state_dict(saved, path);
+
+  nn::StateDict loaded = nn::load_state_dict(path);
+  std::vector<nn::Tensor> restored = {param({0, 0, 0})};
+  nn::get_tensors(loaded, "model", restored);
+  nn::Adam resumed(restored);
+  resumed.load(loaded, "adam");
+  EXPECT_EQ(resumed.steps_taken(), 2);
+  set_grad(restored[0], grad_at(2));
   resumed.step();
-  EXPECT_EQ(a.to_vector(), b.to_vector());
+  EXPECT_EQ(a.to_vector(), restored[0].to_vector());
+
+  // A checkpoint of another model shape is refused.
+  std::vector<nn::Tensor> wrong = {param({0, 0})};
+  EXPECT_THROW(nn::get_tensors(loaded, "model", wrong), phantom::ShapeError);
+  std::vector<nn::Tensor> two = {param({0, 0, 0}), param({0})};
+  EXPECT_THROW(nn::get_tensors(loaded, "model", two), phantom::FormatError);
+}
+
+TEST(OptimSgd, MomentumStateRoundTrips) {
+  nn::Tensor p = param({1.0f});
+  nn::Sgd sgd({p}, 0.1f, 0.9f);
+  set_grad(p, {1.0f});
+  sgd.step();
+  nn::StateDict d;
+  sgd.save(d, "sgd");
+  nn::Tensor q = param({1.0f});
+  nn::Sgd other({q}, 0.5f, 0.9f);
+  other.load(d, "sgd");
+  EXPECT_FLOAT_EQ(other.lr(), 0.1f);
+  EXPECT_EQ(other.momentum_buffers()[0].to_vector(), sgd.momentum_buffers()[0].to_vector());
 }
 
 TEST(OptimAdam, RejectsBadOptionsAndNonTrainable) {
