@@ -101,7 +101,9 @@ int64_t sample_row(const float* logp, int64_t n, float u) {
     cum += p;
     if (target < cum) return j;
   }
-  return last_positive;  // not reached unless the second pass rounds differently
+  // Unreachable in practice: the second pass repeats the first one's additions in the same order,
+  // so cum ends at exactly total > target. Kept as a guard.
+  return last_positive;
 }
 
 // Samples every row of `logp` [B, n] into out[b * stride] (one rng.uniform() per row, in order).
