@@ -110,14 +110,16 @@ INSTANTIATE_TEST_SUITE_P(
              kForms[std::get<1>(info.param)].name;
     });
 
-// Only one side requires a gradient: the other side's backward branch is skipped cleanly.
+// Only one side requires a gradient: the other side's backward branch is skipped cleanly and the
+// constant gets no gradient buffer.
 TEST(AutogradBinaryOneSided, ConstantOperandGetsNoGradient) {
-  Tensor c = uniform({3, 4}, 5);
-  Tensor row = nonzero({4}, 6);
+  Tensor c = uniform({3, 4}, 5), row = nonzero({4}, 6);
   EXPECT_TRUE(gc::check([c](const Leaves& x) { return nn::div(c, x[0]); }, {row}));
-  EXPECT_TRUE(gc::check([row](const Leaves& x) { return nn::mul(x[0], row); }, {c}));
-  EXPECT_TRUE(c.requires_grad());
-  EXPECT_TRUE(row.requires_grad());
+  EXPECT_FALSE(c.requires_grad());
+  EXPECT_EQ(c.grad(), nullptr);
+  Tensor m = uniform({3, 4}, 7), row2 = nonzero({1, 4}, 8);
+  EXPECT_TRUE(gc::check([row2](const Leaves& x) { return nn::mul(x[0], row2); }, {m}));
+  EXPECT_FALSE(row2.requires_grad());
 }
 
 // The same tensor on both sides: both contributions land in one gradient buffer.
