@@ -153,7 +153,18 @@ void Tensor::check_alive() const {
   }
 }
 
+namespace {
+// Reading an undefined tensor would dereference a null pointer (its rank-0 shape has 1 element).
+void require_defined(const Tensor& t, const char* fn) {
+  if (!t.defined()) {
+    throw phantom::ValueError(std::string("Tensor::") + fn +
+                              ": the tensor is undefined (default-constructed)");
+  }
+}
+}  // namespace
+
 float Tensor::item() const {
+  require_defined(*this, "item");
   if (numel() != 1) {
     throw phantom::ShapeError("Tensor::item: expected a single element, got shape " +
                               shape_.to_string());
@@ -162,27 +173,33 @@ float Tensor::item() const {
 }
 
 std::vector<float> Tensor::to_vector() const {
+  require_defined(*this, "to_vector");
   const float* d = data();
   return std::vector<float>(d, d + numel());
 }
 
 Tensor Tensor::clone() const {
+  require_defined(*this, "clone");
   Tensor t = zeros(shape_);
   if (numel() > 0) std::memcpy(t.data_, data(), static_cast<std::size_t>(numel()) * sizeof(float));
   return t;
 }
 
 void Tensor::copy_from(const Tensor& src) {
+  require_defined(*this, "copy_from");
+  require_defined(src, "copy_from");
   if (src.numel() != numel()) {
     throw phantom::ShapeError("Tensor::copy_from: source shape " + src.shape().to_string() +
                               " does not have the " + std::to_string(numel()) +
                               " elements of destination shape " + shape_.to_string());
   }
+  // memmove: src may share this tensor's memory (itself, a reshape or detach() view).
   if (numel() > 0)
-    std::memcpy(data(), src.data(), static_cast<std::size_t>(numel()) * sizeof(float));
+    std::memmove(data(), src.data(), static_cast<std::size_t>(numel()) * sizeof(float));
 }
 
 void Tensor::fill(float value) {
+  require_defined(*this, "fill");
   float* d = data();
   for (int64_t i = 0; i < numel(); ++i) d[i] = value;
 }
