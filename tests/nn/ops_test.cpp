@@ -139,6 +139,19 @@ TEST(OpsElementwise, ScalarAndEmptyShapes) {
   EXPECT_TRUE(values_are(nn::add(Tensor::zeros({0, 3}), T({1, 2, 3}, {3})), {0, 3}, {}));
 }
 
+// A zero-length row ([0]) broadcast against [R, 0], with gradients: nothing to add, no crash.
+TEST(OpsElementwise, EmptyRowBroadcastWithGradient) {
+  Tensor row = Tensor::zeros({0}).set_requires_grad();
+  Tensor m = Tensor::zeros({3, 0}).set_requires_grad();
+  Tensor s = Tensor::scalar(2.0f).set_requires_grad();
+  nn::Tape tape;
+  nn::TapeScope scope(tape);
+  Tensor y = nn::mul(nn::add(m, row), nn::sub(row, m));
+  EXPECT_EQ(y.shape(), (Shape{3, 0}));
+  nn::add(nn::sum(y), s).backward();
+  EXPECT_EQ(s.grad_tensor().item(), 1.0f);
+}
+
 // ---------------------------------------------------------------------------------------------
 // matmul / linear
 // ---------------------------------------------------------------------------------------------

@@ -183,6 +183,15 @@ TEST(TensorHandles, CloneIsADeepCopyWithoutGradient) {
   EXPECT_EQ(w.to_vector(), (std::vector<float>{7, 7}));
 }
 
+// copy_from a tensor sharing the same memory (itself, a view) is well defined.
+TEST(TensorHandles, CopyFromOverlappingMemory) {
+  Tensor x = Tensor::from_vector({1, 2, 3, 4}, {2, 2});
+  x.copy_from(x);
+  x.copy_from(nn::reshape(x, {4}));
+  x.copy_from(x.detach());
+  EXPECT_EQ(x.to_vector(), (std::vector<float>{1, 2, 3, 4}));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lifetimes
 // ---------------------------------------------------------------------------------------------
@@ -432,6 +441,20 @@ TEST(TensorErrors, FromVectorSizeMismatchThrows) {
   EXPECT_TRUE(contains(msg, "3 values") && contains(msg, "[2, 2]")) << msg;
   msg = error_of<phantom::ShapeError>([] { Tensor::zeros({3}).copy_from(Tensor::zeros({2})); });
   EXPECT_TRUE(contains(msg, "copy_from")) << msg;
+}
+
+// Reading an undefined tensor throws instead of dereferencing a null pointer.
+TEST(TensorErrors, UndefinedTensorAccessThrows) {
+  Tensor u;
+  Tensor t = Tensor::zeros({1});
+  for (const std::string& msg : {error_of<phantom::ValueError>([&] { u.item(); }),
+                                 error_of<phantom::ValueError>([&] { u.to_vector(); }),
+                                 error_of<phantom::ValueError>([&] { u.clone(); }),
+                                 error_of<phantom::ValueError>([&] { u.fill(1.0f); }),
+                                 error_of<phantom::ValueError>([&] { t.copy_from(u); }),
+                                 error_of<phantom::ValueError>([&] { u.copy_from(t); })}) {
+    EXPECT_TRUE(contains(msg, "undefined")) << msg;
+  }
 }
 
 TEST(TensorErrors, ShapeRejectsNegativeDimsAndRankAboveFour) {
