@@ -74,6 +74,29 @@ TEST(TapeGrad, BackwardTwiceInOneRecordingThrows) {
   EXPECT_EQ(w.grad_tensor().item(), 4.0f);
 }
 
+// The graph outlives its TapeScope: backward() may run after the scope closed, until the next
+// recording on that tape, which makes the old root unusable.
+TEST(TapeGrad, BackwardAfterScopeClosed) {
+  Tensor w = param({1, 2}, {2});
+  Tape tape;
+  Tensor loss;
+  {
+    TapeScope scope(tape);
+    loss = nn::sum(nn::square(w));
+  }
+  loss.backward();
+  EXPECT_EQ(w.grad_tensor().to_vector(), (std::vector<float>{2, 4}));
+  Tensor stale;
+  {
+    TapeScope scope(tape);
+    stale = nn::sum(w);
+  }
+  TapeScope scope(tape);
+  std::string msg = error_of([&] { stale.backward(); });
+  EXPECT_TRUE(contains(msg, "new recording")) << msg;
+  EXPECT_EQ(w.grad_tensor().to_vector(), (std::vector<float>{2, 4}));
+}
+
 // After backward() in a recording, further ops record nothing and need no gradient.
 TEST(TapeGrad, OpsAfterBackwardRecordNothing) {
   Tensor w = param({1, 2}, {2});
