@@ -28,9 +28,13 @@
 // them as requiring a gradient and restores their values afterwards. Their gradients are seeded
 // with random values before backward() and the seed is subtracted after it, so a backward that
 // overwrites a gradient instead of adding to it fails; on return each leaf's grad() holds the
-// analytic d loss / d leaf. f must be
-// deterministic and must not open a TapeScope itself. Kinks (relu at 0, clamp bounds, ties of
-// max/min) must be farther than h from every input.
+// analytic d loss / d leaf. f must be deterministic and must not open a TapeScope itself; it may
+// capture constants (indices, actions, targets) and return a view or a composite. Kinks (relu at
+// 0, clamp bounds, ties of max/min) must be farther than h from every input.
+//
+// Tolerances: with the defaults, float rounding gives differences around 1e-5..1e-4 for single
+// ops and up to ~1e-3 for composed graphs of O(1) values, while a wrong factor, sign or index is
+// off by the size of the gradient itself.
 #pragma once
 
 #include <gtest/gtest.h>
