@@ -107,9 +107,12 @@ std::string Shape::to_string() const {
 
 namespace detail {
 // Memory of a tensor created outside a tape. Shared by copies of the handle.
+// requires_grad lives here, not in the handle, so that a copy of a parameter's handle taken
+// before set_requires_grad() (a layer's member, an optimiser's list) still gets the gradient.
 struct Storage {
   std::vector<float> data;
   std::vector<float> grad;  // empty until set_requires_grad()
+  bool requires_grad = false;
 };
 }  // namespace detail
 
@@ -150,7 +153,18 @@ void Tensor::check_alive() const {
   }
 }
 
+namespace {
+// Reading an undefined tensor would dereference a null pointer (its rank-0 shape has 1 element).
+void require_defined(const Tensor& t, const char* fn) {
+  if (!t.defined()) {
+    throw phantom::ValueError(std::string("Tensor::") + fn +
+                              ": the tensor is undefined (default-constructed)");
+  }
+}
+}  // namespace
+
 float Tensor::item() const {
+  require_defined(*this, "item");
   if (numel() != 1) {
     throw phantom::ShapeError("Tensor::item: expected a single element, got shape " +
                               shape_.to_string());
@@ -159,29 +173,50 @@ float Tensor::item() const {
 }
 
 std::vector<float> Tensor::to_vector() const {
+  require_defined(*this, "to_vector");
   const float* d = data();
   return std::vector<float>(d, d + numel());
 }
 
 Tensor Tensor::clone() const {
+  require_defined(*this, "clone");
   Tensor t = zeros(shape_);
   if (numel() > 0) std::memcpy(t.data_, data(), static_cast<std::size_t>(numel()) * sizeof(float));
   return t;
 }
 
 void Tensor::copy_from(const Tensor& src) {
+  require_defined(*this, "copy_from");
+  require_defined(src, "copy_from");
   if (src.numel() != numel()) {
     throw phantom::ShapeError("Tensor::copy_from: source shape " + src.shape().to_string() +
                               " does not have the " + std::to_string(numel()) +
                               " elements of destination shape " + shape_.to_string());
   }
+  // memmove: src may share this tensor's memory (itself, a reshape or detach() view).
   if (numel() > 0)
-    std::memcpy(data(), src.data(), static_cast<std::size_t>(numel()) * sizeof(float));
+    std::memmove(data(), src.data(), static_cast<std::size_t>(numel()) * sizeof(float));
 }
 
 void Tensor::fill(float value) {
+  require_defined(*this, "fill");
   float* d = data();
   for (int64_t i = 0; i < numel(); ++i) d[i] = value;
+}
+
+bool Tensor::requires_grad() const {
+  if (storage_) return !detached_ && storage_->requires_grad;
+  return requires_grad_;
+}
+
+float* Tensor::grad() {
+  return const_cast<float*>(static_cast<const Tensor&>(*this).grad());
+}
+
+const float* Tensor::grad() const {
+  check_alive();
+  if (storage_) return requires_grad() ? storage_->grad.data() : nullptr;
+  return grad_;
 }
 
 Tensor& Tensor::set_requires_grad(bool on) {
@@ -190,18 +225,23 @@ Tensor& Tensor::set_requires_grad(bool on) {
         "set_requires_grad: only tensors you create (Tensor::zeros, from_vector, ...) can be "
         "trainable leaves; results of ops get gradients from their inputs");
   }
+  if (detached_) {
+    throw phantom::ValueError(
+        "set_requires_grad: a detach()ed tensor shares its values with the original and cannot "
+        "be a trainable leaf; clone() it to make a new one");
+  }
   if (on && storage_->grad.size() != storage_->data.size()) {
     storage_->grad.assign(storage_->data.size(), 0.0f);
   }
-  requires_grad_ = on;
-  grad_ = on ? storage_->grad.data() : nullptr;
+  storage_->requires_grad = on;
   return *this;
 }
 
 Tensor Tensor::grad_tensor() const {
   Tensor t = zeros(shape_);
-  if (grad_ != nullptr && numel() > 0) {
-    std::memcpy(t.data_, grad(), static_cast<std::size_t>(numel()) * sizeof(float));
+  const float* g = grad();
+  if (g != nullptr && numel() > 0) {
+    std::memcpy(t.data_, g, static_cast<std::size_t>(numel()) * sizeof(float));
   }
   return t;
 }
@@ -223,7 +263,7 @@ void Tensor::backward() const {
         "backward: this tensor was not computed under a TapeScope, so no graph was recorded; open "
         "an nn::TapeScope before the forward pass");
   }
-  if (!requires_grad_) {
+  if (!requires_grad()) {
     throw phantom::Error(
         "backward: this tensor does not require a gradient (no input required one, or it was "
         "computed under NoGradGuard)");
@@ -236,6 +276,7 @@ Tensor Tensor::detach() const {
   Tensor t = *this;
   t.grad_ = nullptr;
   t.requires_grad_ = false;
+  t.detached_ = true;
   return t;
 }
 

@@ -94,19 +94,15 @@ class Tensor {
   void fill(float value);
 
   // ---- Autograd ----
-  /// Whether gradients flow into this tensor.
-  bool requires_grad() const { return requires_grad_; }
+  /// Whether gradients flow into this tensor. For a tensor you created this belongs to its
+  /// storage, like its values: every copy of the handle sees set_requires_grad() and shares one
+  /// gradient buffer (a detach()ed view never requires a gradient).
+  bool requires_grad() const;
   /// Marks an owned tensor as a trainable leaf and allocates its (zeroed) gradient buffer.
   Tensor& set_requires_grad(bool on = true);
   /// The gradient buffer (same shape as the tensor), or nullptr if requires_grad() is false.
-  float* grad() {
-    check_alive();
-    return grad_;
-  }
-  const float* grad() const {
-    check_alive();
-    return grad_;
-  }
+  float* grad();
+  const float* grad() const;
   /// The gradient as an owned tensor copy (zeros if none).
   Tensor grad_tensor() const;
   void zero_grad();
@@ -126,11 +122,12 @@ class Tensor {
 
   std::shared_ptr<detail::Storage> storage_;  // null for tensors living in a tape arena
   float* data_ = nullptr;
-  float* grad_ = nullptr;
+  float* grad_ = nullptr;  // arena tensors only (owned ones keep theirs in storage_)
   Shape shape_;
   Tape* tape_ = nullptr;
-  uint64_t generation_ = 0;  // tape recording this tensor belongs to
-  bool requires_grad_ = false;
+  uint64_t generation_ = 0;     // tape recording this tensor belongs to
+  bool requires_grad_ = false;  // arena tensors only
+  bool detached_ = false;       // a detach()ed view of owned storage
 };
 
 }  // namespace nn

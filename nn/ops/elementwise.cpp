@@ -66,7 +66,7 @@ void give(const Tensor& x, Bcast kind, const float* contrib, int64_t n) {
     k::acc(contrib, g, n);
   } else if (kind == kScalar) {
     g[0] += k::sum(contrib, n);
-  } else {
+  } else if (x.numel() > 0) {  // an empty row ([0] against [R, 0]) receives nothing
     k::col_sum_acc(contrib, n / x.numel(), x.numel(), g);
   }
 }

@@ -31,7 +31,7 @@ void gather_backward(const Node& node) {
 
 // out[i] = x[rows[i]]  =>  dx[rows[i]] += g[i]
 void index_select_backward(const Node& node) {
-  int64_t width = node.in[0].numel() / node.in[0].dim(0);
+  int64_t width = node.in[0].shape().inner(0);  // not numel / dim(0): x may have no rows
   const auto* rows = static_cast<const int64_t*>(node.aux);
   const float* g = node.out.grad();
   float* dx = const_cast<Tensor&>(node.in[0]).grad();
@@ -78,9 +78,11 @@ Tensor gather(const Tensor& x, const Tensor& index) {
 
 Tensor index_select(const Tensor& x, const std::vector<int64_t>& rows) {
   detail::check_defined(x, "index_select", "x");
-  if (x.rank() < 1) detail::shape_error("index_select", "expected at least 1 dimension");
-  int64_t n = static_cast<int64_t>(rows.size()), height = x.dim(0);
-  int64_t width = height == 0 ? 0 : x.numel() / height;
+  if (x.rank() < 1) {
+    detail::shape_error("index_select",
+                        "expected at least 1 dimension, got shape " + x.shape().to_string());
+  }
+  int64_t n = static_cast<int64_t>(rows.size()), height = x.dim(0), width = x.shape().inner(0);
   bool grad = detail::needs_grad(x);
   Tensor out = detail::make_output(x.shape().with_dim(0, n), grad);
   int64_t* idx = index_buffer(grad, n);

@@ -46,7 +46,7 @@ void matmul_backward(const Node& node) {
 void linear_backward(const Node& node) {
   const Tensor &x = node.in[0], &w = node.in[1], &b = node.in[2];
   int out_f = as_int(w.dim(1)), in_f = as_int(w.dim(0));
-  int rows = as_int(x.numel() / in_f);
+  int rows = as_int(x.shape().outer(x.rank() - 1));  // not numel / in: in may be 0
   const float* dy = node.out.grad();
   if (x.requires_grad()) {  // dx = dy w^T
     k::gemm(false, true, rows, in_f, out_f, dy, out_f, w.data(), out_f,
@@ -98,7 +98,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
     detail::shape_error("linear", "expected x [..., in] and w [in, out], got x " +
                                       x.shape().to_string() + " and w " + w.shape().to_string());
   }
-  int64_t in_f = w.dim(0), out_f = w.dim(1), rows = x.numel() / in_f;
+  int64_t in_f = w.dim(0), out_f = w.dim(1), rows = x.shape().outer(x.rank() - 1);
   bool has_bias = b.defined();
   if (has_bias) {
     (void)b.data();

@@ -52,8 +52,10 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
                                        std::to_string(x.numel()) + " elements) as " +
                                        shape.to_string());
   }
-  // Same memory, same gradient buffer: gradients flow through without a node.
-  return TensorAccess::with_shape(x, shape);
+  // Same memory, same gradient buffer: gradients flow through without a node. Under NoGradGuard
+  // the view carries no gradient, like the result of any other op there.
+  Tensor view = TensorAccess::with_shape(x, shape);
+  return grad_enabled() ? view : view.detach();
 }
 
 Tensor concat(const std::vector<Tensor>& parts, int dim) {
