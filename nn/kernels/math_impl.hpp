@@ -1,0 +1,148 @@
+// Our exp / log / tanh / sigmoid / softplus on 16-lane vectors, written once for every SIMD path.
+//
+// Not a standalone header: elementwise_avx2.cpp and elementwise_avx512.cpp include it inside
+// their own `namespace nn::kernels::<isa> { namespace {`, after their vocabulary header
+// (simd_avx2.hpp / simd_avx512.hpp), so each gets a private copy compiled for its ISA.
+//
+// Each function performs, lane by lane, exactly the IEEE operations of its scalar twin in
+// elementwise_scalar.cpp (exp1, log1, tanh1, ...), in the same order; that file explains the
+// algorithms. The only liberty taken here is skipping work whose result would be discarded
+// (e.g. the subnormal fix-up of log when no lane is subnormal): the output is the same.
+// Constants come from math_constants.hpp, shared with the scalar code.
+
+using namespace nn::kernels::math;
+
+inline Vec from_bits_u(uint32_t b) { return from_bits(set1_i(static_cast<int32_t>(b))); }
+inline Vec abs_of(Vec x) { return from_bits(and_i(to_bits(x), set1_i(kAbsMask))); }
+inline Vec neg_abs_of(Vec x) {
+  return from_bits(or_i(to_bits(x), set1_i(static_cast<int32_t>(kSignBit))));
+}
+/// 2^e per lane for integer exponents e in [-126, 127].
+inline Vec pow2_of(IVec e) { return from_bits(shl_i<23>(add_i(e, set1_i(127)))); }
+
+/// exp(r) - 1 = r + r^2 * P(r) for |r| <= ln2 / 2 (scalar: expm1_reduced).
+inline Vec vexpm1_reduced(Vec r) {
+  Vec p = set1(kExpP0);
+  p = fma(p, r, set1(kExpP1));
+  p = fma(p, r, set1(kExpP2));
+  p = fma(p, r, set1(kExpP3));
+  p = fma(p, r, set1(kExpP4));
+  p = fma(p, r, set1(kExpP5));
+  return fma(p, mul(r, r), r);
+}
+
+/// x = n * ln2 + r; returns r, sets *t = 1.5 * 2^23 + n (scalar: reduce_ln2).
+inline Vec vreduce_ln2(Vec x, Vec* t) {
+  *t = fma(x, set1(kLog2e), set1(kRoundMagic));
+  Vec n = sub(*t, set1(kRoundMagic));
+  Vec r = fma(n, set1(-kLn2Hi), x);
+  return fma(n, set1(-kLn2Lo), r);
+}
+
+/// The integer n held in the low mantissa bits of t = 1.5 * 2^23 + n.
+inline IVec rounded_int(Vec t) {
+  return sub_i(to_bits(t), set1_i(static_cast<int32_t>(kRoundMagicBits)));
+}
+
+/// exp (scalar: exp1).
+inline Vec vexp(Vec x) {
+  // `x < lo ? lo : x` is max_of(lo, x) and `x > hi ? hi : x` is min_of(hi, x), NaN kept.
+  x = max_of(set1(kExpLo), x);
+  x = min_of(set1(kExpHi), x);
+  Vec t;
+  Vec r = vreduce_ln2(x, &t);
+  Vec y = add(set1(1.0f), vexpm1_reduced(r));
+  IVec n = rounded_int(t);
+  IVec n1 = shr_arith_i<1>(n);
+  IVec n2 = sub_i(n, n1);
+  return mul(mul(y, pow2_of(n1)), pow2_of(n2));
+}
+
+/// log(2^k (1 + f)) for reduced f (scalar: log_reduced).
+inline Vec vlog_reduced(Vec f, Vec k) {
+  Vec z = mul(f, f);
+  Vec p = set1(kLogP0);
+  p = fma(p, f, set1(kLogP1));
+  p = fma(p, f, set1(kLogP2));
+  p = fma(p, f, set1(kLogP3));
+  p = fma(p, f, set1(kLogP4));
+  p = fma(p, f, set1(kLogP5));
+  p = fma(p, f, set1(kLogP6));
+  p = fma(p, f, set1(kLogP7));
+  p = fma(p, f, set1(kLogP8));
+  Vec y = mul(mul(p, f), z);
+  y = fma(k, set1(kLogLn2Lo), y);
+  y = fma(z, set1(-0.5f), y);
+  Vec r = add(f, y);
+  return fma(k, set1(kLogLn2Hi), r);
+}
+
+/// log (scalar: log1).
+inline Vec vlog(Vec x) {
+  Vec xs = x;
+  IVec k_adjust = set1_i(0);
+  Mask subnormal = lt(x, set1(kMinNormal));
+  if (any(subnormal)) {  // rare: skip the two selects when no lane needs them
+    xs = select(subnormal, mul(x, set1(kTwo23)), x);
+    k_adjust = select_i(subnormal, set1_i(-23), k_adjust);
+  }
+  IVec bits = add_i(to_bits(xs), set1_i(static_cast<int32_t>(kLogBias)));
+  IVec k = add_i(sub_i(shr_logical_i<23>(bits), set1_i(127)), k_adjust);
+  Vec m = from_bits(add_i(and_i(bits, set1_i(kMantissaMask)),
+                          set1_i(static_cast<int32_t>(kSqrtHalfBits))));
+  Vec r = vlog_reduced(sub(m, set1(1.0f)), to_float(k));
+
+  Mask finite_positive = mask_and(gt(x, set1(0.0f)), lt(x, from_bits_u(kPosInfBits)));
+  if (all(finite_positive)) return r;
+  // Special lanes: +-0 -> -inf, negative -> NaN, +inf and NaN -> x itself.
+  Vec special = select(lt(x, set1(0.0f)), from_bits_u(kQuietNanBits), x);
+  special = select(eq(x, set1(0.0f)), from_bits_u(kNegInfBits), special);
+  return select(finite_positive, r, special);
+}
+
+/// log(1 + e) for e in [0, 1] (scalar: log1p_unit).
+inline Vec vlog1p_unit(Vec e) {
+  Vec one = set1(1.0f);
+  Vec u = add(one, e);
+  Vec c = sub(e, sub(u, one));
+  Mask halve = ge(u, set1(kSqrt2));
+  Vec scale = select(halve, set1(0.5f), one);
+  Vec k = select(halve, one, set1(0.0f));
+  Vec f = sub(mul(u, scale), one);
+  f = fma(c, scale, f);
+  return vlog_reduced(f, k);
+}
+
+/// exp(u) - 1 for u in [0, 18.5] (scalar: expm1_nonneg).
+inline Vec vexpm1_nonneg(Vec u) {
+  Vec t;
+  Vec r = vreduce_ln2(u, &t);
+  Vec p = vexpm1_reduced(r);
+  Vec s = pow2_of(rounded_int(t));
+  return fma(s, p, sub(s, set1(1.0f)));
+}
+
+/// tanh (scalar: tanh1).
+inline Vec vtanh(Vec x) {
+  Vec a = abs_of(x);
+  Vec u = add(a, a);
+  u = min_of(set1(2.0f * kTanhClamp), u);  // `u > c ? c : u`, NaN kept
+  Vec e = vexpm1_nonneg(u);
+  Vec t = div(e, add(e, set1(2.0f)));
+  IVec sign = and_i(to_bits(x), set1_i(static_cast<int32_t>(kSignBit)));
+  return from_bits(or_i(to_bits(t), sign));
+}
+
+/// sigmoid (scalar: sigmoid1).
+inline Vec vsigmoid(Vec x) {
+  Vec e = vexp(neg_abs_of(x));
+  Vec num = select(lt(x, set1(0.0f)), e, set1(1.0f));
+  return div(num, add(set1(1.0f), e));
+}
+
+/// softplus (scalar: softplus1).
+inline Vec vsoftplus(Vec x) {
+  Vec e = vexp(neg_abs_of(x));
+  Vec pos = max_of(x, set1(0.0f));  // `x > 0 ? x : 0`
+  return add(pos, vlog1p_unit(e));
+}
