@@ -32,8 +32,7 @@ void set_rate(benchmark::State& state, int64_t n) {
 }
 
 void map_bench(benchmark::State& state, void (*kernel)(const float*, float*, int64_t), float lo,
-               float hi) {
-  const int64_t n = kMillion;
+               float hi, int64_t n = kMillion) {
   const std::vector<float> x = make_input(n, lo, hi);
   std::vector<float> y(n);
   for (auto _ : state) {
@@ -45,6 +44,10 @@ void map_bench(benchmark::State& state, void (*kernel)(const float*, float*, int
 }
 
 void BM_Tanh1M(benchmark::State& state) { map_bench(state, k::tanh, -5.0f, 5.0f); }
+/// 16K floats stay in L1/L2: the kernel's compute speed without the memory system.
+void BM_Tanh16K(benchmark::State& state) { map_bench(state, k::tanh, -5.0f, 5.0f, 1 << 14); }
+void BM_Exp16K(benchmark::State& state) { map_bench(state, k::exp, -20.0f, 20.0f, 1 << 14); }
+void BM_Log16K(benchmark::State& state) { map_bench(state, k::log, 1e-6f, 1e6f, 1 << 14); }
 void BM_Exp1M(benchmark::State& state) { map_bench(state, k::exp, -20.0f, 20.0f); }
 void BM_Log1M(benchmark::State& state) { map_bench(state, k::log, 1e-6f, 1e6f); }
 void BM_Sigmoid1M(benchmark::State& state) { map_bench(state, k::sigmoid, -10.0f, 10.0f); }
@@ -118,6 +121,9 @@ void BM_AdamUpdate(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_Tanh1M);
+BENCHMARK(BM_Tanh16K);
+BENCHMARK(BM_Exp16K);
+BENCHMARK(BM_Log16K);
 BENCHMARK(BM_Exp1M);
 BENCHMARK(BM_Log1M);
 BENCHMARK(BM_Sigmoid1M);

@@ -17,9 +17,6 @@ inline Vec abs_of(Vec x) { return from_bits(and_i(to_bits(x), set1_i(kAbsMask)))
 inline Vec neg_abs_of(Vec x) {
   return from_bits(or_i(to_bits(x), set1_i(static_cast<int32_t>(kSignBit))));
 }
-/// 2^e per lane for integer exponents e in [-126, 127].
-inline Vec pow2_of(IVec e) { return from_bits(shl_i<23>(add_i(e, set1_i(127)))); }
-
 /// exp(r) - 1 = r + r^2 * P(r) for |r| <= ln2 / 2 (scalar: expm1_reduced).
 inline Vec vexpm1_reduced(Vec r) {
   Vec p = set1(kExpP0);
@@ -31,17 +28,12 @@ inline Vec vexpm1_reduced(Vec r) {
   return fma(p, mul(r, r), r);
 }
 
-/// x = n * ln2 + r; returns r, sets *t = 1.5 * 2^23 + n (scalar: reduce_ln2).
-inline Vec vreduce_ln2(Vec x, Vec* t) {
-  *t = fma(x, set1(kLog2e), set1(kRoundMagic));
-  Vec n = sub(*t, set1(kRoundMagic));
-  Vec r = fma(n, set1(-kLn2Hi), x);
-  return fma(n, set1(-kLn2Lo), r);
-}
-
-/// The integer n held in the low mantissa bits of t = 1.5 * 2^23 + n.
-inline IVec rounded_int(Vec t) {
-  return sub_i(to_bits(t), set1_i(static_cast<int32_t>(kRoundMagicBits)));
+/// x = n * ln2 + r; returns r and sets *n (scalar: reduce_ln2, which keeps n in the bits of t).
+inline Vec vreduce_ln2(Vec x, Vec* n) {
+  Vec t = fma(x, set1(kLog2e), set1(kRoundMagic));
+  *n = sub(t, set1(kRoundMagic));
+  Vec r = fma(*n, set1(-kLn2Hi), x);
+  return fma(*n, set1(-kLn2Lo), r);
 }
 
 /// exp (scalar: exp1).
@@ -49,13 +41,10 @@ inline Vec vexp(Vec x) {
   // `x < lo ? lo : x` is max_of(lo, x) and `x > hi ? hi : x` is min_of(hi, x), NaN kept.
   x = max_of(set1(kExpLo), x);
   x = min_of(set1(kExpHi), x);
-  Vec t;
-  Vec r = vreduce_ln2(x, &t);
+  Vec n;
+  Vec r = vreduce_ln2(x, &n);
   Vec y = add(set1(1.0f), vexpm1_reduced(r));
-  IVec n = rounded_int(t);
-  IVec n1 = shr_arith_i<1>(n);
-  IVec n2 = sub_i(n, n1);
-  return mul(mul(y, pow2_of(n1)), pow2_of(n2));
+  return ldexp_of(y, n);  // y * 2^n rounded once, like the scalar two-step scaling
 }
 
 /// log(2^k (1 + f)) for reduced f (scalar: log_reduced).
@@ -79,22 +68,26 @@ inline Vec vlog_reduced(Vec f, Vec k) {
 
 /// log (scalar: log1).
 inline Vec vlog(Vec x) {
+  // Common case first: every lane a positive, normal, finite number. Otherwise also scale
+  // subnormals up by 2^23 (exponent bias -150 instead of -127) and fix special lanes at the end.
+  const Mask normal = mask_and(ge(x, set1(kMinNormal)), lt(x, set1(kInfinity)));
+  const bool all_normal = all(normal);
   Vec xs = x;
-  IVec k_adjust = set1_i(0);
-  Mask subnormal = lt(x, set1(kMinNormal));
-  if (any(subnormal)) {  // rare: skip the two selects when no lane needs them
+  IVec k_bias = set1_i(-127);
+  if (!all_normal) {
+    Mask subnormal = lt(x, set1(kMinNormal));
     xs = select(subnormal, mul(x, set1(kTwo23)), x);
-    k_adjust = select_i(subnormal, set1_i(-23), k_adjust);
+    k_bias = select_i(subnormal, set1_i(-127 - 23), k_bias);
   }
   IVec bits = add_i(to_bits(xs), set1_i(static_cast<int32_t>(kLogBias)));
-  IVec k = add_i(sub_i(shr_logical_i<23>(bits), set1_i(127)), k_adjust);
+  IVec k = add_i(shr_logical_i<23>(bits), k_bias);
   Vec m = from_bits(add_i(and_i(bits, set1_i(kMantissaMask)),
                           set1_i(static_cast<int32_t>(kSqrtHalfBits))));
   Vec r = vlog_reduced(sub(m, set1(1.0f)), to_float(k));
+  if (all_normal) return r;
 
-  Mask finite_positive = mask_and(gt(x, set1(0.0f)), lt(x, from_bits_u(kPosInfBits)));
-  if (all(finite_positive)) return r;
   // Special lanes: +-0 -> -inf, negative -> NaN, +inf and NaN -> x itself.
+  Mask finite_positive = mask_and(gt(x, set1(0.0f)), lt(x, set1(kInfinity)));
   Vec special = select(lt(x, set1(0.0f)), from_bits_u(kQuietNanBits), x);
   special = select(eq(x, set1(0.0f)), from_bits_u(kNegInfBits), special);
   return select(finite_positive, r, special);
@@ -115,22 +108,19 @@ inline Vec vlog1p_unit(Vec e) {
 
 /// exp(u) - 1 for u in [0, 18.5] (scalar: expm1_nonneg).
 inline Vec vexpm1_nonneg(Vec u) {
-  Vec t;
-  Vec r = vreduce_ln2(u, &t);
+  Vec n;
+  Vec r = vreduce_ln2(u, &n);
   Vec p = vexpm1_reduced(r);
-  Vec s = pow2_of(rounded_int(t));
+  Vec s = pow2_of(n);
   return fma(s, p, sub(s, set1(1.0f)));
 }
 
 /// tanh (scalar: tanh1).
 inline Vec vtanh(Vec x) {
   Vec a = abs_of(x);
-  Vec u = add(a, a);
-  u = min_of(set1(2.0f * kTanhClamp), u);  // `u > c ? c : u`, NaN kept
+  Vec u = min_of(set1(2.0f * kTanhClamp), add(a, a));  // `u > c ? c : u`, NaN kept
   Vec e = vexpm1_nonneg(u);
-  Vec t = div(e, add(e, set1(2.0f)));
-  IVec sign = and_i(to_bits(x), set1_i(static_cast<int32_t>(kSignBit)));
-  return from_bits(or_i(to_bits(t), sign));
+  return copysign_of(div(e, add(e, set1(2.0f))), x);
 }
 
 /// sigmoid (scalar: sigmoid1).

@@ -144,6 +144,25 @@ inline IVec shr_arith_i(IVec a) {
 }
 /// int32 -> float, exact for the small integers we convert.
 inline Vec to_float(IVec a) { return {_mm256_cvtepi32_ps(a.lo), _mm256_cvtepi32_ps(a.hi)}; }
+/// float -> int32 (truncating; exact for the integral values we convert).
+inline IVec to_int(Vec a) { return {_mm256_cvttps_epi32(a.lo), _mm256_cvttps_epi32(a.hi)}; }
+
+/// 2^e from integer exponents e in [-126, 127], built from the float bit layout.
+inline Vec pow2_of_int(IVec e) { return from_bits(shl_i<23>(add_i(e, set1_i(127)))); }
+/// 2^n for integral n in [-126, 127].
+inline Vec pow2_of(Vec n) { return pow2_of_int(to_int(n)); }
+/// y * 2^n for integral n in [-150, 129], rounded once: 2^n may not be a float, so scale in two
+/// steps, 2^n1 * 2^n2 with n1 = floor(n / 2); the first product is exact, the second rounds.
+inline Vec ldexp_of(Vec y, Vec n) {
+  IVec ni = to_int(n);
+  IVec n1 = shr_arith_i<1>(ni);
+  return mul(mul(y, pow2_of_int(n1)), pow2_of_int(sub_i(ni, n1)));
+}
+/// The bits of mag (sign bit clear) with the sign bit of s: mag | (s & sign).
+inline Vec copysign_of(Vec mag, Vec s) {
+  IVec sign = and_i(to_bits(s), set1_i(static_cast<int32_t>(0x80000000u)));
+  return from_bits(or_i(to_bits(mag), sign));
+}
 
 /// The fixed pairwise tree of kernels.hpp: lane l = lane l + lane l + w, for w = 8, 4, 2, 1
 /// (w = 8 is adding the two halves).

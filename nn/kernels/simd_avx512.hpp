@@ -96,6 +96,18 @@ inline IVec shr_arith_i(IVec a) {
 /// int32 -> float, exact for the small integers we convert.
 inline Vec to_float(IVec a) { return {_mm512_cvtepi32_ps(a.v)}; }
 
+/// y * 2^n for integral n in [-150, 129], rounded once (VSCALEFPS). Equal to the two-step
+/// (y * 2^(n/2)) * 2^(n - n/2) of the other paths, whose first product is exact.
+inline Vec ldexp_of(Vec y, Vec n) { return {_mm512_scalef_ps(y.v, n.v)}; }
+/// 2^n for integral n in [-126, 127].
+inline Vec pow2_of(Vec n) { return {_mm512_scalef_ps(_mm512_set1_ps(1.0f), n.v)}; }
+/// The bits of mag (sign bit clear) with the sign bit of s: one VPTERNLOGD, mag | (s & sign).
+inline Vec copysign_of(Vec mag, Vec s) {
+  const __m512i sign = _mm512_set1_epi32(static_cast<int32_t>(0x80000000u));
+  return {_mm512_castsi512_ps(
+      _mm512_ternarylogic_epi32(_mm512_castps_si512(mag.v), _mm512_castps_si512(s.v), sign, 0xF8))};
+}
+
 /// The fixed pairwise tree of kernels.hpp: fold lanes 8..15 onto 0..7, then 4..7 onto 0..3,
 /// 2..3 onto 0..1, lane 1 onto lane 0: lane l = lane l + lane l + w, for w = 8, 4, 2, 1.
 inline float tree_sum(Vec a) {
