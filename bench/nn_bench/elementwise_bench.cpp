@@ -43,15 +43,31 @@ void map_bench(benchmark::State& state, void (*kernel)(const float*, float*, int
   set_rate(state, n);
 }
 
-void BM_Tanh1M(benchmark::State& state) { map_bench(state, k::tanh, -5.0f, 5.0f); }
+void BM_Tanh1M(benchmark::State& state) {
+  map_bench(state, k::tanh, -5.0f, 5.0f);
+}
 /// 16K floats stay in L1/L2: the kernel's compute speed without the memory system.
-void BM_Tanh16K(benchmark::State& state) { map_bench(state, k::tanh, -5.0f, 5.0f, 1 << 14); }
-void BM_Exp16K(benchmark::State& state) { map_bench(state, k::exp, -20.0f, 20.0f, 1 << 14); }
-void BM_Log16K(benchmark::State& state) { map_bench(state, k::log, 1e-6f, 1e6f, 1 << 14); }
-void BM_Exp1M(benchmark::State& state) { map_bench(state, k::exp, -20.0f, 20.0f); }
-void BM_Log1M(benchmark::State& state) { map_bench(state, k::log, 1e-6f, 1e6f); }
-void BM_Sigmoid1M(benchmark::State& state) { map_bench(state, k::sigmoid, -10.0f, 10.0f); }
-void BM_Softplus1M(benchmark::State& state) { map_bench(state, k::softplus, -10.0f, 10.0f); }
+void BM_Tanh16K(benchmark::State& state) {
+  map_bench(state, k::tanh, -5.0f, 5.0f, 1 << 14);
+}
+void BM_Exp16K(benchmark::State& state) {
+  map_bench(state, k::exp, -20.0f, 20.0f, 1 << 14);
+}
+void BM_Log16K(benchmark::State& state) {
+  map_bench(state, k::log, 1e-6f, 1e6f, 1 << 14);
+}
+void BM_Exp1M(benchmark::State& state) {
+  map_bench(state, k::exp, -20.0f, 20.0f);
+}
+void BM_Log1M(benchmark::State& state) {
+  map_bench(state, k::log, 1e-6f, 1e6f);
+}
+void BM_Sigmoid1M(benchmark::State& state) {
+  map_bench(state, k::sigmoid, -10.0f, 10.0f);
+}
+void BM_Softplus1M(benchmark::State& state) {
+  map_bench(state, k::softplus, -10.0f, 10.0f);
+}
 
 void BM_Add1M(benchmark::State& state) {
   const int64_t n = kMillion;

@@ -22,14 +22,24 @@ const ElementwiseTable* const kTables[] = {&scalar::kElementwiseTable, &scalar::
                                            &scalar::kElementwiseTable};
 #endif
 
-inline const ElementwiseTable& table() { return *kTables[static_cast<int>(active_isa())]; }
+inline const ElementwiseTable& table() {
+  return *kTables[static_cast<int>(active_isa())];
+}
 
 }  // namespace
 
-void add(const float* a, const float* b, float* out, int64_t n) { table().add(a, b, out, n); }
-void sub(const float* a, const float* b, float* out, int64_t n) { table().sub(a, b, out, n); }
-void mul(const float* a, const float* b, float* out, int64_t n) { table().mul(a, b, out, n); }
-void div(const float* a, const float* b, float* out, int64_t n) { table().div(a, b, out, n); }
+void add(const float* a, const float* b, float* out, int64_t n) {
+  table().add(a, b, out, n);
+}
+void sub(const float* a, const float* b, float* out, int64_t n) {
+  table().sub(a, b, out, n);
+}
+void mul(const float* a, const float* b, float* out, int64_t n) {
+  table().mul(a, b, out, n);
+}
+void div(const float* a, const float* b, float* out, int64_t n) {
+  table().div(a, b, out, n);
+}
 void add_scalar(const float* a, float s, float* out, int64_t n) {
   table().add_scalar(a, s, out, n);
 }
@@ -45,16 +55,34 @@ void maximum(const float* a, const float* b, float* out, int64_t n) {
 void clamp(const float* x, float lo, float hi, float* out, int64_t n) {
   table().clamp(x, lo, hi, out, n);
 }
-void square(const float* x, float* out, int64_t n) { table().square(x, out, n); }
-void sqrt(const float* x, float* out, int64_t n) { table().sqrt(x, out, n); }
-void relu(const float* x, float* out, int64_t n) { table().relu(x, out, n); }
-void exp(const float* x, float* out, int64_t n) { table().exp(x, out, n); }
-void log(const float* x, float* out, int64_t n) { table().log(x, out, n); }
-void tanh(const float* x, float* out, int64_t n) { table().tanh(x, out, n); }
-void sigmoid(const float* x, float* out, int64_t n) { table().sigmoid(x, out, n); }
-void softplus(const float* x, float* out, int64_t n) { table().softplus(x, out, n); }
+void square(const float* x, float* out, int64_t n) {
+  table().square(x, out, n);
+}
+void sqrt(const float* x, float* out, int64_t n) {
+  table().sqrt(x, out, n);
+}
+void relu(const float* x, float* out, int64_t n) {
+  table().relu(x, out, n);
+}
+void exp(const float* x, float* out, int64_t n) {
+  table().exp(x, out, n);
+}
+void log(const float* x, float* out, int64_t n) {
+  table().log(x, out, n);
+}
+void tanh(const float* x, float* out, int64_t n) {
+  table().tanh(x, out, n);
+}
+void sigmoid(const float* x, float* out, int64_t n) {
+  table().sigmoid(x, out, n);
+}
+void softplus(const float* x, float* out, int64_t n) {
+  table().softplus(x, out, n);
+}
 
-void acc(const float* x, float* out, int64_t n) { table().acc(x, out, n); }
+void acc(const float* x, float* out, int64_t n) {
+  table().acc(x, out, n);
+}
 void acc_scaled(const float* x, float s, float* out, int64_t n) {
   table().acc_scaled(x, s, out, n);
 }
@@ -74,9 +102,15 @@ void relu_backward(const float* dy, const float* x, float* dx, int64_t n) {
   table().relu_backward(dy, x, dx, n);
 }
 
-float sum(const float* x, int64_t n) { return table().sum(x, n); }
-float sum_squares(const float* x, int64_t n) { return table().sum_squares(x, n); }
-float max(const float* x, int64_t n) { return table().max(x, n); }
+float sum(const float* x, int64_t n) {
+  return table().sum(x, n);
+}
+float sum_squares(const float* x, int64_t n) {
+  return table().sum_squares(x, n);
+}
+float max(const float* x, int64_t n) {
+  return table().max(x, n);
+}
 void col_sum_acc(const float* x, int64_t rows, int64_t cols, float* out) {
   table().col_sum_acc(x, rows, cols, out);
 }

@@ -10,7 +10,9 @@
 
 namespace nn::kernels::avx512 {
 namespace {
-#include "nn/kernels/math_impl.hpp"  // first: the kernels below call vexp, vlog, ...
+// Order matters: the kernel bodies call the vector math (vexp, vlog, ...).
+#include "nn/kernels/math_impl.hpp"
+
 #include "nn/kernels/elementwise_impl.hpp"
 }  // namespace
 

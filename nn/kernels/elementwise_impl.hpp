@@ -40,12 +40,12 @@ inline void map2(const float* a, const float* b, float* out, int64_t n, F f) {
 template <class F>
 inline void map3_acc(const float* a, const float* b, float* out, int64_t n, F f) {
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    store(out + i, f(load(a + i), load(b + i), load(out + i)));
+  for (; i + kLanes <= n; i += kLanes) store(out + i, f(load(a + i), load(b + i), load(out + i)));
   if (i < n) {
     int64_t t = n - i;
-    store_tail(out + i, t,
-               f(load_tail(a + i, t, 0.0f), load_tail(b + i, t, 0.0f), load_tail(out + i, t, 0.0f)));
+    store_tail(
+        out + i, t,
+        f(load_tail(a + i, t, 0.0f), load_tail(b + i, t, 0.0f), load_tail(out + i, t, 0.0f)));
   }
 }
 
@@ -91,11 +91,21 @@ void sqrt(const float* x, float* out, int64_t n) {
 void relu(const float* x, float* out, int64_t n) {
   map1(x, out, n, [](Vec v) { return max_of(v, set1(0.0f)); });  // x > 0 ? x : 0
 }
-void exp(const float* x, float* out, int64_t n) { map1(x, out, n, vexp); }
-void log(const float* x, float* out, int64_t n) { map1(x, out, n, vlog); }
-void tanh(const float* x, float* out, int64_t n) { map1(x, out, n, vtanh); }
-void sigmoid(const float* x, float* out, int64_t n) { map1(x, out, n, vsigmoid); }
-void softplus(const float* x, float* out, int64_t n) { map1(x, out, n, vsoftplus); }
+void exp(const float* x, float* out, int64_t n) {
+  map1(x, out, n, vexp);
+}
+void log(const float* x, float* out, int64_t n) {
+  map1(x, out, n, vlog);
+}
+void tanh(const float* x, float* out, int64_t n) {
+  map1(x, out, n, vtanh);
+}
+void sigmoid(const float* x, float* out, int64_t n) {
+  map1(x, out, n, vsigmoid);
+}
+void softplus(const float* x, float* out, int64_t n) {
+  map1(x, out, n, vsoftplus);
+}
 
 // --- accumulating forms -----------------------------------------------------------------------
 

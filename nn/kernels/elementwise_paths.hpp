@@ -40,12 +40,12 @@ struct ElementwiseTable {
 
 /// Fills an ElementwiseTable from functions of those names visible where it is expanded (each
 /// ISA file expands it inside its own namespace). Kept next to the struct so the order matches.
-#define PHANTOM_ELEMENTWISE_TABLE                                                              \
-  {                                                                                            \
-    add, sub, mul, div, minimum, maximum, add_scalar, mul_scalar, clamp, square, sqrt, relu,   \
-        exp, log, tanh, sigmoid, softplus, acc, acc_scaled, acc_mul, acc_div, tanh_backward,   \
-        sigmoid_backward, relu_backward, sum, sum_squares, max, col_sum_acc, softmax_rows,     \
-        log_softmax_rows, adam_update                                                          \
+#define PHANTOM_ELEMENTWISE_TABLE                                                                 \
+  {                                                                                               \
+    add, sub, mul, div, minimum, maximum, add_scalar, mul_scalar, clamp, square, sqrt, relu, exp, \
+        log, tanh, sigmoid, softplus, acc, acc_scaled, acc_mul, acc_div, tanh_backward,           \
+        sigmoid_backward, relu_backward, sum, sum_squares, max, col_sum_acc, softmax_rows,        \
+        log_softmax_rows, adam_update                                                             \
   }
 
 namespace scalar {

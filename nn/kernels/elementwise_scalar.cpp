@@ -34,7 +34,9 @@ uint32_t to_bits(float f) {
   return b;
 }
 /// 2^e for an exponent e in [-126, 127], built directly from the float bit layout.
-float pow2(int32_t e) { return from_bits(static_cast<uint32_t>(e + 127) << 23); }
+float pow2(int32_t e) {
+  return from_bits(static_cast<uint32_t>(e + 127) << 23);
+}
 
 // ---------------------------------------------------------------------------------------------
 // exp
@@ -344,8 +346,7 @@ void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
     float* o = out + r * cols;
     float m = max(xr, cols);
     float lanes[kLanes] = {};
-    for (int64_t c = 0; c < cols; ++c)
-      lanes[c % kLanes] = lanes[c % kLanes] + exp1(xr[c] - m);
+    for (int64_t c = 0; c < cols; ++c) lanes[c % kLanes] = lanes[c % kLanes] + exp1(xr[c] - m);
     float log_s = log1(tree_sum(lanes));
     for (int64_t c = 0; c < cols; ++c) o[c] = (xr[c] - m) - log_s;
   }

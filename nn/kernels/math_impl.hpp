@@ -12,8 +12,12 @@
 
 using namespace nn::kernels::math;
 
-inline Vec from_bits_u(uint32_t b) { return from_bits(set1_i(static_cast<int32_t>(b))); }
-inline Vec abs_of(Vec x) { return from_bits(and_i(to_bits(x), set1_i(kAbsMask))); }
+inline Vec from_bits_u(uint32_t b) {
+  return from_bits(set1_i(static_cast<int32_t>(b)));
+}
+inline Vec abs_of(Vec x) {
+  return from_bits(and_i(to_bits(x), set1_i(kAbsMask)));
+}
 inline Vec neg_abs_of(Vec x) {
   return from_bits(or_i(to_bits(x), set1_i(static_cast<int32_t>(kSignBit))));
 }
@@ -81,8 +85,8 @@ inline Vec vlog(Vec x) {
   }
   IVec bits = add_i(to_bits(xs), set1_i(static_cast<int32_t>(kLogBias)));
   IVec k = add_i(shr_logical_i<23>(bits), k_bias);
-  Vec m = from_bits(add_i(and_i(bits, set1_i(kMantissaMask)),
-                          set1_i(static_cast<int32_t>(kSqrtHalfBits))));
+  Vec m = from_bits(
+      add_i(and_i(bits, set1_i(kMantissaMask)), set1_i(static_cast<int32_t>(kSqrtHalfBits))));
   Vec r = vlog_reduced(sub(m, set1(1.0f)), to_float(k));
   if (all_normal) return r;
 

@@ -37,9 +37,15 @@ struct Mask {  // all-ones / all-zeros per lane, as produced by comparisons
   __m256 lo, hi;
 };
 
-inline Vec set1(float s) { return {_mm256_set1_ps(s), _mm256_set1_ps(s)}; }
-inline IVec set1_i(int32_t s) { return {_mm256_set1_epi32(s), _mm256_set1_epi32(s)}; }
-inline Vec load(const float* p) { return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)}; }
+inline Vec set1(float s) {
+  return {_mm256_set1_ps(s), _mm256_set1_ps(s)};
+}
+inline IVec set1_i(int32_t s) {
+  return {_mm256_set1_epi32(s), _mm256_set1_epi32(s)};
+}
+inline Vec load(const float* p) {
+  return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)};
+}
 inline void store(float* p, Vec a) {
   _mm256_storeu_ps(p, a.lo);
   _mm256_storeu_ps(p + 8, a.hi);
@@ -74,37 +80,63 @@ inline void store_tail(float* p, int64_t n, Vec a) {
   _mm256_maskstore_ps(p, mlo, a.lo);
   _mm256_maskstore_ps(p + 8, mhi, a.hi);
 }
-inline float first_lane(Vec a) { return _mm256_cvtss_f32(a.lo); }
+inline float first_lane(Vec a) {
+  return _mm256_cvtss_f32(a.lo);
+}
 
-inline Vec add(Vec a, Vec b) { return {_mm256_add_ps(a.lo, b.lo), _mm256_add_ps(a.hi, b.hi)}; }
-inline Vec sub(Vec a, Vec b) { return {_mm256_sub_ps(a.lo, b.lo), _mm256_sub_ps(a.hi, b.hi)}; }
-inline Vec mul(Vec a, Vec b) { return {_mm256_mul_ps(a.lo, b.lo), _mm256_mul_ps(a.hi, b.hi)}; }
-inline Vec div(Vec a, Vec b) { return {_mm256_div_ps(a.lo, b.lo), _mm256_div_ps(a.hi, b.hi)}; }
+inline Vec add(Vec a, Vec b) {
+  return {_mm256_add_ps(a.lo, b.lo), _mm256_add_ps(a.hi, b.hi)};
+}
+inline Vec sub(Vec a, Vec b) {
+  return {_mm256_sub_ps(a.lo, b.lo), _mm256_sub_ps(a.hi, b.hi)};
+}
+inline Vec mul(Vec a, Vec b) {
+  return {_mm256_mul_ps(a.lo, b.lo), _mm256_mul_ps(a.hi, b.hi)};
+}
+inline Vec div(Vec a, Vec b) {
+  return {_mm256_div_ps(a.lo, b.lo), _mm256_div_ps(a.hi, b.hi)};
+}
 /// a * b + c with one rounding.
 inline Vec fma(Vec a, Vec b, Vec c) {
   return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)};
 }
-inline Vec sqrt(Vec a) { return {_mm256_sqrt_ps(a.lo), _mm256_sqrt_ps(a.hi)}; }
+inline Vec sqrt(Vec a) {
+  return {_mm256_sqrt_ps(a.lo), _mm256_sqrt_ps(a.hi)};
+}
 /// a < b ? a : b and a > b ? a : b (x86 MINPS/MAXPS rule; operand order is significant).
-inline Vec min_of(Vec a, Vec b) { return {_mm256_min_ps(a.lo, b.lo), _mm256_min_ps(a.hi, b.hi)}; }
-inline Vec max_of(Vec a, Vec b) { return {_mm256_max_ps(a.lo, b.lo), _mm256_max_ps(a.hi, b.hi)}; }
+inline Vec min_of(Vec a, Vec b) {
+  return {_mm256_min_ps(a.lo, b.lo), _mm256_min_ps(a.hi, b.hi)};
+}
+inline Vec max_of(Vec a, Vec b) {
+  return {_mm256_max_ps(a.lo, b.lo), _mm256_max_ps(a.hi, b.hi)};
+}
 
 // Ordered, non-signalling comparisons: false when either side is NaN, like C++ <, >, ==.
 template <int kPredicate>
 inline Mask cmp(Vec a, Vec b) {
   return {_mm256_cmp_ps(a.lo, b.lo, kPredicate), _mm256_cmp_ps(a.hi, b.hi, kPredicate)};
 }
-inline Mask lt(Vec a, Vec b) { return cmp<_CMP_LT_OQ>(a, b); }
-inline Mask gt(Vec a, Vec b) { return cmp<_CMP_GT_OQ>(a, b); }
-inline Mask ge(Vec a, Vec b) { return cmp<_CMP_GE_OQ>(a, b); }
-inline Mask eq(Vec a, Vec b) { return cmp<_CMP_EQ_OQ>(a, b); }
+inline Mask lt(Vec a, Vec b) {
+  return cmp<_CMP_LT_OQ>(a, b);
+}
+inline Mask gt(Vec a, Vec b) {
+  return cmp<_CMP_GT_OQ>(a, b);
+}
+inline Mask ge(Vec a, Vec b) {
+  return cmp<_CMP_GE_OQ>(a, b);
+}
+inline Mask eq(Vec a, Vec b) {
+  return cmp<_CMP_EQ_OQ>(a, b);
+}
 inline Mask mask_and(Mask a, Mask b) {
   return {_mm256_and_ps(a.lo, b.lo), _mm256_and_ps(a.hi, b.hi)};
 }
 inline bool all(Mask m) {
   return (_mm256_movemask_ps(m.lo) & _mm256_movemask_ps(m.hi)) == 0xff;
 }
-inline bool any(Mask m) { return (_mm256_movemask_ps(m.lo) | _mm256_movemask_ps(m.hi)) != 0; }
+inline bool any(Mask m) {
+  return (_mm256_movemask_ps(m.lo) | _mm256_movemask_ps(m.hi)) != 0;
+}
 /// m ? a : b, lane by lane.
 inline Vec select(Mask m, Vec a, Vec b) {
   return {_mm256_blendv_ps(b.lo, a.lo, m.lo), _mm256_blendv_ps(b.hi, a.hi, m.hi)};
@@ -116,8 +148,12 @@ inline IVec select_i(Mask m, IVec a, IVec b) {
 }
 
 // Bit-level views and integer lanes (two's complement, wrapping like uint32_t arithmetic).
-inline IVec to_bits(Vec a) { return {_mm256_castps_si256(a.lo), _mm256_castps_si256(a.hi)}; }
-inline Vec from_bits(IVec a) { return {_mm256_castsi256_ps(a.lo), _mm256_castsi256_ps(a.hi)}; }
+inline IVec to_bits(Vec a) {
+  return {_mm256_castps_si256(a.lo), _mm256_castps_si256(a.hi)};
+}
+inline Vec from_bits(IVec a) {
+  return {_mm256_castsi256_ps(a.lo), _mm256_castsi256_ps(a.hi)};
+}
 inline IVec add_i(IVec a, IVec b) {
   return {_mm256_add_epi32(a.lo, b.lo), _mm256_add_epi32(a.hi, b.hi)};
 }
@@ -143,14 +179,22 @@ inline IVec shr_arith_i(IVec a) {
   return {_mm256_srai_epi32(a.lo, kBits), _mm256_srai_epi32(a.hi, kBits)};
 }
 /// int32 -> float, exact for the small integers we convert.
-inline Vec to_float(IVec a) { return {_mm256_cvtepi32_ps(a.lo), _mm256_cvtepi32_ps(a.hi)}; }
+inline Vec to_float(IVec a) {
+  return {_mm256_cvtepi32_ps(a.lo), _mm256_cvtepi32_ps(a.hi)};
+}
 /// float -> int32 (truncating; exact for the integral values we convert).
-inline IVec to_int(Vec a) { return {_mm256_cvttps_epi32(a.lo), _mm256_cvttps_epi32(a.hi)}; }
+inline IVec to_int(Vec a) {
+  return {_mm256_cvttps_epi32(a.lo), _mm256_cvttps_epi32(a.hi)};
+}
 
 /// 2^e from integer exponents e in [-126, 127], built from the float bit layout.
-inline Vec pow2_of_int(IVec e) { return from_bits(shl_i<23>(add_i(e, set1_i(127)))); }
+inline Vec pow2_of_int(IVec e) {
+  return from_bits(shl_i<23>(add_i(e, set1_i(127))));
+}
 /// 2^n for integral n in [-126, 127].
-inline Vec pow2_of(Vec n) { return pow2_of_int(to_int(n)); }
+inline Vec pow2_of(Vec n) {
+  return pow2_of_int(to_int(n));
+}
 /// y * 2^n for integral n in [-150, 129], rounded once: 2^n may not be a float, so scale in two
 /// steps, 2^n1 * 2^n2 with n1 = floor(n / 2); the first product is exact, the second rounds.
 inline Vec ldexp_of(Vec y, Vec n) {

@@ -68,13 +68,16 @@ class Gen {
     switch (next() % 10) {
       case 0:
       case 1:
-      case 2: return uniform(-4.0f, 4.0f);
-      case 3: return uniform(-120.0f, 120.0f);
+      case 2:
+        return uniform(-4.0f, 4.0f);
+      case 3:
+        return uniform(-120.0f, 120.0f);
       case 4: {  // any magnitude, subnormal to huge
         float m = std::ldexp(1.0f + uniform(0.0f, 1.0f), static_cast<int>(next() % 277) - 150);
         return next() % 2 ? m : -m;
       }
-      case 5: return static_cast<float>(static_cast<int>(next() % 7) - 3);  // ties
+      case 5:
+        return static_cast<float>(static_cast<int>(next() % 7) - 3);  // ties
       case 6: {
         const float specials[] = {0.0f,
                                   -0.0f,
@@ -90,8 +93,10 @@ class Gen {
                                   9.3f};
         return specials[next() % (sizeof specials / sizeof specials[0])];
       }
-      case 7: return uniform(0.0f, 1e-3f);
-      default: return uniform(-20.0f, 20.0f);
+      case 7:
+        return uniform(0.0f, 1e-3f);
+      default:
+        return uniform(-20.0f, 20.0f);
     }
   }
   /// Finite, moderate values (softmax rows, Adam).
@@ -303,8 +308,8 @@ TEST(KernelPaths, ReductionsMatchScalarReference) {
     for (int variant = 0; variant < 3; ++variant) {
       std::vector<float> x(n + kOffset);
       for (auto& v : x) {
-        if (variant == 0) v = g.uniform(-3.0f, 3.0f);     // ordinary
-        if (variant == 1) v = g.wild();                   // specials, NaN (ignored by max)
+        if (variant == 0) v = g.uniform(-3.0f, 3.0f);         // ordinary
+        if (variant == 1) v = g.wild();                       // specials, NaN (ignored by max)
         if (variant == 2) v = (g.next() % 2) ? 0.0f : -0.0f;  // +-0 ties for max
       }
       const float* p = x.data() + kOffset;
@@ -316,8 +321,9 @@ TEST(KernelPaths, ReductionsMatchScalarReference) {
         const float got_sum = k::sum(p, n), got_sq = k::sum_squares(p, n), got_max = k::max(p, n);
         ASSERT_TRUE(same_bits(got_sum, want_sum))
             << "sum on " << k::isa_name(isa) << " n=" << n << ": " << got_sum << " vs " << want_sum;
-        ASSERT_TRUE(same_bits(got_sq, want_sq)) << "sum_squares on " << k::isa_name(isa)
-                                                << " n=" << n << ": " << got_sq << " vs " << want_sq;
+        ASSERT_TRUE(same_bits(got_sq, want_sq))
+            << "sum_squares on " << k::isa_name(isa) << " n=" << n << ": " << got_sq << " vs "
+            << want_sq;
         ASSERT_TRUE(same_bits(got_max, want_max))
             << "max on " << k::isa_name(isa) << " n=" << n << " variant " << variant << ": "
             << got_max << " vs " << want_max;
@@ -422,8 +428,8 @@ TEST(KernelSemantics, MapsComputeTheirDocumentedFormula) {
       for (int64_t i = 0; i < n; ++i) {
         const float want = formula(i);
         ASSERT_TRUE(same_bits(out[i], want))
-            << name << " on " << k::isa_name(isa) << " at " << i << ": " << out[i] << " vs "
-            << want << " (a=" << a[i] << ", b=" << b[i] << ")";
+            << name << " on " << k::isa_name(isa) << " at " << i << ": " << out[i] << " vs " << want
+            << " (a=" << a[i] << ", b=" << b[i] << ")";
       }
     };
     k::add(a.data(), b.data(), out.data(), n);
@@ -547,8 +553,8 @@ TEST(KernelSemantics, SoftmaxRowsSumToOne) {
           EXPECT_NEAR(lsm[i], std::log(want), 3e-7 * (1.0 + std::fabs(d) + std::log(denom)))
               << "log_softmax cols=" << cols;
         }
-        EXPECT_NEAR(total, 1.0, 1e-6) << "row " << r << ", cols=" << cols << " on "
-                                      << k::isa_name(isa);
+        EXPECT_NEAR(total, 1.0, 1e-6)
+            << "row " << r << ", cols=" << cols << " on " << k::isa_name(isa);
       }
     }
   }
