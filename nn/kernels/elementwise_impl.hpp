@@ -21,6 +21,11 @@
 template <class F>
 inline void map1(const float* x, float* out, int64_t n, F f) {
   int64_t i = 0;
+  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
+    Vec a = f(load(x + i)), b = f(load(x + i + kLanes));
+    store(out + i, a);
+    store(out + i + kLanes, b);
+  }
   for (; i + kLanes <= n; i += kLanes) store(out + i, f(load(x + i)));
   if (i < n) store_tail(out + i, n - i, f(load_tail(x + i, n - i, 0.0f)));
 }

@@ -149,27 +149,26 @@ float log1p_unit(float e) {
 // tanh, sigmoid, softplus
 // ---------------------------------------------------------------------------------------------
 
-/// exp(u) - 1 for u in [0, 18.5] (no clamping or special cases needed in that range).
-float expm1_nonneg(float u) {
-  float t;
-  float r = reduce_ln2(u, &t);
-  float p = expm1_reduced(r);
-  int32_t n = static_cast<int32_t>(to_bits(t) - kRoundMagicBits);  // 0 .. 27
-  float s = pow2(n);
-  // exp(u) - 1 = 2^n * (1 + p) - 1 = 2^n * p + (2^n - 1): one rounding, no cancellation.
-  return std::fma(s, p, s - 1.0f);
-}
-
-/// Our tanh, computed on |x| and given x's sign back (so tanh(-x) == -tanh(x) exactly):
-/// tanh(a) = expm1(2a) / (expm1(2a) + 2). expm1 is accurate near 0, so no separate small-x
-/// branch is needed; for a > 9.25 the quotient is exactly 1.
+/// Our tanh: tanh(x) = expm1(2x) / (expm1(2x) + 2). expm1 is accurate near 0, so no separate
+/// small-x branch is needed, and the formula holds for either sign (at x -> -inf it tends to
+/// -1 / 1). x is clamped to [-9.25, 9.25] first: beyond, tanh rounds to +-1, and the formula
+/// gives exactly +-1 there (expm1(2x) > 2^26 absorbs the + 2; or expm1(2x) rounds to -1).
+/// Working on x itself rather than |x| saves the sign juggling; the price is that tanh(-0) is
+/// +0 (the low part of the range reduction adds +0 to -0).
 float tanh1(float x) {
-  float a = from_bits(to_bits(x) & kAbsMask);
-  float u = a + a;
-  u = u > 2.0f * kTanhClamp ? 2.0f * kTanhClamp : u;  // NaN passes through
-  float e = expm1_nonneg(u);
-  float t = e / (e + 2.0f);
-  return from_bits(to_bits(t) | (to_bits(x) & kSignBit));
+  x = x < -kTanhClamp ? -kTanhClamp : x;  // NaN passes through
+  x = x > kTanhClamp ? kTanhClamp : x;
+  // expm1(u) for u = 2x, with the same range reduction as exp. fma(x, 2 log2(e), magic) is
+  // exactly fma(u, log2(e), magic), since doubling is exact; it just does not wait for u.
+  float t = std::fma(x, 2.0f * kLog2e, kRoundMagic);
+  float n = t - kRoundMagic;
+  float r = std::fma(n, -kLn2Hi, x + x);
+  r = std::fma(n, -kLn2Lo, r);
+  float p = expm1_reduced(r);
+  float s = pow2(static_cast<int32_t>(to_bits(t) - kRoundMagicBits));  // 2^n, n in [-27, 27]
+  // exp(u) - 1 = 2^n * (1 + p) - 1 = 2^n * p + (2^n - 1): one rounding, no cancellation.
+  float e = std::fma(s, p, s - 1.0f);
+  return e / (e + 2.0f);
 }
 
 /// sigmoid(x) = 1 / (1 + exp(-x)), computed from e = exp(-|x|) <= 1 so it never overflows:

@@ -66,8 +66,8 @@ constexpr float kTwo23 = 8388608.0f;
 constexpr float kSqrt2 = 1.41421353816986083984375f;
 
 // --- tanh ---------------------------------------------------------------------------------------
-/// tanh(|x|) = expm1(2|x|) / (expm1(2|x|) + 2). Past |x| = 9.25, expm1(2|x|) > 2^26, so adding 2
-/// no longer changes it and the quotient is exactly 1 (the correctly rounded tanh is 1 there).
+/// tanh(x) = expm1(2x) / (expm1(2x) + 2), with x clamped to [-9.25, 9.25]: beyond, the true
+/// tanh rounds to +-1, and so does the formula (expm1(2x) > 2^26 absorbs the + 2, or rounds to -1).
 constexpr float kTanhClamp = 9.25f;
 
 constexpr float kInfinity = std::numeric_limits<float>::infinity();

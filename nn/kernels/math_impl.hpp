@@ -110,21 +110,18 @@ inline Vec vlog1p_unit(Vec e) {
   return vlog_reduced(f, k);
 }
 
-/// exp(u) - 1 for u in [0, 18.5] (scalar: expm1_nonneg).
-inline Vec vexpm1_nonneg(Vec u) {
-  Vec n;
-  Vec r = vreduce_ln2(u, &n);
-  Vec p = vexpm1_reduced(r);
-  Vec s = pow2_of(n);
-  return fma(s, p, sub(s, set1(1.0f)));
-}
-
 /// tanh (scalar: tanh1).
 inline Vec vtanh(Vec x) {
-  Vec a = abs_of(x);
-  Vec u = min_of(set1(2.0f * kTanhClamp), add(a, a));  // `u > c ? c : u`, NaN kept
-  Vec e = vexpm1_nonneg(u);
-  return copysign_of(div(e, add(e, set1(2.0f))), x);
+  x = max_of(set1(-kTanhClamp), x);  // clamp to [-9.25, 9.25], NaN kept
+  x = min_of(set1(kTanhClamp), x);
+  Vec t = fma(x, set1(2.0f * kLog2e), set1(kRoundMagic));
+  Vec n = sub(t, set1(kRoundMagic));
+  Vec r = fma(n, set1(-kLn2Hi), add(x, x));
+  r = fma(n, set1(-kLn2Lo), r);
+  Vec p = vexpm1_reduced(r);
+  Vec s = pow2_of(n);
+  Vec e = fma(s, p, sub(s, set1(1.0f)));
+  return div(e, add(e, set1(2.0f)));
 }
 
 /// sigmoid (scalar: sigmoid1).

@@ -187,6 +187,12 @@ inline IVec to_int(Vec a) {
   return {_mm256_cvttps_epi32(a.lo), _mm256_cvttps_epi32(a.hi)};
 }
 
+/// min(c, |x|) for c > 0, NaN kept (`c < |x| ? c : |x|`).
+inline Vec abs_min_of(Vec x, Vec c) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  return {_mm256_min_ps(c.lo, _mm256_and_ps(x.lo, abs_mask)),
+          _mm256_min_ps(c.hi, _mm256_and_ps(x.hi, abs_mask))};
+}
 /// 2^e from integer exponents e in [-126, 127], built from the float bit layout.
 inline Vec pow2_of_int(IVec e) {
   return from_bits(shl_i<23>(add_i(e, set1_i(127))));

@@ -156,6 +156,12 @@ inline Vec to_float(IVec a) {
   return {_mm512_cvtepi32_ps(a.v)};
 }
 
+/// min(c, |x|) for c > 0, NaN kept (`c < |x| ? c : |x|`). (VRANGEPS would do this in one
+/// instruction, but it returns c for a NaN x: it treats a quiet NaN as missing data.)
+inline Vec abs_min_of(Vec x, Vec c) {
+  const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
+  return {_mm512_min_ps(c.v, _mm512_and_ps(x.v, abs_mask))};
+}
 /// y * 2^n for integral n in [-150, 129], rounded once (VSCALEFPS). Equal to the two-step
 /// (y * 2^(n/2)) * 2^(n - n/2) of the other paths, whose first product is exact.
 inline Vec ldexp_of(Vec y, Vec n) {

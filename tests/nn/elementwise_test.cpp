@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "nn/kernels/elementwise_paths.hpp"
@@ -120,10 +121,12 @@ bool same_bits(float a, float b) {
   return std::isnan(a) && std::isnan(b);
 }
 
-uint32_t bits_of(float f) {
+std::string hex_bits(float f) {
   uint32_t u;
   std::memcpy(&u, &f, sizeof u);
-  return u;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", u);
+  return buf;
 }
 
 /// An output buffer: n values (filled from `init`) followed by guard words.
@@ -146,8 +149,8 @@ struct OutBuf {
     return ::testing::AssertionFailure()
            << kernel << " on " << k::isa_name(isa) << ", n = " << got.n << ": element " << i
            << (static_cast<int64_t>(i) >= got.n ? " (guard word past the end)" : "") << " is "
-           << got.data[i] << " (0x" << std::hex << bits_of(got.data[i]) << "), reference "
-           << std::dec << want.data[i] << " (0x" << std::hex << bits_of(want.data[i]) << ")";
+           << got.data[i] << " (" << hex_bits(got.data[i]) << "), reference " << want.data[i]
+           << " (" << hex_bits(want.data[i]) << ")";
   }
   return ::testing::AssertionSuccess();
 }
