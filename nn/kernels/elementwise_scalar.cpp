@@ -43,14 +43,17 @@ float pow2(int32_t e) {
 // ---------------------------------------------------------------------------------------------
 
 /// exp(r) - 1 for |r| <= ln2 / 2 (a bit more is fine): r + r^2 * P(r).
+/// P is evaluated as a polynomial in r^2 whose coefficients are linear in r,
+/// (P0 r + P1) r^4 + (P2 r + P3) r^2 + (P4 r + P5): the same number of operations as Horner's
+/// rule, but the three linear pieces are independent, which shortens the dependency chain
+/// (SIMD throughput is limited by how many chains are in flight).
 float expm1_reduced(float r) {
-  float p = kExpP0;
-  p = std::fma(p, r, kExpP1);
-  p = std::fma(p, r, kExpP2);
-  p = std::fma(p, r, kExpP3);
-  p = std::fma(p, r, kExpP4);
-  p = std::fma(p, r, kExpP5);
-  return std::fma(p, r * r, r);
+  float r2 = r * r;
+  float p01 = std::fma(kExpP0, r, kExpP1);
+  float p23 = std::fma(kExpP2, r, kExpP3);
+  float p45 = std::fma(kExpP4, r, kExpP5);
+  float p = std::fma(std::fma(p01, r2, p23), r2, p45);
+  return std::fma(p, r2, r);
 }
 
 /// Splits x = n * ln2 + r with n = round(x / ln2) and |r| <= ln2 / 2 (|x| < 2^21).
@@ -93,16 +96,14 @@ float exp1(float x) {
 /// log(1 + f) = f - f^2/2 + f^3 * P(f); the terms are added smallest first, f last, and k * ln2
 /// in two parts, so the rounding errors stay below about one ulp.
 float log_reduced(float f, float k) {
+  // P(f) as a polynomial in z = f^2 with coefficients linear in f (see expm1_reduced):
+  // P = P0 z^4 + (P1 f + P2) z^3 + (P3 f + P4) z^2 + (P5 f + P6) z + (P7 f + P8).
   float z = f * f;
-  float p = kLogP0;
-  p = std::fma(p, f, kLogP1);
-  p = std::fma(p, f, kLogP2);
-  p = std::fma(p, f, kLogP3);
-  p = std::fma(p, f, kLogP4);
-  p = std::fma(p, f, kLogP5);
-  p = std::fma(p, f, kLogP6);
-  p = std::fma(p, f, kLogP7);
-  p = std::fma(p, f, kLogP8);
+  float q3 = std::fma(kLogP1, f, kLogP2);
+  float q2 = std::fma(kLogP3, f, kLogP4);
+  float q1 = std::fma(kLogP5, f, kLogP6);
+  float q0 = std::fma(kLogP7, f, kLogP8);
+  float p = std::fma(std::fma(std::fma(std::fma(kLogP0, z, q3), z, q2), z, q1), z, q0);
   float y = (p * f) * z;             // f^3 * P(f)
   y = std::fma(k, kLogLn2Lo, y);     // + k * ln2 (low part)
   y = std::fma(z, -0.5f, y);         // - f^2 / 2

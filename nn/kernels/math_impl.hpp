@@ -23,13 +23,12 @@ inline Vec neg_abs_of(Vec x) {
 }
 /// exp(r) - 1 = r + r^2 * P(r) for |r| <= ln2 / 2 (scalar: expm1_reduced).
 inline Vec vexpm1_reduced(Vec r) {
-  Vec p = set1(kExpP0);
-  p = fma(p, r, set1(kExpP1));
-  p = fma(p, r, set1(kExpP2));
-  p = fma(p, r, set1(kExpP3));
-  p = fma(p, r, set1(kExpP4));
-  p = fma(p, r, set1(kExpP5));
-  return fma(p, mul(r, r), r);
+  Vec r2 = mul(r, r);
+  Vec p01 = fma(set1(kExpP0), r, set1(kExpP1));
+  Vec p23 = fma(set1(kExpP2), r, set1(kExpP3));
+  Vec p45 = fma(set1(kExpP4), r, set1(kExpP5));
+  Vec p = fma(fma(p01, r2, p23), r2, p45);
+  return fma(p, r2, r);
 }
 
 /// x = n * ln2 + r; returns r and sets *n (scalar: reduce_ln2, which keeps n in the bits of t).
@@ -54,15 +53,11 @@ inline Vec vexp(Vec x) {
 /// log(2^k (1 + f)) for reduced f (scalar: log_reduced).
 inline Vec vlog_reduced(Vec f, Vec k) {
   Vec z = mul(f, f);
-  Vec p = set1(kLogP0);
-  p = fma(p, f, set1(kLogP1));
-  p = fma(p, f, set1(kLogP2));
-  p = fma(p, f, set1(kLogP3));
-  p = fma(p, f, set1(kLogP4));
-  p = fma(p, f, set1(kLogP5));
-  p = fma(p, f, set1(kLogP6));
-  p = fma(p, f, set1(kLogP7));
-  p = fma(p, f, set1(kLogP8));
+  Vec q3 = fma(set1(kLogP1), f, set1(kLogP2));
+  Vec q2 = fma(set1(kLogP3), f, set1(kLogP4));
+  Vec q1 = fma(set1(kLogP5), f, set1(kLogP6));
+  Vec q0 = fma(set1(kLogP7), f, set1(kLogP8));
+  Vec p = fma(fma(fma(fma(set1(kLogP0), z, q3), z, q2), z, q1), z, q0);
   Vec y = mul(mul(p, f), z);
   y = fma(k, set1(kLogLn2Lo), y);
   y = fma(z, set1(-0.5f), y);
