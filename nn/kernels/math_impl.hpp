@@ -15,9 +15,6 @@ using namespace nn::kernels::math;
 inline Vec from_bits_u(uint32_t b) {
   return from_bits(set1_i(static_cast<int32_t>(b)));
 }
-inline Vec abs_of(Vec x) {
-  return from_bits(and_i(to_bits(x), set1_i(kAbsMask)));
-}
 inline Vec neg_abs_of(Vec x) {
   return from_bits(or_i(to_bits(x), set1_i(static_cast<int32_t>(kSignBit))));
 }

@@ -80,8 +80,7 @@ inline void store_tail(float* p, int64_t n, Vec a) {
   _mm256_maskstore_ps(p, mlo, a.lo);
   _mm256_maskstore_ps(p + 8, mhi, a.hi);
 }
-inline float first_lane(Vec a) {
-  return _mm256_cvtss_f32(a.lo);
+return _mm256_cvtss_f32(a.lo);
 }
 
 inline Vec add(Vec a, Vec b) {
@@ -187,12 +186,6 @@ inline IVec to_int(Vec a) {
   return {_mm256_cvttps_epi32(a.lo), _mm256_cvttps_epi32(a.hi)};
 }
 
-/// min(c, |x|) for c > 0, NaN kept (`c < |x| ? c : |x|`).
-inline Vec abs_min_of(Vec x, Vec c) {
-  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  return {_mm256_min_ps(c.lo, _mm256_and_ps(x.lo, abs_mask)),
-          _mm256_min_ps(c.hi, _mm256_and_ps(x.hi, abs_mask))};
-}
 /// 2^e from integer exponents e in [-126, 127], built from the float bit layout.
 inline Vec pow2_of_int(IVec e) {
   return from_bits(shl_i<23>(add_i(e, set1_i(127))));
@@ -208,13 +201,8 @@ inline Vec ldexp_of(Vec y, Vec n) {
   IVec n1 = shr_arith_i<1>(ni);
   return mul(mul(y, pow2_of_int(n1)), pow2_of_int(sub_i(ni, n1)));
 }
-/// The bits of mag (sign bit clear) with the sign bit of s: mag | (s & sign).
-inline Vec copysign_of(Vec mag, Vec s) {
-  IVec sign = and_i(to_bits(s), set1_i(static_cast<int32_t>(0x80000000u)));
-  return from_bits(or_i(to_bits(mag), sign));
-}
 
-/// The fixed pairwise tree of kernels.hpp: lane l = lane l + lane l + w, for w = 8, 4, 2, 1
+/// The fixed pairwise tree of kernels.hpp: lane[l] = lane[l] + lane[l + w] for w = 8, 4, 2, 1
 /// (w = 8 is adding the two halves).
 inline float tree_sum(Vec a) {
   __m256 s8 = _mm256_add_ps(a.lo, a.hi);
@@ -223,7 +211,7 @@ inline float tree_sum(Vec a) {
   __m128 s1 = _mm_add_ss(s2, _mm_movehdup_ps(s2));
   return _mm_cvtss_f32(s1);
 }
-/// The same tree with lane l = (lane l + w > lane l) ? lane l + w : lane l.
+/// The same tree with lane[l] = lane[l + w] > lane[l] ? lane[l + w] : lane[l].
 inline float tree_max(Vec a) {
   __m256 s8 = _mm256_max_ps(a.hi, a.lo);
   __m128 s4 = _mm_max_ps(_mm256_extractf128_ps(s8, 1), _mm256_castps256_ps128(s8));

@@ -58,8 +58,7 @@ inline Vec load_tail(const float* p, int64_t n, float fill) {
 inline void store_tail(float* p, int64_t n, Vec a) {
   _mm512_mask_storeu_ps(p, tail_mask(n), a.v);
 }
-inline float first_lane(Vec a) {
-  return _mm512_cvtss_f32(a.v);
+return _mm512_cvtss_f32(a.v);
 }
 
 inline Vec add(Vec a, Vec b) {
@@ -156,14 +155,8 @@ inline Vec to_float(IVec a) {
   return {_mm512_cvtepi32_ps(a.v)};
 }
 
-/// min(c, |x|) for c > 0, NaN kept (`c < |x| ? c : |x|`). (VRANGEPS would do this in one
-/// instruction, but it returns c for a NaN x: it treats a quiet NaN as missing data.)
-inline Vec abs_min_of(Vec x, Vec c) {
-  const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
-  return {_mm512_min_ps(c.v, _mm512_and_ps(x.v, abs_mask))};
-}
 /// y * 2^n for integral n in [-150, 129], rounded once (VSCALEFPS). Equal to the two-step
-/// (y * 2^(n/2)) * 2^(n - n/2) of the other paths, whose first product is exact.
+/// (y * 2^n1) * 2^(n - n1), n1 = floor(n / 2), of the other paths, whose first product is exact.
 inline Vec ldexp_of(Vec y, Vec n) {
   return {_mm512_scalef_ps(y.v, n.v)};
 }
@@ -171,15 +164,9 @@ inline Vec ldexp_of(Vec y, Vec n) {
 inline Vec pow2_of(Vec n) {
   return {_mm512_scalef_ps(_mm512_set1_ps(1.0f), n.v)};
 }
-/// The bits of mag (sign bit clear) with the sign bit of s: one VPTERNLOGD, mag | (s & sign).
-inline Vec copysign_of(Vec mag, Vec s) {
-  const __m512i sign = _mm512_set1_epi32(static_cast<int32_t>(0x80000000u));
-  return {_mm512_castsi512_ps(
-      _mm512_ternarylogic_epi32(_mm512_castps_si512(mag.v), _mm512_castps_si512(s.v), sign, 0xF8))};
-}
 
 /// The fixed pairwise tree of kernels.hpp: fold lanes 8..15 onto 0..7, then 4..7 onto 0..3,
-/// 2..3 onto 0..1, lane 1 onto lane 0: lane l = lane l + lane l + w, for w = 8, 4, 2, 1.
+/// 2..3 onto 0..1, lane 1 onto lane 0: lane[l] = lane[l] + lane[l + w] for w = 8, 4, 2, 1.
 inline float tree_sum(Vec a) {
   __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(a.v), _mm512_extractf32x8_ps(a.v, 1));
   __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
@@ -187,7 +174,7 @@ inline float tree_sum(Vec a) {
   __m128 s1 = _mm_add_ss(s2, _mm_movehdup_ps(s2));
   return _mm_cvtss_f32(s1);
 }
-/// The same tree with lane l = (lane l + w > lane l) ? lane l + w : lane l.
+/// The same tree with lane[l] = lane[l + w] > lane[l] ? lane[l + w] : lane[l].
 inline float tree_max(Vec a) {
   __m256 s8 = _mm256_max_ps(_mm512_extractf32x8_ps(a.v, 1), _mm512_castps512_ps256(a.v));
   __m128 s4 = _mm_max_ps(_mm256_extractf128_ps(s8, 1), _mm256_castps256_ps128(s8));
