@@ -80,8 +80,6 @@ inline void store_tail(float* p, int64_t n, Vec a) {
   _mm256_maskstore_ps(p, mlo, a.lo);
   _mm256_maskstore_ps(p + 8, mhi, a.hi);
 }
-return _mm256_cvtss_f32(a.lo);
-}
 
 inline Vec add(Vec a, Vec b) {
   return {_mm256_add_ps(a.lo, b.lo), _mm256_add_ps(a.hi, b.hi)};

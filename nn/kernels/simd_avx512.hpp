@@ -58,8 +58,6 @@ inline Vec load_tail(const float* p, int64_t n, float fill) {
 inline void store_tail(float* p, int64_t n, Vec a) {
   _mm512_mask_storeu_ps(p, tail_mask(n), a.v);
 }
-return _mm512_cvtss_f32(a.v);
-}
 
 inline Vec add(Vec a, Vec b) {
   return {_mm512_add_ps(a.v, b.v)};
