@@ -17,7 +17,8 @@
 
 // --- loop skeletons ---------------------------------------------------------------------------
 
-/// out[i] = f(x[i]) for vectors of x.
+/// out[i] = f(x[i]) for vectors of x. Two vectors per iteration: exp, log and tanh are long
+/// dependency chains, and a second independent chain keeps both vector pipes busy.
 template <class F>
 inline void map1(const float* x, float* out, int64_t n, F f) {
   int64_t i = 0;

@@ -13,6 +13,7 @@
 #include <limits>
 #include <vector>
 
+#include "nn/kernels/elementwise_paths.hpp"
 #include "nn/kernels/kernels.hpp"
 
 namespace {
@@ -137,6 +138,49 @@ TEST(MathAccuracy, DenseAroundZeroAndOverflow) {
     const double want = std::tanh(static_cast<double>(xs[i]));
     ASSERT_LE(std::fabs(ys[i] - want) / ulp_at(want), 3.0) << "tanh(" << xs[i] << ")";
   }
+}
+
+/// Every path against the scalar reference over a sparser sweep of all bit patterns (the
+/// elementwise tests cover random inputs; this covers every binade and every special value).
+TEST(MathPaths, EveryPathMatchesTheScalarReferenceBitForBit) {
+  using Kernel = void (*)(const float*, float*, int64_t);
+  struct Case {
+    const char* name;
+    Kernel kernel, reference;
+  };
+  const Case cases[] = {{"exp", k::exp, k::scalar::exp},
+                        {"log", k::log, k::scalar::log},
+                        {"tanh", k::tanh, k::scalar::tanh},
+                        {"sigmoid", k::sigmoid, k::scalar::sigmoid},
+                        {"softplus", k::softplus, k::scalar::softplus}};
+  std::vector<float> xs;
+  for (uint64_t bits = 0; bits < (uint64_t{1} << 32); bits += 4999) {
+    const uint32_t b = static_cast<uint32_t>(bits);
+    float x;
+    std::memcpy(&x, &b, sizeof x);
+    xs.push_back(x);
+  }
+  const int64_t n = static_cast<int64_t>(xs.size());
+  std::vector<float> want(xs.size()), got(xs.size());
+  const k::Isa saved = k::active_isa();
+  for (const Case& c : cases) {
+    c.reference(xs.data(), want.data(), n);
+    for (k::Isa isa : {k::Isa::scalar, k::Isa::avx2, k::Isa::avx512}) {
+      if (!k::cpu_supports(isa)) continue;
+      k::set_active_isa(isa);
+      c.kernel(xs.data(), got.data(), n);
+      for (int64_t i = 0; i < n; ++i) {
+        const bool same = std::memcmp(&got[i], &want[i], sizeof(float)) == 0 ||
+                          (std::isnan(got[i]) && std::isnan(want[i]));
+        if (!same) {
+          ADD_FAILURE() << c.name << " on " << k::isa_name(isa) << "(" << xs[i] << ") = " << got[i]
+                        << ", scalar reference " << want[i];
+          break;
+        }
+      }
+    }
+  }
+  k::set_active_isa(saved);
 }
 
 float apply(void (*kernel)(const float*, float*, int64_t), float x) {
