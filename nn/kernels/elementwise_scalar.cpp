@@ -155,17 +155,27 @@ float log1p_unit(float e) {
 /// -1 / 1). x is clamped to [-9.25, 9.25] first: beyond, tanh rounds to +-1, and the formula
 /// gives exactly +-1 there (expm1(2x) > 2^26 absorbs the + 2; or expm1(2x) rounds to -1).
 /// Working on x itself rather than |x| saves the sign juggling; the price is that tanh(-0) is
-/// +0 (the low part of the range reduction adds +0 to -0).
+/// +0.
+///
+/// tanh is the activation of our MLPs, so it is trimmed for speed where accuracy allows:
+///  * the range reduction uses ln2 in one part: the error, n * 1.9e-9 with |n| <= 27, changes
+///    exp(r) by < 1 ulp, and d tanh / tanh = d e / e * 2 / (e + 2) shrinks it as n grows;
+///  * exp(r) - 1 = r + r^2 * Q(r) with Q of degree 4 (kTanhP*, our own minimax fit, relative
+///    error of expm1 < 0.43 ulp) instead of exp's degree 5.
+/// Measured max error: 2.5 ulp (both changes together cost less than 0.01 ulp).
 float tanh1(float x) {
   x = x < -kTanhClamp ? -kTanhClamp : x;  // NaN passes through
   x = x > kTanhClamp ? kTanhClamp : x;
-  // expm1(u) for u = 2x, with the same range reduction as exp. fma(x, 2 log2(e), magic) is
-  // exactly fma(u, log2(e), magic), since doubling is exact; it just does not wait for u.
+  // u = 2x = n * ln2 + r. fma(x, 2 log2(e), magic) is exactly fma(u, log2(e), magic), since
+  // doubling is exact; it just does not wait for u.
   float t = std::fma(x, 2.0f * kLog2e, kRoundMagic);
   float n = t - kRoundMagic;
   float r = std::fma(n, -kLn2Hi, x + x);
-  r = std::fma(n, -kLn2Lo, r);
-  float p = expm1_reduced(r);
+  // p = exp(r) - 1, Q evaluated in pairs like expm1_reduced.
+  float r2 = r * r;
+  float q = std::fma(std::fma(kTanhP0, r2, std::fma(kTanhP1, r, kTanhP2)), r2,
+                     std::fma(kTanhP3, r, kTanhP4));
+  float p = std::fma(q, r2, r);
   float s = pow2(static_cast<int32_t>(to_bits(t) - kRoundMagicBits));  // 2^n, n in [-27, 27]
   // exp(u) - 1 = 2^n * (1 + p) - 1 = 2^n * p + (2^n - 1): one rounding, no cancellation.
   float e = std::fma(s, p, s - 1.0f);

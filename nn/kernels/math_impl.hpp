@@ -109,8 +109,10 @@ inline Vec vtanh(Vec x) {
   Vec t = fma(x, set1(2.0f * kLog2e), set1(kRoundMagic));
   Vec n = sub(t, set1(kRoundMagic));
   Vec r = fma(n, set1(-kLn2Hi), add(x, x));
-  r = fma(n, set1(-kLn2Lo), r);
-  Vec p = vexpm1_reduced(r);
+  Vec r2 = mul(r, r);
+  Vec p = fma(fma(set1(kTanhP0), r2, fma(set1(kTanhP1), r, set1(kTanhP2))), r2,
+              fma(set1(kTanhP3), r, set1(kTanhP4)));
+  p = fma(p, r2, r);
   Vec s = pow2_of(n);
   Vec e = fma(s, p, sub(s, set1(1.0f)));
   return div(e, add(e, set1(2.0f)));
