@@ -1,121 +1,129 @@
-// TEMPORARY naive implementations (std:: math), replaced by the scalar reference + SIMD paths.
-#include <cmath>
-#include <limits>
-
+// The public elementwise / math / reduction / softmax / Adam kernels: each forwards to the path
+// that active_isa() names, through a table of function pointers.
+//
+// Dispatch is one relaxed atomic load (inside active_isa()), an array index and an indirect
+// call, so it is cheap even for tiny tensors, and set_active_isa() takes effect on the next call.
+// The implementations live in elementwise_scalar.cpp (the reference) and elementwise_avx2.cpp /
+// elementwise_avx512.cpp, which share their bodies through elementwise_impl.hpp.
+#include "nn/kernels/elementwise_paths.hpp"
 #include "nn/kernels/kernels.hpp"
 
 namespace nn::kernels {
 
-#define PH_MAP2(name, expr) \
-  void name(const float* a, const float* b, float* out, int64_t n) { \
-    for (int64_t i = 0; i < n; ++i) out[i] = (expr);                 \
-  }
-PH_MAP2(add, a[i] + b[i])
-PH_MAP2(sub, a[i] - b[i])
-PH_MAP2(mul, a[i] * b[i])
-PH_MAP2(div, a[i] / b[i])
-PH_MAP2(minimum, b[i] < a[i] ? b[i] : a[i])
-PH_MAP2(maximum, b[i] > a[i] ? b[i] : a[i])
-#undef PH_MAP2
+namespace {
 
-#define PH_MAP1(name, expr) \
-  void name(const float* x, float* out, int64_t n) { \
-    for (int64_t i = 0; i < n; ++i) out[i] = (expr); \
-  }
-PH_MAP1(square, x[i] * x[i])
-PH_MAP1(sqrt, std::sqrt(x[i]))
-PH_MAP1(relu, x[i] > 0.0f ? x[i] : 0.0f)
-PH_MAP1(exp, std::exp(x[i]))
-PH_MAP1(log, std::log(x[i]))
-PH_MAP1(tanh, std::tanh(x[i]))
-PH_MAP1(sigmoid, 1.0f / (1.0f + std::exp(-x[i])))
-PH_MAP1(softplus, (x[i] > 0.0f ? x[i] : 0.0f) + std::log1p(std::exp(-std::fabs(x[i]))))
-#undef PH_MAP1
+// Indexed by Isa. The SIMD tables exist only in x86 builds; elsewhere cpu_supports() never
+// allows anything but scalar, so the scalar table standing in for them is never used.
+#if defined(PHANTOM_X86_SIMD)
+const ElementwiseTable* const kTables[] = {&scalar::kElementwiseTable, &avx2::kElementwiseTable,
+                                           &avx512::kElementwiseTable};
+#else
+const ElementwiseTable* const kTables[] = {&scalar::kElementwiseTable, &scalar::kElementwiseTable,
+                                           &scalar::kElementwiseTable};
+#endif
 
+inline const ElementwiseTable& table() {
+  return *kTables[static_cast<int>(active_isa())];
+}
+
+}  // namespace
+
+void add(const float* a, const float* b, float* out, int64_t n) {
+  table().add(a, b, out, n);
+}
+void sub(const float* a, const float* b, float* out, int64_t n) {
+  table().sub(a, b, out, n);
+}
+void mul(const float* a, const float* b, float* out, int64_t n) {
+  table().mul(a, b, out, n);
+}
+void div(const float* a, const float* b, float* out, int64_t n) {
+  table().div(a, b, out, n);
+}
 void add_scalar(const float* a, float s, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] = a[i] + s;
+  table().add_scalar(a, s, out, n);
 }
 void mul_scalar(const float* a, float s, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] = a[i] * s;
+  table().mul_scalar(a, s, out, n);
+}
+void minimum(const float* a, const float* b, float* out, int64_t n) {
+  table().minimum(a, b, out, n);
+}
+void maximum(const float* a, const float* b, float* out, int64_t n) {
+  table().maximum(a, b, out, n);
 }
 void clamp(const float* x, float lo, float hi, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    float v = x[i] < lo ? lo : x[i];
-    out[i] = v > hi ? hi : v;
-  }
+  table().clamp(x, lo, hi, out, n);
 }
+void square(const float* x, float* out, int64_t n) {
+  table().square(x, out, n);
+}
+void sqrt(const float* x, float* out, int64_t n) {
+  table().sqrt(x, out, n);
+}
+void relu(const float* x, float* out, int64_t n) {
+  table().relu(x, out, n);
+}
+void exp(const float* x, float* out, int64_t n) {
+  table().exp(x, out, n);
+}
+void log(const float* x, float* out, int64_t n) {
+  table().log(x, out, n);
+}
+void tanh(const float* x, float* out, int64_t n) {
+  table().tanh(x, out, n);
+}
+void sigmoid(const float* x, float* out, int64_t n) {
+  table().sigmoid(x, out, n);
+}
+void softplus(const float* x, float* out, int64_t n) {
+  table().softplus(x, out, n);
+}
+
 void acc(const float* x, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] += x[i];
+  table().acc(x, out, n);
 }
 void acc_scaled(const float* x, float s, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] = std::fma(x[i], s, out[i]);
+  table().acc_scaled(x, s, out, n);
 }
 void acc_mul(const float* x, const float* y, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] = std::fma(x[i], y[i], out[i]);
+  table().acc_mul(x, y, out, n);
 }
 void acc_div(const float* x, const float* y, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] += x[i] / y[i];
+  table().acc_div(x, y, out, n);
 }
 void tanh_backward(const float* dy, const float* y, float* dx, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dx[i] += dy[i] * (1.0f - y[i] * y[i]);
+  table().tanh_backward(dy, y, dx, n);
 }
 void sigmoid_backward(const float* dy, const float* y, float* dx, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dx[i] += dy[i] * (y[i] * (1.0f - y[i]));
+  table().sigmoid_backward(dy, y, dx, n);
 }
 void relu_backward(const float* dy, const float* x, float* dx, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dx[i] += x[i] > 0.0f ? dy[i] : 0.0f;
+  table().relu_backward(dy, x, dx, n);
 }
 
 float sum(const float* x, int64_t n) {
-  float lanes[16] = {};
-  for (int64_t i = 0; i < n; ++i) lanes[i % 16] += x[i];
-  for (int w = 8; w >= 1; w /= 2)
-    for (int l = 0; l < w; ++l) lanes[l] += lanes[l + w];
-  return lanes[0];
+  return table().sum(x, n);
 }
 float sum_squares(const float* x, int64_t n) {
-  float lanes[16] = {};
-  for (int64_t i = 0; i < n; ++i) lanes[i % 16] = std::fma(x[i], x[i], lanes[i % 16]);
-  for (int w = 8; w >= 1; w /= 2)
-    for (int l = 0; l < w; ++l) lanes[l] += lanes[l + w];
-  return lanes[0];
+  return table().sum_squares(x, n);
 }
 float max(const float* x, int64_t n) {
-  float m = -std::numeric_limits<float>::infinity();
-  for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
-  return m;
+  return table().max(x, n);
 }
 void col_sum_acc(const float* x, int64_t rows, int64_t cols, float* out) {
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) out[c] += x[r * cols + c];
+  table().col_sum_acc(x, rows, cols, out);
 }
 void softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * cols;
-    float* o = out + r * cols;
-    float m = max(xr, cols);
-    for (int64_t c = 0; c < cols; ++c) o[c] = std::exp(xr[c] - m);
-    float s = sum(o, cols);
-    for (int64_t c = 0; c < cols; ++c) o[c] = o[c] / s;
-  }
+  table().softmax_rows(x, rows, cols, out);
 }
 void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * cols;
-    float* o = out + r * cols;
-    float m = max(xr, cols);
-    for (int64_t c = 0; c < cols; ++c) o[c] = std::exp(xr[c] - m);
-    float lse = m + std::log(sum(o, cols));
-    for (int64_t c = 0; c < cols; ++c) o[c] = xr[c] - lse;
-  }
+  table().log_softmax_rows(x, rows, cols, out);
 }
+
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1,
                  float b2, float eps, float c1, float c2) {
-  for (int64_t i = 0; i < n; ++i) {
-    m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-    v[i] = b2 * v[i] + (1.0f - b2) * (g[i] * g[i]);
-    p[i] -= lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
-  }
+  table().adam_update(p, g, m, v, n, lr, b1, b2, eps, c1, c2);
 }
 
 }  // namespace nn::kernels
