@@ -1,0 +1,160 @@
+// Benchmarks for kernels::gemm on the active SIMD path (PHANTOM_SIMD=scalar|avx2|avx512 picks
+// one), single-threaded unless PHANTOM_NUM_THREADS is set.
+//
+// BM_Sgemm/M/K/N is C[M x N] = A[M x K] * B[K x N] (row-major, NN). The RL shapes are the layers
+// of a small MLP at batch 1, 64, 512, 2048; BM_SgemmNT / BM_SgemmTN are the backward forms
+// (dX = dY * W^T and dW = X^T * dY). BM_SgemmMlpStep / BM_SgemmMlpInfer time all the products of
+// one training step (forward + backward, batch 64) and one batch-1 forward of a 4-64-64-3 MLP.
+// GFLOPS counts 2*M*N*K flops per product.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include "nn/kernels/kernels.hpp"
+#include "nn/thread_pool.hpp"
+
+namespace {
+
+// Runs the benchmark on one thread unless the environment chose a thread count, and restores
+// the default pool afterwards so other benchmarks in this program are not affected.
+class SingleThreadScope {
+ public:
+  SingleThreadScope() : active_(std::getenv("PHANTOM_NUM_THREADS") == nullptr) {
+    if (active_) nn::set_num_threads(1);
+  }
+  ~SingleThreadScope() {
+    if (active_) nn::set_num_threads(0);
+  }
+  SingleThreadScope(const SingleThreadScope&) = delete;
+  SingleThreadScope& operator=(const SingleThreadScope&) = delete;
+
+ private:
+  bool active_;
+};
+
+std::vector<float> filled(std::size_t count, float seed) {
+  std::vector<float> v(count);
+  std::uint32_t x = static_cast<std::uint32_t>(seed * 1000.0f) + 12345u;
+  for (float& f : v) {
+    x = x * 1664525u + 1013904223u;
+    f = static_cast<float>(x >> 8) / 16777216.0f - 0.5f;  // [-0.5, 0.5)
+  }
+  return v;
+}
+
+void set_flops(benchmark::State& state, double flops_per_iteration) {
+  state.counters["GFLOPS"] =
+      benchmark::Counter(flops_per_iteration * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// C[M x N] = op(A) * op(B) with op(A) M x K and op(B) K x N, stored densely.
+void run_gemm(benchmark::State& state, bool trans_a, bool trans_b) {
+  SingleThreadScope single_thread;
+  const int m = static_cast<int>(state.range(0));
+  const int k = static_cast<int>(state.range(1));
+  const int n = static_cast<int>(state.range(2));
+  const auto a = filled(static_cast<std::size_t>(m) * k, 1.0f);
+  const auto b = filled(static_cast<std::size_t>(k) * n, 2.0f);
+  std::vector<float> c(static_cast<std::size_t>(m) * n);
+  const int lda = trans_a ? m : k, ldb = trans_b ? k : n;
+  for (auto _ : state) {
+    nn::kernels::gemm(trans_a, trans_b, m, n, k, a.data(), lda, b.data(), ldb, c.data(), n, false);
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  set_flops(state, 2.0 * m * n * k);
+  state.SetLabel(nn::kernels::isa_name(nn::kernels::active_isa()));
+}
+
+void BM_Sgemm(benchmark::State& state) {
+  run_gemm(state, false, false);
+}
+void BM_SgemmNT(benchmark::State& state) {
+  run_gemm(state, false, true);
+}
+void BM_SgemmTN(benchmark::State& state) {
+  run_gemm(state, true, false);
+}
+
+BENCHMARK(BM_Sgemm)
+    ->ArgNames({"M", "K", "N"})
+    ->Args({64, 64, 64})
+    ->Args({256, 256, 256})
+    ->Args({1024, 1024, 1024})
+    ->Args({1, 64, 64})
+    ->Args({64, 4, 64})
+    ->Args({512, 64, 64})
+    ->Args({2048, 64, 64})
+    ->Args({4096, 256, 256})
+    ->Args({1, 4, 64})
+    ->Args({1, 64, 3})
+    ->Args({64, 64, 3});
+BENCHMARK(BM_SgemmNT)->ArgNames({"M", "K", "N"})->Args({64, 64, 64})->Args({512, 64, 64});
+BENCHMARK(BM_SgemmTN)->ArgNames({"M", "K", "N"})->Args({64, 64, 64})->Args({512, 64, 64});
+
+// All the products of one training step of a 4-64-64-3 MLP at batch 64 (Y = X * W, W is
+// [in, out]): three forward products, then for each layer dW = X^T * dY and (except the first
+// layer) dX = dY * W^T.
+void BM_SgemmMlpStep(benchmark::State& state) {
+  SingleThreadScope single_thread;
+  const int batch = 64, sizes[] = {4, 64, 64, 3};
+  std::vector<std::vector<float>> w, dw, act, dact;
+  for (int l = 0; l < 3; ++l) {
+    w.push_back(filled(static_cast<std::size_t>(sizes[l]) * sizes[l + 1], 1.0f + l));
+    dw.emplace_back(static_cast<std::size_t>(sizes[l]) * sizes[l + 1]);
+  }
+  for (int l = 0; l < 4; ++l) {
+    act.push_back(filled(static_cast<std::size_t>(batch) * sizes[l], 5.0f + l));
+    dact.push_back(filled(static_cast<std::size_t>(batch) * sizes[l], 9.0f + l));
+  }
+  double flops = 0;
+  for (auto _ : state) {
+    flops = 0;
+    for (int l = 0; l < 3; ++l) {  // act[l+1] = act[l] * w[l]
+      const int in = sizes[l], out = sizes[l + 1];
+      nn::kernels::gemm(false, false, batch, out, in, act[l].data(), in, w[l].data(), out,
+                        act[l + 1].data(), out, false);
+      flops += 2.0 * batch * in * out;
+    }
+    for (int l = 2; l >= 0; --l) {
+      const int in = sizes[l], out = sizes[l + 1];
+      // dW[in x out] = act[l]^T [in x batch] * dact[l+1] [batch x out]
+      nn::kernels::gemm(true, false, in, out, batch, act[l].data(), in, dact[l + 1].data(), out,
+                        dw[l].data(), out, false);
+      flops += 2.0 * batch * in * out;
+      if (l > 0) {
+        // dX[batch x in] = dY [batch x out] * W^T [out x in]
+        nn::kernels::gemm(false, true, batch, in, out, dact[l + 1].data(), out, w[l].data(), out,
+                          dact[l].data(), in, false);
+        flops += 2.0 * batch * in * out;
+      }
+    }
+    benchmark::ClobberMemory();
+  }
+  set_flops(state, flops);
+}
+BENCHMARK(BM_SgemmMlpStep);
+
+// The three products of a batch-1 forward pass of the same MLP.
+void BM_SgemmMlpInfer(benchmark::State& state) {
+  SingleThreadScope single_thread;
+  const int sizes[] = {4, 64, 64, 3};
+  std::vector<std::vector<float>> w, act;
+  for (int l = 0; l < 3; ++l) {
+    w.push_back(filled(static_cast<std::size_t>(sizes[l]) * sizes[l + 1], 1.0f + l));
+  }
+  for (int l = 0; l < 4; ++l) act.push_back(filled(static_cast<std::size_t>(sizes[l]), 5.0f + l));
+  for (auto _ : state) {
+    for (int l = 0; l < 3; ++l) {
+      nn::kernels::gemm(false, false, 1, sizes[l + 1], sizes[l], act[l].data(), sizes[l],
+                        w[l].data(), sizes[l + 1], act[l + 1].data(), sizes[l + 1], false);
+    }
+    benchmark::ClobberMemory();
+  }
+  set_flops(state, 2.0 * (4 * 64 + 64 * 64 + 64 * 3));
+}
+BENCHMARK(BM_SgemmMlpInfer);
+
+}  // namespace
