@@ -20,7 +20,9 @@
 namespace nn::kernels::avx2_impl {
 namespace {
 
+using gemm_detail::kScratchA;
 using gemm_detail::kScratchB;
+using gemm_detail::kScratchC;
 using gemm_detail::scratch;
 
 constexpr int kLanes = 8;  // floats per ymm register
@@ -161,33 +163,30 @@ void tile_column(int m, int k, const float* a, int lda, const float* b, int ldb,
 // Transposing copy (op(B) must be row-major for the tile kernel)
 // ---------------------------------------------------------------------------------------------
 
-// dst[8 x 8] = transpose(src[8 x 8]) with the classic unpack / shuffle / lane-permute sequence.
+// dst[8 x 8] = transpose(src[8 x 8]). Each ymm register is loaded with 4 columns of row i in its
+// low half and of row i+4 in its high half, so a 4x4 transpose inside each 128-bit half (unpack,
+// then shuffle) finishes the job: 16 shuffles per block instead of 24 for the version with a
+// final lane permute (shuffles all compete for one port).
 inline void transpose8x8(const float* src, int lds, float* dst, int ldd) {
-  __m256 r[8];
-#pragma GCC unroll 8
-  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + static_cast<std::ptrdiff_t>(i) * lds);
-  // t: pairs of rows interleaved; u: quadruples of rows; each 128-bit half then holds four
-  // consecutive elements of one column, and the lane permute joins the two halves.
-  __m256 t[8], u[8];
+  __m256 lo[4], hi[4];  // lo: columns 0..3, hi: columns 4..7
 #pragma GCC unroll 4
   for (int i = 0; i < 4; ++i) {
-    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    const float* row = src + static_cast<std::ptrdiff_t>(i) * lds;
+    const float* row4 = row + static_cast<std::ptrdiff_t>(4) * lds;
+    lo[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row)), _mm_loadu_ps(row4), 1);
+    hi[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row + 4)),
+                                 _mm_loadu_ps(row4 + 4), 1);
   }
 #pragma GCC unroll 2
   for (int h = 0; h < 2; ++h) {
-    const int o = 4 * h;
-    u[o + 0] = _mm256_shuffle_ps(t[o + 0], t[o + 2], 0x44);
-    u[o + 1] = _mm256_shuffle_ps(t[o + 0], t[o + 2], 0xEE);
-    u[o + 2] = _mm256_shuffle_ps(t[o + 1], t[o + 3], 0x44);
-    u[o + 3] = _mm256_shuffle_ps(t[o + 1], t[o + 3], 0xEE);
-  }
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) {
-    _mm256_storeu_ps(dst + static_cast<std::ptrdiff_t>(i) * ldd,
-                     _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
-    _mm256_storeu_ps(dst + static_cast<std::ptrdiff_t>(i + 4) * ldd,
-                     _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+    const __m256* r = h == 0 ? lo : hi;
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    float* d = dst + static_cast<std::ptrdiff_t>(4 * h) * ldd;
+    _mm256_storeu_ps(d, _mm256_shuffle_ps(t0, t2, 0x44));
+    _mm256_storeu_ps(d + ldd, _mm256_shuffle_ps(t0, t2, 0xEE));
+    _mm256_storeu_ps(d + static_cast<std::ptrdiff_t>(2) * ldd, _mm256_shuffle_ps(t1, t3, 0x44));
+    _mm256_storeu_ps(d + static_cast<std::ptrdiff_t>(3) * ldd, _mm256_shuffle_ps(t1, t3, 0xEE));
   }
 }
 
@@ -216,26 +215,57 @@ void transpose(const float* src, int lds, int rows, int cols, float* dst, int ld
 // Direct path
 // ---------------------------------------------------------------------------------------------
 
-// C [m x n] with B row-major [k x n]: column blocks of 16 (a narrow tail of 8), each swept by
-// row tiles; that block of B is reused by every row tile while it is hot in L1.
+// C [m x n] with B row-major [k x n], in bands of 12 rows: a band of A (12 x k) stays in L1
+// while the band sweeps all column blocks of 16 (2 vectors; a narrower tail is masked); B is
+// read from L1 or L2.
 void direct(bool trans_a, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
             float* c, int ldc, bool load_c) {
-  for (int j = 0; j < n; j += 2 * kLanes) {
-    const int width = imin(2 * kLanes, n - j);
-    const int nv = (width + kLanes - 1) / kLanes;
-    const __m256i last = first_lanes(width - (nv - 1) * kLanes);
-    if (nv == 2) {
-      if (trans_a) {
-        tile_column<2, true>(m, k, a, lda, b + j, ldb, c + j, ldc, load_c, last);
+  constexpr int kBand = 12;
+  for (int i = 0; i < m; i += kBand) {
+    const int rows = imin(kBand, m - i);
+    const float* a_i = trans_a ? a + i : a + static_cast<std::ptrdiff_t>(i) * lda;
+    float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc;
+    for (int j = 0; j < n; j += 2 * kLanes) {
+      const int width = imin(2 * kLanes, n - j);
+      const int nv = (width + kLanes - 1) / kLanes;
+      const __m256i last = first_lanes(width - (nv - 1) * kLanes);
+      if (nv == 2) {
+        if (trans_a) {
+          tile_column<2, true>(rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c, last);
+        } else {
+          tile_column<2, false>(rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c, last);
+        }
+      } else if (trans_a) {
+        tile_column<1, true>(rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c, last);
       } else {
-        tile_column<2, false>(m, k, a, lda, b + j, ldb, c + j, ldc, load_c, last);
+        tile_column<1, false>(rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c, last);
       }
-    } else if (trans_a) {
-      tile_column<1, true>(m, k, a, lda, b + j, ldb, c + j, ldc, load_c, last);
-    } else {
-      tile_column<1, false>(m, k, a, lda, b + j, ldb, c + j, ldc, load_c, last);
     }
   }
+}
+
+// Narrow outputs (a few columns, many rows, e.g. a layer with 3 outputs): computes the transpose
+// C^T [n x m] = op(B)^T [n x k] * op(A)^T [k x m] instead, so vectors run along m and are full.
+// Each element is still fma(op(A)[i][p], op(B)[p][j], acc) over p in order (the two factors of
+// a product commute exactly), so the bits are the same as on the direct path.
+void narrow(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
+            const float* b, int ldb, float* c, int ldc, bool accumulate) {
+  // op(A)^T as a row-major k x m matrix: the stored A when trans_a, else a transposed copy.
+  const float* at = a;
+  int ldat = lda;
+  if (!trans_a) {
+    ldat = round_up(m, kLanes);
+    float* buf = scratch(kScratchA, static_cast<std::size_t>(k) * ldat);
+    transpose(a, lda, m, k, buf, ldat);
+    at = buf;
+  }
+  const int ldct = round_up(m, kLanes);
+  float* ct = scratch(kScratchC, static_cast<std::size_t>(n) * ldct);
+  if (accumulate) transpose(c, ldc, m, n, ct, ldct);
+  // op(B)^T element (j, p) is op(B)[p][j]: b[p * ldb + j] (a "transposed" operand) unless
+  // trans_b, when it is b[j * ldb + p].
+  direct(!trans_b, n, m, k, b, ldb, at, ldat, ct, ldct, accumulate);
+  transpose(ct, ldct, n, m, c, ldc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,11 +312,35 @@ void pack_b(bool trans_b, const float* b, int ldb, int p0, int j0, int kc, int n
   }
 }
 
+constexpr int kMr = tile_rows(2);  // rows per A micro-panel (6)
+
+// Packs op(A)[i0 : i0+rows, p0 : p0+kc] as a kc x 6 micro-panel: the 6 values the tile
+// broadcasts at step p sit together at ap[p * 6]. That makes the tile read one contiguous
+// stream instead of 6 rows lda apart (which, for lda a multiple of 1024 floats, all fall in the
+// same L1 set). Rows past `rows` are zero (their results land in accumulators that are never
+// stored; zeros keep them from being slow denormals or NaNs). `ap` needs 8 floats of slack.
+void pack_a(bool trans_a, const float* a, int lda, int i0, int p0, int rows, int kc, float* ap) {
+  if (trans_a) {
+    // op(A) row i is column i of the stored A: each step p is already 6 consecutive floats.
+    // Each store writes 8 lanes; the 2 extra are overwritten by the next step.
+    const __m256i keep = first_lanes(rows);
+    for (int p = 0; p < kc; ++p) {
+      const float* src = a + static_cast<std::ptrdiff_t>(p0 + p) * lda + i0;
+      _mm256_storeu_ps(ap + p * kMr, _mm256_maskload_ps(src, keep));
+    }
+    return;
+  }
+  if (rows < kMr) {
+    for (int p = 0; p < kc; ++p) _mm256_storeu_ps(ap + p * kMr, _mm256_setzero_ps());
+  }
+  transpose(a + static_cast<std::ptrdiff_t>(i0) * lda + p0, lda, rows, kc, ap, kMr);
+}
+
 template <bool kTransA>
 void packed(bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
             float* c, int ldc, bool accumulate) {
-  constexpr int kRows = tile_rows(2);
   float* bp = scratch(kScratchB, static_cast<std::size_t>(kKc) * round_up(imin(n, kNc), kPanel));
+  float* ap = scratch(kScratchA, static_cast<std::size_t>(kKc) * kMr + kLanes);
   for (int j0 = 0; j0 < n; j0 += kNc) {
     const int nc = imin(kNc, n - j0);
     for (int p0 = 0; p0 < k; p0 += kKc) {
@@ -295,24 +349,22 @@ void packed(bool trans_b, int m, int n, int k, const float* a, int lda, const fl
       // partial sums, which keeps every element's FMA chain in order.
       const bool load_c = accumulate || p0 > 0;
       pack_b(trans_b, b, ldb, p0, j0, kc, nc, bp);
-      for (int i = 0; i < m; i += kRows) {
-        const int rows = imin(kRows, m - i);
-        const float* a_ip = kTransA ? a + static_cast<std::ptrdiff_t>(p0) * lda + i
-                                    : a + static_cast<std::ptrdiff_t>(i) * lda + p0;
+      for (int i = 0; i < m; i += kMr) {
+        const int rows = imin(kMr, m - i);
+        pack_a(kTransA, a, lda, i, p0, rows, kc, ap);
+        // The packed micro-panel is op(A) stored transposed: element (r, p) at ap[p * 6 + r].
+        const TileFn fn = rows == kMr ? &tile<kMr, 2, true> : tile_for_rows<2, true>(rows);
         float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc + j0;
         for (int q = 0; q * kPanel < nc; ++q) {
           const int width = imin(kPanel, nc - q * kPanel);
           const float* panel = bp + static_cast<std::ptrdiff_t>(q) * kc * kPanel;
-          if (rows == kRows && width == kPanel) {
-            tile<kRows, 2, kTransA>(kc, a_ip, lda, panel, kPanel, c_i + q * kPanel, ldc, load_c,
-                                    first_lanes(kLanes));
-          } else if (width > kLanes) {
-            tile_for_rows<2, kTransA>(rows)(kc, a_ip, lda, panel, kPanel, c_i + q * kPanel, ldc,
-                                            load_c, first_lanes(width - kLanes));
+          if (width > kLanes) {
+            fn(kc, ap, kMr, panel, kPanel, c_i + q * kPanel, ldc, load_c,
+               first_lanes(width - kLanes));
           } else {
-            // A narrow last panel: one vector wide, so the 12-row tile covers two 6-row steps.
-            tile_for_rows<1, kTransA>(rows)(kc, a_ip, lda, panel, kPanel, c_i + q * kPanel, ldc,
-                                            load_c, first_lanes(width));
+            // A narrow last panel: one vector wide.
+            tile_for_rows<1, true>(rows)(kc, ap, kMr, panel, kPanel, c_i + q * kPanel, ldc, load_c,
+                                         first_lanes(width));
           }
         }
       }
@@ -320,11 +372,12 @@ void packed(bool trans_b, int m, int n, int k, const float* a, int lda, const fl
   }
 }
 
-// Below this many multiply-adds (or with a small B), the direct path wins: there is nothing to
-// amortise a packing pass over.
+// The direct path reads B straight from the caller's matrix (or one transposed copy), which
+// works well while B (k x n) fits in L2; beyond 1 MB, packing B into L2-sized blocks pays, as
+// long as there is enough work to amortise the packing.
 bool use_packed(int m, int n, int k) {
   const std::int64_t b_floats = static_cast<std::int64_t>(k) * n;
-  return static_cast<std::int64_t>(m) * n * k >= (std::int64_t{1} << 24) && b_floats > 64 * 1024;
+  return static_cast<std::int64_t>(m) * n * k >= (std::int64_t{1} << 22) && b_floats > 256 * 1024;
 }
 
 }  // namespace
@@ -346,6 +399,10 @@ void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, const float* a
     } else {
       packed<false>(trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     }
+    return;
+  }
+  if (n <= 4 && m >= 32 && (trans_a || static_cast<std::int64_t>(m) * k <= 256 * 1024)) {
+    narrow(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
   if (trans_b) {

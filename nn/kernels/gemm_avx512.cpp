@@ -242,18 +242,24 @@ void transpose(const float* src, int lds, int rows, int cols, float* dst, int ld
 // Direct path
 // ---------------------------------------------------------------------------------------------
 
-// C [m x n] with B row-major [k x n]: column blocks of up to 64 (4 vectors), each swept by tiles
-// of rows; a block of B (k x 64) is reused by every row tile while it is hot in L1.
+// C [m x n] with B row-major [k x n], in bands of 12 rows: a band of A (12 x k) stays in L1
+// while the band sweeps all column blocks of up to 64 (4 vectors); B is read from L1 or L2.
 void direct(bool trans_a, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
             float* c, int ldc, bool load_c) {
-  for (int j = 0; j < n; j += 4 * kLanes) {
-    const int width = imin(4 * kLanes, n - j);
-    const int nv = (width + kLanes - 1) / kLanes;
-    const __mmask16 last = first_lanes(width - (nv - 1) * kLanes);
-    if (trans_a) {
-      tile_column_any<true>(nv, m, k, a, lda, b + j, ldb, c + j, ldc, load_c, last);
-    } else {
-      tile_column_any<false>(nv, m, k, a, lda, b + j, ldb, c + j, ldc, load_c, last);
+  constexpr int kBand = 12;
+  for (int i = 0; i < m; i += kBand) {
+    const int rows = imin(kBand, m - i);
+    const float* a_i = trans_a ? a + i : a + static_cast<std::ptrdiff_t>(i) * lda;
+    float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc;
+    for (int j = 0; j < n; j += 4 * kLanes) {
+      const int width = imin(4 * kLanes, n - j);
+      const int nv = (width + kLanes - 1) / kLanes;
+      const __mmask16 last = first_lanes(width - (nv - 1) * kLanes);
+      if (trans_a) {
+        tile_column_any<true>(nv, rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c, last);
+      } else {
+        tile_column_any<false>(nv, rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c, last);
+      }
     }
   }
 }
@@ -379,11 +385,12 @@ void packed(bool trans_b, int m, int n, int k, const float* a, int lda, const fl
   }
 }
 
-// Below this many multiply-adds (or with a small B), the direct path wins: there is nothing to
-// amortise a packing pass over.
+// The direct path reads B straight from the caller's matrix (or one transposed copy), which
+// works well while B (k x n) fits in L2; beyond 1 MB, packing B into L2-sized blocks pays, as
+// long as there is enough work to amortise the packing.
 bool use_packed(int m, int n, int k) {
   const std::int64_t b_floats = static_cast<std::int64_t>(k) * n;
-  return static_cast<std::int64_t>(m) * n * k >= (std::int64_t{1} << 24) && b_floats > 64 * 1024;
+  return static_cast<std::int64_t>(m) * n * k >= (std::int64_t{1} << 22) && b_floats > 256 * 1024;
 }
 
 }  // namespace
