@@ -51,7 +51,9 @@ float* scratch(ScratchSlot slot, std::size_t floats) {
 namespace {
 
 // The portable path: loops ordered i, p, j so the inner loop walks rows of B and C. Each C
-// element still receives its FMAs in increasing p, starting from C or +0.
+// element still receives its FMAs in increasing p, starting from C or +0. std::fmaf is the C
+// library's correctly rounded fused multiply-add (done in software on a CPU without FMA), so
+// this path gives the same bits as the SIMD paths on any machine.
 void gemm_portable(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
                    const float* b, int ldb, float* c, int ldc, bool accumulate) {
   for (int i = 0; i < m; ++i) {

@@ -1,8 +1,10 @@
 // gemm on AVX2 + FMA (compiled with -mavx2 -mfma; only called when the CPU has them).
 //
-// The same design as gemm_avx512.cpp, scaled to 16 ymm registers of 8 floats: a register-blocked
-// tile kernel of at most 12 accumulators (6 rows x 16 columns), run straight on the caller's
-// matrices for small and medium products and on packed 16-column B panels for large ones.
+// The same design as gemm_avx512.cpp (read that file first), scaled to 16 ymm registers of 8
+// floats: a register-blocked tile kernel of at most 12 accumulators (6 rows x 16 columns), run
+// straight on the caller's matrices for small and medium products (direct), on C^T for outputs
+// with very few columns (narrow), and on packed 16-column B panels and 6-row A micro-panels
+// when B exceeds L2 (packed).
 // Every C element is one FMA chain over k in increasing order, started from C (accumulate) or
 // +0, exactly as in gemm_reference: vectors run across output columns, never across k, so the
 // result is bit-identical to the scalar and AVX-512 paths.
@@ -336,9 +338,8 @@ void pack_a(bool trans_a, const float* a, int lda, int i0, int p0, int rows, int
   transpose(a + static_cast<std::ptrdiff_t>(i0) * lda + p0, lda, rows, kc, ap, kMr);
 }
 
-template <bool kTransA>
-void packed(bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
-            float* c, int ldc, bool accumulate) {
+void packed(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
+            const float* b, int ldb, float* c, int ldc, bool accumulate) {
   float* bp = scratch(kScratchB, static_cast<std::size_t>(kKc) * round_up(imin(n, kNc), kPanel));
   float* ap = scratch(kScratchA, static_cast<std::size_t>(kKc) * kMr + kLanes);
   for (int j0 = 0; j0 < n; j0 += kNc) {
@@ -351,7 +352,7 @@ void packed(bool trans_b, int m, int n, int k, const float* a, int lda, const fl
       pack_b(trans_b, b, ldb, p0, j0, kc, nc, bp);
       for (int i = 0; i < m; i += kMr) {
         const int rows = imin(kMr, m - i);
-        pack_a(kTransA, a, lda, i, p0, rows, kc, ap);
+        pack_a(trans_a, a, lda, i, p0, rows, kc, ap);
         // The packed micro-panel is op(A) stored transposed: element (r, p) at ap[p * 6 + r].
         const TileFn fn = rows == kMr ? &tile<kMr, 2, true> : tile_for_rows<2, true>(rows);
         float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc + j0;
@@ -394,11 +395,7 @@ void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, const float* a
     return;
   }
   if (use_packed(m, n, k)) {
-    if (trans_a) {
-      packed<true>(trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-    } else {
-      packed<false>(trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-    }
+    packed(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
   if (n <= 4 && m >= 32 && (trans_a || static_cast<std::int64_t>(m) * k <= 256 * 1024)) {

@@ -6,12 +6,16 @@
 // result is bit-identical to the scalar path. Splitting k into blocks stores the partial sum to
 // C and reloads it, which is exact for floats, so blocking does not change results either.
 //
-// Two paths share one register-blocked "tile" kernel (up to 24 zmm accumulators):
+// Three paths share one register-blocked "tile" kernel (up to 24 zmm accumulators, e.g. 6 rows x
+// 64 columns or 12 rows x 32 columns, fed by one broadcast of A and a few vector loads of B):
 //  * direct: small and medium products (RL layers) run the tile straight on the caller's
-//    matrices, no packing, so a 64x64x64 product has almost no set-up cost; a transposed B is
-//    first copied into a row-major scratch buffer, because the tile needs rows of op(B);
-//  * packed (BLIS-style): large products copy a kc x nc block of op(B) into 32-column panels
-//    that stay in L2, and sweep 12-row tiles of A over them (that A micro-panel stays in L1).
+//    matrices in bands of 12 rows, no packing, so a 64x64x64 product has almost no set-up cost;
+//    a transposed B is first copied into a row-major scratch buffer (the tile needs rows of op(B));
+//  * narrow: outputs with a few columns (a 3-action head) compute C^T instead, so the vectors
+//    run along m and are full;
+//  * packed (BLIS-style): when B exceeds L2, a kc x nc block of op(B) is copied into 32-column
+//    panels that stay in L2, and 12-row micro-panels of A, copied so the tile reads them
+//    contiguously from L1, sweep over them.
 //
 // Everything lives in nn::kernels::avx512_impl with internals in an anonymous namespace, and
 // nothing here calls an inline function of the standard library: such a function compiled here
@@ -349,9 +353,8 @@ void pack_a(bool trans_a, const float* a, int lda, int i0, int p0, int rows, int
   transpose(a + static_cast<std::ptrdiff_t>(i0) * lda + p0, lda, rows, kc, ap, kMr);
 }
 
-template <bool kTransA>
-void packed(bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
-            float* c, int ldc, bool accumulate) {
+void packed(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
+            const float* b, int ldb, float* c, int ldc, bool accumulate) {
   float* bp = scratch(kScratchB, static_cast<std::size_t>(kKc) * round_up(imin(n, kNc), kPanel));
   float* ap = scratch(kScratchA, static_cast<std::size_t>(kKc) * kMr + kLanes);
   for (int j0 = 0; j0 < n; j0 += kNc) {
@@ -364,7 +367,7 @@ void packed(bool trans_b, int m, int n, int k, const float* a, int lda, const fl
       pack_b(trans_b, b, ldb, p0, j0, kc, nc, bp);
       for (int i = 0; i < m; i += kMr) {
         const int rows = imin(kMr, m - i);
-        pack_a(kTransA, a, lda, i, p0, rows, kc, ap);
+        pack_a(trans_a, a, lda, i, p0, rows, kc, ap);
         // The packed micro-panel is op(A) stored transposed: element (r, p) at ap[p * 12 + r].
         const TileFn fn = rows == kMr ? &tile<kMr, 2, true> : tile_for_rows<2, true>(rows);
         float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc + j0;
@@ -407,11 +410,7 @@ void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, const float* a
     return;
   }
   if (use_packed(m, n, k)) {
-    if (trans_a) {
-      packed<true>(trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-    } else {
-      packed<false>(trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-    }
+    packed(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
   if (n <= 8 && m >= 32 && (trans_a || static_cast<std::int64_t>(m) * k <= 256 * 1024)) {

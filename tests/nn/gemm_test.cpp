@@ -97,9 +97,14 @@ bool check_shape(const Shape& s, const std::vector<Isa>& isas, std::uint64_t see
   const int a_rows = s.trans_a ? s.k : s.m, a_cols = s.trans_a ? s.m : s.k;
   const int b_rows = s.trans_b ? s.n : s.k, b_cols = s.trans_b ? s.k : s.n;
   const int lda = a_cols + s.pad_a, ldb = b_cols + s.pad_b, ldc = s.n + s.pad_c;
-  const auto a = random_matrix(rng, static_cast<std::size_t>(a_rows) * lda + 1);
-  const auto b = random_matrix(rng, static_cast<std::size_t>(b_rows) * ldb + 1);
-  std::vector<float> c0 = random_matrix(rng, static_cast<std::size_t>(s.m) * ldc);
+  // Exact footprints (the last row has no padding), so a read or write past the end of any
+  // matrix is caught by AddressSanitizer.
+  const auto footprint = [](int rows, int cols, int ld) {
+    return rows == 0 ? std::size_t{0} : static_cast<std::size_t>(rows - 1) * ld + cols;
+  };
+  const auto a = random_matrix(rng, footprint(a_rows, a_cols, lda));
+  const auto b = random_matrix(rng, footprint(b_rows, b_cols, ldb));
+  std::vector<float> c0 = random_matrix(rng, footprint(s.m, s.n, ldc));
   if (!s.accumulate) {
     // Overwrite mode must not read C: NaNs there would leak into the result.
     for (int i = 0; i < s.m; ++i) {
