@@ -79,7 +79,7 @@ void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
     const float* c_r = c + static_cast<std::ptrdiff_t>(r) * ldc;
-#pragma GCC unroll 4
+#pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) {
       if (!load_c) {
         acc[r][v] = _mm512_setzero_ps();
@@ -94,18 +94,18 @@ void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int
   for (int p = 0; p < k; ++p) {
     const float* b_p = b + static_cast<std::ptrdiff_t>(p) * ldb;
     __m512 bv[NV];
-#pragma GCC unroll 4
+#pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) {
       bv[v] = v + 1 < NV ? _mm512_loadu_ps(b_p + v * kLanes)
                          : _mm512_maskz_loadu_ps(last, b_p + v * kLanes);
-      keep_in_register(bv[v]);
+      if constexpr (MR > 1) keep_in_register(bv[v]);
     }
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       const float a_rp = kTransA ? a[static_cast<std::ptrdiff_t>(p) * lda + r]
                                  : a[static_cast<std::ptrdiff_t>(r) * lda + p];
       const __m512 av = _mm512_set1_ps(a_rp);
-#pragma GCC unroll 4
+#pragma GCC unroll 16
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
     }
   }
@@ -113,7 +113,7 @@ void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
     float* c_r = c + static_cast<std::ptrdiff_t>(r) * ldc;
-#pragma GCC unroll 4
+#pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) {
       if (v + 1 < NV) {
         _mm512_storeu_ps(c_r + v * kLanes, acc[r][v]);
@@ -246,6 +246,46 @@ void transpose(const float* src, int lds, int rows, int cols, float* dst, int ld
 // Direct path
 // ---------------------------------------------------------------------------------------------
 
+// A single row (batch-1 inference): each output is a chain of k dependent FMAs, so a tile takes
+// k FMA latencies however few columns it has. One wide tile (up to 16 vectors, one chain per
+// vector) runs all those chains side by side instead of one narrow tile after another. With one
+// row each B vector is used once, so the tile lets the compiler fold its load into the FMA.
+template <bool kTransA>
+void single_row(int n, int k, const float* a, int lda, const float* b, int ldb, float* c,
+                bool load_c) {
+  constexpr int kMaxVectors = 16;
+  for (int j = 0; j < n; j += kMaxVectors * kLanes) {
+    const int width = imin(kMaxVectors * kLanes, n - j);
+    const int nv = (width + kLanes - 1) / kLanes;
+    const __mmask16 last = first_lanes(width - (nv - 1) * kLanes);
+    switch (nv) {
+#define PH_ROW_CASE(NV)                                                  \
+  case NV:                                                               \
+    tile<1, NV, kTransA>(k, a, lda, b + j, ldb, c + j, 0, load_c, last); \
+    break;
+      PH_ROW_CASE(1)
+      PH_ROW_CASE(2)
+      PH_ROW_CASE(3)
+      PH_ROW_CASE(4)
+      PH_ROW_CASE(5)
+      PH_ROW_CASE(6)
+      PH_ROW_CASE(7)
+      PH_ROW_CASE(8)
+      PH_ROW_CASE(9)
+      PH_ROW_CASE(10)
+      PH_ROW_CASE(11)
+      PH_ROW_CASE(12)
+      PH_ROW_CASE(13)
+      PH_ROW_CASE(14)
+      PH_ROW_CASE(15)
+      PH_ROW_CASE(16)
+#undef PH_ROW_CASE
+      default:
+        break;
+    }
+  }
+}
+
 // C [m x n] with B row-major [k x n], in bands of 12 rows: a band of A (12 x k) stays in L1
 // while the band sweeps all column blocks of up to 64 (4 vectors); B is read from L1 or L2.
 void direct(bool trans_a, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
@@ -255,6 +295,14 @@ void direct(bool trans_a, int m, int n, int k, const float* a, int lda, const fl
     const int rows = imin(kBand, m - i);
     const float* a_i = trans_a ? a + i : a + static_cast<std::ptrdiff_t>(i) * lda;
     float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc;
+    if (rows == 1) {
+      if (trans_a) {
+        single_row<true>(n, k, a_i, lda, b, ldb, c_i, load_c);
+      } else {
+        single_row<false>(n, k, a_i, lda, b, ldb, c_i, load_c);
+      }
+      continue;
+    }
     for (int j = 0; j < n; j += 4 * kLanes) {
       const int width = imin(4 * kLanes, n - j);
       const int nv = (width + kLanes - 1) / kLanes;

@@ -228,6 +228,25 @@ TEST(Gemm, AllPathsMatchReferenceWithPaddedLeadingDims) {
   }
 }
 
+TEST(Gemm, AllPathsMatchReferenceOnSingleRowsWithWideOutputs) {
+  // Bands of a single row (m = 1, or one row left over after bands of 12) use one wide tile of
+  // up to 16 vectors: cover several such blocks and their tails.
+  IsaGuard guard;
+  const auto isas = available_isas();
+  int seed = 0;
+  for (int m : {1, 13, 25}) {
+    for (int n : {255, 256, 257, 300, 520}) {
+      for (int k : {1, 5, 33}) {
+        for (int combo = 0; combo < 8; ++combo) {
+          Shape s{(combo & 1) != 0, (combo & 2) != 0, m, n, k, 0, 0, 0, (combo & 4) != 0};
+          check_shape(s, isas, 9000u + seed++);
+          if (HasFailure()) return;
+        }
+      }
+    }
+  }
+}
+
 TEST(Gemm, EmptyK) {
   // k == 0: C becomes 0 (overwrite) or stays as it is (accumulate).
   IsaGuard guard;
