@@ -271,21 +271,32 @@ TEST(Gemm, AllPathsMatchReferenceOnLargeShapes) {
     int combos;  // bit c set: run transpose combination c (bit 0: trans_a, bit 1: trans_b)
   };
   const Case cases[] = {
-      {257, 129, 300, 0, false, 0xF},  {1024, 1024, 64, 0, true, 0x1}, {77, 520, 420, 0, true, 0x6},
-      {13, 1100, 1200, 3, false, 0xF}, {50, 600, 700, 0, true, 0xF},
+      {257, 129, 300, 0, false, 0xF},   // direct: long k, 21 bands and a 5-row band
+      {1024, 1024, 64, 0, true, 0x1},   // direct: many bands, 16 column blocks
+      {77, 520, 420, 0, true, 0x6},     // direct (B^T copied when trans_b), 11 column blocks
+      {13, 1100, 1200, 3, false, 0xF},  // packed: two n blocks, k tail, padded leading dims
+      {50, 600, 700, 0, true, 0xF},     // packed: k tail, masked last panel, row tails
   };
   for (const Case& c : cases) {
     for (int combo = 0; combo < 4; ++combo) {
       if (!(c.combos & (1 << combo))) continue;
-      Shape s{(combo & 1) != 0, (combo & 2) != 0, c.m,         c.n, c.k, c.pad,
-              c.pad + 2,        c.pad + 4,        c.accumulate};
+      Shape s{};
+      s.trans_a = (combo & 1) != 0;
+      s.trans_b = (combo & 2) != 0;
+      s.m = c.m;
+      s.n = c.n;
+      s.k = c.k;
+      s.pad_a = c.pad;
+      s.pad_b = c.pad + 2;
+      s.pad_c = c.pad + 4;
+      s.accumulate = c.accumulate;
       check_shape(s, isas, 77u + combo);
       if (HasFailure()) return;
     }
   }
 }
 
-TEST(Gemm, ParallelResultsDoNotDependOnThreadCount) {
+TEST(GemmParallel, ResultsDoNotDependOnThreadCount) {
   IsaGuard guard;
   // Big enough to be split over every thread (work per thread well above the threshold); the
   // second shape is wide and short, so it is split by columns instead of rows.
