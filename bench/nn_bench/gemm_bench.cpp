@@ -1,11 +1,11 @@
 // Benchmarks for kernels::gemm on the active SIMD path (PHANTOM_SIMD=scalar|avx2|avx512 picks
 // one), single-threaded unless PHANTOM_NUM_THREADS is set.
 //
-// BM_Sgemm/M/K/N is C[M x N] = A[M x K] * B[K x N] (row-major, NN). The RL shapes are the layers
-// of a small MLP at batch 1, 64, 512, 2048; BM_SgemmNT / BM_SgemmTN are the backward forms
-// (dX = dY * W^T and dW = X^T * dY). BM_SgemmMlpStep / BM_SgemmMlpInfer time all the products of
-// one training step (forward + backward, batch 64) and one batch-1 forward of a 4-64-64-3 MLP.
-// GFLOPS counts 2*M*N*K flops per product.
+// BM_Sgemm/M/K/N (arguments in that order) is C[M x N] = A[M x K] * B[K x N], row-major, NN. The RL
+// shapes are the layers of a small MLP at batch 1, 64, 512, 2048; BM_SgemmNT / BM_SgemmTN are the
+// backward forms (dX = dY * W^T and dW = X^T * dY). BM_SgemmMlpStep / BM_SgemmMlpInfer time all the
+// products of one training step (forward + backward, batch 64) and one batch-1 forward of a
+// 4-64-64-3 MLP. GFLOPS counts 2*M*N*K flops per product.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -79,7 +79,6 @@ void BM_SgemmTN(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Sgemm)
-    ->ArgNames({"M", "K", "N"})
     ->Args({64, 64, 64})
     ->Args({256, 256, 256})
     ->Args({1024, 1024, 1024})
@@ -91,8 +90,9 @@ BENCHMARK(BM_Sgemm)
     ->Args({1, 4, 64})
     ->Args({1, 64, 3})
     ->Args({64, 64, 3});
-BENCHMARK(BM_SgemmNT)->ArgNames({"M", "K", "N"})->Args({64, 64, 64})->Args({512, 64, 64});
-BENCHMARK(BM_SgemmTN)->ArgNames({"M", "K", "N"})->Args({64, 64, 64})->Args({512, 64, 64});
+BENCHMARK(BM_SgemmNT)->Args({64, 64, 64})->Args({512, 64, 64});
+// dW = X^T * dY for a 64x64 layer has k = batch: 64x512x64 is that product at batch 512.
+BENCHMARK(BM_SgemmTN)->Args({64, 64, 64})->Args({512, 64, 64})->Args({64, 512, 64});
 
 // All the products of one training step of a 4-64-64-3 MLP at batch 64 (Y = X * W, W is
 // [in, out]): three forward products, then for each layer dW = X^T * dY and (except the first
