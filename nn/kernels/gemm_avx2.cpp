@@ -59,10 +59,11 @@ constexpr int tile_rows(int nv) {
 
 // C tile [MR x NV*8] = (load_c ? C : 0) + op(A) tile [MR x k] * B tile [k x NV*8].
 //  a: kTransA ? element (r, p) at a[p * lda + r] : at a[r * lda + p]
-//  b: row-major, element (p, j) at b[p * ldb + j]; the last vector keeps only the lanes in
-//     `last` (the n tail), so nothing past the tile's columns is read or written.
+//  b: row-major, element (p, j) at b[p * ldb + j]; if kMasked, the last vector keeps only the
+//     lanes in `last` (the n tail), so nothing past the tile's columns is read or written.
+//     AVX2 masked loads and stores (vmaskmovps) are slow, so full tiles use the unmasked copy.
 // The k loop is outermost: each accumulator lane is one output's FMA chain, fed in increasing p.
-template <int MR, int NV, bool kTransA>
+template <int MR, int NV, bool kTransA, bool kMasked>
 void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, bool load_c,
           __m256i last) {
   __m256 acc[MR][NV];
@@ -73,7 +74,7 @@ void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int
     for (int v = 0; v < NV; ++v) {
       if (!load_c) {
         acc[r][v] = _mm256_setzero_ps();
-      } else if (v + 1 < NV) {
+      } else if (v + 1 < NV || !kMasked) {
         acc[r][v] = _mm256_loadu_ps(c_r + v * kLanes);
       } else {
         acc[r][v] = _mm256_maskload_ps(c_r + v * kLanes, last);
@@ -86,8 +87,8 @@ void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int
     __m256 bv[NV];
 #pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) {
-      bv[v] = v + 1 < NV ? _mm256_loadu_ps(b_p + v * kLanes)
-                         : _mm256_maskload_ps(b_p + v * kLanes, last);
+      bv[v] = v + 1 < NV || !kMasked ? _mm256_loadu_ps(b_p + v * kLanes)
+                                     : _mm256_maskload_ps(b_p + v * kLanes, last);
       if constexpr (MR > 1) keep_in_register(bv[v]);
     }
 #pragma GCC unroll 16
@@ -105,7 +106,7 @@ void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int
     float* c_r = c + static_cast<std::ptrdiff_t>(r) * ldc;
 #pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) {
-      if (v + 1 < NV) {
+      if (v + 1 < NV || !kMasked) {
         _mm256_storeu_ps(c_r + v * kLanes, acc[r][v]);
       } else {
         _mm256_maskstore_ps(c_r + v * kLanes, last, acc[r][v]);
@@ -116,14 +117,16 @@ void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int
 
 using TileFn = void (*)(int, const float*, int, const float*, int, float*, int, bool, __m256i);
 
-// The tile kernel for `rows` rows (1..tile_rows(NV)).
+// The tile kernel for `rows` rows (1..tile_rows(NV)), with or without a masked last vector.
 template <int NV, bool kTransA>
-TileFn tile_for_rows(int rows) {
+TileFn tile_for_rows(int rows, bool masked) {
   constexpr int kMax = tile_rows(NV);
   switch (rows) {
-#define PH_TILE_CASE(R) \
-  case R:               \
-    if constexpr (R <= kMax) return &tile<R, NV, kTransA>;
+#define PH_TILE_CASE(R)                                                           \
+  case R:                                                                         \
+    if constexpr (R <= kMax) {                                                    \
+      return masked ? &tile<R, NV, kTransA, true> : &tile<R, NV, kTransA, false>; \
+    }
     PH_TILE_CASE(1)
     PH_TILE_CASE(2)
     PH_TILE_CASE(3)
@@ -140,24 +143,24 @@ TileFn tile_for_rows(int rows) {
     default:
       break;
   }
-  return &tile<kMax, NV, kTransA>;
+  return masked ? &tile<kMax, NV, kTransA, true> : &tile<kMax, NV, kTransA, false>;
 }
 
-// C [m x NV*8 (last vector masked)] over all rows, in tiles of tile_rows(NV) rows.
+// C [m x NV*8 (last vector masked if `masked`)] over all rows, in tiles of tile_rows(NV) rows.
 template <int NV, bool kTransA>
 void tile_column(int m, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc,
-                 bool load_c, __m256i last) {
+                 bool load_c, __m256i last, bool masked) {
   constexpr int kRows = tile_rows(NV);
+  const TileFn full = tile_for_rows<NV, kTransA>(kRows, masked);
   int i = 0;
   for (; i + kRows <= m; i += kRows) {
     const float* a_i = kTransA ? a + i : a + static_cast<std::ptrdiff_t>(i) * lda;
-    tile<kRows, NV, kTransA>(k, a_i, lda, b, ldb, c + static_cast<std::ptrdiff_t>(i) * ldc, ldc,
-                             load_c, last);
+    full(k, a_i, lda, b, ldb, c + static_cast<std::ptrdiff_t>(i) * ldc, ldc, load_c, last);
   }
   if (i < m) {
     const float* a_i = kTransA ? a + i : a + static_cast<std::ptrdiff_t>(i) * lda;
-    tile_for_rows<NV, kTransA>(m - i)(k, a_i, lda, b, ldb, c + static_cast<std::ptrdiff_t>(i) * ldc,
-                                      ldc, load_c, last);
+    tile_for_rows<NV, kTransA>(m - i, masked)(
+        k, a_i, lda, b, ldb, c + static_cast<std::ptrdiff_t>(i) * ldc, ldc, load_c, last);
   }
 }
 
@@ -230,9 +233,13 @@ void single_row(int n, int k, const float* a, int lda, const float* b, int ldb, 
     const int nv = (width + kLanes - 1) / kLanes;
     const __m256i last = first_lanes(width - (nv - 1) * kLanes);
     switch (nv) {
-#define PH_ROW_CASE(NV)                                                  \
-  case NV:                                                               \
-    tile<1, NV, kTransA>(k, a, lda, b + j, ldb, c + j, 0, load_c, last); \
+#define PH_ROW_CASE(NV)                                                           \
+  case NV:                                                                        \
+    if (width == NV * kLanes) {                                                   \
+      tile<1, NV, kTransA, false>(k, a, lda, b + j, ldb, c + j, 0, load_c, last); \
+    } else {                                                                      \
+      tile<1, NV, kTransA, true>(k, a, lda, b + j, ldb, c + j, 0, load_c, last);  \
+    }                                                                             \
     break;
       PH_ROW_CASE(1)
       PH_ROW_CASE(2)
@@ -271,16 +278,19 @@ void direct(bool trans_a, int m, int n, int k, const float* a, int lda, const fl
       const int width = imin(2 * kLanes, n - j);
       const int nv = (width + kLanes - 1) / kLanes;
       const __m256i last = first_lanes(width - (nv - 1) * kLanes);
+      const bool masked = width < nv * kLanes;
+      const float* b_j = b + j;
+      float* c_ij = c_i + j;
       if (nv == 2) {
         if (trans_a) {
-          tile_column<2, true>(rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c, last);
+          tile_column<2, true>(rows, k, a_i, lda, b_j, ldb, c_ij, ldc, load_c, last, masked);
         } else {
-          tile_column<2, false>(rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c, last);
+          tile_column<2, false>(rows, k, a_i, lda, b_j, ldb, c_ij, ldc, load_c, last, masked);
         }
       } else if (trans_a) {
-        tile_column<1, true>(rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c, last);
+        tile_column<1, true>(rows, k, a_i, lda, b_j, ldb, c_ij, ldc, load_c, last, masked);
       } else {
-        tile_column<1, false>(rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c, last);
+        tile_column<1, false>(rows, k, a_i, lda, b_j, ldb, c_ij, ldc, load_c, last, masked);
       }
     }
   }
@@ -394,18 +404,21 @@ void packed(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int
         const int rows = imin(kMr, m - i);
         pack_a(trans_a, a, lda, i, p0, rows, kc, ap);
         // The packed micro-panel is op(A) stored transposed: element (r, p) at ap[p * 6 + r].
-        const TileFn fn = rows == kMr ? &tile<kMr, 2, true> : tile_for_rows<2, true>(rows);
+        const TileFn fn = tile_for_rows<2, true>(rows, false);
         float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc + j0;
         for (int q = 0; q * kPanel < nc; ++q) {
           const int width = imin(kPanel, nc - q * kPanel);
           const float* panel = bp + static_cast<std::ptrdiff_t>(q) * kc * kPanel;
-          if (width > kLanes) {
-            fn(kc, ap, kMr, panel, kPanel, c_i + q * kPanel, ldc, load_c,
-               first_lanes(width - kLanes));
+          float* c_iq = c_i + q * kPanel;
+          if (width == kPanel) {
+            fn(kc, ap, kMr, panel, kPanel, c_iq, ldc, load_c, first_lanes(kLanes));
+          } else if (width > kLanes) {
+            tile_for_rows<2, true>(rows, true)(kc, ap, kMr, panel, kPanel, c_iq, ldc, load_c,
+                                               first_lanes(width - kLanes));
           } else {
             // A narrow last panel: one vector wide.
-            tile_for_rows<1, true>(rows)(kc, ap, kMr, panel, kPanel, c_i + q * kPanel, ldc, load_c,
-                                         first_lanes(width));
+            tile_for_rows<1, true>(rows, width < kLanes)(kc, ap, kMr, panel, kPanel, c_iq, ldc,
+                                                         load_c, first_lanes(width));
           }
         }
       }
