@@ -258,13 +258,15 @@ void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1,
                  float b2, float eps, float c1, float c2) {
   const Vec b1v = set1(b1), b2v = set1(b2), one_minus_b1 = set1(1.0f - b1),
-            one_minus_b2 = set1(1.0f - b2), lrv = set1(lr), epsv = set1(eps), c1v = set1(c1),
-            c2v = set1(c2);
+            one_minus_b2 = set1(1.0f - b2), epsv = set1(eps);
+  // The per-call constants exactly as the scalar reference computes them (IEEE div and sqrt).
+  const Vec step_size = div(set1(lr), set1(c1));
+  const Vec inv_sqrt_c2 = div(set1(1.0f), sqrt(set1(c2)));
   // The reference formula, operation for operation (no fma).
   auto step = [&](Vec pv, Vec gv, Vec* mv, Vec* vv) {
     *mv = add(mul(b1v, *mv), mul(one_minus_b1, gv));
     *vv = add(mul(b2v, *vv), mul(one_minus_b2, mul(gv, gv)));
-    return sub(pv, div(mul(lrv, div(*mv, c1v)), add(sqrt(div(*vv, c2v)), epsv)));
+    return sub(pv, div(mul(step_size, *mv), add(mul(sqrt(*vv), inv_sqrt_c2), epsv)));
   };
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {

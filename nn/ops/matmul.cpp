@@ -3,6 +3,8 @@
 // For C = op(A) op(B) the gradients are d op(A) = dC op(B)^T and d op(B) = op(A)^T dC; when an
 // operand is stored transposed, its stored gradient is the transpose of that. Every product below
 // is a gemm that accumulates straight into the gradient buffer (no temporaries).
+#include <cstring>
+
 #include "nn/kernels/kernels.hpp"
 #include "nn/ops.hpp"
 #include "nn/ops/op_support.hpp"
@@ -114,7 +116,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   if (has_bias) {
     const float* bias = b.data();
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = 0; c < out_f; ++c) y[r * out_f + c] = bias[c];
+      std::memcpy(y + r * out_f, bias, static_cast<std::size_t>(out_f) * sizeof(float));
   }
   k::gemm(false, false, as_int(rows), as_int(out_f), as_int(in_f), x.data(), as_int(in_f), w.data(),
           as_int(out_f), y, as_int(out_f), has_bias);

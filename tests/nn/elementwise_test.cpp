@@ -580,7 +580,8 @@ TEST(KernelSemantics, AdamUpdateIsTheDocumentedFormula) {
     for (int64_t i = 0; i < n; ++i) {
       const float mm = b1 * m0[i] + (1.0f - b1) * g[i];
       const float vv = b2 * v0[i] + (1.0f - b2) * (g[i] * g[i]);
-      const float pp = p0[i] - lr * (mm / c1) / (std::sqrt(vv / c2) + eps);
+      const float step_size = lr / c1, inv_sqrt_c2 = 1.0f / std::sqrt(c2);
+      const float pp = p0[i] - (step_size * mm) / (std::sqrt(vv) * inv_sqrt_c2 + eps);
       EXPECT_EQ(m[i], mm) << i;
       EXPECT_EQ(v[i], vv) << i;
       EXPECT_EQ(p[i], pp) << i;
