@@ -233,8 +233,52 @@ inline Vec row_exp_sum(const float* x, Vec m, int64_t cols, float* out) {
   return acc;
 }
 
+// Rows of at most 16 columns (action logits: 2, 3, 7...) are too short for a row-wise pass to
+// pay for its horizontal max/sum, so 16 rows are done at once with one row per lane. The
+// column vectors replay the row-wise reduction exactly: lane j of a row is column j (-inf / +0
+// beyond the row), and the pairwise tree of tree_max/tree_sum becomes vertical max_of/add
+// between column vectors. Every row therefore gets bit-identical results either way.
+template <bool kLog>
+void softmax_16_short_rows(const float* x, int64_t cols, float* out) {
+  alignas(64) float buf[kLanes];
+  Vec xv[kLanes], t[kLanes];
+  for (int64_t j = 0; j < kLanes; ++j) {
+    if (j < cols) {
+      for (int64_t r = 0; r < kLanes; ++r) buf[r] = x[r * cols + j];
+      xv[j] = load(buf);
+      t[j] = max_of(xv[j], set1(-kInfinity));  // as max(): lane = max_of(load, -inf)
+    } else {
+      t[j] = set1(-kInfinity);
+    }
+  }
+  for (int64_t w = kLanes / 2; w >= 1; w /= 2)
+    for (int64_t l = 0; l < w; ++l) t[l] = max_of(t[l + w], t[l]);  // tree_max's operand order
+  const Vec m = t[0];
+  Vec e[kLanes];
+  for (int64_t j = 0; j < kLanes; ++j) {
+    if (j < cols) {
+      e[j] = vexp(sub(xv[j], m));
+      t[j] = add(set1(0.0f), e[j]);  // row_exp_sum: acc (= +0) + e
+    } else {
+      t[j] = set1(0.0f);
+    }
+  }
+  for (int64_t w = kLanes / 2; w >= 1; w /= 2)
+    for (int64_t l = 0; l < w; ++l) t[l] = add(t[l], t[l + w]);  // tree_sum
+  const Vec s = t[0];
+  const Vec log_s = kLog ? vlog(s) : s;
+  for (int64_t j = 0; j < cols; ++j) {
+    store(buf, kLog ? sub(sub(xv[j], m), log_s) : div(e[j], s));
+    for (int64_t r = 0; r < kLanes; ++r) out[r * cols + j] = buf[r];
+  }
+}
+
 void softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
-  for (int64_t r = 0; r < rows; ++r) {
+  int64_t r = 0;
+  if (cols <= kLanes)
+    for (; r + kLanes <= rows; r += kLanes)
+      softmax_16_short_rows<false>(x + r * cols, cols, out + r * cols);
+  for (; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* o = out + r * cols;
     const Vec m = set1(max(xr, cols));
@@ -244,7 +288,11 @@ void softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
 }
 
 void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
-  for (int64_t r = 0; r < rows; ++r) {
+  int64_t r = 0;
+  if (cols <= kLanes)
+    for (; r + kLanes <= rows; r += kLanes)
+      softmax_16_short_rows<true>(x + r * cols, cols, out + r * cols);
+  for (; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* o = out + r * cols;
     const Vec m = set1(max(xr, cols));

@@ -355,9 +355,37 @@ TEST(KernelPaths, ColSumAccMatchesScalarReference) {
   }
 }
 
+// Short rows full of special values (NaN, +-inf, +-0, whole rows of -inf) still match the
+// reference bit for bit on the 16-rows-at-once path.
+TEST(KernelPaths, SoftmaxShortRowsWithSpecialValuesMatchScalarReference) {
+  const float specials[] = {0.0f,  -0.0f,  kInf, -kInf, std::nanf(""),
+                            1e30f, -1e30f, 3.5f, -2.0f, 1e-40f};
+  Gen g(11);
+  for (int64_t cols : {1, 2, 3, 5, 16}) {
+    const int64_t rows = 48;
+    std::vector<float> x(rows * cols);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      x[i] = (i % 3 == 0) ? specials[(i / 3) % 10] : g.moderate();
+    }
+    for (int64_t c = 0; c < cols; ++c) x[5 * cols + c] = -kInf;  // a row of only -inf
+    OutBuf want_sm({}, rows * cols), want_lsm({}, rows * cols);
+    k::scalar::softmax_rows(x.data(), rows, cols, want_sm.ptr());
+    k::scalar::log_softmax_rows(x.data(), rows, cols, want_lsm.ptr());
+    for (Isa isa : supported_isas()) {
+      IsaScope scope(isa);
+      OutBuf sm({}, rows * cols), lsm({}, rows * cols);
+      k::softmax_rows(x.data(), rows, cols, sm.ptr());
+      k::log_softmax_rows(x.data(), rows, cols, lsm.ptr());
+      ASSERT_TRUE(same_output(sm, want_sm, "softmax_rows", isa)) << " cols = " << cols;
+      ASSERT_TRUE(same_output(lsm, want_lsm, "log_softmax_rows", isa)) << " cols = " << cols;
+    }
+  }
+}
+
 TEST(KernelPaths, SoftmaxRowsMatchScalarReference) {
   Gen g(7);
-  for (int64_t rows : {1, 3, 7}) {
+  // 16+ rows take the 16-rows-at-once path for short rows (37 = two blocks + a remainder).
+  for (int64_t rows : {1, 3, 7, 16, 37}) {
     for (int64_t cols : {1, 2, 3, 15, 16, 17, 31, 64, 100, 1000}) {
       std::vector<float> x(rows * cols + kOffset);
       for (auto& v : x) v = g.moderate();
