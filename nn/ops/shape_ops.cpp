@@ -12,6 +12,16 @@ void copy_floats(float* dst, const float* src, int64_t n) {
   if (n > 0) std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(float));
 }
 
+// dst += src. Short runs (e.g. the 1-2 columns of a policy/value head) are added in a plain
+// loop: the same IEEE additions as the kernel, without a dispatched call per row.
+void add_into(float* dst, const float* src, int64_t n) {
+  if (n < 16) {
+    for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+  } else {
+    kernels::acc(src, dst, n);
+  }
+}
+
 // Part p occupies columns [offset_p, offset_p + d_p) of each [outer, D * inner] row block.
 void concat_backward(const Node& node) {
   const Tape* tape = node.tape;
@@ -26,7 +36,7 @@ void concat_backward(const Node& node) {
     if (part.requires_grad()) {
       float* dp = const_cast<Tensor&>(part).grad();
       for (int64_t o = 0; o < outer; ++o)
-        kernels::acc(g + (o * total + offset) * inner, dp + o * d * inner, d * inner);
+        add_into(dp + o * d * inner, g + (o * total + offset) * inner, d * inner);
     }
     offset += d;
   }
@@ -40,7 +50,7 @@ void slice_backward(const Node& node) {
   const float* g = node.out.grad();
   float* dx = const_cast<Tensor&>(node.in[0]).grad();
   for (int64_t o = 0; o < outer; ++o)
-    kernels::acc(g + o * len * inner, dx + (o * total + start) * inner, len * inner);
+    add_into(dx + (o * total + start) * inner, g + o * len * inner, len * inner);
 }
 
 }  // namespace
