@@ -83,7 +83,11 @@ Tensor binary_op(const char* op, BinaryKernel kernel, Node::BackwardFn backward,
   bool grad = detail::needs_grad(a, b);
   Tensor out = detail::make_output(plan.out, grad);
   int64_t n = out.numel();
-  kernel(expand(a, plan.a, n, 0), expand(b, plan.b, n, 1), out.data(), n);
+  const float* ea = expand(a, plan.a, n, 0);
+  const float* eb = expand(b, plan.b, n, 1);
+  float* y = out.data();
+  detail::for_elements(n,
+                       [&](int64_t lo, int64_t hi) { kernel(ea + lo, eb + lo, y + lo, hi - lo); });
   if (grad) {
     Node& node = detail::record(backward, op, out);
     node.in[0] = a;
@@ -201,7 +205,10 @@ Tensor unary_op(const char* op, UnaryKernel kernel, Node::BackwardFn backward, c
   detail::check_defined(x, op, "x");
   bool grad = detail::needs_grad(x);
   Tensor out = detail::make_output(x.shape(), grad);
-  kernel(x.data(), out.data(), x.numel());
+  const float* xs = x.data();
+  float* y = out.data();
+  detail::for_elements(x.numel(),
+                       [&](int64_t lo, int64_t hi) { kernel(xs + lo, y + lo, hi - lo); });
   if (grad) detail::record(backward, op, out).in[0] = x;
   return out;
 }
@@ -230,17 +237,23 @@ void log_backward(const Node& node) {  // d log(x) = dx / x
   UnaryArgs u = unary_args(node);
   k::acc_div(u.g, u.x, u.dx, u.n);
 }
+// The activation backward kernels take (dy, value, dx, n); large ones are split over threads.
+using ActivationBackward = void (*)(const float*, const float*, float*, int64_t);
+void activation_backward(const UnaryArgs& u, const float* value, ActivationBackward kernel) {
+  detail::for_elements(
+      u.n, [&](int64_t lo, int64_t hi) { kernel(u.g + lo, value + lo, u.dx + lo, hi - lo); });
+}
 void tanh_backward(const Node& node) {  // d tanh(x) = (1 - tanh(x)^2) dx
   UnaryArgs u = unary_args(node);
-  k::tanh_backward(u.g, u.y, u.dx, u.n);
+  activation_backward(u, u.y, k::tanh_backward);
 }
 void relu_backward(const Node& node) {  // d relu(x) = [x > 0] dx
   UnaryArgs u = unary_args(node);
-  k::relu_backward(u.g, u.x, u.dx, u.n);
+  activation_backward(u, u.x, k::relu_backward);
 }
 void sigmoid_backward(const Node& node) {  // d sigmoid(x) = s (1 - s) dx
   UnaryArgs u = unary_args(node);
-  k::sigmoid_backward(u.g, u.y, u.dx, u.n);
+  activation_backward(u, u.y, k::sigmoid_backward);
 }
 void softplus_backward(const Node& node) {  // d softplus(x) = sigmoid(x) dx
   UnaryArgs u = unary_args(node);

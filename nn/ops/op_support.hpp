@@ -13,6 +13,7 @@
 #include "nn/error.hpp"
 #include "nn/tape.hpp"
 #include "nn/tensor.hpp"
+#include "nn/thread_pool.hpp"
 
 namespace nn {
 
@@ -58,6 +59,15 @@ inline Node& record(Node::BackwardFn fn, const char* name, const Tensor& out) {
 /// Reusable per-thread scratch buffers (grow-only), for temporaries that ops consume at once.
 /// `slot` picks one of a few independent buffers so an op can hold two at a time.
 float* scratch(int slot, int64_t count);
+
+/// Runs fn(begin, end) over [0, n) split across the default pool when n is large enough for the
+/// hand-off to pay (>= 32k elements per thread: ~10 us of a cheap map), else inline. Only for
+/// elementwise work, where the split cannot change any result.
+template <class Fn>
+void for_elements(int64_t n, Fn&& fn) {
+  constexpr int64_t kMinPerThread = int64_t{1} << 15;
+  default_pool().parallel_for(n, kMinPerThread, fn);
+}
 
 [[noreturn]] inline void shape_error(const char* op, const std::string& what) {
   throw phantom::ShapeError(std::string(op) + ": " + what);

@@ -4,9 +4,12 @@
 // checksums must all be equal. This is the project's determinism contract (DESIGN.md).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 #include "nn/kernels/kernels.hpp"
+#include "nn/ops.hpp"
+#include "nn/tape.hpp"
 #include "nn/thread_pool.hpp"
 #include "workloads/mlp_step.hpp"
 
@@ -63,6 +66,35 @@ TEST_F(DeterminismTest, OddSizesAreBitIdenticalToo) {
 // The checksum is sensitive: a different seed or one step more changes it.
 TEST_F(DeterminismTest, ChecksumDetectsDifferentTraining) {
   EXPECT_NE(train({4, 16, 3}, 8, 10).checksum, train({4, 16, 3}, 8, 11).checksum);
+}
+
+// Large elementwise ops are split over the pool: values and gradients must match the
+// single-threaded run exactly (this also checks that the split covers every element once).
+TEST_F(DeterminismTest, LargeElementwiseOpsMatchAcrossThreadCounts) {
+  const int64_t rows = 700, cols = 301;  // 210,700 elements: split over 2 and 3 threads
+  std::vector<float> xs(rows * cols), ws(rows * cols);
+  nn::Rng rng(5);
+  for (float& v : xs) v = rng.normal();
+  for (float& v : ws) v = rng.normal();
+  auto run = [&](int threads) {
+    nn::set_num_threads(threads);
+    nn::Tensor x = nn::Tensor::from_vector(xs, {rows, cols}).set_requires_grad();
+    nn::Tensor w = nn::Tensor::from_vector(ws, {rows, cols});
+    nn::Tape tape;
+    nn::TapeScope scope(tape);
+    nn::Tensor y = nn::tanh(x) * w + nn::sigmoid(x) - nn::relu(w * x);
+    nn::sum(y).backward();
+    std::vector<float> out = y.to_vector(), grad = x.grad_tensor().to_vector();
+    out.insert(out.end(), grad.begin(), grad.end());
+    return out;
+  };
+  std::vector<float> one = run(1);
+  for (int threads : {2, 3}) {
+    std::vector<float> many = run(threads);
+    ASSERT_EQ(many.size(), one.size());
+    EXPECT_EQ(0, std::memcmp(many.data(), one.data(), one.size() * sizeof(float)))
+        << threads << " threads";
+  }
 }
 
 }  // namespace
