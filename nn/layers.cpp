@@ -1,8 +1,12 @@
 // Linear and Mlp.
 #include "nn/layers.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include "nn/error.hpp"
 #include "nn/init.hpp"
+#include "nn/kernels/kernels.hpp"
 #include "nn/ops.hpp"
 
 namespace nn {
@@ -61,6 +65,35 @@ Tensor Mlp::forward(const Tensor& x) const {
     if (config_.activation == Activation::relu) h = relu(h);
   }
   return h;
+}
+
+void Mlp::infer(const float* x, int64_t rows, float* y, std::vector<float>& workspace) const {
+  int64_t widest = 0;
+  for (std::size_t i = 0; i + 1 < layers_.size(); ++i)
+    widest = std::max(widest, layers_[i].out_features());
+  std::size_t needed = static_cast<std::size_t>(2 * rows * widest);
+  if (workspace.size() < needed) workspace.resize(needed);
+  const float* in = x;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const Linear& layer = layers_[i];
+    int64_t in_f = layer.in_features(), out_f = layer.out_features();
+    bool last = i + 1 == layers_.size();
+    // Hidden activations alternate between the two halves of the workspace.
+    float* out = last ? y : workspace.data() + (i % 2) * rows * widest;
+    // The same kernel calls as linear() + the activation op, hence the same bits as forward().
+    bool has_bias = layer.bias().defined();
+    if (has_bias) {
+      const float* b = layer.bias().data();
+      for (int64_t r = 0; r < rows; ++r)
+        std::memcpy(out + r * out_f, b, static_cast<std::size_t>(out_f) * sizeof(float));
+    }
+    kernels::gemm(false, false, static_cast<int>(rows), static_cast<int>(out_f),
+                  static_cast<int>(in_f), in, static_cast<int>(in_f), layer.weight().data(),
+                  static_cast<int>(out_f), out, static_cast<int>(out_f), has_bias);
+    if (!last && config_.activation == Activation::tanh) kernels::tanh(out, out, rows * out_f);
+    if (!last && config_.activation == Activation::relu) kernels::relu(out, out, rows * out_f);
+    in = out;
+  }
 }
 
 std::vector<Tensor> Mlp::parameters() const {

@@ -66,6 +66,13 @@ class Mlp {
   /// x [..., sizes.front()] -> [..., sizes.back()]
   Tensor forward(const Tensor& x) const;
 
+  /// The forward pass for acting, outside autograd: x [rows, in] -> y [rows, out] on raw buffers,
+  /// straight on the kernels (no tape, no nodes). `workspace` holds the hidden activations; it
+  /// grows on first use and is then reused, so steady-state calls allocate nothing. Several
+  /// threads may call it at once with their own workspaces. Values are bit-identical to
+  /// forward().
+  void infer(const float* x, int64_t rows, float* y, std::vector<float>& workspace) const;
+
   const MlpConfig& config() const { return config_; }
   const std::vector<Linear>& layers() const { return layers_; }
   /// All layers' parameters in order.

@@ -83,6 +83,7 @@ Tensor Tape::new_tensor(const Shape& shape, bool with_grad) {
   t.shape_ = shape;
   t.tape_ = this;
   t.generation_ = generation_;
+  t.live_generation_ = &generation_;
   t.requires_grad_ = with_grad;
   return t;
 }

@@ -2,6 +2,7 @@
 #include "nn/tensor.hpp"
 
 #include <cstring>
+#include <new>
 #include <sstream>
 
 #include "nn/error.hpp"
@@ -33,18 +34,19 @@ Shape::Shape(std::initializer_list<int64_t> dims) {
   rank_ = static_cast<int>(dims.size());
   int i = 0;
   for (int64_t d : dims) dims_[i++] = d;
+  update_numel();
 }
 
 Shape::Shape(const std::vector<int64_t>& dims) {
   check_rank_and_dims(dims.data(), dims.size());
   rank_ = static_cast<int>(dims.size());
   for (int i = 0; i < rank_; ++i) dims_[i] = dims[static_cast<std::size_t>(i)];
+  update_numel();
 }
 
-int64_t Shape::numel() const {
-  int64_t n = 1;
-  for (int i = 0; i < rank_; ++i) n *= dims_[i];
-  return n;
+void Shape::update_numel() {
+  numel_ = 1;
+  for (int i = 0; i < rank_; ++i) numel_ *= dims_[i];
 }
 
 int64_t Shape::outer(int dim) const {
@@ -77,12 +79,14 @@ Shape Shape::reduced(int dim, bool keepdim) const {
       s.dims_[s.rank_++] = dims_[i];
     }
   }
+  s.update_numel();
   return s;
 }
 
 Shape Shape::with_dim(int dim, int64_t extent) const {
   Shape s = *this;
   s.dims_[dim] = extent;
+  s.update_numel();
   return s;
 }
 
@@ -106,12 +110,34 @@ std::string Shape::to_string() const {
 // ---------------------------------------------------------------------------------------------
 
 namespace detail {
+
+// Owned tensor memory starts on a 64-byte boundary (a cache line, and one AVX-512 register):
+// kernels then never split a vector load across cache lines at the start of a row.
+template <class T>
+struct CacheAlignedAllocator {
+  using value_type = T;
+  static constexpr std::size_t kAlign = 64;
+  CacheAlignedAllocator() = default;
+  template <class U>
+  CacheAlignedAllocator(const CacheAlignedAllocator<U>&) {}
+  T* allocate(std::size_t n) {
+    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(kAlign)));
+  }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t(kAlign)); }
+  friend bool operator==(const CacheAlignedAllocator&, const CacheAlignedAllocator&) {
+    return true;
+  }
+  friend bool operator!=(const CacheAlignedAllocator&, const CacheAlignedAllocator&) {
+    return false;
+  }
+};
+using AlignedFloats = std::vector<float, CacheAlignedAllocator<float>>;
 // Memory of a tensor created outside a tape. Shared by copies of the handle.
 // requires_grad lives here, not in the handle, so that a copy of a parameter's handle taken
 // before set_requires_grad() (a layer's member, an optimiser's list) still gets the gradient.
 struct Storage {
-  std::vector<float> data;
-  std::vector<float> grad;  // empty until set_requires_grad()
+  AlignedFloats data;
+  AlignedFloats grad;  // empty until set_requires_grad()
   bool requires_grad = false;
 };
 }  // namespace detail
@@ -144,13 +170,11 @@ Tensor Tensor::scalar(float value) {
   return full(Shape{}, value);
 }
 
-void Tensor::check_alive() const {
-  if (tape_ != nullptr && generation_ != tape_->generation()) {
-    throw phantom::Error(
-        "Tensor of shape " + shape_.to_string() +
-        " was used after its Tape started a new recording; results of ops live until the next "
-        "TapeScope on the same tape (clone() them to keep them)");
-  }
+void Tensor::throw_stale() const {
+  throw phantom::Error(
+      "Tensor of shape " + shape_.to_string() +
+      " was used after its Tape started a new recording; results of ops live until the next "
+      "TapeScope on the same tape (clone() them to keep them)");
 }
 
 namespace {

@@ -31,7 +31,8 @@ class Shape {
   int rank() const { return rank_; }
   /// Extent of dimension i; negative i counts from the end (-1 is the last).
   int64_t operator[](int i) const { return dims_[i < 0 ? i + rank_ : i]; }
-  int64_t numel() const;
+  /// Number of elements (1 for a scalar); cached, since every op asks for it.
+  int64_t numel() const { return numel_; }
   /// Product of dims before `dim` / after `dim` (the shape seen as [outer, dims[dim], inner]).
   int64_t outer(int dim) const;
   int64_t inner(int dim) const;
@@ -48,8 +49,11 @@ class Shape {
   std::string to_string() const;
 
  private:
+  void update_numel();
+
   int rank_ = 0;
   int64_t dims_[kMaxRank] = {0, 0, 0, 0};
+  int64_t numel_ = 1;
 };
 
 namespace detail {
@@ -118,16 +122,21 @@ class Tensor {
  private:
   friend class Tape;
   friend struct TensorAccess;
-  void check_alive() const;
+  // Inline because every data()/grad() call makes it: one compare in the normal case.
+  void check_alive() const {
+    if (live_generation_ != nullptr && *live_generation_ != generation_) throw_stale();
+  }
+  [[noreturn]] void throw_stale() const;
 
   std::shared_ptr<detail::Storage> storage_;  // null for tensors living in a tape arena
   float* data_ = nullptr;
   float* grad_ = nullptr;  // arena tensors only (owned ones keep theirs in storage_)
   Shape shape_;
   Tape* tape_ = nullptr;
-  uint64_t generation_ = 0;     // tape recording this tensor belongs to
-  bool requires_grad_ = false;  // arena tensors only
-  bool detached_ = false;       // a detach()ed view of owned storage
+  uint64_t generation_ = 0;                    // tape recording this tensor belongs to
+  const uint64_t* live_generation_ = nullptr;  // the tape's current recording (arena tensors)
+  bool requires_grad_ = false;                 // arena tensors only
+  bool detached_ = false;                      // a detach()ed view of owned storage
 };
 
 }  // namespace nn

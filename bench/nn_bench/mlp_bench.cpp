@@ -2,7 +2,8 @@
 //
 //   BM_MlpTrainStep/<batch>      4 -> 64 -> 64 -> (2 logits + 1 value): forward, backward, Adam
 //   BM_MlpTrainStepWide/<batch>  32 -> 256 -> 256 -> 8
-//   BM_MlpInfer1                 batch-1 forward of the 64-wide net, no gradient
+//   BM_MlpInfer1                 batch-1 forward of the 64-wide net with Mlp::infer (acting path)
+//   BM_MlpInfer1WithOps          the same through the autograd ops under NoGradGuard
 // Single-threaded unless PHANTOM_NUM_THREADS is set.
 #include <benchmark/benchmark.h>
 
@@ -51,5 +52,15 @@ void BM_MlpInfer1(benchmark::State& state) {
   report(state, 1);
 }
 BENCHMARK(BM_MlpInfer1)->Unit(benchmark::kNanosecond);
+
+// The same forward through the autograd ops (TapeScope + NoGradGuard), to show their overhead.
+void BM_MlpInfer1WithOps(benchmark::State& state) {
+  configure();
+  workloads::MlpStep w({4, 64, 64, 3}, 1, 1);
+  for (int i = 0; i < 3; ++i) w.infer_one_with_ops();
+  for (auto _ : state) benchmark::DoNotOptimize(w.infer_one_with_ops());
+  report(state, 1);
+}
+BENCHMARK(BM_MlpInfer1WithOps)->Unit(benchmark::kNanosecond);
 
 }  // namespace

@@ -127,4 +127,20 @@ TEST(LayersMlp, LearnsASmoothFunction) {
   EXPECT_LT(last, first / 20.0f) << "first " << first << " last " << last;
 }
 
+// The acting path gives the same bits as the autograd forward, for tanh and relu and any batch.
+TEST(LayersMlp, InferMatchesForwardBitForBit) {
+  for (nn::Activation act : {nn::Activation::tanh, nn::Activation::relu}) {
+    nn::Rng rng(5);
+    nn::Mlp mlp({{6, 33, 17, 5}, act}, rng);
+    for (int64_t rows : {1, 7, 64}) {
+      std::vector<float> xs(static_cast<std::size_t>(rows * 6));
+      for (float& v : xs) v = rng.normal();
+      nn::Tensor want = mlp.forward(nn::Tensor::from_vector(xs, {rows, 6}));
+      std::vector<float> got(static_cast<std::size_t>(rows * 5), -1.0f), workspace;
+      mlp.infer(xs.data(), rows, got.data(), workspace);
+      EXPECT_EQ(got, want.to_vector()) << rows << " rows";
+    }
+  }
+}
+
 }  // namespace

@@ -98,9 +98,15 @@ TEST(AllocMlp, SteadyStateTrainStepAllocatesNothing) {
 
 TEST(AllocMlp, SteadyStateInferenceAllocatesNothing) {
   workloads::MlpStep w({4, 64, 64, 3}, 64, 1);
-  for (int i = 0; i < 3; ++i) w.infer_one();
+  for (int i = 0; i < 3; ++i) {
+    w.infer_one();
+    w.infer_one_with_ops();
+  }
   long n = allocations_during([&] {
-    for (int i = 0; i < 100; ++i) w.infer_one();
+    for (int i = 0; i < 100; ++i) {
+      w.infer_one();
+      w.infer_one_with_ops();
+    }
   });
   EXPECT_EQ(n, 0);
 }

@@ -55,8 +55,16 @@ class MlpStep {
     return loss.item();
   }
 
-  /// Batch-1 inference of the first input row (no gradient recorded); returns the first output.
+  /// Batch-1 inference of the first input row with Mlp::infer (the acting path); returns the
+  /// first output.
   float infer_one() {
+    if (output_.empty()) output_.resize(static_cast<std::size_t>(num_logits_ + 1));
+    mlp_.infer(inputs_.data(), 1, output_.data(), workspace_);
+    return output_[0];
+  }
+
+  /// The same through the autograd ops (TapeScope + NoGradGuard + Mlp::forward).
+  float infer_one_with_ops() {
     nn::TapeScope scope(tape_);
     nn::NoGradGuard no_grad;
     if (!single_.defined()) single_ = nn::slice(inputs_, 0, 0, 1).clone();
@@ -91,6 +99,7 @@ class MlpStep {
   nn::Tape tape_;
   int64_t batch_, num_logits_;
   nn::Tensor inputs_, actions_, returns_, single_;
+  std::vector<float> workspace_, output_;
 };
 
 }  // namespace workloads
