@@ -5,68 +5,11 @@
 // operator new/delete to count allocations.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include "nn/distributions.hpp"
 #include "nn/ops.hpp"
 #include "nn/rng.hpp"
 #include "nn/tape.hpp"
-
-namespace {
-std::atomic<long> g_allocations{0};
-
-void* counted_alloc(std::size_t n, std::size_t align) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (n == 0) n = 1;
-  void* p = nullptr;
-  if (align <= alignof(std::max_align_t)) {
-    p = std::malloc(n);
-  } else if (posix_memalign(&p, align, n) != 0) {
-    p = nullptr;
-  }
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  return counted_alloc(n, 0);
-}
-void* operator new[](std::size_t n) {
-  return counted_alloc(n, 0);
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-  return counted_alloc(n, static_cast<std::size_t>(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  return counted_alloc(n, static_cast<std::size_t>(a));
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
+#include "support/counting_allocator.hpp"
 
 namespace {
 
@@ -80,14 +23,14 @@ long allocations_in_steady_state(nn::Tape& tape, bool grad, Step step) {
   long used = -1;
   for (int it = 0; it < 4; ++it) {
     nn::TapeScope scope(tape);
-    long before = g_allocations.load();
-    if (grad) {
-      step();
-    } else {
-      nn::NoGradGuard no_grad;
-      step();
-    }
-    used = g_allocations.load() - before;
+    used = alloc_counter::allocations_during([&] {
+      if (grad) {
+        step();
+      } else {
+        nn::NoGradGuard no_grad;
+        step();
+      }
+    });
   }
   return used;
 }
@@ -128,11 +71,12 @@ TEST(DistributionAlloc, MultiCategoricalSamplingAllocatesNothing) {
   for (int it = 0; it < 3; ++it) {
     nn::TapeScope scope(tape);
     nn::MultiCategorical multi(logits, {3, 4});
-    long before = g_allocations.load();
-    (void)multi.sample(rng);
-    (void)multi.mode();
+    long used = alloc_counter::allocations_during([&] {
+      (void)multi.sample(rng);
+      (void)multi.mode();
+    });
     if (it == 2) {
-      EXPECT_EQ(g_allocations.load() - before, 0);
+      EXPECT_EQ(used, 0);
     }
   }
 }
