@@ -293,6 +293,25 @@ void clamp_backward(const Node& node) {  // passes where lo <= x <= hi
     if (u.x[i] >= node.alpha && u.x[i] <= node.beta) u.dx[i] += u.g[i];
 }
 
+// x (op) s with a constant s, kept in node.alpha for the backward pass.
+using ConstantKernel = void (*)(const float*, float, float*, int64_t);
+Tensor with_constant(const char* op, ConstantKernel kernel, Node::BackwardFn backward,
+                     const Tensor& x, float s) {
+  detail::check_defined(x, op, "x");
+  bool grad = detail::needs_grad(x);
+  Tensor out = detail::make_output(x.shape(), grad);
+  const float* xs = x.data();
+  float* y = out.data();
+  detail::for_elements(x.numel(),
+                       [&](int64_t lo, int64_t hi) { kernel(xs + lo, s, y + lo, hi - lo); });
+  if (grad) {
+    Node& node = detail::record(backward, op, out);
+    node.in[0] = x;
+    node.alpha = s;
+  }
+  return out;
+}
+
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b) {
@@ -343,25 +362,11 @@ Tensor sqrt(const Tensor& x) {
 }
 
 Tensor add_scalar(const Tensor& x, float s) {
-  detail::check_defined(x, "add_scalar", "x");
-  bool grad = detail::needs_grad(x);
-  Tensor out = detail::make_output(x.shape(), grad);
-  k::add_scalar(x.data(), s, out.data(), x.numel());
-  if (grad) detail::record(add_scalar_backward, "add_scalar", out).in[0] = x;
-  return out;
+  return with_constant("add_scalar", k::add_scalar, add_scalar_backward, x, s);
 }
 
 Tensor mul_scalar(const Tensor& x, float s) {
-  detail::check_defined(x, "mul_scalar", "x");
-  bool grad = detail::needs_grad(x);
-  Tensor out = detail::make_output(x.shape(), grad);
-  k::mul_scalar(x.data(), s, out.data(), x.numel());
-  if (grad) {
-    Node& node = detail::record(mul_scalar_backward, "mul_scalar", out);
-    node.in[0] = x;
-    node.alpha = s;
-  }
-  return out;
+  return with_constant("mul_scalar", k::mul_scalar, mul_scalar_backward, x, s);
 }
 
 Tensor clamp(const Tensor& x, float lo, float hi) {
