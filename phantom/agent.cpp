@@ -1,0 +1,52 @@
+// Agent: handler dispatch and default hooks.
+#include "phantom/agent.hpp"
+
+#include <typeinfo>
+
+#include "phantom/error.hpp"
+
+namespace phantom {
+
+Agent::Agent(std::string id) : id_(std::move(id)) {
+  if (id_.empty()) throw ConfigError("Agent: the id must not be empty");
+}
+
+std::string Agent::type_name() const {
+  return demangle(typeid(*this));
+}
+
+std::string Agent::to_string() const {
+  return "[" + unqualified(type_name()) + " " + id_ + "]";
+}
+
+void Agent::pre_message_resolution(Context&) {}
+void Agent::post_message_resolution(Context&) {}
+void Agent::generate_messages(Context&) {}
+void Agent::reset(nn::Rng&) {}
+
+void Agent::handle_batch(Context& ctx, const MessageBatch& batch) {
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    handle_message(ctx, batch.header(i), batch.payload(i));
+}
+
+bool Agent::handles(TypeId payload_type) const {
+  for (const Handler& h : handlers_)
+    if (h.type == payload_type) return true;
+  return false;
+}
+
+void Agent::handle_message(Context& ctx, const MessageHeader& header, const void* payload) {
+  bool handled = false;
+  for (const Handler& h : handlers_) {
+    if (h.type != header.type) continue;
+    h.fn(ctx, header, payload);
+    handled = true;
+  }
+  if (!handled) {
+    throw AgentError("agent '" + id_ + "' (" + type_name() + ") has no handler for payload type '" +
+                     header.type_name + "' sent by '" + ctx.id_of(header.sender) +
+                     "'; register one with on<" + header.type_name + ">(...)");
+  }
+}
+
+}  // namespace phantom

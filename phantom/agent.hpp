@@ -1,0 +1,116 @@
+// Agent: a node of the network that receives typed messages and sends messages of its own.
+//
+// Handlers are registered in the constructor with on<Payload>(fn) and run, for each delivered
+// message of that payload type, in registration order. Replies are sent through the context:
+//
+//   class Factory : public phantom::Agent {
+//    public:
+//     explicit Factory(std::string id) : Agent(std::move(id)) {
+//       on<StockRequest>([](phantom::Context& ctx, const phantom::Message<StockRequest>& m) {
+//         ctx.send(m.sender, StockResponse{m.payload.size});
+//       });
+//     }
+//   };
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/rng.hpp"
+#include "phantom/context.hpp"
+#include "phantom/message.hpp"
+
+namespace phantom {
+
+/// The messages delivered to one agent in one resolver round, in delivery order.
+class MessageBatch {
+ public:
+  MessageBatch(const MessageQueue& queue, const uint32_t* indices, std::size_t count)
+      : queue_(&queue), indices_(indices), count_(count) {}
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  const MessageHeader& header(std::size_t i) const { return queue_->headers()[indices_[i]]; }
+  const void* payload(std::size_t i) const { return queue_->payload(header(i)); }
+  /// The payload of message i if it is a T, else nullptr.
+  template <class T>
+  const T* payload_as(std::size_t i) const {
+    return header(i).type == type_id<T>() ? static_cast<const T*>(payload(i)) : nullptr;
+  }
+
+ private:
+  const MessageQueue* queue_;
+  const uint32_t* indices_;
+  std::size_t count_;
+};
+
+class Agent {
+ public:
+  explicit Agent(std::string id);
+  virtual ~Agent() = default;
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  const std::string& id() const { return id_; }
+  /// The dynamic type's readable name ("supply_chain::ShopAgent").
+  std::string type_name() const;
+  /// "[ShopAgent SHOP]" (class name without namespaces)
+  std::string to_string() const;
+
+  /// Called for every agent with a context before / after message resolution.
+  virtual void pre_message_resolution(Context& ctx);
+  virtual void post_message_resolution(Context& ctx);
+  /// Called on each step for agents that received no action (non-strategic agents, or strategic
+  /// agents without an action this step); send messages through ctx.send().
+  virtual void generate_messages(Context& ctx);
+  /// Called by the network at every episode start, with the env's generator.
+  virtual void reset(nn::Rng& rng);
+
+  /// Handles one round's messages to this agent; by default each in turn with handle_message().
+  /// Override to treat a batch as a whole (e.g. an auction collecting bids).
+  virtual void handle_batch(Context& ctx, const MessageBatch& batch);
+  /// Runs every handler registered for the message's payload type, in registration order. Throws
+  /// AgentError naming the payload type, sender and this agent when there is none.
+  void handle_message(Context& ctx, const MessageHeader& header, const void* payload);
+  bool handles(TypeId payload_type) const;
+
+ protected:
+  /// Registers fn(Context&, const Message<T>&) for payload type T.
+  template <class T, class Fn>
+  void on(Fn&& fn) {
+    (void)payload_rules<T>();  // static checks on the payload type
+    handlers_.push_back(
+        {type_id<T>(),
+         [f = std::forward<Fn>(fn)](Context& ctx, const MessageHeader& h, const void* payload) {
+           call_handler<T>(f, ctx, h, payload);
+         }});
+  }
+
+ private:
+  template <class T, class Fn>
+  static void call_handler(Fn& f, Context& ctx, const MessageHeader& h, const void* payload);
+
+  struct Handler {
+    TypeId type;
+    std::function<void(Context&, const MessageHeader&, const void*)> fn;
+  };
+  std::string id_;
+  std::vector<Handler> handlers_;
+};
+
+}  // namespace phantom
+
+// Context::send and friends need the whole Network; agent code that sends includes this header.
+#include "phantom/network.hpp"
+
+namespace phantom {
+
+template <class T, class Fn>
+void Agent::call_handler(Fn& f, Context& ctx, const MessageHeader& h, const void* payload) {
+  Message<T> msg{h.sender, h.receiver, ctx.id_of(h.sender), ctx.id_of(h.receiver),
+                 *static_cast<const T*>(payload)};
+  f(ctx, msg);
+}
+
+}  // namespace phantom

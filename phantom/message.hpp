@@ -1,0 +1,156 @@
+// Messages: plain payload structs sent between connected agents, and the queue that holds them.
+//
+// A payload is any trivially copyable struct. It may restrict which agent types send or receive
+// it with member aliases, checked by the network on send (subclasses count):
+//
+//   struct OrderRequest {
+//     int size;
+//     using Senders = phantom::Only<CustomerAgent>;  // optional; default: any agent
+//     using Receivers = phantom::Only<ShopAgent>;    // optional; default: any agent
+//   };
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "phantom/type_id.hpp"
+
+namespace phantom {
+
+class Agent;
+
+/// Dense index of an agent in its network (insertion order).
+using AgentIndex = int32_t;
+
+/// No restriction on the agent type.
+struct AnyAgent {
+  static bool allows(const Agent&) { return true; }
+  static std::string describe() { return "any agent"; }
+};
+
+/// Only agents of (or derived from) one of these types.
+template <class... AgentTypes>
+struct Only {
+  static bool allows(const Agent& agent) {
+    return ((dynamic_cast<const AgentTypes*>(&agent) != nullptr) || ...);
+  }
+  static std::string describe() {
+    std::string names;
+    ((names += (names.empty() ? "" : ", ") + type_name<AgentTypes>()), ...);
+    return "one of [" + names + "]";
+  }
+};
+
+namespace detail {
+template <class T, class = void>
+struct SendersOf {
+  using type = AnyAgent;
+};
+template <class T>
+struct SendersOf<T, std::void_t<typename T::Senders>> {
+  using type = typename T::Senders;
+};
+template <class T, class = void>
+struct ReceiversOf {
+  using type = AnyAgent;
+};
+template <class T>
+struct ReceiversOf<T, std::void_t<typename T::Receivers>> {
+  using type = typename T::Receivers;
+};
+}  // namespace detail
+
+/// What a payload type allows, in a form the network can check without templates.
+struct PayloadRules {
+  bool (*sender_allowed)(const Agent&);
+  bool (*receiver_allowed)(const Agent&);
+  std::string (*describe_senders)();
+  std::string (*describe_receivers)();
+};
+
+template <class T>
+const PayloadRules& payload_rules() {
+  static_assert(std::is_trivially_copyable_v<T>,
+                "message payloads must be trivially copyable structs (they live in a byte arena)");
+  using S = typename detail::SendersOf<T>::type;
+  using R = typename detail::ReceiversOf<T>::type;
+  static const PayloadRules rules{&S::allows, &R::allows, &S::describe, &R::describe};
+  return rules;
+}
+
+/// A message as a handler sees it.
+template <class T>
+struct Message {
+  AgentIndex sender;
+  AgentIndex receiver;
+  const std::string& sender_id;
+  const std::string& receiver_id;
+  const T& payload;
+};
+
+/// One queued message: who, what type, and where its payload bytes are.
+struct MessageHeader {
+  AgentIndex sender;
+  AgentIndex receiver;
+  TypeId type;
+  const char* type_name;  // payload type, for error messages and telemetry
+  uint32_t offset;        // of the payload in the queue's byte arena
+  uint32_t size;
+};
+
+/// Messages in send order with their payloads in one byte arena. clear() keeps the memory, so a
+/// queue that is refilled every step stops allocating once it has grown.
+class MessageQueue {
+ public:
+  template <class T>
+  void push(AgentIndex sender, AgentIndex receiver, const T& payload) {
+    push_bytes(sender, receiver, type_id<T>(), payload_type_name<T>(), &payload, sizeof(T));
+  }
+
+  void push_bytes(AgentIndex sender, AgentIndex receiver, TypeId type, const char* name,
+                  const void* payload, std::size_t size) {
+    // Payload offsets stay aligned for any fundamental type.
+    std::size_t offset = (bytes_.size() + alignof(std::max_align_t) - 1) /
+                         alignof(std::max_align_t) * alignof(std::max_align_t);
+    bytes_.resize(offset + size);
+    if (size > 0) std::memcpy(bytes_.data() + offset, payload, size);
+    headers_.push_back(
+        {sender, receiver, type, name, static_cast<uint32_t>(offset), static_cast<uint32_t>(size)});
+  }
+
+  const std::vector<MessageHeader>& headers() const { return headers_; }
+  const void* payload(const MessageHeader& h) const { return bytes_.data() + h.offset; }
+  bool empty() const { return headers_.empty(); }
+  std::size_t size() const { return headers_.size(); }
+  void clear() {
+    headers_.clear();
+    bytes_.clear();
+  }
+  void swap(MessageQueue& other) noexcept {
+    headers_.swap(other.headers_);
+    bytes_.swap(other.bytes_);
+  }
+
+  /// The payload of message i as T (checked).
+  template <class T>
+  const T* payload_as(std::size_t i) const {
+    const MessageHeader& h = headers_[i];
+    return h.type == type_id<T>() ? static_cast<const T*>(payload(h)) : nullptr;
+  }
+
+ private:
+  template <class T>
+  static const char* payload_type_name() {
+    static const std::string name = type_name<T>();
+    return name.c_str();
+  }
+
+  std::vector<MessageHeader> headers_;
+  std::vector<unsigned char> bytes_;
+};
+
+}  // namespace phantom

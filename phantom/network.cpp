@@ -1,0 +1,127 @@
+// Network: agents, connections, send checks.
+#include "phantom/network.hpp"
+
+#include <cmath>
+
+namespace phantom {
+
+Network::Network(std::unique_ptr<Resolver> resolver, NetworkOptions options)
+    : resolver_(resolver ? std::move(resolver) : std::make_unique<BatchResolver>()),
+      options_(options) {}
+
+Agent& Network::add_agent(std::shared_ptr<Agent> agent) {
+  if (!agent) throw NetworkError("add_agent: null agent");
+  const std::string& id = agent->id();
+  if (index_.count(id) != 0) {
+    throw NetworkError("add_agent: an agent with id '" + id + "' already exists (" +
+                       agents_[static_cast<std::size_t>(index_.at(id))]->to_string() + ")");
+  }
+  auto index = static_cast<AgentIndex>(agents_.size());
+  index_.emplace(id, index);
+  ids_.push_back(id);
+  agents_.push_back(std::move(agent));
+  neighbours_.emplace_back();
+  return *agents_.back();
+}
+
+AgentIndex Network::index_of(const std::string& id) const {
+  auto it = index_.find(id);
+  if (it == index_.end()) throw NetworkError("no agent with id '" + id + "' in the network");
+  return it->second;
+}
+
+std::vector<Agent*> Network::agents_where(const std::function<bool(const Agent&)>& pred) const {
+  std::vector<Agent*> out;
+  for (const auto& a : agents_)
+    if (pred(*a)) out.push_back(a.get());
+  return out;
+}
+
+void Network::add_directed_edge(AgentIndex s, AgentIndex r) {
+  // A repeated connection adds nothing (like a graph's edge set).
+  if (edges_.insert(edge_key(s, r)).second) neighbours_[static_cast<std::size_t>(s)].push_back(r);
+}
+
+void Network::clear_edges() {
+  edges_.clear();
+  for (auto& n : neighbours_) n.clear();
+}
+
+void Network::add_connection(const std::string& a, const std::string& b) {
+  AgentIndex ia = index_of(a), ib = index_of(b);
+  add_directed_edge(ia, ib);
+  add_directed_edge(ib, ia);
+}
+
+void Network::add_connections_from(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  for (const auto& p : pairs) add_connection(p.first, p.second);
+}
+
+void Network::add_connections_between(const std::vector<std::string>& us,
+                                      const std::vector<std::string>& vs) {
+  for (const auto& u : us)
+    for (const auto& v : vs) add_connection(u, v);
+}
+
+void Network::add_connections_with_adjacency_matrix(const std::vector<std::string>& ids,
+                                                    const std::vector<std::vector<double>>& m) {
+  std::size_t n = m.size();
+  if (ids.size() != n) {
+    throw NetworkError("adjacency matrix: " + std::to_string(ids.size()) +
+                       " agent ids but the matrix has " + std::to_string(n) + " rows");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (m[i].size() != n) {
+      throw NetworkError("adjacency matrix must be square: row " + std::to_string(i) + " has " +
+                         std::to_string(m[i].size()) + " entries, expected " + std::to_string(n));
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      if (m[i][j] != m[j][i]) {
+        throw NetworkError("adjacency matrix must be symmetric: entry (" + std::to_string(i) +
+                           ", " + std::to_string(j) + ") differs from (" + std::to_string(j) +
+                           ", " + std::to_string(i) + ")");
+      }
+    }
+    if (std::fabs(m[i][i]) >= 1e-5) {
+      throw NetworkError("adjacency matrix must be hollow: diagonal entry " + std::to_string(i) +
+                         " (agent '" + ids[i] + "') is " + std::to_string(m[i][i]));
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      if (m[i][j] > 0) add_connection(ids[i], ids[j]);
+}
+
+bool Network::has_edge(const std::string& sender, const std::string& receiver) const {
+  return contains(sender) && contains(receiver) && has_edge(index_of(sender), index_of(receiver));
+}
+
+void Network::check_send(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules,
+                         const char* payload_name) const {
+  if (!options_.ignore_connection_errors && !has_edge(sender, receiver)) {
+    throw NetworkError("cannot send " + std::string(payload_name) + " from '" + id_of(sender) +
+                       "' to '" + id_of(receiver) + "': they are not connected");
+  }
+  if (!options_.enforce_payload_rules) return;
+  const Agent& s = agent(sender);
+  if (!rules.sender_allowed(s)) {
+    throw NetworkError("payload " + std::string(payload_name) + " cannot be sent by '" +
+                       id_of(sender) + "' of type " + s.type_name() + " (senders must be " +
+                       rules.describe_senders() + ")");
+  }
+  const Agent& r = agent(receiver);
+  if (!rules.receiver_allowed(r)) {
+    throw NetworkError("payload " + std::string(payload_name) + " cannot be received by '" +
+                       id_of(receiver) + "' of type " + r.type_name() + " (receivers must be " +
+                       rules.describe_receivers() + ")");
+  }
+}
+
+void Network::reset(nn::Rng& rng) {
+  resolver_->reset();
+  for (auto& a : agents_) a->reset(rng);
+}
+
+}  // namespace phantom

@@ -1,0 +1,184 @@
+// Network: the agents, who is connected to whom, and message sending.
+//
+// Agents are kept in insertion order and interned to dense indices (AgentIndex), so the step loop
+// never hashes strings. Connections are undirected (each is two directed edges, as in Python
+// Phantom); an agent's neighbours are listed in connection order.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "phantom/agent.hpp"
+#include "phantom/context.hpp"
+#include "phantom/error.hpp"
+#include "phantom/resolver.hpp"
+#include "phantom/view.hpp"
+
+namespace phantom {
+
+struct NetworkOptions {
+  /// Sends along missing connections are queued anyway (and dropped at delivery) instead of
+  /// throwing NetworkError.
+  bool ignore_connection_errors = false;
+  /// Check payloads' Senders/Receivers restrictions on every send.
+  bool enforce_payload_rules = true;
+};
+
+/// The contexts of one step: at most one per agent, reused from step to step.
+class ContextSet {
+ public:
+  /// Forgets all contexts (keeps memory) and sizes the set for `network`.
+  void clear(Network& network, const EnvView& env_view);
+  /// Builds (or rebuilds) the context of agent `index`.
+  Context& add(AgentIndex index);
+  /// The context of `index`, or nullptr if it has none this step.
+  Context* find(AgentIndex index) {
+    return index >= 0 && static_cast<std::size_t>(index) < present_.size() && present_[index]
+               ? &contexts_[index]
+               : nullptr;
+  }
+  /// Agents with a context, in the order they were added.
+  const std::vector<AgentIndex>& order() const { return order_; }
+
+ private:
+  Network* network_ = nullptr;
+  EnvView env_view_;
+  std::vector<Context> contexts_;
+  std::vector<char> present_;
+  std::vector<AgentIndex> order_;
+};
+
+class Network {
+ public:
+  /// With no resolver, a BatchResolver without a round limit.
+  explicit Network(std::unique_ptr<Resolver> resolver = nullptr, NetworkOptions options = {});
+  virtual ~Network() = default;
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  // ---- Agents ----
+  /// Adds an agent; a duplicate id throws NetworkError.
+  Agent& add_agent(std::shared_ptr<Agent> agent);
+  /// Constructs an agent in place: net.emplace<Shop>("SHOP").
+  template <class A, class... Args>
+  A& emplace(Args&&... args) {
+    auto agent = std::make_shared<A>(std::forward<Args>(args)...);
+    A& ref = *agent;
+    add_agent(std::move(agent));
+    return ref;
+  }
+
+  int32_t size() const { return static_cast<int32_t>(agents_.size()); }
+  const std::vector<std::string>& agent_ids() const { return ids_; }
+  bool contains(const std::string& id) const { return index_.count(id) != 0; }
+  /// Throws NetworkError naming the id if there is no such agent.
+  AgentIndex index_of(const std::string& id) const;
+  const std::string& id_of(AgentIndex index) const { return ids_[static_cast<std::size_t>(index)]; }
+  Agent& agent(AgentIndex index) const { return *agents_[static_cast<std::size_t>(index)]; }
+  Agent& operator[](const std::string& id) const { return agent(index_of(id)); }
+  std::shared_ptr<Agent> agent_ptr(AgentIndex index) const {
+    return agents_[static_cast<std::size_t>(index)];
+  }
+
+  /// Agents for which pred(agent) holds, in insertion order.
+  std::vector<Agent*> agents_where(const std::function<bool(const Agent&)>& pred) const;
+  /// Agents that are (or derive from) T / that are not, in insertion order.
+  template <class T>
+  std::vector<T*> agents_with_type() const {
+    std::vector<T*> out;
+    for (const auto& a : agents_)
+      if (auto* t = dynamic_cast<T*>(a.get())) out.push_back(t);
+    return out;
+  }
+  template <class T>
+  std::vector<Agent*> agents_without_type() const {
+    if constexpr (std::is_base_of_v<T, Agent>) {
+      return {};  // every agent is a T
+    } else {
+      return agents_where([](const Agent& a) { return dynamic_cast<const T*>(&a) == nullptr; });
+    }
+  }
+
+  // ---- Connections ----
+  /// Connects a and b both ways (a self-connection is allowed). Unknown ids throw NetworkError.
+  void add_connection(const std::string& a, const std::string& b);
+  void add_connections_from(const std::vector<std::pair<std::string, std::string>>& pairs);
+  /// Connects every agent of `us` with every agent of `vs`.
+  void add_connections_between(const std::vector<std::string>& us,
+                               const std::vector<std::string>& vs);
+  /// Connects ids[i] and ids[j] where matrix[i][j] > 0. The matrix must be square, as large as
+  /// `ids`, symmetric and hollow (zero diagonal), else NetworkError saying which.
+  void add_connections_with_adjacency_matrix(const std::vector<std::string>& ids,
+                                             const std::vector<std::vector<double>>& matrix);
+  bool has_edge(AgentIndex sender, AgentIndex receiver) const {
+    return edges_.count(edge_key(sender, receiver)) != 0;
+  }
+  bool has_edge(const std::string& sender, const std::string& receiver) const;
+  /// Neighbours of `index` in connection order.
+  const std::vector<AgentIndex>& neighbours(AgentIndex index) const {
+    return neighbours_[static_cast<std::size_t>(index)];
+  }
+
+  // ---- Messages ----
+  /// Queues a message. Throws NetworkError if there is no connection (unless connection errors
+  /// are ignored) or if the payload's Senders/Receivers rules reject the agents' types.
+  template <class T>
+  void send(AgentIndex sender, AgentIndex receiver, const T& payload) {
+    check_send(sender, receiver, payload_rules<T>(), type_name_of<T>());
+    resolver_->push(sender, receiver, type_id<T>(), type_name_of<T>(), &payload, sizeof(T));
+  }
+  template <class T>
+  void send(const std::string& sender, const std::string& receiver, const T& payload) {
+    send(index_of(sender), index_of(receiver), payload);
+  }
+
+  /// Runs the resolver over `contexts` (see Resolver::resolve).
+  void resolve(ContextSet& contexts, nn::Rng& rng) { resolver_->resolve(*this, contexts, rng); }
+  Resolver& resolver() const { return *resolver_; }
+  const NetworkOptions& options() const { return options_; }
+
+  /// Episode start: drops pending messages and resets every agent in insertion order.
+  virtual void reset(nn::Rng& rng);
+
+ protected:
+  static uint64_t edge_key(AgentIndex s, AgentIndex r) {
+    return (static_cast<uint64_t>(static_cast<uint32_t>(s)) << 32) | static_cast<uint32_t>(r);
+  }
+  void add_directed_edge(AgentIndex s, AgentIndex r);
+  void clear_edges();
+
+ private:
+  template <class T>
+  static const char* type_name_of() {
+    static const std::string name = type_name<T>();
+    return name.c_str();
+  }
+  void check_send(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules,
+                  const char* payload_name) const;
+
+  std::unique_ptr<Resolver> resolver_;
+  NetworkOptions options_;
+  std::vector<std::shared_ptr<Agent>> agents_;
+  std::vector<std::string> ids_;
+  std::unordered_map<std::string, AgentIndex> index_;
+  std::vector<std::vector<AgentIndex>> neighbours_;
+  std::unordered_set<uint64_t> edges_;
+};
+
+template <class T>
+void Context::send(AgentIndex to, const T& payload) {
+  network_->send(index_, to, payload);
+}
+
+template <class T>
+void Context::send(const std::string& to, const T& payload) {
+  network_->send(index_, network_->index_of(to), payload);
+}
+
+}  // namespace phantom

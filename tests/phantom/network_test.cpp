@@ -1,0 +1,186 @@
+// Network: agents, connections, sending and the call-and-response example of Python Phantom's
+// tests/network/test_network.py, plus the errors.
+#include <gtest/gtest.h>
+
+#include "phantom/agent.hpp"
+#include "phantom/network.hpp"
+
+namespace {
+
+using phantom::Context;
+using phantom::Message;
+using phantom::Network;
+using phantom::NetworkError;
+
+struct Cash {
+  double amount;
+};
+
+// Keeps half of any amount above 25 and sends the other half back.
+class Trader : public phantom::Agent {
+ public:
+  explicit Trader(std::string id) : Agent(std::move(id)) {
+    on<Cash>([this](Context& ctx, const Message<Cash>& m) {
+      if (m.payload.amount > 25) {
+        total_cash += m.payload.amount / 2;
+        ctx.send(m.sender, Cash{m.payload.amount / 2});
+      }
+    });
+  }
+  void reset(nn::Rng&) override { total_cash = 0; }
+  double total_cash = 0;
+};
+
+// Delivers everything pending, with a context for every agent.
+void resolve_all(Network& net, nn::Rng& rng) {
+  phantom::ContextSet contexts;
+  contexts.clear(net, phantom::EnvView{});
+  for (phantom::AgentIndex i = 0; i < net.size(); ++i) contexts.add(i);
+  net.resolve(contexts, rng);
+}
+
+class NetworkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mm = &net.emplace<Trader>("mm");
+    inv = &net.emplace<Trader>("inv");
+    inv2 = &net.emplace<Trader>("inv2");
+    net.add_connection("mm", "inv");
+  }
+  Network net;
+  Trader *mm = nullptr, *inv = nullptr, *inv2 = nullptr;
+  nn::Rng rng{1};
+};
+
+TEST_F(NetworkTest, InitAndConnectionsFromPairs) {
+  Network other;
+  other.emplace<Trader>("a1");
+  other.emplace<Trader>("a2");
+  other.add_connections_from({{"a1", "a2"}});
+  EXPECT_TRUE(other.has_edge("a1", "a2"));
+  EXPECT_TRUE(other.has_edge("a2", "a1"));
+  EXPECT_EQ(other.size(), 2);
+}
+
+TEST_F(NetworkTest, DuplicateIdAndUnknownConnectionAreErrors) {
+  try {
+    net.emplace<Trader>("mm");
+    FAIL() << "duplicate id accepted";
+  } catch (const NetworkError& e) {
+    EXPECT_NE(std::string(e.what()).find("'mm' already exists"), std::string::npos) << e.what();
+  }
+  try {
+    net.add_connection("mm", "ghost");
+    FAIL() << "unknown id accepted";
+  } catch (const NetworkError& e) {
+    EXPECT_NE(std::string(e.what()).find("'ghost'"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(NetworkTest, Getters) {
+  EXPECT_EQ(net.agent_ids(), (std::vector<std::string>{"mm", "inv", "inv2"}));
+  auto only_mm = net.agents_where([](const phantom::Agent& a) { return a.id() == "mm"; });
+  ASSERT_EQ(only_mm.size(), 1u);
+  EXPECT_EQ(only_mm[0], mm);
+  EXPECT_EQ(net.agents_with_type<phantom::Agent>().size(), 3u);
+  EXPECT_EQ(net.agents_with_type<Trader>().size(), 3u);
+  EXPECT_TRUE(net.agents_without_type<phantom::Agent>().empty());
+  EXPECT_EQ(&net["inv"], inv);
+  EXPECT_THROW(net.index_of("nobody"), NetworkError);
+}
+
+// 100 -> inv keeps 50, returns 50 -> mm keeps 25, returns 25 -> stops (not > 25).
+TEST_F(NetworkTest, CallResponse) {
+  net.send("mm", "inv", Cash{100});
+  resolve_all(net, rng);
+  EXPECT_EQ(mm->total_cash, 25);
+  EXPECT_EQ(inv->total_cash, 50);
+}
+
+TEST_F(NetworkTest, SendMany) {
+  net.send("mm", "inv", Cash{100});
+  net.send("mm", "inv", Cash{100});
+  resolve_all(net, rng);
+  EXPECT_EQ(mm->total_cash, 50);
+  EXPECT_EQ(inv->total_cash, 100);
+}
+
+TEST_F(NetworkTest, SendWithoutConnectionIsAnError) {
+  try {
+    net.send("mm", "inv2", Cash{100});
+    FAIL() << "send along a missing connection accepted";
+  } catch (const NetworkError& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("'mm'"), std::string::npos) << what;
+    EXPECT_NE(what.find("'inv2'"), std::string::npos) << what;
+    EXPECT_NE(what.find("Cash"), std::string::npos) << what;
+  }
+}
+
+TEST_F(NetworkTest, ContextsListNeighbours) {
+  phantom::ContextSet contexts;
+  contexts.clear(net, phantom::EnvView{});
+  Context& c_mm = contexts.add(net.index_of("mm"));
+  Context& c_inv = contexts.add(net.index_of("inv"));
+  EXPECT_TRUE(c_mm.is_neighbour("inv"));
+  EXPECT_TRUE(c_inv.is_neighbour("mm"));
+  EXPECT_FALSE(c_mm.is_neighbour("inv2"));
+  EXPECT_EQ(contexts.find(net.index_of("inv2")), nullptr);
+}
+
+TEST_F(NetworkTest, ResetResetsAgentsAndDropsPendingMessages) {
+  net.send("mm", "inv", Cash{100});
+  resolve_all(net, rng);
+  net.send("mm", "inv", Cash{100});
+  net.reset(rng);
+  EXPECT_EQ(mm->total_cash, 0);
+  EXPECT_EQ(inv->total_cash, 0);
+  EXPECT_TRUE(net.resolver().pending().empty());
+}
+
+// Neighbours come in connection order; repeated connections add nothing; self-loops are allowed.
+TEST_F(NetworkTest, NeighbourOrderDuplicatesAndSelfLoops) {
+  Network n;
+  for (const char* id : {"a", "b", "c"}) n.emplace<Trader>(id);
+  n.add_connection("a", "c");
+  n.add_connection("a", "b");
+  n.add_connection("a", "c");
+  n.add_connection("b", "b");
+  std::vector<phantom::AgentIndex> want = {n.index_of("c"), n.index_of("b")};
+  EXPECT_EQ(n.neighbours(n.index_of("a")), want);
+  EXPECT_EQ(n.neighbours(n.index_of("b")).size(), 2u);  // a and itself
+  EXPECT_TRUE(n.has_edge("b", "b"));
+  n.add_connections_between({"b"}, {"c"});
+  EXPECT_TRUE(n.has_edge("c", "b"));
+}
+
+TEST_F(NetworkTest, AdjacencyMatrix) {
+  Network n;
+  n.emplace<Trader>("a");
+  n.emplace<Trader>("b");
+  n.emplace<Trader>("c");
+  n.add_connections_with_adjacency_matrix({"a", "b"}, {{0, 1}, {1, 0}});
+  EXPECT_TRUE(n.has_edge("a", "b"));
+  EXPECT_FALSE(n.has_edge("a", "c"));
+  auto message_of = [&](const std::vector<std::string>& ids,
+                        const std::vector<std::vector<double>>& m) -> std::string {
+    try {
+      n.add_connections_with_adjacency_matrix(ids, m);
+    } catch (const NetworkError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(message_of({"a", "b", "c"}, {{0, 1}, {1, 0}}).find("3 agent ids"), std::string::npos);
+  EXPECT_NE(message_of({"a", "b"}, {{0, 1, 0}, {1, 0, 0}}).find("square"), std::string::npos);
+  EXPECT_NE(message_of({"a", "b"}, {{0, 0}, {1, 0}}).find("symmetric"), std::string::npos);
+  EXPECT_NE(message_of({"a", "b"}, {{1, 1}, {1, 1}}).find("hollow"), std::string::npos);
+}
+
+TEST(NetworkAgent, ReprAndEmptyId) {
+  Trader t("AgentID");
+  EXPECT_EQ(t.to_string(), "[Trader AgentID]");
+  EXPECT_THROW(Trader(""), phantom::ConfigError);
+}
+
+}  // namespace
