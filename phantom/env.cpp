@@ -1,0 +1,231 @@
+// PhantomEnv: reset and step.
+#include "phantom/env.hpp"
+
+#include <algorithm>
+
+#include "phantom/error.hpp"
+
+namespace phantom {
+
+// ---------------------------------------------------------------------------------------------
+// Actions and StepResult
+// ---------------------------------------------------------------------------------------------
+
+float* Actions::set(int i) {
+  present_[static_cast<std::size_t>(i)] = 1;
+  return data_.data() + offsets_[static_cast<std::size_t>(i)];
+}
+
+float* Actions::set(const std::string& id) {
+  return set(env_->strategic_position(id));
+}
+
+void Actions::set(const std::string& id, const std::vector<float>& action) {
+  int i = env_->strategic_position(id);
+  int64_t size = env_->strategic_agent(i).action_space()->flat_size();
+  if (static_cast<int64_t>(action.size()) != size) {
+    throw EnvError("action for '" + id + "' has " + std::to_string(action.size()) +
+                   " values; its action space " +
+                   env_->strategic_agent(i).action_space()->to_string() + " needs " +
+                   std::to_string(size));
+  }
+  float* out = set(i);
+  for (std::size_t k = 0; k < action.size(); ++k) out[k] = action[k];
+}
+
+void Actions::clear() {
+  std::fill(present_.begin(), present_.end(), 0);
+}
+
+std::vector<float> StepResult::observation_vector(int i) const {
+  auto begin = obs_.begin() + static_cast<std::ptrdiff_t>(offsets_[static_cast<std::size_t>(i)]);
+  auto end = obs_.begin() + static_cast<std::ptrdiff_t>(offsets_[static_cast<std::size_t>(i) + 1]);
+  return std::vector<float>(begin, end);
+}
+
+void StepResult::clear() {
+  std::fill(observed_.begin(), observed_.end(), 0);
+  std::fill(reported_.begin(), reported_.end(), 0);
+  std::fill(terminated_.begin(), terminated_.end(), 0);
+  std::fill(truncated_.begin(), truncated_.end(), 0);
+  std::fill(rewards_.begin(), rewards_.end(), 0.0);
+  for (Infos& i : infos_) i.clear();
+  all_terminated = all_truncated = false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PhantomEnv
+// ---------------------------------------------------------------------------------------------
+
+PhantomEnv::PhantomEnv(std::unique_ptr<Network> network, std::optional<int64_t> num_steps)
+    : network_(std::move(network)), num_steps_(num_steps) {
+  if (!network_) throw ConfigError("PhantomEnv: a network is required");
+  if (num_steps && *num_steps <= 0) {
+    throw ConfigError("PhantomEnv: num_steps must be positive, got " + std::to_string(*num_steps));
+  }
+  auto n = static_cast<std::size_t>(network_->size());
+  position_of_.assign(n, -1);
+  agent_done_.assign(n, 0);
+  std::size_t obs_total = 0;
+  result_.offsets_.push_back(0);
+  for (AgentIndex i = 0; i < network_->size(); ++i) {
+    if (auto* s = dynamic_cast<StrategicAgent*>(&network_->agent(i))) {
+      position_of_[static_cast<std::size_t>(i)] = static_cast<int>(strategic_.size());
+      strategic_.push_back(s);
+      strategic_index_.push_back(i);
+      strategic_ids_.push_back(s->id());
+      obs_total += static_cast<std::size_t>(s->observation_space()->flat_size());
+      result_.offsets_.push_back(obs_total);
+    } else {
+      non_strategic_ids_.push_back(network_->id_of(i));
+    }
+  }
+  std::size_t s = strategic_.size();
+  result_.obs_.assign(obs_total, 0.0f);
+  result_.observed_.assign(s, 0);
+  result_.reported_.assign(s, 0);
+  result_.terminated_.assign(s, 0);
+  result_.truncated_.assign(s, 0);
+  result_.rewards_.assign(s, 0.0);
+  result_.infos_.resize(s);
+}
+
+int PhantomEnv::strategic_position(const std::string& id) const {
+  if (!network_->contains(id)) {
+    throw EnvError("no agent with id '" + id + "' in the env");
+  }
+  int pos = position_of_[static_cast<std::size_t>(network_->index_of(id))];
+  if (pos < 0) {
+    throw EnvError("agent '" + id + "' is not a strategic agent, so it takes no actions");
+  }
+  return pos;
+}
+
+Actions PhantomEnv::make_actions() const {
+  Actions a;
+  a.env_ = this;
+  std::size_t total = 0;
+  for (StrategicAgent* s : strategic_) {
+    a.offsets_.push_back(total);
+    total += static_cast<std::size_t>(s->action_space()->flat_size());
+  }
+  a.data_.assign(total, 0.0f);
+  a.present_.assign(strategic_.size(), 0);
+  return a;
+}
+
+EnvView PhantomEnv::view() const {
+  EnvView v;
+  v.current_step = current_step_;
+  v.proportion_time_elapsed =
+      num_steps_ ? static_cast<double>(current_step_) / static_cast<double>(*num_steps_) : 0.0;
+  return v;
+}
+
+void PhantomEnv::make_contexts(bool strategic_only) {
+  contexts_.clear(*network_, view());
+  for (AgentIndex i = 0; i < network_->size(); ++i) {
+    if (strategic_only && position_of_[static_cast<std::size_t>(i)] < 0) continue;
+    if (agent_done_[static_cast<std::size_t>(i)]) continue;
+    contexts_.add(i);
+  }
+}
+
+void PhantomEnv::pre_message_resolution() {
+  for (AgentIndex i : contexts_.order()) {
+    Context* ctx = contexts_.find(i);
+    ctx->agent().pre_message_resolution(*ctx);
+  }
+}
+
+void PhantomEnv::post_message_resolution() {
+  for (AgentIndex i : contexts_.order()) {
+    Context* ctx = contexts_.find(i);
+    ctx->agent().post_message_resolution(*ctx);
+  }
+}
+
+void PhantomEnv::resolve_network() {
+  pre_message_resolution();
+  network_->resolve(contexts_, rng_);
+  post_message_resolution();
+}
+
+const StepResult& PhantomEnv::reset(std::optional<uint64_t> seed) {
+  if (seed) rng_ = nn::Rng(*seed);
+  current_step_ = 0;
+  network_->reset(rng_);
+  std::fill(agent_done_.begin(), agent_done_.end(), 0);
+  terminated_count_ = truncated_count_ = 0;
+  result_.clear();
+  make_contexts(/*strategic_only=*/true);
+  for (int i = 0; i < num_strategic(); ++i) {
+    Context* ctx = contexts_.find(strategic_index_[static_cast<std::size_t>(i)]);
+    float* out = result_.obs_.data() + result_.offsets_[static_cast<std::size_t>(i)];
+    result_.observed_[static_cast<std::size_t>(i)] =
+        strategic_[static_cast<std::size_t>(i)]->encode_observation(*ctx, out) ? 1 : 0;
+  }
+  started_ = true;
+  return result_;
+}
+
+const StepResult& PhantomEnv::step(const Actions& actions) {
+  if (!started_) throw EnvError("step() called before reset()");
+  if (result_.done()) {
+    throw EnvError("step() called after the episode ended at step " +
+                   std::to_string(current_step_) + "; call reset() to start a new episode");
+  }
+  if (actions.env_ != this) {
+    throw EnvError("step(): these actions were made by another env's make_actions()");
+  }
+  ++current_step_;
+  result_.clear();
+  make_contexts(/*strategic_only=*/false);
+
+  // Agents act in network order: decode an action if given one, else generate messages.
+  for (AgentIndex i : contexts_.order()) {
+    Context* ctx = contexts_.find(i);
+    int pos = position_of_[static_cast<std::size_t>(i)];
+    if (pos >= 0 && actions.has(pos)) {
+      strategic_[static_cast<std::size_t>(pos)]->decode_action(*ctx, actions.get(pos));
+    } else {
+      ctx->agent().generate_messages(*ctx);
+    }
+  }
+
+  resolve_network();
+
+  for (int i = 0; i < num_strategic(); ++i) {
+    auto si = static_cast<std::size_t>(i);
+    AgentIndex index = strategic_index_[si];
+    if (agent_done_[static_cast<std::size_t>(index)]) continue;
+    StrategicAgent& agent = *strategic_[si];
+    Context& ctx = *contexts_.find(index);
+    float* out = result_.obs_.data() + result_.offsets_[si];
+    if (agent.encode_observation(ctx, out)) {
+      result_.observed_[si] = 1;
+      agent.collect_infos(ctx, result_.infos_[si]);
+      result_.rewards_[si] = agent.compute_reward(ctx);
+    }
+    bool terminated = agent.is_terminated(ctx), truncated = agent.is_truncated(ctx);
+    result_.reported_[si] = 1;
+    result_.terminated_[si] = terminated ? 1 : 0;
+    result_.truncated_[si] = truncated ? 1 : 0;
+    terminated_count_ += terminated ? 1 : 0;
+    truncated_count_ += truncated ? 1 : 0;
+    if (terminated || truncated) agent_done_[static_cast<std::size_t>(index)] = 1;
+  }
+  result_.all_terminated = is_terminated();
+  result_.all_truncated = is_truncated();
+  return result_;
+}
+
+bool PhantomEnv::is_terminated() const {
+  return terminated_count_ == num_strategic();
+}
+
+bool PhantomEnv::is_truncated() const {
+  return (num_steps_ && current_step_ >= *num_steps_) || truncated_count_ == num_strategic();
+}
+
+}  // namespace phantom
