@@ -31,9 +31,10 @@ const std::string& Context::id_of(AgentIndex index) const {
   return network_->id_of(index);
 }
 
-void ContextSet::clear(Network& network, const EnvView& env_view) {
+void ContextSet::clear(Network& network, const EnvView& env_view, nn::Rng* rng) {
   network_ = &network;
   env_view_ = env_view;
+  rng_ = rng;
   auto n = static_cast<std::size_t>(network.size());
   if (contexts_.size() < n) contexts_.resize(n);
   present_.assign(n, 0);
@@ -45,6 +46,7 @@ Context& ContextSet::add(AgentIndex index) {
   ctx.agent_ = &network_->agent(index);
   ctx.network_ = network_;
   ctx.env_view_ = &env_view_;
+  ctx.rng_ = rng_;
   ctx.index_ = index;
   if (!present_[static_cast<std::size_t>(index)]) {
     present_[static_cast<std::size_t>(index)] = 1;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/rng.hpp"
 #include "phantom/message.hpp"
 #include "phantom/view.hpp"
 
@@ -21,6 +22,9 @@ class Context {
   AgentIndex index() const { return index_; }
   const std::string& id() const;
   const EnvView& env_view() const { return *env_view_; }
+  /// The env's generator. Agents draw from it in the env's fixed step order, so episodes are
+  /// reproducible from the env's seed.
+  nn::Rng& rng() const { return *rng_; }
   Network& network() const { return *network_; }
 
   /// Neighbour indices in connection order.
@@ -41,6 +45,7 @@ class Context {
   Agent* agent_ = nullptr;
   Network* network_ = nullptr;
   const EnvView* env_view_ = nullptr;
+  nn::Rng* rng_ = nullptr;
   AgentIndex index_ = -1;
 };
 

@@ -123,7 +123,7 @@ EnvView PhantomEnv::view() const {
 }
 
 void PhantomEnv::make_contexts(bool strategic_only) {
-  contexts_.clear(*network_, view());
+  contexts_.clear(*network_, view(), &rng_);
   for (AgentIndex i = 0; i < network_->size(); ++i) {
     if (strategic_only && position_of_[static_cast<std::size_t>(i)] < 0) continue;
     if (agent_done_[static_cast<std::size_t>(i)]) continue;

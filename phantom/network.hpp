@@ -33,8 +33,9 @@ struct NetworkOptions {
 /// The contexts of one step: at most one per agent, reused from step to step.
 class ContextSet {
  public:
-  /// Forgets all contexts (keeps memory) and sizes the set for `network`.
-  void clear(Network& network, const EnvView& env_view);
+  /// Forgets all contexts (keeps memory) and sizes the set for `network`. `rng` is what
+  /// Context::rng() returns (the env's generator; may be null outside an env).
+  void clear(Network& network, const EnvView& env_view, nn::Rng* rng = nullptr);
   /// Builds (or rebuilds) the context of agent `index`.
   Context& add(AgentIndex index);
   /// The context of `index`, or nullptr if it has none this step.
@@ -49,6 +50,7 @@ class ContextSet {
  private:
   Network* network_ = nullptr;
   EnvView env_view_;
+  nn::Rng* rng_ = nullptr;
   std::vector<Context> contexts_;
   std::vector<char> present_;
   std::vector<AgentIndex> order_;

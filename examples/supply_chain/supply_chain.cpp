@@ -1,0 +1,92 @@
+// Supply-chain agents and env.
+#include "supply_chain.hpp"
+
+#include <cmath>
+
+namespace supply_chain {
+
+using phantom::Context;
+using phantom::Message;
+
+int round_half_even(float x) {
+  return static_cast<int>(std::nearbyint(x));
+}
+
+ShopAgent::ShopAgent(std::string id, std::string warehouse_id)
+    : StrategicAgent(std::move(id), phantom::box(0.0f, 1.0f, {3}),
+                     phantom::box(0.0f, static_cast<float>(kShopMaxStock), {1})),
+      warehouse_id_(std::move(warehouse_id)) {
+  // Orders are served from the stock held before this step's delivery arrives.
+  on<OrderRequest>([this](Context& ctx, const Message<OrderRequest>& m) {
+    int sold = m.payload.size;
+    if (sold > stock) {
+      missed_sales += sold - stock;
+      sold = stock;
+    }
+    stock -= sold;
+    sales += sold;
+    ctx.send(m.sender, OrderResponse{sold});
+  });
+  on<StockResponse>([this](Context&, const Message<StockResponse>& m) {
+    delivered_stock = m.payload.size;
+    stock = std::min(stock + m.payload.size, kShopMaxStock);
+  });
+}
+
+void ShopAgent::pre_message_resolution(Context&) {
+  sales = missed_sales = 0;
+}
+
+bool ShopAgent::encode_observation(Context&, float* out) {
+  out[0] = static_cast<float>(stock) / static_cast<float>(kShopMaxStock);
+  out[1] = static_cast<float>(sales) / 25.0f;
+  out[2] = static_cast<float>(missed_sales) / 25.0f;
+  return true;
+}
+
+void ShopAgent::decode_action(Context& ctx, const float* action) {
+  // Never more than fits in the shop, and never negative (Python could request negative stock).
+  int wanted = round_half_even(action[0]);
+  int size = std::max(0, std::min(wanted, kShopMaxStock - stock));
+  ctx.send(warehouse_id_, StockRequest{size});
+}
+
+double ShopAgent::compute_reward(Context&) {
+  return sales - 0.1 * stock;
+}
+
+void ShopAgent::reset(nn::Rng&) {
+  stock = sales = missed_sales = delivered_stock = 0;
+}
+
+WarehouseAgent::WarehouseAgent(std::string id) : Agent(std::move(id)) {
+  on<StockRequest>([](Context& ctx, const Message<StockRequest>& m) {
+    ctx.send(m.sender, StockResponse{m.payload.size});
+  });
+}
+
+CustomerAgent::CustomerAgent(std::string id, std::string shop_id)
+    : Agent(std::move(id)), shop_id_(std::move(shop_id)) {
+  on<OrderResponse>(
+      [this](Context&, const Message<OrderResponse>& m) { received += m.payload.size; });
+}
+
+void CustomerAgent::generate_messages(Context& ctx) {
+  auto size = static_cast<int>(ctx.rng().uniform_int(0, kCustomerMaxOrderSize));
+  ctx.send(shop_id_, OrderRequest{size});
+}
+
+std::unique_ptr<phantom::PhantomEnv> make_env() {
+  auto net = std::make_unique<phantom::Network>();
+  net->emplace<ShopAgent>("SHOP", "WAREHOUSE");
+  net->emplace<WarehouseAgent>("WAREHOUSE");
+  net->add_connection("SHOP", "WAREHOUSE");
+  for (int i = 1; i <= kNumCustomers; ++i) {
+    std::string id = "CUST" + std::to_string(i);
+    net->emplace<CustomerAgent>(id, "SHOP");
+    net->add_connection("SHOP", id);
+  }
+  return std::make_unique<phantom::PhantomEnv>(std::move(net), kNumEpisodeSteps);
+}
+
+}  // namespace supply_chain

@@ -1,0 +1,91 @@
+// The supply-chain example of Python Phantom (spec §4.1), as a library of agents.
+//
+// A shop buys stock from a warehouse and sells it to five customers. Each step the shop (the only
+// strategic agent) chooses how much stock to request; each customer orders 0-4 units. Orders are
+// served from the stock held before the delivery arrives (the warehouse's reply comes one
+// resolver round later). Reward: sales - 0.1 * stock.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "phantom/env.hpp"
+
+namespace supply_chain {
+
+constexpr int kNumEpisodeSteps = 100;
+constexpr int kNumCustomers = 5;
+constexpr int kCustomerMaxOrderSize = 5;  // orders are 0 .. kCustomerMaxOrderSize - 1
+constexpr int kShopMaxStock = 100;
+
+class ShopAgent;
+class WarehouseAgent;
+class CustomerAgent;
+
+struct OrderRequest {
+  int size;
+  using Senders = phantom::Only<CustomerAgent>;
+  using Receivers = phantom::Only<ShopAgent>;
+};
+struct OrderResponse {
+  int size;
+  using Senders = phantom::Only<ShopAgent>;
+  using Receivers = phantom::Only<CustomerAgent>;
+};
+struct StockRequest {
+  int size;
+  using Senders = phantom::Only<ShopAgent>;
+  using Receivers = phantom::Only<WarehouseAgent>;
+};
+struct StockResponse {
+  int size;
+  using Senders = phantom::Only<WarehouseAgent>;
+  using Receivers = phantom::Only<ShopAgent>;
+};
+
+/// Observation: [stock / 100, sales / 25, missed_sales / 25]; action: units to order, in [0, 100].
+class ShopAgent : public phantom::StrategicAgent {
+ public:
+  ShopAgent(std::string id, std::string warehouse_id);
+
+  void pre_message_resolution(phantom::Context& ctx) override;
+  bool encode_observation(phantom::Context& ctx, float* out) override;
+  void decode_action(phantom::Context& ctx, const float* action) override;
+  double compute_reward(phantom::Context& ctx) override;
+  /// Clears stock, sales and missed sales (Python clears only the stock, so the first observation
+  /// of an episode showed the previous episode's sales).
+  void reset(nn::Rng& rng) override;
+
+  int stock = 0;
+  int sales = 0;
+  int missed_sales = 0;
+  int delivered_stock = 0;
+
+ private:
+  std::string warehouse_id_;
+};
+
+/// Unlimited stock: answers every StockRequest in full.
+class WarehouseAgent : public phantom::Agent {
+ public:
+  explicit WarehouseAgent(std::string id);
+};
+
+/// Orders 0-4 units uniformly at random every step.
+class CustomerAgent : public phantom::Agent {
+ public:
+  CustomerAgent(std::string id, std::string shop_id);
+  void generate_messages(phantom::Context& ctx) override;
+  int received = 0;
+
+ private:
+  std::string shop_id_;
+};
+
+/// The env: SHOP, WAREHOUSE, CUST1..CUST5, shop connected to everyone, 100 steps.
+std::unique_ptr<phantom::PhantomEnv> make_env();
+
+/// Python's round(): halves go to the even neighbour (2.5 -> 2, 3.5 -> 4).
+int round_half_even(float x);
+
+}  // namespace supply_chain
