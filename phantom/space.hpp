@@ -19,8 +19,8 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
-#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>

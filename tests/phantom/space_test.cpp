@@ -198,6 +198,9 @@ TEST(SpaceDiscrete, ReadAndWrite) {
   expect_throw_with<ValueError>([&] { d.write(6, &v); },
                                 {"Discrete::write", "6", "Discrete(4, start=2)"});
   expect_throw_with<ValueError>([&] { d.write(1, &v); }, {"1"});
+  expect_throw_with<ValueError>([&] { d.write(INT64_MAX, &v); }, {"9223372036854775807"});
+  expect_throw_with<ValueError>([&] { d.write(INT64_MIN, &v); }, {"-9223372036854775808"});
+  EXPECT_EQ(v, 5.0f);  // untouched by the failed writes
   float bad = 2.5f;
   expect_throw_with<ValueError>([&] { d.read(&bad); }, {"Discrete::read", "2.5"});
 }
