@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <ostream>
 #include <string>
 
 namespace phantom {
@@ -321,7 +322,7 @@ int64_t DiscreteSpace::read(const float* value) const {
 }
 
 void DiscreteSpace::write(int64_t x, float* out) const {
-  if (x < start_ || x - start_ >= n_) {
+  if (x < start_ || x > start_ + (n_ - 1)) {  // start + n - 1 <= 2^24: cannot overflow
     throw ValueError("Discrete::write: " + std::to_string(x) + " is not in " + to_string());
   }
   out[0] = static_cast<float>(x);

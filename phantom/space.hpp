@@ -19,8 +19,8 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
-#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -82,7 +82,8 @@ class Space {
   /// (Tuple), "{a: 1, b: [0, 1]}" (Dict). Never throws, even for a value not in the space.
   std::string value_to_string(const float* value) const;
 
-  /// The concrete space; throw ConfigError naming the actual kind when it is another one.
+  /// The concrete space; throw ConfigError naming the actual kind when it is another one. The
+  /// reference lives as long as this space: keep the SpacePtr, not `discrete(3)->as_discrete()`.
   const DiscreteSpace& as_discrete() const;
   const BoxSpace& as_box() const;
   const MultiDiscreteSpace& as_multi_discrete() const;
