@@ -1,0 +1,104 @@
+// The supply-chain example behaves as spec §4.1 describes, with its bugs fixed.
+#include <gtest/gtest.h>
+
+#include "supply_chain.hpp"
+
+namespace {
+
+using supply_chain::CustomerAgent;
+using supply_chain::ShopAgent;
+
+TEST(SupplyChain, NetworkOrderAndSpaces) {
+  auto env = supply_chain::make_env();
+  EXPECT_EQ(env->agent_ids(), (std::vector<std::string>{"SHOP", "WAREHOUSE", "CUST1", "CUST2",
+                                                        "CUST3", "CUST4", "CUST5"}));
+  EXPECT_EQ(env->strategic_agent_ids(), std::vector<std::string>{"SHOP"});
+  EXPECT_EQ(env->strategic_agent(0).observation_space()->to_string(), "Box(0, 1, (3,))");
+  EXPECT_EQ(env->strategic_agent(0).action_space()->to_string(), "Box(0, 100, (1,))");
+}
+
+// Orders are served from the stock held before the delivery, which arrives a round later; the
+// observation and reward use the stock after the delivery.
+TEST(SupplyChain, StepAccounting) {
+  auto env = supply_chain::make_env();
+  auto& shop = static_cast<ShopAgent&>((*env)["SHOP"]);
+  phantom::Actions actions = env->make_actions();
+  env->reset(3);
+  actions.set(0)[0] = 20.0f;
+  const phantom::StepResult& r1 = env->step(actions);
+  // Step 1: no stock yet, so every order is missed; then 20 units arrive.
+  EXPECT_EQ(shop.sales, 0);
+  EXPECT_EQ(shop.stock, 20);
+  int demand = shop.missed_sales;
+  EXPECT_GE(demand, 0);
+  EXPECT_LE(demand, 5 * (supply_chain::kCustomerMaxOrderSize - 1));
+  EXPECT_FLOAT_EQ(r1.observation(0)[0], 0.2f);
+  EXPECT_NEAR(r1.reward(0), 0 - 0.1 * 20, 1e-9);
+
+  // Step 2: orders come out of the 20 in stock.
+  actions.set(0)[0] = 0.0f;
+  const phantom::StepResult& r2 = env->step(actions);
+  EXPECT_EQ(shop.sales + shop.stock, 20);
+  EXPECT_EQ(shop.missed_sales, 0);
+  EXPECT_NEAR(r2.reward(0), shop.sales - 0.1 * shop.stock, 1e-9);
+  int received = 0;
+  for (int i = 1; i <= 5; ++i)
+    received += static_cast<CustomerAgent&>((*env)["CUST" + std::to_string(i)]).received;
+  EXPECT_EQ(received, shop.sales);
+}
+
+// Fixed: a negative action requests nothing (Python could send a negative StockRequest), and
+// requests never overfill the shop.
+TEST(SupplyChain, RequestsAreClampedToTheFreeSpace) {
+  auto env = supply_chain::make_env();
+  auto& shop = static_cast<ShopAgent&>((*env)["SHOP"]);
+  phantom::Actions actions = env->make_actions();
+  env->reset(1);
+  actions.set(0)[0] = -7.0f;
+  env->step(actions);
+  EXPECT_EQ(shop.delivered_stock, 0);
+  actions.set(0)[0] = 250.0f;
+  env->step(actions);
+  EXPECT_LE(shop.stock, supply_chain::kShopMaxStock);
+  EXPECT_EQ(shop.delivered_stock, supply_chain::kShopMaxStock);  // the shop was empty
+}
+
+// Fixed: reset clears sales and missed sales too (Python's first observation of an episode showed
+// the previous episode's sales).
+TEST(SupplyChain, ResetClearsEverything) {
+  auto env = supply_chain::make_env();
+  phantom::Actions actions = env->make_actions();
+  env->reset(1);
+  for (int i = 0; i < 5; ++i) {
+    actions.set(0)[0] = 15.0f;
+    env->step(actions);
+  }
+  const phantom::StepResult& r = env->reset(2);
+  EXPECT_EQ(r.observation_vector(0), (std::vector<float>{0, 0, 0}));
+}
+
+TEST(SupplyChain, RoundHalfEven) {
+  EXPECT_EQ(supply_chain::round_half_even(2.5f), 2);
+  EXPECT_EQ(supply_chain::round_half_even(3.5f), 4);
+  EXPECT_EQ(supply_chain::round_half_even(-0.5f), 0);
+  EXPECT_EQ(supply_chain::round_half_even(2.6f), 3);
+}
+
+// Same seed, same episode; another seed, another one.
+TEST(SupplyChain, EpisodesAreReproducibleFromTheSeed) {
+  auto run = [](uint64_t seed) {
+    auto env = supply_chain::make_env();
+    phantom::Actions actions = env->make_actions();
+    env->reset(seed);
+    double total = 0;
+    while (!env->done()) {
+      actions.set(0)[0] = 10.0f;
+      total += env->step(actions).reward(0);
+    }
+    return total;
+  };
+  EXPECT_EQ(run(5), run(5));
+  EXPECT_NE(run(5), run(6));
+}
+
+}  // namespace
