@@ -3,6 +3,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace phantom {
 
@@ -16,9 +17,13 @@ std::string label(const char* kind, const std::string& name) {
   return name.empty() ? std::string(kind) : std::string(kind) + " '" + name + "'";
 }
 
+// Shortest "%g" text that reads back as the same double (6 to 17 significant digits).
 std::string format_double(double x) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, x);
+    if (std::strtod(buf, nullptr) == x) break;
+  }
   return buf;
 }
 
