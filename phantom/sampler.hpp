@@ -15,7 +15,9 @@
 //
 // Samplers are shared through std::shared_ptr<Sampler>, and identity is the pointer: the env
 // deduplicates samplers by address, so one sampler referenced by two supertypes gives both the
-// same value in an episode. Python's ComparableSampler compared samplers with numbers by value
+// same value in an episode. sample() writes the sampler's value, so a sampler is not safe to
+// share between envs that reset concurrently (on different threads): give each env its own
+// supertypes and samplers. Python's ComparableSampler compared samplers with numbers by value
 // (and made them unhashable); here users compare value() instead.
 //
 // Each sampler type draws a fixed number of 32-bit words from the Rng per sample() (listed on
