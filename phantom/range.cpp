@@ -1,0 +1,168 @@
+#include "phantom/range.hpp"
+
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace phantom {
+
+namespace {
+
+// Ranges are limited to 2^53 values, so every index i is exact in a double.
+constexpr double kMaxCount = 9007199254740992.0;
+
+// "UniformRange 'price'" or "UniformRange", the prefix of every message.
+std::string label(const char* kind, const std::string& name) {
+  return name.empty() ? std::string(kind) : std::string(kind) + " '" + name + "'";
+}
+
+// Shortest "%g" text that reads back as the same double (6 to 17 significant digits).
+std::string format_double(double x) {
+  char buf[32];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, x);
+    if (std::strtod(buf, nullptr) == x) break;
+  }
+  return buf;
+}
+
+// The values are floats, so start and end must be finite and within the float range (then so is
+// every value between them, and end - start cannot overflow).
+void check_bound(const char* kind, const std::string& name, const char* what, double x) {
+  if (!(std::isfinite(x) && std::fabs(x) <= FLT_MAX)) {
+    throw ConfigError(label(kind, name) + ": " + what + " = " + format_double(x) +
+                      ", expected a finite number within the float range");
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Range
+
+float Range::value(std::size_t i) const {
+  if (i >= size()) {
+    throw ValueError(label(kind(), name_) + ": index " + std::to_string(i) +
+                     " is out of range for " + std::to_string(size()) + " values");
+  }
+  return value_unchecked(i);
+}
+
+std::vector<float> Range::values() const {
+  std::size_t n = size();
+  std::vector<float> out(n);
+  for (std::size_t i = 0; i < n; ++i) out[i] = value_unchecked(i);
+  return out;
+}
+
+std::string Range::to_string() const {
+  if (name_.empty()) return std::string("<") + kind() + ">";
+  return std::string("<") + kind() + " name='" + name_ + "'>";
+}
+
+// ---------------------------------------------------------------------------------------------
+// UniformRange
+
+UniformRange::UniformRange(double start, double end, double step, std::string name)
+    : UniformRange(start, end, step, std::move(name), false) {}
+
+UniformRange::UniformRange(double start, double end, double step, std::string name, bool unit_array)
+    : Range(std::move(name), unit_array), start_(start), end_(end), step_(step) {
+  const char* k = unit_array ? "UnitArrayUniformRange" : "UniformRange";
+  check_bound(k, this->name(), "start", start);
+  check_bound(k, this->name(), "end", end);
+  if (!std::isfinite(step) || step == 0.0) {
+    throw ConfigError(label(k, this->name()) + ": step = " + format_double(step) +
+                      ", expected a finite non-zero number");
+  }
+  double q = (end - start) / step;  // the count before rounding; <= 0 means no values
+  if (q > kMaxCount) {
+    throw ConfigError(label(k, this->name()) + ": (end - start) / step = " + format_double(q) +
+                      ", more than 2^53 values");
+  }
+  double n = q > 0.0 ? std::ceil(q) : 0.0;
+  // ceil(q) is numpy's count, but q itself is rounded: the value at index n - 1 can land on or
+  // past end (numpy.arange(1, 1.3, 0.1) ends with 1.3000000000000003), or the one at index n
+  // can still be before it. Fix the count against the values actually produced.
+  auto before_end = [&](double i) {
+    double v = start + i * step;
+    return step > 0.0 ? v < end : v > end;
+  };
+  while (n > 0.0 && !before_end(n - 1.0)) n -= 1.0;
+  while (n < kMaxCount && before_end(n)) n += 1.0;
+  size_ = static_cast<std::size_t>(n);
+}
+
+float UniformRange::value_unchecked(std::size_t i) const {
+  return static_cast<float>(start_ + static_cast<double>(i) * step_);
+}
+
+UnitArrayUniformRange::UnitArrayUniformRange(double start, double end, double step,
+                                             std::string name)
+    : UniformRange(start, end, step, std::move(name), true) {}
+
+// ---------------------------------------------------------------------------------------------
+// LinspaceRange
+
+LinspaceRange::LinspaceRange(double start, double end, int64_t n, std::string name)
+    : LinspaceRange(start, end, n, std::move(name), false) {}
+
+LinspaceRange::LinspaceRange(double start, double end, int64_t n, std::string name, bool unit_array)
+    : Range(std::move(name), unit_array), start_(start), end_(end), n_(n) {
+  const char* k = unit_array ? "UnitArrayLinspaceRange" : "LinspaceRange";
+  check_bound(k, this->name(), "start", start);
+  check_bound(k, this->name(), "end", end);
+  if (n < 1) {
+    throw ConfigError(label(k, this->name()) + ": n = " + std::to_string(n) +
+                      ", expected at least 1 value");
+  }
+  if (static_cast<double>(n) > kMaxCount) {
+    throw ConfigError(label(k, this->name()) + ": n = " + std::to_string(n) +
+                      ", more than 2^53 values");
+  }
+}
+
+float LinspaceRange::value_unchecked(std::size_t i) const {
+  if (n_ == 1) return static_cast<float>(start_);
+  if (static_cast<int64_t>(i) == n_ - 1) return static_cast<float>(end_);  // exactly end
+  // numpy: step = delta / div, y = i * step + start; if step underflows to 0 while delta does
+  // not, it computes (i / div) * delta instead.
+  double div = static_cast<double>(n_ - 1);
+  double delta = end_ - start_;
+  double step = delta / div;
+  double di = static_cast<double>(i);
+  double y = step == 0.0 ? di / div * delta : di * step;
+  return static_cast<float>(y + start_);
+}
+
+UnitArrayLinspaceRange::UnitArrayLinspaceRange(double start, double end, int64_t n,
+                                               std::string name)
+    : LinspaceRange(start, end, n, std::move(name), true) {}
+
+// ---------------------------------------------------------------------------------------------
+// Factories
+
+std::shared_ptr<const UniformRange> uniform_range(double start, double end, double step,
+                                                  std::string name) {
+  return std::make_shared<const UniformRange>(start, end, step, std::move(name));
+}
+
+std::shared_ptr<const LinspaceRange> linspace_range(double start, double end, int64_t n,
+                                                    std::string name) {
+  return std::make_shared<const LinspaceRange>(start, end, n, std::move(name));
+}
+
+std::shared_ptr<const UnitArrayUniformRange> unit_array_uniform_range(double start, double end,
+                                                                      double step,
+                                                                      std::string name) {
+  return std::make_shared<const UnitArrayUniformRange>(start, end, step, std::move(name));
+}
+
+std::shared_ptr<const UnitArrayLinspaceRange> unit_array_linspace_range(double start, double end,
+                                                                        int64_t n,
+                                                                        std::string name) {
+  return std::make_shared<const UnitArrayLinspaceRange>(start, end, n, std::move(name));
+}
+
+}  // namespace phantom
