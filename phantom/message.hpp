@@ -10,11 +10,13 @@
 //   };
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "phantom/type_id.hpp"
@@ -114,10 +116,13 @@ class MessageQueue {
   void push_bytes(AgentIndex sender, AgentIndex receiver, TypeId type, const char* name,
                   const void* payload, std::size_t size) {
     // Payload offsets stay aligned for any fundamental type.
-    std::size_t offset = (bytes_.size() + alignof(std::max_align_t) - 1) /
-                         alignof(std::max_align_t) * alignof(std::max_align_t);
-    bytes_.resize(offset + size);
+    std::size_t offset = (used_ + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) *
+                         alignof(std::max_align_t);
+    // Grow geometrically, without zero-filling what is about to be overwritten.
+    if (offset + size > bytes_.size())
+      bytes_.resize(std::max(2 * bytes_.size(), offset + size + 256));
     if (size > 0) std::memcpy(bytes_.data() + offset, payload, size);
+    used_ = offset + size;
     headers_.push_back(
         {sender, receiver, type, name, static_cast<uint32_t>(offset), static_cast<uint32_t>(size)});
   }
@@ -128,11 +133,12 @@ class MessageQueue {
   std::size_t size() const { return headers_.size(); }
   void clear() {
     headers_.clear();
-    bytes_.clear();
+    used_ = 0;  // keeps the bytes' memory
   }
   void swap(MessageQueue& other) noexcept {
     headers_.swap(other.headers_);
     bytes_.swap(other.bytes_);
+    std::swap(used_, other.used_);
   }
 
   /// The payload of message i as T (checked).
@@ -150,7 +156,8 @@ class MessageQueue {
   }
 
   std::vector<MessageHeader> headers_;
-  std::vector<unsigned char> bytes_;
+  std::vector<unsigned char> bytes_;  // capacity; the first used_ bytes hold payloads
+  std::size_t used_ = 0;
 };
 
 }  // namespace phantom

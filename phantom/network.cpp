@@ -21,6 +21,8 @@ Agent& Network::add_agent(std::shared_ptr<Agent> agent) {
   ids_.push_back(id);
   agents_.push_back(std::move(agent));
   neighbours_.emplace_back();
+  sorted_neighbours_.emplace_back();
+  verdicts_.emplace_back();
   return *agents_.back();
 }
 
@@ -39,12 +41,25 @@ std::vector<Agent*> Network::agents_where(const std::function<bool(const Agent&)
 
 void Network::add_directed_edge(AgentIndex s, AgentIndex r) {
   // A repeated connection adds nothing (like a graph's edge set).
-  if (edges_.insert(edge_key(s, r)).second) neighbours_[static_cast<std::size_t>(s)].push_back(r);
+  auto& sorted = sorted_neighbours_[static_cast<std::size_t>(s)];
+  auto at = std::lower_bound(sorted.begin(), sorted.end(), r);
+  if (at != sorted.end() && *at == r) return;
+  sorted.insert(at, r);
+  neighbours_[static_cast<std::size_t>(s)].push_back(r);
 }
 
 void Network::clear_edges() {
-  edges_.clear();
   for (auto& n : neighbours_) n.clear();
+  for (auto& n : sorted_neighbours_) n.clear();
+}
+
+bool Network::allowed(AgentIndex agent, const PayloadRules& rules, int role) const {
+  auto& cache = verdicts_[static_cast<std::size_t>(agent)];
+  for (const RuleVerdict& v : cache)
+    if (v.rules == &rules) return role == 0 ? v.can_send : v.can_receive;
+  const Agent& a = *agents_[static_cast<std::size_t>(agent)];
+  cache.push_back({&rules, rules.sender_allowed(a), rules.receiver_allowed(a)});
+  return role == 0 ? cache.back().can_send : cache.back().can_receive;
 }
 
 void Network::add_connection(const std::string& a, const std::string& b) {
@@ -105,14 +120,14 @@ void Network::check_send(AgentIndex sender, AgentIndex receiver, const PayloadRu
                        "' to '" + id_of(receiver) + "': they are not connected");
   }
   if (!options_.enforce_payload_rules) return;
-  const Agent& s = agent(sender);
-  if (!rules.sender_allowed(s)) {
+  if (!allowed(sender, rules, 0)) {
+    const Agent& s = agent(sender);
     throw NetworkError("payload " + std::string(payload_name) + " cannot be sent by '" +
                        id_of(sender) + "' of type " + s.type_name() + " (senders must be " +
                        rules.describe_senders() + ")");
   }
-  const Agent& r = agent(receiver);
-  if (!rules.receiver_allowed(r)) {
+  if (!allowed(receiver, rules, 1)) {
+    const Agent& r = agent(receiver);
     throw NetworkError("payload " + std::string(payload_name) + " cannot be received by '" +
                        id_of(receiver) + "' of type " + r.type_name() + " (receivers must be " +
                        rules.describe_receivers() + ")");

@@ -5,12 +5,12 @@
 // Phantom); an agent's neighbours are listed in connection order.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -119,7 +119,15 @@ class Network {
   void add_connections_with_adjacency_matrix(const std::vector<std::string>& ids,
                                              const std::vector<std::vector<double>>& matrix);
   bool has_edge(AgentIndex sender, AgentIndex receiver) const {
-    return edges_.count(edge_key(sender, receiver)) != 0;
+    // Most agents have a handful of neighbours: a scan beats hashing. Hubs use a sorted copy.
+    const auto& n = neighbours_[static_cast<std::size_t>(sender)];
+    if (n.size() <= kScanLimit) {
+      for (AgentIndex r : n)
+        if (r == receiver) return true;
+      return false;
+    }
+    const auto& sorted = sorted_neighbours_[static_cast<std::size_t>(sender)];
+    return std::binary_search(sorted.begin(), sorted.end(), receiver);
   }
   bool has_edge(const std::string& sender, const std::string& receiver) const;
   /// Neighbours of `index` in connection order.
@@ -149,9 +157,7 @@ class Network {
   virtual void reset(nn::Rng& rng);
 
  protected:
-  static uint64_t edge_key(AgentIndex s, AgentIndex r) {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(s)) << 32) | static_cast<uint32_t>(r);
-  }
+  static constexpr std::size_t kScanLimit = 16;
   void add_directed_edge(AgentIndex s, AgentIndex r);
   void clear_edges();
 
@@ -163,14 +169,22 @@ class Network {
   }
   void check_send(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules,
                   const char* payload_name) const;
+  // Whether `agent` may send (role 0) or receive (role 1) payloads with these rules. The
+  // dynamic_cast behind a rule is done once per (agent, payload type) and cached.
+  bool allowed(AgentIndex agent, const PayloadRules& rules, int role) const;
+  struct RuleVerdict {
+    const PayloadRules* rules;
+    bool can_send, can_receive;
+  };
 
   std::unique_ptr<Resolver> resolver_;
   NetworkOptions options_;
   std::vector<std::shared_ptr<Agent>> agents_;
   std::vector<std::string> ids_;
   std::unordered_map<std::string, AgentIndex> index_;
-  std::vector<std::vector<AgentIndex>> neighbours_;
-  std::unordered_set<uint64_t> edges_;
+  std::vector<std::vector<AgentIndex>> neighbours_;         // connection order
+  std::vector<std::vector<AgentIndex>> sorted_neighbours_;  // for has_edge on hubs
+  mutable std::vector<std::vector<RuleVerdict>> verdicts_;  // per agent, small
 };
 
 template <class T>

@@ -48,7 +48,8 @@ void ShopAgent::decode_action(Context& ctx, const float* action) {
   // Never more than fits in the shop, and never negative (Python could request negative stock).
   int wanted = round_half_even(action[0]);
   int size = std::max(0, std::min(wanted, kShopMaxStock - stock));
-  ctx.send(warehouse_id_, StockRequest{size});
+  if (warehouse_ < 0) warehouse_ = ctx.network().index_of(warehouse_id_);
+  ctx.send(warehouse_, StockRequest{size});
 }
 
 double ShopAgent::compute_reward(Context&) {
@@ -73,7 +74,8 @@ CustomerAgent::CustomerAgent(std::string id, std::string shop_id)
 
 void CustomerAgent::generate_messages(Context& ctx) {
   auto size = static_cast<int>(ctx.rng().uniform_int(0, kCustomerMaxOrderSize));
-  ctx.send(shop_id_, OrderRequest{size});
+  if (shop_ < 0) shop_ = ctx.network().index_of(shop_id_);
+  ctx.send(shop_, OrderRequest{size});
 }
 
 std::unique_ptr<phantom::PhantomEnv> make_env() {

@@ -63,6 +63,7 @@ class ShopAgent : public phantom::StrategicAgent {
 
  private:
   std::string warehouse_id_;
+  phantom::AgentIndex warehouse_ = -1;  // looked up once
 };
 
 /// Unlimited stock: answers every StockRequest in full.
@@ -80,6 +81,7 @@ class CustomerAgent : public phantom::Agent {
 
  private:
   std::string shop_id_;
+  phantom::AgentIndex shop_ = -1;  // looked up once: sending by index avoids hashing the id
 };
 
 /// The env: SHOP, WAREHOUSE, CUST1..CUST5, shop connected to everyone, 100 steps.
