@@ -108,8 +108,7 @@ namespace phantom {
 
 template <class T, class Fn>
 void Agent::call_handler(Fn& f, Context& ctx, const MessageHeader& h, const void* payload) {
-  Message<T> msg{h.sender, h.receiver, ctx.id_of(h.sender), ctx.id_of(h.receiver),
-                 *static_cast<const T*>(payload)};
+  Message<T> msg{h.sender, h.receiver, *static_cast<const T*>(payload), &ctx.agent_ids()};
   f(ctx, msg);
 }
 

@@ -47,6 +47,7 @@ Context& ContextSet::add(AgentIndex index) {
   ctx.network_ = network_;
   ctx.env_view_ = &env_view_;
   ctx.rng_ = rng_;
+  ctx.ids_ = &network_->agent_ids();
   ctx.index_ = index;
   if (!present_[static_cast<std::size_t>(index)]) {
     present_[static_cast<std::size_t>(index)] = 1;

@@ -33,6 +33,8 @@ class Context {
   std::vector<std::string> neighbour_ids() const;
   bool is_neighbour(const std::string& id) const;
   const std::string& id_of(AgentIndex index) const;
+  /// All agent ids of the network, by index.
+  const std::vector<std::string>& agent_ids() const { return *ids_; }
 
   /// Sends a message from this agent (checked by the network; see Network::send).
   template <class T>
@@ -46,6 +48,7 @@ class Context {
   Network* network_ = nullptr;
   const EnvView* env_view_ = nullptr;
   nn::Rng* rng_ = nullptr;
+  const std::vector<std::string>* ids_ = nullptr;
   AgentIndex index_ = -1;
 };
 

@@ -89,9 +89,11 @@ template <class T>
 struct Message {
   AgentIndex sender;
   AgentIndex receiver;
-  const std::string& sender_id;
-  const std::string& receiver_id;
   const T& payload;
+  const std::vector<std::string>* ids;  // the network's agent ids, by index
+
+  const std::string& sender_id() const { return (*ids)[static_cast<std::size_t>(sender)]; }
+  const std::string& receiver_id() const { return (*ids)[static_cast<std::size_t>(receiver)]; }
 };
 
 /// One queued message: who, what type, and where its payload bytes are.

@@ -53,10 +53,8 @@ void Network::clear_edges() {
   for (auto& n : sorted_neighbours_) n.clear();
 }
 
-bool Network::allowed(AgentIndex agent, const PayloadRules& rules, int role) const {
+bool Network::first_verdict(AgentIndex agent, const PayloadRules& rules, int role) const {
   auto& cache = verdicts_[static_cast<std::size_t>(agent)];
-  for (const RuleVerdict& v : cache)
-    if (v.rules == &rules) return role == 0 ? v.can_send : v.can_receive;
   const Agent& a = *agents_[static_cast<std::size_t>(agent)];
   cache.push_back({&rules, rules.sender_allowed(a), rules.receiver_allowed(a)});
   return role == 0 ? cache.back().can_send : cache.back().can_receive;
@@ -113,25 +111,20 @@ bool Network::has_edge(const std::string& sender, const std::string& receiver) c
   return contains(sender) && contains(receiver) && has_edge(index_of(sender), index_of(receiver));
 }
 
-void Network::check_send(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules,
-                         const char* payload_name) const {
+void Network::throw_send_error(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules,
+                               const char* payload_name) const {
   if (!options_.ignore_connection_errors && !has_edge(sender, receiver)) {
     throw NetworkError("cannot send " + std::string(payload_name) + " from '" + id_of(sender) +
                        "' to '" + id_of(receiver) + "': they are not connected");
   }
-  if (!options_.enforce_payload_rules) return;
   if (!allowed(sender, rules, 0)) {
-    const Agent& s = agent(sender);
     throw NetworkError("payload " + std::string(payload_name) + " cannot be sent by '" +
-                       id_of(sender) + "' of type " + s.type_name() + " (senders must be " +
-                       rules.describe_senders() + ")");
+                       id_of(sender) + "' of type " + agent(sender).type_name() +
+                       " (senders must be " + rules.describe_senders() + ")");
   }
-  if (!allowed(receiver, rules, 1)) {
-    const Agent& r = agent(receiver);
-    throw NetworkError("payload " + std::string(payload_name) + " cannot be received by '" +
-                       id_of(receiver) + "' of type " + r.type_name() + " (receivers must be " +
-                       rules.describe_receivers() + ")");
-  }
+  throw NetworkError("payload " + std::string(payload_name) + " cannot be received by '" +
+                     id_of(receiver) + "' of type " + agent(receiver).type_name() +
+                     " (receivers must be " + rules.describe_receivers() + ")");
 }
 
 void Network::reset(nn::Rng& rng) {

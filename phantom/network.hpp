@@ -168,10 +168,23 @@ class Network {
     return name.c_str();
   }
   void check_send(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules,
-                  const char* payload_name) const;
+                  const char* payload_name) const {
+    bool connected = options_.ignore_connection_errors || has_edge(sender, receiver);
+    bool rules_ok = !options_.enforce_payload_rules ||
+                    (allowed(sender, rules, 0) && allowed(receiver, rules, 1));
+    if (!connected || !rules_ok) throw_send_error(sender, receiver, rules, payload_name);
+  }
+  [[noreturn]] void throw_send_error(AgentIndex sender, AgentIndex receiver,
+                                     const PayloadRules& rules, const char* payload_name) const;
   // Whether `agent` may send (role 0) or receive (role 1) payloads with these rules. The
   // dynamic_cast behind a rule is done once per (agent, payload type) and cached.
-  bool allowed(AgentIndex agent, const PayloadRules& rules, int role) const;
+  bool allowed(AgentIndex agent, const PayloadRules& rules, int role) const {
+    // Agents usually send and receive a few payload types: scan their cached verdicts.
+    for (const RuleVerdict& v : verdicts_[static_cast<std::size_t>(agent)])
+      if (v.rules == &rules) return role == 0 ? v.can_send : v.can_receive;
+    return first_verdict(agent, rules, role);
+  }
+  bool first_verdict(AgentIndex agent, const PayloadRules& rules, int role) const;
   struct RuleVerdict {
     const PayloadRules* rules;
     bool can_send, can_receive;
