@@ -16,7 +16,8 @@ BatchResolver::BatchResolver(BatchResolverOptions options)
 
 void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng) {
   auto num_agents = static_cast<std::size_t>(network.size());
-  receiver_rank_.assign(num_agents, -1);
+  // Ranks are put back to -1 after every round, so the table only needs (re)filling on resize.
+  if (receiver_rank_.size() != num_agents) receiver_rank_.assign(num_agents, -1);
   for (int round = 0; !pending_.empty(); ++round) {
     if (options_.round_limit && round >= *options_.round_limit) {
       std::size_t left = pending_.size();
