@@ -109,7 +109,7 @@ class Network {
 
   // ---- Connections ----
   /// Connects a and b both ways (a self-connection is allowed). Unknown ids throw NetworkError.
-  void add_connection(const std::string& a, const std::string& b);
+  virtual void add_connection(const std::string& a, const std::string& b);
   void add_connections_from(const std::vector<std::pair<std::string, std::string>>& pairs);
   /// Connects every agent of `us` with every agent of `vs`.
   void add_connections_between(const std::vector<std::string>& us,
