@@ -115,6 +115,8 @@ class PhantomEnv {
   nn::Rng& rng() { return rng_; }
   /// What agents see of the env this step.
   virtual EnvView view() const;
+  /// The current FSM stage id, or nullptr for envs without stages (metrics filter on it).
+  virtual const std::string* current_stage() const { return nullptr; }
 
  protected:
   /// Gives a context to every agent in `ids` that is not done.
