@@ -56,7 +56,8 @@ double ShopAgent::compute_reward(Context&) {
   return sales - 0.1 * stock;
 }
 
-void ShopAgent::reset(nn::Rng&) {
+void ShopAgent::reset(nn::Rng& rng) {
+  StrategicAgent::reset(rng);
   stock = sales = missed_sales = delivered_stock = 0;
 }
 
