@@ -75,6 +75,8 @@ class MetricValues {
   std::size_t skipped_ = 0;
 };
 
+/// Base of every metric. Subclass it and override extract() (and reduce() for another reduction
+/// than the last value), or use SimpleMetric's subclasses and LambdaMetric below.
 class Metric {
  public:
   explicit Metric(std::vector<std::string> stages = {}, std::string description = "")
@@ -84,8 +86,12 @@ class Metric {
   /// The metric's value for the env's current state (called after a step).
   virtual double extract(const PhantomEnv& env) const = 0;
   /// The episode's values reduced for `mode`; nullopt when there is nothing to reduce to one
-  /// number (no values with last/mean/min/max, or the action is `none`).
-  virtual std::optional<double> reduce(const std::vector<double>& values, Mode mode) const = 0;
+  /// number (no values with last/mean/min/max, or the action is `none`). By default the last
+  /// value for both modes, as in Python.
+  virtual std::optional<double> reduce(const std::vector<double>& values, Mode mode) const {
+    (void)mode;
+    return reduce_values(Reduce::last, values);
+  }
   /// Whether `mode` keeps every value rather than one number (a `none` action).
   virtual bool keeps_all(Mode mode) const {
     (void)mode;

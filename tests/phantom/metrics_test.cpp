@@ -193,6 +193,28 @@ TEST(MetricPython, LambdaMetric) {
   EXPECT_FALSE(m.keeps_all(Mode::eval));
 }
 
+// A custom metric overriding only extract() reduces to the last value in both modes (Python's
+// Metric.reduce default).
+class StepMetric : public phantom::Metric {
+ public:
+  double extract(const PhantomEnv& env) const override {
+    return static_cast<double>(static_cast<const MockEnv&>(env).test_property);
+  }
+};
+
+TEST(MetricPython, CustomMetricDefaultsToLast) {
+  MockEnv env;
+  StepMetric m;
+  std::vector<double> v = run_mock(m, env);
+  EXPECT_EQ(*m.reduce(v, Mode::train), 5.0);
+  EXPECT_EQ(*m.reduce(v, Mode::eval), 5.0);
+  EXPECT_FALSE(m.reduce({}, Mode::train).has_value());
+  MetricLogger logger;
+  logger.add("custom", std::make_shared<StepMetric>());
+  logger.record(env);
+  EXPECT_EQ(*logger.reduced(Mode::eval)[0].value, 5.0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Construction errors
 
