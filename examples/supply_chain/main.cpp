@@ -1,11 +1,14 @@
-// Runs supply-chain episodes with a fixed ordering policy and prints per-episode averages.
+// Runs supply-chain episodes with a fixed ordering policy and prints per-episode averages. The
+// shop's stock, sales and missed sales are recorded after every step by a MetricLogger.
 //
 //   supply_chain_demo [--episodes N] [--order UNITS] [--seed S]
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
+#include "phantom/metrics.hpp"
 #include "supply_chain.hpp"
 
 int main(int argc, char** argv) {
@@ -27,28 +30,32 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  using supply_chain::ShopAgent;
   auto env = supply_chain::make_env();
-  auto& shop = static_cast<supply_chain::ShopAgent&>((*env)["SHOP"]);
+  // Recorded over every step of every episode (never cleared), reduced with "mean" at the end.
+  phantom::MetricLogger metrics;
+  metrics.add("stock", phantom::agent_metric<ShopAgent>("SHOP", &ShopAgent::stock));
+  metrics.add("sales", phantom::agent_metric<ShopAgent>("SHOP", &ShopAgent::sales));
+  metrics.add("missed_sales", phantom::agent_metric<ShopAgent>("SHOP", &ShopAgent::missed_sales));
+  if (episodes > 0) {
+    metrics.reserve(static_cast<std::size_t>(episodes) * supply_chain::kNumEpisodeSteps);
+  }
   phantom::Actions actions = env->make_actions();
-  double total_reward = 0, total_stock = 0, total_sales = 0, total_missed = 0;
-  int64_t steps = 0;
+  double total_reward = 0;
   for (int e = 0; e < episodes; ++e) {
     env->reset(seed + static_cast<uint64_t>(e));
     while (!env->done()) {
       actions.set(0)[0] = order;
-      const phantom::StepResult& r = env->step(actions);
-      total_reward += r.reward(0);
-      total_stock += shop.stock;
-      total_sales += shop.sales;
-      total_missed += shop.missed_sales;
-      ++steps;
+      total_reward += env->step(actions).reward(0);
+      metrics.record(*env);
     }
   }
+  std::vector<phantom::ReducedMetric> means = metrics.reduced(phantom::Mode::train);
   std::printf("supply chain: %d episodes x %d steps, fixed order of %.1f units per step\n",
               episodes, supply_chain::kNumEpisodeSteps, order);
   std::printf("  mean episode reward  %10.2f\n", total_reward / episodes);
-  std::printf("  mean stock           %10.2f\n", total_stock / static_cast<double>(steps));
-  std::printf("  mean sales per step  %10.2f\n", total_sales / static_cast<double>(steps));
-  std::printf("  mean missed sales    %10.2f\n", total_missed / static_cast<double>(steps));
+  std::printf("  mean stock           %10.2f\n", means[0].value.value_or(0));
+  std::printf("  mean sales per step  %10.2f\n", means[1].value.value_or(0));
+  std::printf("  mean missed sales    %10.2f\n", means[2].value.value_or(0));
   return 0;
 }
