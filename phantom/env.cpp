@@ -45,6 +45,7 @@ std::vector<float> StepResult::observation_vector(int i) const {
 
 void StepResult::clear() {
   std::fill(observed_.begin(), observed_.end(), 0);
+  std::fill(rewarded_.begin(), rewarded_.end(), 0);
   std::fill(reported_.begin(), reported_.end(), 0);
   std::fill(terminated_.begin(), terminated_.end(), 0);
   std::fill(truncated_.begin(), truncated_.end(), 0);
@@ -83,6 +84,7 @@ PhantomEnv::PhantomEnv(std::unique_ptr<Network> network, std::optional<int64_t> 
   std::size_t s = strategic_.size();
   result_.obs_.assign(obs_total, 0.0f);
   result_.observed_.assign(s, 0);
+  result_.rewarded_.assign(s, 0);
   result_.reported_.assign(s, 0);
   result_.terminated_.assign(s, 0);
   result_.truncated_.assign(s, 0);
@@ -151,7 +153,7 @@ void PhantomEnv::resolve_network() {
   post_message_resolution();
 }
 
-const StepResult& PhantomEnv::reset(std::optional<uint64_t> seed) {
+void PhantomEnv::start_episode(std::optional<uint64_t> seed) {
   if (seed) rng_ = nn::Rng(*seed);
   current_step_ = 0;
   network_->reset(rng_);
@@ -159,17 +161,21 @@ const StepResult& PhantomEnv::reset(std::optional<uint64_t> seed) {
   terminated_count_ = truncated_count_ = 0;
   result_.clear();
   make_contexts(/*strategic_only=*/true);
+  started_ = true;
+}
+
+const StepResult& PhantomEnv::reset(std::optional<uint64_t> seed) {
+  start_episode(seed);
   for (int i = 0; i < num_strategic(); ++i) {
     Context* ctx = contexts_.find(strategic_index_[static_cast<std::size_t>(i)]);
     float* out = result_.obs_.data() + result_.offsets_[static_cast<std::size_t>(i)];
     result_.observed_[static_cast<std::size_t>(i)] =
         strategic_[static_cast<std::size_t>(i)]->encode_observation(*ctx, out) ? 1 : 0;
   }
-  started_ = true;
   return result_;
 }
 
-const StepResult& PhantomEnv::step(const Actions& actions) {
+void PhantomEnv::begin_step(const Actions& actions) {
   if (!started_) throw EnvError("step() called before reset()");
   if (result_.done()) {
     throw EnvError("step() called after the episode ended at step " +
@@ -181,9 +187,12 @@ const StepResult& PhantomEnv::step(const Actions& actions) {
   ++current_step_;
   result_.clear();
   make_contexts(/*strategic_only=*/false);
+}
 
+void PhantomEnv::handle_acting_agents(const Actions& actions, const std::vector<char>* acting) {
   // Agents act in network order: decode an action if given one, else generate messages.
   for (AgentIndex i : contexts_.order()) {
+    if (acting && !(*acting)[static_cast<std::size_t>(i)]) continue;
     Context* ctx = contexts_.find(i);
     int pos = position_of_[static_cast<std::size_t>(i)];
     if (pos >= 0 && actions.has(pos)) {
@@ -192,7 +201,24 @@ const StepResult& PhantomEnv::step(const Actions& actions) {
       ctx->agent().generate_messages(*ctx);
     }
   }
+}
 
+bool PhantomEnv::update_done_flags(int position, Context& ctx) {
+  auto si = static_cast<std::size_t>(position);
+  StrategicAgent& agent = *strategic_[si];
+  bool terminated = agent.is_terminated(ctx), truncated = agent.is_truncated(ctx);
+  result_.reported_[si] = 1;
+  result_.terminated_[si] = terminated ? 1 : 0;
+  result_.truncated_[si] = truncated ? 1 : 0;
+  terminated_count_ += terminated ? 1 : 0;
+  truncated_count_ += truncated ? 1 : 0;
+  if (terminated || truncated) agent_done_[static_cast<std::size_t>(strategic_index_[si])] = 1;
+  return terminated || truncated;
+}
+
+const StepResult& PhantomEnv::step(const Actions& actions) {
+  begin_step(actions);
+  handle_acting_agents(actions, nullptr);
   resolve_network();
 
   for (int i = 0; i < num_strategic(); ++i) {
@@ -206,14 +232,9 @@ const StepResult& PhantomEnv::step(const Actions& actions) {
       result_.observed_[si] = 1;
       agent.collect_infos(ctx, result_.infos_[si]);
       result_.rewards_[si] = agent.compute_reward(ctx);
+      result_.rewarded_[si] = 1;
     }
-    bool terminated = agent.is_terminated(ctx), truncated = agent.is_truncated(ctx);
-    result_.reported_[si] = 1;
-    result_.terminated_[si] = terminated ? 1 : 0;
-    result_.truncated_[si] = truncated ? 1 : 0;
-    terminated_count_ += terminated ? 1 : 0;
-    truncated_count_ += truncated ? 1 : 0;
-    if (terminated || truncated) agent_done_[static_cast<std::size_t>(index)] = 1;
+    update_done_flags(i, ctx);
   }
   result_.all_terminated = is_terminated();
   result_.all_truncated = is_truncated();

@@ -58,6 +58,9 @@ class StepResult {
     return obs_.data() + offsets_[static_cast<std::size_t>(i)];
   }
   std::vector<float> observation_vector(int i) const;
+  /// Whether a reward is reported for agent i (PhantomEnv: whenever it is observed after a step;
+  /// FSM envs: when it has been rewarded since its last observation).
+  bool has_reward(int i) const { return rewarded_[static_cast<std::size_t>(i)] != 0; }
   double reward(int i) const { return rewards_[static_cast<std::size_t>(i)]; }
   /// Whether agent i was live this step (its flags below are meaningful).
   bool reported(int i) const { return reported_[static_cast<std::size_t>(i)] != 0; }
@@ -71,10 +74,11 @@ class StepResult {
 
  private:
   friend class PhantomEnv;
+  friend class FiniteStateMachineEnv;
   void clear();
   std::vector<float> obs_;
   std::vector<std::size_t> offsets_;
-  std::vector<char> observed_, reported_, terminated_, truncated_;
+  std::vector<char> observed_, rewarded_, reported_, terminated_, truncated_;
   std::vector<double> rewards_;
   std::vector<Infos> infos_;
 };
@@ -122,6 +126,16 @@ class PhantomEnv {
   /// Gives a context to every agent in `ids` that is not done.
   void make_contexts(bool strategic_only);
   void resolve_network();
+  /// Decodes actions / generates messages for the live agents in `acting` (network indices;
+  /// all live agents when null), in network order.
+  void handle_acting_agents(const Actions& actions, const std::vector<char>* acting);
+  /// Everything reset() does before observing: generator, clock, network and agents, done
+  /// flags; contexts for the strategic agents.
+  void start_episode(std::optional<uint64_t> seed);
+  /// Throws EnvError unless the episode is running; advances the clock; rebuilds contexts.
+  void begin_step(const Actions& actions);
+  /// Records termination/truncation of a live strategic agent; returns whether it is now done.
+  bool update_done_flags(int position, Context& ctx);
   virtual void pre_message_resolution();
   virtual void post_message_resolution();
 
