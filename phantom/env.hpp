@@ -111,6 +111,9 @@ class PhantomEnv {
   /// Advances one step (see the top of this file). Throws EnvError after the episode ended.
   virtual const StepResult& step(const Actions& actions);
 
+  /// What the last reset() / step() reported.
+  const StepResult& step_result() const { return result_; }
+
   bool is_terminated() const;
   bool is_truncated() const;
   bool done() const { return result_.done(); }
