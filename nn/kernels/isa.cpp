@@ -11,25 +11,31 @@ namespace nn::kernels {
 
 const char* isa_name(Isa isa) {
   switch (isa) {
-    case Isa::scalar: return "scalar";
-    case Isa::avx2: return "avx2";
-    case Isa::avx512: return "avx512";
+    case Isa::scalar:
+      return "scalar";
+    case Isa::avx2:
+      return "avx2";
+    case Isa::avx512:
+      return "avx512";
   }
   return "unknown";
 }
 
 bool cpu_supports(Isa isa) {
   switch (isa) {
-    case Isa::scalar: return true;
+    case Isa::scalar:
+      return true;
 #if defined(PHANTOM_X86_SIMD)
     // __builtin_cpu_supports also checks that the OS saves the wide registers (XGETBV).
-    case Isa::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case Isa::avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case Isa::avx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
              __builtin_cpu_supports("fma");
 #else
-    default: return false;
+    default:
+      return false;
 #endif
   }
   return false;
@@ -69,13 +75,14 @@ std::atomic<int>& active_slot() {
 }
 }  // namespace
 
-Isa active_isa() { return static_cast<Isa>(active_slot().load(std::memory_order_relaxed)); }
+Isa active_isa() {
+  return static_cast<Isa>(active_slot().load(std::memory_order_relaxed));
+}
 
 void set_active_isa(Isa isa) {
   if (!cpu_supports(isa)) {
     throw phantom::ConfigError(std::string("set_active_isa: this CPU (or build) cannot run the ") +
-                               isa_name(isa) + " path; best available is " +
-                               isa_name(best_isa()));
+                               isa_name(isa) + " path; best available is " + isa_name(best_isa()));
   }
   active_slot().store(static_cast<int>(isa), std::memory_order_relaxed);
 }

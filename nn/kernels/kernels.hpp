@@ -53,14 +53,14 @@ void gemm_reference(bool trans_a, bool trans_b, int m, int n, int k, const float
 // ---------------------------------------------------------------------------------------------
 // Elementwise maps (out may alias an input). n is the element count.
 // ---------------------------------------------------------------------------------------------
-void add(const float* a, const float* b, float* out, int64_t n);  // out = a + b
-void sub(const float* a, const float* b, float* out, int64_t n);  // out = a - b
-void mul(const float* a, const float* b, float* out, int64_t n);  // out = a * b
-void div(const float* a, const float* b, float* out, int64_t n);  // out = a / b
-void add_scalar(const float* a, float s, float* out, int64_t n);  // out = a + s
-void mul_scalar(const float* a, float s, float* out, int64_t n);  // out = a * s
-void minimum(const float* a, const float* b, float* out, int64_t n);  // out = b < a ? b : a
-void maximum(const float* a, const float* b, float* out, int64_t n);  // out = b > a ? b : a
+void add(const float* a, const float* b, float* out, int64_t n);        // out = a + b
+void sub(const float* a, const float* b, float* out, int64_t n);        // out = a - b
+void mul(const float* a, const float* b, float* out, int64_t n);        // out = a * b
+void div(const float* a, const float* b, float* out, int64_t n);        // out = a / b
+void add_scalar(const float* a, float s, float* out, int64_t n);        // out = a + s
+void mul_scalar(const float* a, float s, float* out, int64_t n);        // out = a * s
+void minimum(const float* a, const float* b, float* out, int64_t n);    // out = b < a ? b : a
+void maximum(const float* a, const float* b, float* out, int64_t n);    // out = b > a ? b : a
 void clamp(const float* x, float lo, float hi, float* out, int64_t n);  // min(max(x, lo), hi)
 void square(const float* x, float* out, int64_t n);                     // x * x
 void sqrt(const float* x, float* out, int64_t n);                       // IEEE sqrt
@@ -74,11 +74,11 @@ void softplus(const float* x, float* out, int64_t n);  // log(1 + exp(x)), stabl
 // ---------------------------------------------------------------------------------------------
 // Accumulating forms used by backward passes: out += ...
 // ---------------------------------------------------------------------------------------------
-void acc(const float* x, float* out, int64_t n);                          // out += x
-void acc_scaled(const float* x, float s, float* out, int64_t n);          // out = fma(x, s, out)
-void acc_mul(const float* x, const float* y, float* out, int64_t n);      // out = fma(x, y, out)
-void acc_div(const float* x, const float* y, float* out, int64_t n);      // out += x / y
-void tanh_backward(const float* dy, const float* y, float* dx, int64_t n);     // dx += dy*(1-y*y)
+void acc(const float* x, float* out, int64_t n);                            // out += x
+void acc_scaled(const float* x, float s, float* out, int64_t n);            // out = fma(x, s, out)
+void acc_mul(const float* x, const float* y, float* out, int64_t n);        // out = fma(x, y, out)
+void acc_div(const float* x, const float* y, float* out, int64_t n);        // out += x / y
+void tanh_backward(const float* dy, const float* y, float* dx, int64_t n);  // dx += dy*(1-y*y)
 void sigmoid_backward(const float* dy, const float* y, float* dx, int64_t n);  // dx += dy*y*(1-y)
 void relu_backward(const float* dy, const float* x, float* dx, int64_t n);     // dx += x>0 ? dy : 0
 
