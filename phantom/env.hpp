@@ -126,7 +126,7 @@ class PhantomEnv {
   virtual const std::string* current_stage() const { return nullptr; }
 
  protected:
-  /// Gives a context to every agent in `ids` that is not done.
+  /// Gives a context to every agent that is not done (only strategic ones if asked).
   void make_contexts(bool strategic_only);
   void resolve_network();
   /// Decodes actions / generates messages for the live agents in `acting` (network indices;

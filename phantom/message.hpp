@@ -84,6 +84,13 @@ const PayloadRules& payload_rules() {
   return rules;
 }
 
+/// The payload type's readable name, computed once per type (for errors and telemetry).
+template <class T>
+const char* payload_name() {
+  static const std::string name = type_name<T>();
+  return name.c_str();
+}
+
 /// A message as a handler sees it.
 template <class T>
 struct Message {
@@ -112,7 +119,7 @@ class MessageQueue {
  public:
   template <class T>
   void push(AgentIndex sender, AgentIndex receiver, const T& payload) {
-    push_bytes(sender, receiver, type_id<T>(), payload_type_name<T>(), &payload, sizeof(T));
+    push_bytes(sender, receiver, type_id<T>(), payload_name<T>(), &payload, sizeof(T));
   }
 
   void push_bytes(AgentIndex sender, AgentIndex receiver, TypeId type, const char* name,
@@ -151,12 +158,6 @@ class MessageQueue {
   }
 
  private:
-  template <class T>
-  static const char* payload_type_name() {
-    static const std::string name = type_name<T>();
-    return name.c_str();
-  }
-
   std::vector<MessageHeader> headers_;
   std::vector<unsigned char> bytes_;  // capacity; the first used_ bytes hold payloads
   std::size_t used_ = 0;

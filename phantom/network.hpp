@@ -84,9 +84,6 @@ class Network {
   const std::string& id_of(AgentIndex index) const { return ids_[static_cast<std::size_t>(index)]; }
   Agent& agent(AgentIndex index) const { return *agents_[static_cast<std::size_t>(index)]; }
   Agent& operator[](const std::string& id) const { return agent(index_of(id)); }
-  std::shared_ptr<Agent> agent_ptr(AgentIndex index) const {
-    return agents_[static_cast<std::size_t>(index)];
-  }
 
   /// Agents for which pred(agent) holds, in insertion order.
   std::vector<Agent*> agents_where(const std::function<bool(const Agent&)>& pred) const;
@@ -140,8 +137,8 @@ class Network {
   /// are ignored) or if the payload's Senders/Receivers rules reject the agents' types.
   template <class T>
   void send(AgentIndex sender, AgentIndex receiver, const T& payload) {
-    check_send(sender, receiver, payload_rules<T>(), type_name_of<T>());
-    resolver_->push(sender, receiver, type_id<T>(), type_name_of<T>(), &payload, sizeof(T));
+    check_send(sender, receiver, payload_rules<T>(), payload_name<T>());
+    resolver_->push(sender, receiver, type_id<T>(), payload_name<T>(), &payload, sizeof(T));
   }
   template <class T>
   void send(const std::string& sender, const std::string& receiver, const T& payload) {
@@ -162,11 +159,6 @@ class Network {
   void clear_edges();
 
  private:
-  template <class T>
-  static const char* type_name_of() {
-    static const std::string name = type_name<T>();
-    return name.c_str();
-  }
   void check_send(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules,
                   const char* payload_name) const {
     bool connected = options_.ignore_connection_errors || has_edge(sender, receiver);
