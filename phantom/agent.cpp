@@ -22,7 +22,19 @@ std::string Agent::to_string() const {
 void Agent::pre_message_resolution(Context&) {}
 void Agent::post_message_resolution(Context&) {}
 void Agent::generate_messages(Context&) {}
-void Agent::reset(nn::Rng&) {}
+void Agent::reset(nn::Rng& rng) {
+  if (supertype_) supertype_->sample(rng);
+}
+
+void Agent::throw_bad_supertype(const std::type_info& wanted) const {
+  std::string want = demangle(wanted);
+  if (!supertype_) {
+    throw ConfigError("agent '" + id_ + "' (" + type_name() + ") has no supertype; expected a " +
+                      want);
+  }
+  throw ConfigError("agent '" + id_ + "' has a supertype of type " + supertype_->type_name() +
+                    ", not " + want);
+}
 
 void Agent::handle_batch(Context& ctx, const MessageBatch& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i)

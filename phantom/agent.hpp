@@ -14,6 +14,8 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <typeinfo>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "nn/rng.hpp"
 #include "phantom/context.hpp"
 #include "phantom/message.hpp"
+#include "phantom/supertype.hpp"
 
 namespace phantom {
 
@@ -64,8 +67,21 @@ class Agent {
   /// Called on each step for agents that received no action (non-strategic agents, or strategic
   /// agents without an action this step); send messages through ctx.send().
   virtual void generate_messages(Context& ctx);
-  /// Called by the network at every episode start, with the env's generator.
+  /// Called by the network at every episode start, with the env's generator. Samples the
+  /// supertype, if any (its fields take this episode's values). A subclass that overrides reset()
+  /// must call its base class's reset().
   virtual void reset(nn::Rng& rng);
+
+  /// The agent's supertype (its per-episode parameters), or null. Agents with parameters
+  /// usually create theirs in the constructor; an env may replace it (set_agent_supertype).
+  Supertype* supertype() const { return supertype_.get(); }
+  const std::shared_ptr<Supertype>& supertype_ptr() const { return supertype_; }
+  void set_supertype(std::shared_ptr<Supertype> supertype) { supertype_ = std::move(supertype); }
+  /// The supertype as an S (Python's agent.type). Throws ConfigError if the agent has none or
+  /// it is not an S. (Read the supertype through this or supertype() each time rather than
+  /// keeping a pointer: an env may replace it.)
+  template <class S>
+  S& type() const;
 
   /// Handles one round's messages to this agent; by default each in turn with handle_message().
   /// Override to treat a batch as a whole (e.g. an auction collecting bids).
@@ -95,9 +111,19 @@ class Agent {
     TypeId type;
     std::function<void(Context&, const MessageHeader&, const void*)> fn;
   };
+  [[noreturn]] void throw_bad_supertype(const std::type_info& wanted) const;
+
   std::string id_;
   std::vector<Handler> handlers_;
+  std::shared_ptr<Supertype> supertype_;
 };
+
+template <class S>
+S& Agent::type() const {
+  auto* typed = dynamic_cast<S*>(supertype_.get());
+  if (!typed) throw_bad_supertype(typeid(S));
+  return *typed;
+}
 
 }  // namespace phantom
 

@@ -1,7 +1,9 @@
 // Context accessors and the per-step context set.
 #include "phantom/context.hpp"
 
+#include "phantom/error.hpp"
 #include "phantom/network.hpp"
+#include "phantom/type_id.hpp"
 
 namespace phantom {
 
@@ -31,24 +33,88 @@ const std::string& Context::id_of(AgentIndex index) const {
   return network_->id_of(index);
 }
 
-void ContextSet::clear(Network& network, const EnvView& env_view, nn::Rng* rng) {
+AgentIndex Context::index_of_neighbour(const std::string& id) const {
+  if (network_->contains(id)) return network_->index_of(id);
+  throw ViewError("agent '" + this->id() + "' asked for the view of '" + id +
+                  "', which is not in the network");
+}
+
+const void* Context::view_bytes(AgentIndex neighbour, TypeId type,
+                                const std::type_info& wanted) const {
+  const std::vector<AgentIndex>& ns = neighbours();
+  for (std::size_t k = 0; k < ns.size(); ++k) {
+    if (ns[k] != neighbour) continue;
+    if (!set_->any_provider_) return nullptr;
+    const ContextSet::ViewSlot& slot = set_->slots_[first_view_slot_ + k];
+    if (!slot.type) return nullptr;
+    if (slot.type != type) {
+      throw ViewError("agent '" + id() + "' read the view of '" + id_of(neighbour) + "' as " +
+                      demangle(wanted) + ", but that agent's view is a " +
+                      set_->providers_[static_cast<std::size_t>(neighbour)]->view_type_name());
+    }
+    return set_->arena_.data() + slot.offset;
+  }
+  throw ViewError("agent '" + id() + "' asked for the view of '" + id_of(neighbour) +
+                  "', which is not one of its neighbours");
+}
+
+void Context::throw_env_view_type(const std::type_info& wanted) const {
+  throw ViewError("agent '" + id() + "' read the env view as " + demangle(wanted) +
+                  ", but the env's view is a " + demangle(typeid(*env_view_)));
+}
+
+void ContextSet::clear(Network& network, const EnvView* env_view, nn::Rng* rng) {
   network_ = &network;
-  env_view_ = env_view;
+  env_view_ = env_view ? env_view : &default_view_;
   rng_ = rng;
   auto n = static_cast<std::size_t>(network.size());
   if (contexts_.size() < n) contexts_.resize(n);
   present_.assign(n, 0);
   order_.clear();
+  if (providers_network_ != &network || providers_.size() != n) find_view_providers();
+  slots_.clear();
+  arena_.clear();
+}
+
+void ContextSet::find_view_providers() {
+  providers_network_ = network_;
+  providers_.assign(static_cast<std::size_t>(network_->size()), nullptr);
+  any_provider_ = false;
+  for (AgentIndex i = 0; i < network_->size(); ++i) {
+    // A cross-cast: WithView<V> is a second base of the agent's class.
+    const auto* provider = dynamic_cast<const ViewProvider*>(&network_->agent(i));
+    providers_[static_cast<std::size_t>(i)] = provider;
+    any_provider_ = any_provider_ || provider;
+  }
+}
+
+void ContextSet::snapshot_views(Context& ctx) {
+  ctx.first_view_slot_ = slots_.size();
+  for (AgentIndex n : network_->neighbours(ctx.index_)) {
+    const ViewProvider* provider = providers_[static_cast<std::size_t>(n)];
+    if (!provider) {
+      slots_.push_back({nullptr, 0});
+      continue;
+    }
+    std::size_t align = provider->view_align();
+    std::size_t offset = (arena_.size() + align - 1) / align * align;
+    // The arena grows during the first steps only; offsets (not pointers) survive its growth.
+    arena_.resize(offset + provider->view_size());
+    provider->write_view(*ctx.agent_, arena_.data() + offset);
+    slots_.push_back({provider->view_type(), offset});
+  }
 }
 
 Context& ContextSet::add(AgentIndex index) {
   Context& ctx = contexts_[static_cast<std::size_t>(index)];
   ctx.agent_ = &network_->agent(index);
   ctx.network_ = network_;
-  ctx.env_view_ = &env_view_;
+  ctx.env_view_ = env_view_;
   ctx.rng_ = rng_;
   ctx.ids_ = &network_->agent_ids();
+  ctx.set_ = this;
   ctx.index_ = index;
+  if (any_provider_) snapshot_views(ctx);
   if (!present_[static_cast<std::size_t>(index)]) {
     present_[static_cast<std::size_t>(index)] = 1;
     order_.push_back(index);

@@ -2,11 +2,14 @@
 // neighbours, and sending messages (as itself) to them.
 #pragma once
 
+#include <new>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "nn/rng.hpp"
 #include "phantom/message.hpp"
+#include "phantom/type_id.hpp"
 #include "phantom/view.hpp"
 
 namespace phantom {
@@ -14,6 +17,9 @@ namespace phantom {
 class Agent;
 class Network;
 
+class ContextSet;
+
+/// What one agent knows and can do during one step.
 class Context {
  public:
   Context() = default;
@@ -21,7 +27,12 @@ class Context {
   Agent& agent() const { return *agent_; }
   AgentIndex index() const { return index_; }
   const std::string& id() const;
+  /// The env's view this step.
   const EnvView& env_view() const { return *env_view_; }
+  /// The env's view as a V (EnvView or a struct derived from it). Throws ViewError naming both
+  /// types if the env's view is not a V.
+  template <class V>
+  const V& env_view() const;
   /// The env's generator. Agents draw from it in the env's fixed step order, so episodes are
   /// reproducible from the env's seed.
   nn::Rng& rng() const { return *rng_; }
@@ -36,6 +47,18 @@ class Context {
   /// All agent ids of the network, by index.
   const std::vector<std::string>& agent_ids() const { return *ids_; }
 
+  /// The view `neighbour` showed this agent when the step's contexts were built (see
+  /// view.hpp), or nullptr if it shows none. Throws ViewError if `neighbour` is not a neighbour
+  /// of this agent, or if its view is not a V.
+  template <class V>
+  const V* view(AgentIndex neighbour) const {
+    return std::launder(static_cast<const V*>(view_bytes(neighbour, type_id<V>(), typeid(V))));
+  }
+  template <class V>
+  const V* view(const std::string& neighbour) const {
+    return view<V>(index_of_neighbour(neighbour));
+  }
+
   /// Sends a message from this agent (checked by the network; see Network::send).
   template <class T>
   void send(AgentIndex to, const T& payload);
@@ -44,12 +67,71 @@ class Context {
 
  private:
   friend class ContextSet;
+  const void* view_bytes(AgentIndex neighbour, TypeId type, const std::type_info& wanted) const;
+  AgentIndex index_of_neighbour(const std::string& id) const;
+  [[noreturn]] void throw_env_view_type(const std::type_info& wanted) const;
+
   Agent* agent_ = nullptr;
   Network* network_ = nullptr;
   const EnvView* env_view_ = nullptr;
   nn::Rng* rng_ = nullptr;
   const std::vector<std::string>* ids_ = nullptr;
+  const ContextSet* set_ = nullptr;
+  std::size_t first_view_slot_ = 0;  // this context's neighbour views: set_->slots_[first...]
   AgentIndex index_ = -1;
+};
+
+template <class V>
+const V& Context::env_view() const {
+  const V* typed = dynamic_cast<const V*>(env_view_);
+  if (!typed) throw_env_view_type(typeid(V));
+  return *typed;
+}
+
+/// The contexts of one step: at most one per agent, reused from step to step, and the snapshot
+/// of the agent views they hold.
+class ContextSet {
+ public:
+  /// Forgets all contexts (keeps memory) and sizes the set for `network`. `env_view` is what
+  /// Context::env_view() returns and must outlive the contexts (null: a default EnvView); `rng`
+  /// is what Context::rng() returns (the env's generator; may be null outside an env).
+  void clear(Network& network, const EnvView* env_view = nullptr, nn::Rng* rng = nullptr);
+  /// Builds (or rebuilds) the context of agent `index`, snapshotting its neighbours' views.
+  Context& add(AgentIndex index);
+  /// The context of `index`, or nullptr if it has none this step.
+  Context* find(AgentIndex index) {
+    return index >= 0 && static_cast<std::size_t>(index) < present_.size() && present_[index]
+               ? &contexts_[index]
+               : nullptr;
+  }
+  /// Agents with a context, in the order they were added.
+  const std::vector<AgentIndex>& order() const { return order_; }
+
+ private:
+  friend class Context;
+  /// Where one neighbour's view lies in the arena (type null: that neighbour shows no view).
+  struct ViewSlot {
+    TypeId type;
+    std::size_t offset;
+  };
+  /// Finds which agents show views (once per network; agents' types never change).
+  void find_view_providers();
+  void snapshot_views(Context& ctx);
+
+  Network* network_ = nullptr;
+  const EnvView* env_view_ = nullptr;
+  EnvView default_view_;
+  nn::Rng* rng_ = nullptr;
+  std::vector<Context> contexts_;
+  std::vector<char> present_;
+  std::vector<AgentIndex> order_;
+  // Agent views: providers_ is per network index (null: no view); the arena holds the step's
+  // snapshots, each at an offset aligned for its type.
+  const Network* providers_network_ = nullptr;
+  std::vector<const ViewProvider*> providers_;
+  bool any_provider_ = false;
+  std::vector<ViewSlot> slots_;
+  std::vector<unsigned char> arena_;
 };
 
 }  // namespace phantom

@@ -116,16 +116,20 @@ Actions PhantomEnv::make_actions() const {
   return a;
 }
 
-EnvView PhantomEnv::view() const {
-  EnvView v;
+void PhantomEnv::fill_env_view(EnvView& v) const {
   v.current_step = current_step_;
   v.proportion_time_elapsed =
       num_steps_ ? static_cast<double>(current_step_) / static_cast<double>(*num_steps_) : 0.0;
-  return v;
+}
+
+const EnvView& PhantomEnv::update_view() {
+  fill_env_view(base_view_);
+  return base_view_;
 }
 
 void PhantomEnv::make_contexts(bool strategic_only) {
-  contexts_.clear(*network_, view(), &rng_);
+  view_ = &update_view();
+  contexts_.clear(*network_, view_, &rng_);
   for (AgentIndex i = 0; i < network_->size(); ++i) {
     if (strategic_only && position_of_[static_cast<std::size_t>(i)] < 0) continue;
     if (agent_done_[static_cast<std::size_t>(i)]) continue;
@@ -156,7 +160,8 @@ void PhantomEnv::resolve_network() {
 void PhantomEnv::start_episode(std::optional<uint64_t> seed) {
   if (seed) rng_ = nn::Rng(*seed);
   current_step_ = 0;
-  network_->reset(rng_);
+  sample_supertypes();
+  network_->reset(rng_);  // agents read their (managed) samplers' new values here
   std::fill(agent_done_.begin(), agent_done_.end(), 0);
   terminated_count_ = truncated_count_ = 0;
   result_.clear();

@@ -17,11 +17,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <typeinfo>
+#include <utility>
 #include <vector>
 
 #include "nn/rng.hpp"
 #include "phantom/network.hpp"
 #include "phantom/strategic_agent.hpp"
+#include "phantom/supertype.hpp"
 
 namespace phantom {
 
@@ -118,14 +121,50 @@ class PhantomEnv {
   bool is_truncated() const;
   bool done() const { return result_.done(); }
 
+  // ---- Supertypes (phantom/env_supertypes.cpp) ----
+  // The env *manages* its own supertype and the agent supertypes given to it here: at every
+  // reset() it draws each of their samplers once (env supertype first, then agents in the order
+  // they were given, each sampler once even if shared), then the supertypes read the values.
+  // Python does a first draw at construction; here nothing is drawn before the first reset().
+
+  /// Sets the env's supertype (Python's env_supertype); env_type() holds its values after reset.
+  void set_env_supertype(std::shared_ptr<Supertype> supertype);
+  /// Dict form: sets fields of the current env supertype by name (ConfigError if there is none
+  /// or a name is unknown).
+  void set_env_supertype(const std::vector<std::pair<std::string, FieldSource>>& values);
+  Supertype* env_supertype() const { return env_supertype_.get(); }
+  /// The env supertype once reset() has sampled it, else null (Python's env_type).
+  const Supertype* env_type() const { return env_type_ready_ ? env_supertype_.get() : nullptr; }
+  /// The same as an S; throws ConfigError before the first reset or if it is not an S.
+  template <class S>
+  const S& env_type() const;
+
+  /// Gives agent `id` a supertype managed by this env (Python's agent_supertypes). Throws
+  /// EnvError for an unknown id.
+  void set_agent_supertype(const std::string& id, std::shared_ptr<Supertype> supertype);
+  /// Dict form: sets fields of the agent's own supertype (the one its class created) by name and
+  /// manages it. Throws EnvError for an unknown id, ConfigError if the agent has no supertype or
+  /// a field name is unknown.
+  void set_agent_supertype(const std::string& id,
+                           const std::vector<std::pair<std::string, FieldSource>>& values);
+  /// The samplers reset() draws, in drawing order.
+  std::vector<Sampler*> managed_samplers() const;
+
   /// The env's generator (resolver shuffles, agent resets...).
   nn::Rng& rng() { return rng_; }
-  /// What agents see of the env this step.
-  virtual EnvView view() const;
+  /// What agents see of the env this step (refreshed by update_view() whenever contexts are
+  /// built: at reset and at the start of each step).
+  const EnvView& view() const { return *view_; }
   /// The current FSM stage id, or nullptr for envs without stages (metrics filter on it).
   virtual const std::string* current_stage() const { return nullptr; }
 
  protected:
+  /// Refreshes the env view for this step and returns it. An env with a richer view keeps a
+  /// member of its own view type (derived from EnvView), fills it — fill_env_view() sets the
+  /// base fields — and returns it; it must outlive the step.
+  virtual const EnvView& update_view();
+  /// Sets current_step and proportion_time_elapsed.
+  void fill_env_view(EnvView& v) const;
   /// Gives a context to every agent that is not done (only strategic ones if asked).
   void make_contexts(bool strategic_only);
   void resolve_network();
@@ -141,11 +180,15 @@ class PhantomEnv {
   bool update_done_flags(int position, Context& ctx);
   virtual void pre_message_resolution();
   virtual void post_message_resolution();
+  /// Draws the managed samplers and samples the env supertype (start of reset()).
+  void sample_supertypes();
 
   std::unique_ptr<Network> network_;
   std::optional<int64_t> num_steps_;
   int64_t current_step_ = 0;
   nn::Rng rng_;
+  EnvView base_view_;
+  const EnvView* view_ = &base_view_;
   ContextSet contexts_;
   StepResult result_;
   std::vector<StrategicAgent*> strategic_;
@@ -155,6 +198,21 @@ class PhantomEnv {
   int terminated_count_ = 0, truncated_count_ = 0;
   bool started_ = false;
   std::vector<std::string> strategic_ids_, non_strategic_ids_;
+  std::shared_ptr<Supertype> env_supertype_;
+  bool env_type_ready_ = false;
+  std::vector<AgentIndex> managed_agents_;  // agents whose supertype this env manages, in order
+  std::vector<Sampler*> sampler_scratch_;   // reused by sample_supertypes()
+
+ private:
+  void collect_managed_samplers(std::vector<Sampler*>& out) const;
+  [[noreturn]] void throw_bad_env_type(const std::type_info& wanted) const;
 };
+
+template <class S>
+const S& PhantomEnv::env_type() const {
+  const S* typed = dynamic_cast<const S*>(env_type());
+  if (!typed) throw_bad_env_type(typeid(S));
+  return *typed;
+}
 
 }  // namespace phantom

@@ -24,6 +24,12 @@ class ResolverError : public Error {
   using Error::Error;
 };
 
+/// A view was read wrongly: from an agent that is not a neighbour, or as the wrong type.
+class ViewError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// An environment was used wrongly (stepping a finished episode, unknown agent id...).
 class EnvError : public Error {
  public:

@@ -85,6 +85,17 @@ const std::string* FiniteStateMachineEnv::current_stage() const {
   return current_ >= 0 ? &stages_[static_cast<std::size_t>(current_)].def.id : nullptr;
 }
 
+void FiniteStateMachineEnv::fill_fsm_view(FSMEnvView& v) const {
+  fill_env_view(v);
+  const std::string* stage = current_stage();
+  v.stage = stage ? *stage : std::string();  // reuses v.stage's capacity: no allocation per step
+}
+
+const EnvView& FiniteStateMachineEnv::update_view() {
+  fill_fsm_view(fsm_view_);
+  return fsm_view_;
+}
+
 const std::string* FiniteStateMachineEnv::previous_stage() const {
   return previous_ >= 0 ? &stages_[static_cast<std::size_t>(previous_)].def.id : nullptr;
 }
@@ -96,9 +107,9 @@ bool FiniteStateMachineEnv::is_fsm_deterministic() const {
 
 const StepResult& FiniteStateMachineEnv::reset(std::optional<uint64_t> seed) {
   // Like PhantomEnv::reset, but only the initial stage's acting agents are observed.
-  start_episode(seed);
-  current_ = initial_;
+  current_ = initial_;  // first: the contexts built by start_episode() show the initial stage
   previous_ = -1;
+  start_episode(seed);
   std::fill(pending_reward_.begin(), pending_reward_.end(), 0.0);
   std::fill(has_pending_.begin(), has_pending_.end(), 0);
   const Stage& st = stages_[static_cast<std::size_t>(current_)];

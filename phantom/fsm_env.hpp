@@ -37,6 +37,11 @@ struct FSMStage {
   std::function<std::optional<std::string>(FiniteStateMachineEnv&)> handler;
 };
 
+/// The env view of an FSM env: the base view plus the current stage's id.
+struct FSMEnvView : EnvView {
+  std::string stage;
+};
+
 class FiniteStateMachineEnv : public PhantomEnv {
  public:
   FiniteStateMachineEnv(std::unique_ptr<Network> network, std::optional<int64_t> num_steps,
@@ -56,6 +61,12 @@ class FiniteStateMachineEnv : public PhantomEnv {
   /// Delivers the messages sent so far this step (for stage handlers).
   void resolve_messages() { resolve_network(); }
 
+ protected:
+  /// The view is an FSMEnvView. A subclass with a richer view derives it from FSMEnvView and
+  /// fills it with fill_fsm_view().
+  const EnvView& update_view() override;
+  void fill_fsm_view(FSMEnvView& v) const;
+
  private:
   struct Stage {
     FSMStage def;
@@ -71,6 +82,7 @@ class FiniteStateMachineEnv : public PhantomEnv {
   int initial_ = 0, current_ = 0, previous_ = -1;
   std::vector<double> pending_reward_;
   std::vector<char> has_pending_, observer_;
+  FSMEnvView fsm_view_;
 };
 
 }  // namespace phantom

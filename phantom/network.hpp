@@ -30,32 +30,6 @@ struct NetworkOptions {
   bool enforce_payload_rules = true;
 };
 
-/// The contexts of one step: at most one per agent, reused from step to step.
-class ContextSet {
- public:
-  /// Forgets all contexts (keeps memory) and sizes the set for `network`. `rng` is what
-  /// Context::rng() returns (the env's generator; may be null outside an env).
-  void clear(Network& network, const EnvView& env_view, nn::Rng* rng = nullptr);
-  /// Builds (or rebuilds) the context of agent `index`.
-  Context& add(AgentIndex index);
-  /// The context of `index`, or nullptr if it has none this step.
-  Context* find(AgentIndex index) {
-    return index >= 0 && static_cast<std::size_t>(index) < present_.size() && present_[index]
-               ? &contexts_[index]
-               : nullptr;
-  }
-  /// Agents with a context, in the order they were added.
-  const std::vector<AgentIndex>& order() const { return order_; }
-
- private:
-  Network* network_ = nullptr;
-  EnvView env_view_;
-  nn::Rng* rng_ = nullptr;
-  std::vector<Context> contexts_;
-  std::vector<char> present_;
-  std::vector<AgentIndex> order_;
-};
-
 class Network {
  public:
   /// With no resolver, a BatchResolver without a round limit.

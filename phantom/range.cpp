@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "phantom/format.hpp"
+
 namespace phantom {
 
 namespace {
@@ -17,21 +19,11 @@ std::string label(const char* kind, const std::string& name) {
   return name.empty() ? std::string(kind) : std::string(kind) + " '" + name + "'";
 }
 
-// Shortest "%g" text that reads back as the same double (6 to 17 significant digits).
-std::string format_double(double x) {
-  char buf[32];
-  for (int precision = 6; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, x);
-    if (std::strtod(buf, nullptr) == x) break;
-  }
-  return buf;
-}
-
 // The values are floats, so start and end must be finite and within the float range (then so is
 // every value between them, and end - start cannot overflow).
 void check_bound(const char* kind, const std::string& name, const char* what, double x) {
   if (!(std::isfinite(x) && std::fabs(x) <= FLT_MAX)) {
-    throw ConfigError(label(kind, name) + ": " + what + " = " + format_double(x) +
+    throw ConfigError(label(kind, name) + ": " + what + " = " + double_string(x) +
                       ", expected a finite number within the float range");
   }
 }
@@ -73,12 +65,12 @@ UniformRange::UniformRange(double start, double end, double step, std::string na
   check_bound(k, this->name(), "start", start);
   check_bound(k, this->name(), "end", end);
   if (!std::isfinite(step) || step == 0.0) {
-    throw ConfigError(label(k, this->name()) + ": step = " + format_double(step) +
+    throw ConfigError(label(k, this->name()) + ": step = " + double_string(step) +
                       ", expected a finite non-zero number");
   }
   double q = (end - start) / step;  // the count before rounding; <= 0 means no values
   if (q > kMaxCount) {
-    throw ConfigError(label(k, this->name()) + ": (end - start) / step = " + format_double(q) +
+    throw ConfigError(label(k, this->name()) + ": (end - start) / step = " + double_string(q) +
                       ", more than 2^53 values");
   }
   double n = q > 0.0 ? std::ceil(q) : 0.0;

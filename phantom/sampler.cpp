@@ -6,33 +6,21 @@
 #include <cstdlib>
 #include <utility>
 
+#include "phantom/format.hpp"
+
 namespace phantom {
 
 namespace {
 
-// Shortest "%g" text that reads back as the same float (6 to 9 significant digits).
-std::string format_float(float x) {
-  char buf[32];
-  for (int precision = 6; precision <= 9; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, static_cast<double>(x));
-    if (std::strtof(buf, nullptr) == x) break;
-  }
-  return buf;
-}
-
 std::string format_shape(const std::vector<int64_t>& shape) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    if (i > 0) s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  if (shape.size() == 1) s += ",";  // Python's one-element tuple, as in numpy shapes
-  return s + ")";
+  std::string s;
+  append_shape(s, shape);
+  return s;
 }
 
 void check_finite(const char* kind, const char* what, float x) {
   if (!std::isfinite(x)) {
-    throw ConfigError(std::string(kind) + ": " + what + " = " + format_float(x) +
+    throw ConfigError(std::string(kind) + ": " + what + " = " + float_string(x) +
                       ", expected a finite number");
   }
 }
@@ -43,8 +31,8 @@ Clip make_clip(const char* kind, std::optional<float> low, std::optional<float> 
     throw ConfigError(std::string(kind) + ": a clip bound is NaN");
   }
   if (low && high && *low > *high) {
-    throw ConfigError(std::string(kind) + ": clip_low = " + format_float(*low) +
-                      " is greater than clip_high = " + format_float(*high));
+    throw ConfigError(std::string(kind) + ": clip_low = " + float_string(*low) +
+                      " is greater than clip_high = " + float_string(*high));
   }
   return Clip{low, high};
 }
@@ -58,8 +46,8 @@ float apply_clip(const Clip& clip, float x) {
 // " clip_low=.. clip_high=.." for the bounds that are set.
 std::string clip_suffix(const Clip& clip) {
   std::string s;
-  if (clip.low) s += " clip_low=" + format_float(*clip.low);
-  if (clip.high) s += " clip_high=" + format_float(*clip.high);
+  if (clip.low) s += " clip_low=" + float_string(*clip.low);
+  if (clip.high) s += " clip_high=" + float_string(*clip.high);
   return s;
 }
 
@@ -67,8 +55,8 @@ void check_uniform_bounds(const char* kind, float low, float high) {
   check_finite(kind, "low", low);
   check_finite(kind, "high", high);
   if (low > high) {
-    throw ConfigError(std::string(kind) + ": low = " + format_float(low) +
-                      " is greater than high = " + format_float(high));
+    throw ConfigError(std::string(kind) + ": low = " + float_string(low) +
+                      " is greater than high = " + float_string(high));
   }
 }
 
@@ -76,7 +64,7 @@ void check_normal_params(const char* kind, float mu, float sigma) {
   check_finite(kind, "mu", mu);
   check_finite(kind, "sigma", sigma);
   if (sigma < 0.0f) {
-    throw ConfigError(std::string(kind) + ": sigma = " + format_float(sigma) +
+    throw ConfigError(std::string(kind) + ": sigma = " + float_string(sigma) +
                       ", expected sigma >= 0");
   }
 }
@@ -131,7 +119,7 @@ float Sampler::value() const {
 }
 
 std::string Sampler::value_suffix() const {
-  return has_value_ ? " value=" + format_float(buffer_[0]) : std::string(" value=none");
+  return has_value_ ? " value=" + float_string(buffer_[0]) : std::string(" value=none");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,7 +137,7 @@ void UniformFloatSampler::sample(nn::Rng& rng) {
 }
 
 std::string UniformFloatSampler::to_string() const {
-  return std::string("<") + kind() + " low=" + format_float(low_) + " high=" + format_float(high_) +
+  return std::string("<") + kind() + " low=" + float_string(low_) + " high=" + float_string(high_) +
          clip_suffix(clip_) + value_suffix() + ">";
 }
 
@@ -218,7 +206,7 @@ void NormalSampler::sample(nn::Rng& rng) {
 }
 
 std::string NormalSampler::to_string() const {
-  return std::string("<") + kind() + " mu=" + format_float(mu_) + " sigma=" + format_float(sigma_) +
+  return std::string("<") + kind() + " mu=" + float_string(mu_) + " sigma=" + float_string(sigma_) +
          clip_suffix(clip_) + value_suffix() + ">";
 }
 
@@ -256,7 +244,7 @@ void UniformArraySampler::sample(nn::Rng& rng) {
 }
 
 std::string UniformArraySampler::to_string() const {
-  return std::string("<") + kind() + " low=" + format_float(low_) + " high=" + format_float(high_) +
+  return std::string("<") + kind() + " low=" + float_string(low_) + " high=" + float_string(high_) +
          " shape=" + format_shape(shape()) + clip_suffix(clip_) + ">";
 }
 
@@ -275,7 +263,7 @@ void NormalArraySampler::sample(nn::Rng& rng) {
 }
 
 std::string NormalArraySampler::to_string() const {
-  return std::string("<") + kind() + " mu=" + format_float(mu_) + " sigma=" + format_float(sigma_) +
+  return std::string("<") + kind() + " mu=" + float_string(mu_) + " sigma=" + float_string(sigma_) +
          " shape=" + format_shape(shape()) + clip_suffix(clip_) + ">";
 }
 

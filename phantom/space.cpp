@@ -8,6 +8,8 @@
 #include <ostream>
 #include <string>
 
+#include "phantom/format.hpp"
+
 namespace phantom {
 
 namespace {
@@ -18,46 +20,8 @@ constexpr int kMaxBoxRank = 4;
 constexpr int64_t kMaxBoxElements = int64_t{1} << 31;
 
 // ---------------------------------------------------------------------------------------------
-// Formatting
+// Formatting (numbers: phantom/format.hpp)
 // ---------------------------------------------------------------------------------------------
-
-// The shortest decimal that reads back as the same float ("0.1", not "0.100000001"), with
-// integers below 2^24 written as integers ("3", not "3e+00"), and "inf", "-inf", "nan".
-void append_float(std::string& out, float v) {
-  if (std::isnan(v)) {
-    out += "nan";
-    return;
-  }
-  if (std::isinf(v)) {
-    out += v > 0 ? "inf" : "-inf";
-    return;
-  }
-  if (v == 0.0f) {
-    out += std::signbit(v) ? "-0" : "0";
-    return;
-  }
-  if (std::floor(v) == v && std::fabs(v) < static_cast<float>(kMaxExactFloatInt)) {
-    out += std::to_string(static_cast<int64_t>(v));
-    return;
-  }
-  char buf[32];
-  for (int precision = 1; precision <= 9; ++precision) {
-    std::snprintf(buf, sizeof(buf), "%.*g", precision, static_cast<double>(v));
-    if (std::strtof(buf, nullptr) == v) break;  // 9 significant digits always round-trip
-  }
-  out += buf;
-}
-
-// "()", "(3,)", "(2, 3)": Python's tuple notation, as gymnasium prints shapes.
-void append_shape(std::string& out, const std::vector<int64_t>& shape) {
-  out += '(';
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += std::to_string(shape[i]);
-  }
-  if (shape.size() == 1) out += ',';
-  out += ')';
-}
 
 // Row-major data of the given shape as nested lists, e.g. [[1, 2], [3, 4]]; a scalar (rank 0) as
 // the bare number. Returns the number of floats consumed.
@@ -87,21 +51,7 @@ void append_int_list(std::string& out, const std::vector<int64_t>& xs) {
   out += ']';
 }
 
-// "[0, 1, 1]".
-void append_float_list(std::string& out, const float* xs, int64_t n) {
-  out += '[';
-  for (int64_t i = 0; i < n; ++i) {
-    if (i > 0) out += ", ";
-    append_float(out, xs[i]);
-  }
-  out += ']';
-}
 
-std::string float_string(float v) {
-  std::string s;
-  append_float(s, v);
-  return s;
-}
 
 std::string shape_string(const std::vector<int64_t>& shape) {
   std::string s;

@@ -106,7 +106,7 @@ TEST(MessageHandling, HandlersRunInOrderAndUnknownPayloadsAreErrors) {
   net.emplace<Counter>("b");
   net.add_connection("a", "b");
   phantom::ContextSet contexts;
-  contexts.clear(net, phantom::EnvView{});
+  contexts.clear(net);
   Context& ctx = contexts.add(net.index_of("a"));
 
   phantom::MessageQueue queue;

@@ -34,7 +34,7 @@ class Trader : public phantom::Agent {
 // Delivers everything pending, with a context for every agent.
 void resolve_all(Network& net, nn::Rng& rng) {
   phantom::ContextSet contexts;
-  contexts.clear(net, phantom::EnvView{});
+  contexts.clear(net);
   for (phantom::AgentIndex i = 0; i < net.size(); ++i) contexts.add(i);
   net.resolve(contexts, rng);
 }
@@ -119,7 +119,7 @@ TEST_F(NetworkTest, SendWithoutConnectionIsAnError) {
 
 TEST_F(NetworkTest, ContextsListNeighbours) {
   phantom::ContextSet contexts;
-  contexts.clear(net, phantom::EnvView{});
+  contexts.clear(net);
   Context& c_mm = contexts.add(net.index_of("mm"));
   Context& c_inv = contexts.add(net.index_of("inv"));
   EXPECT_TRUE(c_mm.is_neighbour("inv"));

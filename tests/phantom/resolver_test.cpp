@@ -36,7 +36,7 @@ class Clocked : public phantom::Agent {
 };
 
 phantom::ContextSet& contexts_for_all(Network& net, phantom::ContextSet& contexts) {
-  contexts.clear(net, phantom::EnvView{});
+  contexts.clear(net);
   for (phantom::AgentIndex i = 0; i < net.size(); ++i) contexts.add(i);
   return contexts;
 }
@@ -139,7 +139,7 @@ TEST(Resolver, MessagesToAgentsWithoutContextAreDroppedAndCounted) {
   net.add_connection("A", "B");
   net.send("A", "B", Request{1});
   phantom::ContextSet contexts;
-  contexts.clear(net, phantom::EnvView{});
+  contexts.clear(net);
   contexts.add(net.index_of("A"));  // B has no context
   nn::Rng rng(1);
   net.resolve(contexts, rng);
