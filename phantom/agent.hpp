@@ -15,8 +15,8 @@
 
 #include <functional>
 #include <memory>
-#include <typeinfo>
 #include <string>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 

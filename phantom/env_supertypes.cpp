@@ -14,8 +14,7 @@ void PhantomEnv::set_env_supertype(std::shared_ptr<Supertype> supertype) {
   if (env_supertype_) env_supertype_->set_managed(true);
 }
 
-void PhantomEnv::set_env_supertype(
-    const std::vector<std::pair<std::string, FieldSource>>& values) {
+void PhantomEnv::set_env_supertype(const std::vector<std::pair<std::string, FieldSource>>& values) {
   if (!env_supertype_) {
     throw ConfigError("the env (" + demangle(typeid(*this)) +
                       ") has no supertype whose fields could be set; give it one with "

@@ -88,7 +88,12 @@ const std::string* FiniteStateMachineEnv::current_stage() const {
 void FiniteStateMachineEnv::fill_fsm_view(FSMEnvView& v) const {
   fill_env_view(v);
   const std::string* stage = current_stage();
-  v.stage = stage ? *stage : std::string();  // reuses v.stage's capacity: no allocation per step
+  // Assigning into v.stage reuses its capacity: no allocation per step.
+  if (stage) {
+    v.stage = *stage;
+  } else {
+    v.stage.clear();
+  }
 }
 
 const EnvView& FiniteStateMachineEnv::update_view() {

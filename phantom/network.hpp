@@ -123,6 +123,11 @@ class Network {
   void resolve(ContextSet& contexts, nn::Rng& rng) { resolver_->resolve(*this, contexts, rng); }
   Resolver& resolver() const { return *resolver_; }
   const NetworkOptions& options() const { return options_; }
+  /// A new Network of `id` and its neighbours (the same agent objects, in this network's order),
+  /// the connections among them, the same options and a fresh copy of the resolver (Python's
+  /// subnet_for). Throws NetworkError for an unknown id, ConfigError if the resolver cannot be
+  /// copied (see Resolver::fresh_copy).
+  std::unique_ptr<Network> subnet_for(const std::string& id) const;
 
   /// Episode start: drops pending messages and resets every agent in insertion order.
   virtual void reset(nn::Rng& rng);

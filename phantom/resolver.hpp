@@ -5,6 +5,7 @@
 // the next round.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -33,6 +34,10 @@ class Resolver {
   virtual void resolve(Network& network, ContextSet& contexts, nn::Rng& rng) = 0;
   /// Drops pending messages (episode start). Tracked messages are kept.
   virtual void reset() { pending_.clear(); }
+  /// A new resolver of the same kind and options, with nothing queued or tracked (used by
+  /// Network::subnet_for). Resolvers that do not override it return null, and subnet_for then
+  /// throws ConfigError.
+  virtual std::unique_ptr<Resolver> fresh_copy() const { return nullptr; }
 
   const MessageQueue& pending() const { return pending_; }
   /// Every message pushed since construction or clear_tracked(), when tracking is on.
@@ -64,6 +69,9 @@ class BatchResolver : public Resolver {
   explicit BatchResolver(BatchResolverOptions options = {});
 
   void resolve(Network& network, ContextSet& contexts, nn::Rng& rng) override;
+  std::unique_ptr<Resolver> fresh_copy() const override {
+    return std::make_unique<BatchResolver>(options_);
+  }
 
   const BatchResolverOptions& options() const { return options_; }
   /// Messages dropped because their receiver had no context, over the resolver's lifetime.

@@ -51,8 +51,6 @@ void append_int_list(std::string& out, const std::vector<int64_t>& xs) {
   out += ']';
 }
 
-
-
 std::string shape_string(const std::vector<int64_t>& shape) {
   std::string s;
   append_shape(s, shape);

@@ -91,7 +91,8 @@ const float* SupertypeField::data() const {
       throw ValueError(where() + " is a Range (" + source_.to_string() +
                        "); a rollout sets it to one of the range's values before an episode");
     }
-    throw ValueError(where() + " has no value yet: its sampler is drawn when the agent or env "
+    throw ValueError(where() +
+                     " has no value yet: its sampler is drawn when the agent or env "
                      "resets");
   }
   return value_.data();
@@ -142,8 +143,8 @@ SupertypeField& Supertype::field(const std::string& name) const {
     if (f->name() == name) return *f;
   std::string known;
   for (const SupertypeField* f : fields_) known += (known.empty() ? "" : ", ") + f->name();
-  throw ConfigError(type_name() + " has no field '" + name + "' (its fields: " +
-                    (known.empty() ? "none" : known) + ")");
+  throw ConfigError(type_name() + " has no field '" + name +
+                    "' (its fields: " + (known.empty() ? "none" : known) + ")");
 }
 
 void Supertype::set(const std::vector<std::pair<std::string, FieldSource>>& values) {

@@ -55,7 +55,7 @@ class FieldSource {
   FieldSource(float value) : kind_(Kind::fixed), fixed_{value} {}  // NOLINT: implicit on purpose
   FieldSource(double value) : FieldSource(static_cast<float>(value)) {}  // NOLINT
   FieldSource(int value) : FieldSource(static_cast<float>(value)) {}     // NOLINT
-  FieldSource(std::vector<float> values)  // NOLINT
+  FieldSource(std::vector<float> values)                                 // NOLINT
       : kind_(Kind::fixed), fixed_(std::move(values)), array_(true) {}
   template <class S, std::enable_if_t<std::is_base_of<Sampler, S>::value, int> = 0>
   FieldSource(std::shared_ptr<S> sampler)  // NOLINT
