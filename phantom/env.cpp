@@ -128,6 +128,12 @@ const EnvView& PhantomEnv::update_view() {
 }
 
 void PhantomEnv::make_contexts(bool strategic_only) {
+  // The per-agent tables are sized at construction; agents added later would index past them.
+  if (position_of_.size() != static_cast<std::size_t>(network_->size())) {
+    throw EnvError("the network has " + std::to_string(network_->size()) +
+                   " agents but the env was built with " + std::to_string(position_of_.size()) +
+                   "; add every agent before constructing the env");
+  }
   view_ = &update_view();
   contexts_.clear(*network_, view_, &rng_);
   for (AgentIndex i = 0; i < network_->size(); ++i) {

@@ -38,6 +38,11 @@ void StochasticNetwork::add_connections_between(const std::vector<std::string>& 
     for (const auto& v : vs) add_connection(u, v, rate);
 }
 
+void StochasticNetwork::add_connections_from(
+    const std::vector<std::tuple<std::string, std::string, double>>& connections) {
+  for (const auto& [a, b, rate] : connections) add_connection(a, b, rate);
+}
+
 double StochasticNetwork::rate_of(const Base& c) const {
   return c.sampler ? static_cast<double>(c.sampler->value()) : c.rate;
 }

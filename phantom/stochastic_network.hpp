@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "phantom/network.hpp"
@@ -31,6 +32,11 @@ class StochasticNetwork : public Network {
   void add_connections_between(const std::vector<std::string>& us,
                                const std::vector<std::string>& vs, double rate);
   using Network::add_connections_between;
+  /// Connections with their rates, in order: add_connections_from({{"A", "B", 0.5}}). Pairs
+  /// without a rate (the base class's overload) have rate 1.
+  void add_connections_from(
+      const std::vector<std::tuple<std::string, std::string, double>>& connections);
+  using Network::add_connections_from;
 
   /// Redraws which connections exist.
   void resample_connectivity(nn::Rng& rng);

@@ -109,6 +109,24 @@ TEST(Decoder, ChainAcceptsOneOrMany) {
   EXPECT_THROW(phantom::ChainedDecoder({d1, nullptr}), phantom::ConfigError);
 }
 
+TEST(Decoder, ChainRejectsNull) {
+  Log log;
+  auto d1 = std::make_shared<MockDecoder>(1, &log);
+  try {
+    phantom::chain(DecoderPtr(), d1);
+    FAIL() << "null first decoder accepted";
+  } catch (const phantom::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("the first decoder is null"), std::string::npos)
+        << e.what();
+  }
+  try {
+    phantom::chain(d1, DecoderPtr());
+    FAIL() << "null later decoder accepted";
+  } catch (const phantom::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("decoder 1 is null"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Decoder, Dict) {
   Log log;
   auto d1 = std::make_shared<MockDecoder>(1, &log);

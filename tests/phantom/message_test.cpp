@@ -45,6 +45,86 @@ struct Payload5 {
   using Receivers = phantom::Only<AgentA>;
 };
 
+class OtherAgent : public phantom::Agent {
+ public:
+  using Agent::Agent;
+};
+
+// Python's @msg_payload() with no arguments: anyone may send and receive.
+struct Unrestricted {
+  int x;
+};
+// Python's @msg_payload(sender_type=ph.Agent, receiver_type="OtherAgent").
+struct FromAnyAgentToOther {
+  int x;
+  using Senders = phantom::Only<phantom::Agent>;
+  using Receivers = phantom::Only<OtherAgent>;
+};
+
+// test_payload_1: a payload that declares nothing is unrestricted.
+TEST(MessagePayloadRules, UndeclaredRulesAllowAnyAgent) {
+  const phantom::PayloadRules& rules = phantom::payload_rules<Unrestricted>();
+  EXPECT_EQ(rules.describe_senders(), "any agent");
+  EXPECT_EQ(rules.describe_receivers(), "any agent");
+  AgentA a("a");
+  OtherAgent o("o");
+  EXPECT_TRUE(rules.sender_allowed(a));
+  EXPECT_TRUE(rules.sender_allowed(o));
+  EXPECT_TRUE(rules.receiver_allowed(a));
+  EXPECT_TRUE(rules.receiver_allowed(o));
+}
+
+// test_payload_2: one type per side; the base class Agent admits every agent.
+TEST(MessagePayloadRules, SingleTypePerSide) {
+  const phantom::PayloadRules& rules = phantom::payload_rules<FromAnyAgentToOther>();
+  EXPECT_EQ(rules.describe_senders(), "one of [phantom::Agent]");
+  EXPECT_NE(rules.describe_receivers().find("OtherAgent"), std::string::npos)
+      << rules.describe_receivers();
+  AgentA a("a");
+  OtherAgent o("o");
+  EXPECT_TRUE(rules.sender_allowed(a));
+  EXPECT_TRUE(rules.sender_allowed(o));
+  EXPECT_TRUE(rules.receiver_allowed(o));
+  EXPECT_FALSE(rules.receiver_allowed(a));
+}
+
+// test_payload_3: lists of types are kept as given, in order.
+TEST(MessagePayloadRules, TypeListsAreKeptInOrder) {
+  const phantom::PayloadRules& rules = phantom::payload_rules<Payload3>();
+  for (const std::string& d : {rules.describe_senders(), rules.describe_receivers()}) {
+    std::size_t first = d.find("AgentA"), second = d.find("AgentB");
+    ASSERT_NE(first, std::string::npos) << d;
+    ASSERT_NE(second, std::string::npos) << d;
+    EXPECT_LT(first, second) << d;
+  }
+  AgentA a("a");
+  AgentB b("b");
+  OtherAgent o("o");
+  EXPECT_TRUE(rules.sender_allowed(a) && rules.sender_allowed(b));
+  EXPECT_TRUE(rules.receiver_allowed(a) && rules.receiver_allowed(b));
+  EXPECT_FALSE(rules.sender_allowed(o));
+  EXPECT_FALSE(rules.receiver_allowed(o));
+}
+
+// test_old_payload: Python's deprecated MsgPayload base class (no declared types) was accepted
+// with a DeprecationWarning. Here any plain struct is a payload: it needs no declaration and is
+// sent, without warning, whether enforcement is on or off.
+TEST(MessagePayloadRules, PlainStructNeedsNoDeclaration) {
+  for (bool enforce : {true, false}) {
+    phantom::NetworkOptions options;
+    options.enforce_payload_rules = enforce;
+    phantom::Network net(nullptr, options);
+    net.emplace<AgentA>("A");
+    net.emplace<AgentB>("B");
+    net.add_connection("A", "B");
+    EXPECT_NO_THROW(net.send("A", "B", Unrestricted{1})) << enforce;
+    EXPECT_NO_THROW(net.send("A", "B", Unrestricted{2})) << enforce;
+    ASSERT_EQ(net.resolver().pending().size(), 2u) << enforce;
+    EXPECT_EQ(net.resolver().pending().payload_as<Unrestricted>(1)->x, 2);
+  }
+}
+
+// test_payload_checks.py: each allowed send succeeds; Payload2 from B to A is rejected.
 TEST(MessagePayloadRules, AllowedAndRejectedSends) {
   phantom::Network net;
   net.emplace<AgentA>("A");
@@ -66,7 +146,14 @@ TEST(MessagePayloadRules, AllowedAndRejectedSends) {
     EXPECT_NE(what.find("'B'"), std::string::npos) << what;
     EXPECT_NE(what.find("AgentA"), std::string::npos) << what;  // the allowed senders
   }
-  EXPECT_THROW(net.send("A", "B", Payload5{1}), phantom::NetworkError);  // receiver rule
+  try {
+    net.send("A", "B", Payload5{1});  // the receiver rule
+    FAIL() << "restricted payload accepted";
+  } catch (const phantom::NetworkError& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("cannot be received by 'B'"), std::string::npos) << what;
+    EXPECT_NE(what.find("AgentB"), std::string::npos) << what;  // the receiver's type
+  }
 }
 
 TEST(MessagePayloadRules, EnforcementCanBeSwitchedOff) {
@@ -89,6 +176,43 @@ TEST(MessagePayloadRules, SubclassesSatisfyTheirBaseRule) {
   EXPECT_NO_THROW(net.send("S", "B", Payload2{1}));
 }
 
+// Python compared bare class names, so two classes called Shop in different modules were
+// confused. Here a rule names a type, not a spelling.
+namespace north {
+class Shop : public phantom::Agent {
+ public:
+  using Agent::Agent;
+};
+}  // namespace north
+namespace south {
+class Shop : public phantom::Agent {
+ public:
+  using Agent::Agent;
+};
+}  // namespace south
+struct ToNorthShops {
+  int x;
+  using Receivers = phantom::Only<north::Shop>;
+};
+
+TEST(MessagePayloadRules, SameNameInAnotherNamespaceIsAnotherType) {
+  phantom::Network net;
+  net.emplace<AgentA>("A");
+  net.emplace<north::Shop>("N");
+  net.emplace<south::Shop>("S");
+  net.add_connections_from({{"A", "N"}, {"A", "S"}});
+  EXPECT_NO_THROW(net.send("A", "N", ToNorthShops{1}));
+  try {
+    net.send("A", "S", ToNorthShops{1});
+    FAIL() << "a south::Shop passed a rule for north::Shop";
+  } catch (const phantom::NetworkError& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("cannot be received by 'S'"), std::string::npos) << what;
+    EXPECT_NE(what.find("south::Shop"), std::string::npos) << what;
+    EXPECT_NE(what.find("north::Shop"), std::string::npos) << what;
+  }
+}
+
 class Counter : public phantom::Agent {
  public:
   explicit Counter(std::string id) : Agent(std::move(id)) {
@@ -98,8 +222,9 @@ class Counter : public phantom::Agent {
   std::vector<int> calls;
 };
 
-// Handlers of one payload type run in registration order; a type without a handler is an error
-// naming the payload, the sender and the receiver.
+// test_agent.py's test_message_handling: handle_message and handle_batch run the handlers of the
+// payload type (in registration order); a type without a handler is an error naming the payload,
+// the sender and the receiver.
 TEST(MessageHandling, HandlersRunInOrderAndUnknownPayloadsAreErrors) {
   phantom::Network net;
   auto& a = net.emplace<Counter>("a");

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "phantom/fsm_env.hpp"
 #include "phantom/metrics.hpp"
 #include "supply_chain.hpp"
 
@@ -139,48 +140,92 @@ double agent_value(const Counter& c) {
   return c.value;
 }
 
-TEST(MetricPython, SimpleEnvMetric) {
+// Records `m` after each of five steps of a fresh MockEnv and reduces for `mode`.
+std::optional<double> five_steps(const phantom::Metric& m, Mode mode = Mode::train) {
   MockEnv env;
-  SimpleEnvMetric<MockEnv> last(env_prop, Reduce::last);
-  std::vector<double> v = run_mock(last, env);
-  EXPECT_EQ(*last.reduce(v, Mode::train), 5.0);
-  // eval "none": every value, one number is not defined.
-  EXPECT_TRUE(last.keeps_all(Mode::eval));
-  EXPECT_FALSE(last.keeps_all(Mode::train));
-  EXPECT_FALSE(last.reduce(v, Mode::eval).has_value());
-  EXPECT_EQ(v, (std::vector<double>{1, 2, 3, 4, 5}));
-
-  SimpleEnvMetric<MockEnv> mean(env_prop, Reduce::mean);
-  EXPECT_EQ(*mean.reduce(v, Mode::train), 3.0);
-  SimpleEnvMetric<MockEnv> sum(env_prop, Reduce::sum);
-  EXPECT_EQ(*sum.reduce(v, Mode::train), 15.0);
+  return m.reduce(run_mock(m, env), mode);
 }
 
-TEST(MetricPython, NestedEnvProperty) {
+// test_simple_env_metric_1: "last" for training; evaluation keeps every value ("none").
+TEST(MetricPython, SimpleEnvMetric1) {
+  MockEnv env;
+  SimpleEnvMetric<MockEnv> m(env_prop, Reduce::last);
+  std::vector<double> v = run_mock(m, env);
+  EXPECT_EQ(*m.reduce(v, Mode::train), 5.0);
+  EXPECT_TRUE(m.keeps_all(Mode::eval));
+  EXPECT_FALSE(m.keeps_all(Mode::train));
+  EXPECT_FALSE(m.reduce(v, Mode::eval).has_value());  // no single number for "none"
+  EXPECT_EQ(v, (std::vector<double>{1, 2, 3, 4, 5}));
+  // Through a logger, "none" gives the values themselves.
+  MetricLogger logger;
+  logger.add("env", std::make_shared<SimpleEnvMetric<MockEnv>>(env_prop, Reduce::last));
+  MockEnv fresh;
+  for (int i = 0; i < 5; ++i) {
+    fresh.advance();
+    logger.record(fresh);
+  }
+  auto eval = logger.reduced(Mode::eval);
+  ASSERT_EQ(eval.size(), 1u);
+  EXPECT_FALSE(eval[0].value.has_value());
+  EXPECT_EQ(eval[0].values, (std::vector<double>{1, 2, 3, 4, 5}));
+}
+
+// test_simple_env_metric_2
+TEST(MetricPython, SimpleEnvMetric2) {
+  EXPECT_EQ(*five_steps(SimpleEnvMetric<MockEnv>(env_prop, Reduce::mean)), 3.0);
+}
+
+// test_simple_env_metric_3
+TEST(MetricPython, SimpleEnvMetric3) {
+  EXPECT_EQ(*five_steps(SimpleEnvMetric<MockEnv>(env_prop, Reduce::sum)), 15.0);
+}
+
+// test_simple_agent_metric_1
+TEST(MetricPython, SimpleAgentMetric1) {
+  EXPECT_EQ(*five_steps(SimpleAgentMetric<Counter>("agent1", agent_value, Reduce::last)), 5.0);
+}
+
+// test_simple_agent_metric_2
+TEST(MetricPython, SimpleAgentMetric2) {
+  EXPECT_EQ(*five_steps(SimpleAgentMetric<Counter>("agent1", agent_value, Reduce::mean)), 3.0);
+}
+
+// test_simple_agent_metric_3
+TEST(MetricPython, SimpleAgentMetric3) {
+  EXPECT_EQ(*five_steps(SimpleAgentMetric<Counter>("agent1", agent_value, Reduce::sum)), 15.0);
+}
+
+// test_aggregated_agent_metric_1..4: agent1 ends at 5 and agent2 at 10; the group action
+// combines them at each step and "last" keeps the final step's.
+AggregatedAgentMetric<Counter> group_of_two(Reduce group) {
+  return AggregatedAgentMetric<Counter>({"agent1", "agent2"}, agent_value, group, Reduce::last);
+}
+
+TEST(MetricPython, AggregatedAgentMetric1) {
+  EXPECT_EQ(*five_steps(group_of_two(Reduce::min)), 5.0);
+}
+
+TEST(MetricPython, AggregatedAgentMetric2) {
+  EXPECT_EQ(*five_steps(group_of_two(Reduce::max)), 10.0);
+}
+
+TEST(MetricPython, AggregatedAgentMetric3) {
+  EXPECT_EQ(*five_steps(group_of_two(Reduce::mean)), 7.5);
+}
+
+TEST(MetricPython, AggregatedAgentMetric4) {
+  EXPECT_EQ(*five_steps(group_of_two(Reduce::sum)), 15.0);
+}
+
+// test_nested_metric: Python's "nested_property.sub_property" path is a getter here.
+TEST(MetricPython, NestedMetric) {
   MockEnv env;
   SimpleEnvMetric<MockEnv> m([](const MockEnv& e) { return e.sub_property; });
   env.advance();
   EXPECT_EQ(m.extract(env), 1.0);
 }
 
-TEST(MetricPython, SimpleAgentMetric) {
-  for (auto [r, expected] :
-       {std::pair{Reduce::last, 5.0}, std::pair{Reduce::mean, 3.0}, std::pair{Reduce::sum, 15.0}}) {
-    MockEnv env;
-    SimpleAgentMetric<Counter> m("agent1", agent_value, r);
-    EXPECT_EQ(*m.reduce(run_mock(m, env), Mode::train), expected) << phantom::to_string(r);
-  }
-}
-
-TEST(MetricPython, AggregatedAgentMetric) {
-  for (auto [g, expected] : {std::pair{Reduce::min, 5.0}, std::pair{Reduce::max, 10.0},
-                             std::pair{Reduce::mean, 7.5}, std::pair{Reduce::sum, 15.0}}) {
-    MockEnv env;
-    AggregatedAgentMetric<Counter> m({"agent1", "agent2"}, agent_value, g, Reduce::last);
-    EXPECT_EQ(*m.reduce(run_mock(m, env), Mode::train), expected) << phantom::to_string(g);
-  }
-}
-
+// test_lambda_metric: train sums, eval doubles the sum.
 TEST(MetricPython, LambdaMetric) {
   MockEnv env;
   LambdaMetric m(
@@ -297,7 +342,7 @@ TEST(MetricStages, AppliesOnlyInListedStages) {
   EXPECT_TRUE(only_a.applies(env));
 }
 
-// Python's test_fsm_logging: two stages alternating, one "sum" metric per stage.
+// Two stages alternating, one "sum" metric per stage, on a stub env reporting a stage.
 TEST(MetricStages, NotRecordedStepsAreCountedNotStored) {
   StageEnv env(std::string("0"));
   MetricLogger logger;
@@ -322,6 +367,44 @@ TEST(MetricStages, NotRecordedStepsAreCountedNotStored) {
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(*r[0].value, 0.0);
   EXPECT_EQ(*r[1].value, 1.0);
+}
+
+// tests/logging/test_fsm_logging.py on a real FSM env: stages "0" and "1" alternate; each stage
+// has a "sum" metric. A step outside a metric's stages is counted, not stored (Python stored a
+// NotRecorded marker and filtered it when reducing).
+TEST(MetricStages, FsmLogging) {
+  phantom::FiniteStateMachineEnv env(
+      std::make_unique<phantom::Network>(), 2, "0",
+      {{"0", {}, std::nullopt, {"1"}, nullptr}, {"1", {}, std::nullopt, {"0"}, nullptr}});
+  auto value_of = [](double v) { return [v](const PhantomEnv&) { return v; }; };
+  MetricLogger logger;
+  logger.add("stage_0_metric",
+             std::make_shared<SimpleEnvMetric<PhantomEnv>>(value_of(0.0), Reduce::sum, Reduce::sum,
+                                                           std::vector<std::string>{"0"}));
+  logger.add("stage_1_metric",
+             std::make_shared<SimpleEnvMetric<PhantomEnv>>(value_of(1.0), Reduce::sum, Reduce::sum,
+                                                           std::vector<std::string>{"1"}));
+  env.reset(1);
+  logger.record(env);  // stage 0
+  EXPECT_EQ(logger.values("stage_0_metric").values(), std::vector<double>{0.0});
+  EXPECT_TRUE(logger.values("stage_1_metric").empty());
+  EXPECT_EQ(logger.values("stage_1_metric").skipped(), 1u);
+
+  phantom::Actions actions = env.make_actions();
+  env.step(actions);
+  ASSERT_EQ(*env.current_stage(), "1");
+  logger.record(env);
+  EXPECT_EQ(logger.values("stage_0_metric").values(), std::vector<double>{0.0});
+  EXPECT_EQ(logger.values("stage_0_metric").skipped(), 1u);
+  EXPECT_EQ(logger.values("stage_1_metric").values(), std::vector<double>{1.0});
+  EXPECT_EQ(logger.values("stage_1_metric").skipped(), 1u);
+
+  auto end = logger.reduced(Mode::train);
+  ASSERT_EQ(end.size(), 2u);
+  EXPECT_EQ(end[0].name, "stage_0_metric");
+  EXPECT_EQ(*end[0].value, 0.0);
+  EXPECT_EQ(end[1].name, "stage_1_metric");
+  EXPECT_EQ(*end[1].value, 1.0);
 }
 
 TEST(MetricStages, NeverRecordedGivesEmptyReductions) {
@@ -510,6 +593,32 @@ TEST(MetricSupplyChain, AgentErrorsNameTheIdAndTypes) {
 
 // ---------------------------------------------------------------------------------------------
 // MetricLogger
+
+// tests/logging/test_rllib_logger.py: Python's RLlib callback stored each step's value in the
+// episode's user data and reduced it at the episode's end. MetricLogger does both: record()
+// after a step, reduced() at the end ("last" for training by default in Python's MockMetric).
+class Constant : public phantom::SimpleMetric {
+ public:
+  explicit Constant(double v) : SimpleMetric(Reduce::last, Reduce::last), v_(v) {}
+  double extract(const PhantomEnv&) const override { return v_; }
+
+ private:
+  double v_;
+};
+
+TEST(MetricLogger, RecordsEachStepAndReducesAtTheEnd) {
+  PhantomEnv env(std::make_unique<phantom::Network>(), std::nullopt);
+  MetricLogger logger({{"test_metric", std::make_shared<Constant>(1.0)}});
+  logger.record(env);
+  EXPECT_EQ(logger.values("test_metric").values(), std::vector<double>{1.0});
+  auto end = logger.reduced(Mode::train);
+  ASSERT_EQ(end.size(), 1u);
+  EXPECT_EQ(end[0].name, "test_metric");
+  ASSERT_TRUE(end[0].value.has_value());
+  EXPECT_EQ(*end[0].value, 1.0);
+  logger.clear();  // the next episode starts empty
+  EXPECT_TRUE(logger.values("test_metric").empty());
+}
 
 TEST(MetricLogger, InsertionOrderAndLookup) {
   auto zero = [](const PhantomEnv&) { return 0.0; };

@@ -77,6 +77,36 @@ TEST_F(NetworkTest, DuplicateIdAndUnknownConnectionAreErrors) {
   }
 }
 
+TEST_F(NetworkTest, NullAgentIsAnError) {
+  try {
+    net.add_agent(nullptr);
+    FAIL() << "null agent accepted";
+  } catch (const NetworkError& e) {
+    EXPECT_NE(std::string(e.what()).find("null agent"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(net.size(), 3);
+}
+
+// Fixed (spec §6 item 10): an unknown sender or receiver id is a NetworkError naming it, also
+// when connection errors are ignored (Python raised KeyError there).
+TEST(NetworkSend, UnknownIdsAreErrorsEvenWhenIgnoringConnections) {
+  phantom::NetworkOptions options;
+  options.ignore_connection_errors = true;
+  Network net(nullptr, options);
+  net.emplace<Trader>("a");
+  for (auto [from, to] : {std::pair{"ghost", "a"}, std::pair{"a", "ghost"}}) {
+    try {
+      net.send(from, to, Cash{1});
+      FAIL() << "send " << from << " -> " << to << " accepted";
+    } catch (const NetworkError& e) {
+      EXPECT_NE(std::string(e.what()).find("no agent with id 'ghost'"), std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_TRUE(net.resolver().pending().empty());
+  EXPECT_NO_THROW(net.send("a", "a", Cash{1}));  // unconnected, but ignored
+}
+
 TEST_F(NetworkTest, Getters) {
   EXPECT_EQ(net.agent_ids(), (std::vector<std::string>{"mm", "inv", "inv2"}));
   auto only_mm = net.agents_where([](const phantom::Agent& a) { return a.id() == "mm"; });
@@ -152,6 +182,27 @@ TEST_F(NetworkTest, NeighbourOrderDuplicatesAndSelfLoops) {
   EXPECT_TRUE(n.has_edge("b", "b"));
   n.add_connections_between({"b"}, {"c"});
   EXPECT_TRUE(n.has_edge("c", "b"));
+}
+
+// Agents with many neighbours answer has_edge from a sorted copy of their neighbour list; it
+// must agree with the list itself, also after more connections are added.
+TEST(NetworkHub, HasEdgeWithManyNeighbours) {
+  Network n;
+  n.emplace<Trader>("hub");
+  for (int i = 0; i < 40; ++i) n.emplace<Trader>("n" + std::to_string(i));
+  // Connect every other spoke, in a scrambled order.
+  for (int k = 0; k < 20; ++k) n.add_connection("hub", "n" + std::to_string((k * 7) % 20 * 2));
+  for (int i = 0; i < 40; ++i) {
+    std::string id = "n" + std::to_string(i);
+    EXPECT_EQ(n.has_edge("hub", id), i % 2 == 0) << id;
+    EXPECT_EQ(n.has_edge(id, "hub"), i % 2 == 0) << id;
+  }
+  EXPECT_EQ(n.neighbours(n.index_of("hub")).size(), 20u);
+  EXPECT_EQ(n.id_of(n.neighbours(n.index_of("hub"))[1]), "n14");  // connection order
+  n.add_connection("hub", "n39");
+  EXPECT_TRUE(n.has_edge("hub", "n39"));
+  EXPECT_FALSE(n.has_edge("hub", "n37"));
+  EXPECT_FALSE(n.has_edge("hub", "hub"));
 }
 
 TEST_F(NetworkTest, AdjacencyMatrix) {

@@ -151,20 +151,25 @@ TEST(RangeLinspace, Accessors) {
 // ---------------------------------------------------------------------------------------------
 // Unit-array variants
 
-TEST(RangeUnitArray, SameValuesDeliveredAsArrays) {
+// test_unit_array_uniform_range: the values 0..9, each delivered as a shape-(1,) array.
+TEST(RangeUnitArray, UniformRange) {
   phantom::UnitArrayUniformRange u(0.0, 10.0);
   EXPECT_TRUE(u.unit_array());
+  expect_values(u, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
   EXPECT_EQ(u.values(), phantom::UniformRange(0.0, 10.0).values());
-  EXPECT_EQ(u.size(), 10u);
-
-  phantom::UnitArrayLinspaceRange l(0.0, 10.0, 11);
-  EXPECT_TRUE(l.unit_array());
-  EXPECT_EQ(l.values(), phantom::LinspaceRange(0.0, 10.0, 11).values());
-  EXPECT_EQ(l.size(), 11u);
-
-  // They are UniformRange / LinspaceRange with the flag set.
+  EXPECT_EQ(u.kind(), std::string("UnitArrayUniformRange"));
+  // It is a UniformRange with the flag set.
   const phantom::UniformRange& as_uniform = u;
   EXPECT_EQ(as_uniform.step(), 1.0);
+}
+
+// test_unit_array_linspace_range: the values 0..10, each delivered as a shape-(1,) array.
+TEST(RangeUnitArray, LinspaceRange) {
+  phantom::UnitArrayLinspaceRange l(0.0, 10.0, 11);
+  EXPECT_TRUE(l.unit_array());
+  expect_values(l, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+  EXPECT_EQ(l.values(), phantom::LinspaceRange(0.0, 10.0, 11).values());
+  EXPECT_EQ(l.kind(), std::string("UnitArrayLinspaceRange"));
 }
 
 // ---------------------------------------------------------------------------------------------

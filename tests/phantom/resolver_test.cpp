@@ -41,7 +41,8 @@ phantom::ContextSet& contexts_for_all(Network& net, phantom::ContextSet& context
   return contexts;
 }
 
-// Receivers are served in the order they first received a message; replies come a round later.
+// test_resolver.py's test_ordering: receivers are served in the order they first received a
+// message; replies come a round later.
 TEST(Resolver, Ordering) {
   Network net;
   auto& a = net.emplace<Clocked>("A");
@@ -60,7 +61,8 @@ TEST(Resolver, Ordering) {
   EXPECT_LE(a.res_time, b.res_time);
 }
 
-// Exceeding the round limit is an error and leaves the queue empty (Python leaves it full).
+// test_batch_resolver_round_limit: exceeding the round limit is an error, and (fixed) it leaves
+// the queue empty (Python leaves it full).
 TEST(Resolver, RoundLimitIsAnErrorAndClearsTheQueue) {
   phantom::BatchResolverOptions options;
   options.round_limit = 0;
@@ -90,13 +92,51 @@ TEST(Resolver, RoundLimitIsAnErrorAndClearsTheQueue) {
   EXPECT_THROW(one.resolve(contexts_for_all(one, contexts), rng), phantom::ResolverError);
 }
 
+// Passes a countdown back and forth until it reaches zero: one round per message.
+class Countdown : public phantom::Agent {
+ public:
+  explicit Countdown(std::string id) : Agent(std::move(id)) {
+    on<Request>([this](Context& ctx, const Message<Request>& m) {
+      ++handled;
+      if (m.payload.value > 0) ctx.send(m.sender, Request{m.payload.value - 1});
+    });
+  }
+  int handled = 0;
+};
+
+// The default resolver has no round limit (Python's docstrings claimed 2).
+TEST(Resolver, DefaultHasNoRoundLimit) {
+  Network net;
+  auto* batch = dynamic_cast<phantom::BatchResolver*>(&net.resolver());
+  ASSERT_NE(batch, nullptr);
+  EXPECT_FALSE(batch->options().round_limit.has_value());
+  EXPECT_FALSE(batch->options().shuffle_batches);
+  EXPECT_FALSE(batch->options().track_messages);
+  auto& a = net.emplace<Countdown>("A");
+  auto& b = net.emplace<Countdown>("B");
+  net.add_connection("A", "B");
+  net.send("A", "B", Request{99});
+  phantom::ContextSet contexts;
+  nn::Rng rng(1);
+  net.resolve(contexts_for_all(net, contexts), rng);
+  EXPECT_EQ(a.handled + b.handled, 100);  // 100 rounds
+  EXPECT_TRUE(net.resolver().pending().empty());
+}
+
 TEST(Resolver, NegativeRoundLimitIsRejected) {
   phantom::BatchResolverOptions options;
   options.round_limit = -1;
-  EXPECT_THROW(phantom::BatchResolver{options}, phantom::ConfigError);
+  try {
+    phantom::BatchResolver resolver{options};
+    FAIL() << "negative round limit accepted";
+  } catch (const phantom::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("round_limit must be >= 0, got -1"), std::string::npos)
+        << e.what();
+  }
 }
 
-// B answers C, to whom it is not connected: the NetworkError surfaces from resolve().
+// test_invalid_response_connection: B answers C, to whom it is not connected; the NetworkError
+// surfaces from resolve().
 class RepliesToC : public phantom::Agent {
  public:
   explicit RepliesToC(std::string id) : Agent(std::move(id)) {
@@ -200,6 +240,7 @@ class Halver : public phantom::Agent {
   }
 };
 
+// test_tracking.py
 TEST(Resolver, TracksEveryMessageInOrder) {
   phantom::BatchResolverOptions options;
   options.track_messages = true;

@@ -100,6 +100,23 @@ TEST(SamplerUniformFloat, MeanVarianceAndBounds) {
   expect_moments(xs, 3.5, w * w / 12.0, w * w * w * w / 80.0);
 }
 
+// test_samplers.py's test_comparison_with_float: Python compared a sampler with numbers through
+// its last value. Here callers read value(): it is the drawn number, in [0, 1) for the defaults,
+// and it stays put until the next sample().
+TEST(SamplerUniformFloat, ValueIsTheDrawnNumber) {
+  phantom::UniformFloatSampler s;
+  nn::Rng rng(12);
+  s.sample(rng);
+  float v = s.value();
+  EXPECT_GE(v, 0.0f);
+  EXPECT_LE(v, 1.0f);
+  EXPECT_EQ(s.value(), v);
+  EXPECT_NE(s.value(), v + 0.1f);
+  EXPECT_EQ(s.values(), std::vector<float>{v});
+  s.sample(rng);
+  EXPECT_NE(s.value(), v);  // a new draw (equal only with probability ~2^-24)
+}
+
 TEST(SamplerUniformFloat, DefaultsAreUnitInterval) {
   phantom::UniformFloatSampler s;
   EXPECT_EQ(s.low(), 0.0f);
@@ -178,9 +195,9 @@ TEST(SamplerUniformFloat, ClipOneSided) {
 // ---------------------------------------------------------------------------------------------
 // UniformIntSampler
 
+// test_comparison_with_int: a default UniformIntSampler gives 0 or 1. Python's always gave 0
+// (numpy's randint excludes high); here high is included.
 TEST(SamplerUniformInt, DefaultsGiveZeroAndOne) {
-  // Python's UniformIntSampler() always gave 0 (numpy's randint excludes high); here high is
-  // included.
   phantom::UniformIntSampler s;
   nn::Rng rng(21);
   int ones = 0;
@@ -337,8 +354,8 @@ TEST(SamplerLambda, ReceivesTheCallersRng) {
   EXPECT_TRUE(same_position(rng, twin));
 }
 
+// test_lambda_sampler: Python's LambdaSampler(f, 5, b_=1) becomes a capturing lambda.
 TEST(SamplerLambda, CapturedArguments) {
-  // Python's LambdaSampler(f, 5, b_=1) becomes a capturing lambda.
   auto f = [](float a, float b) { return a + b; };
   auto with_b = phantom::lambda_sampler([&](nn::Rng&) { return f(5.0f, 1.0f); });
   auto without_b = phantom::lambda_sampler([&](nn::Rng&) { return f(5.0f, 0.0f); });
@@ -576,6 +593,32 @@ TEST(SamplerValue, IdentityIsThePointer) {
   EXPECT_FALSE(b->has_value());
 }
 
+// test_comparison_with_sampler: two samplers holding the same value are still two samplers
+// (Python compared samplers by identity).
+TEST(SamplerValue, EqualValuesAreStillDistinctSamplers) {
+  std::shared_ptr<Sampler> s1 = phantom::uniform(0.5f, 0.5f);
+  std::shared_ptr<Sampler> s2 = phantom::uniform(0.5f, 0.5f);
+  nn::Rng rng(84);
+  s1->sample(rng);
+  s2->sample(rng);
+  EXPECT_EQ(s1->value(), s2->value());
+  EXPECT_NE(s1, s2);
+  EXPECT_EQ(std::set<std::shared_ptr<Sampler>>({s1, s2}).size(), 2u);
+}
+
+// test_iterable: looking a sampler up in a list finds it by identity, not by value.
+TEST(SamplerValue, LookupIsByIdentity) {
+  nn::Rng rng(85);
+  std::vector<std::shared_ptr<Sampler>> samplers;
+  for (int i = 0; i < 3; ++i) {
+    samplers.push_back(phantom::uniform(0.5f, 0.5f));
+    samplers.back()->sample(rng);
+  }
+  std::vector<std::shared_ptr<Sampler>> first_two(samplers.begin(), samplers.begin() + 2);
+  EXPECT_EQ(std::find(first_two.begin(), first_two.end(), samplers[2]), first_two.end());
+  EXPECT_NE(std::find(first_two.begin(), first_two.end(), samplers[1]), first_two.end());
+}
+
 TEST(SamplerValue, ToString) {
   nn::Rng rng(83);
   phantom::UniformFloatSampler u(0.0f, 1.0f);
@@ -610,6 +653,7 @@ TEST(SamplerValue, ToString) {
 // ---------------------------------------------------------------------------------------------
 // Configuration errors
 
+// test_asserts: low > high is rejected by the Float, Int and Array samplers (Python asserted).
 TEST(SamplerConfig, LowGreaterThanHigh) {
   EXPECT_EQ(error_message<ConfigError>([] { phantom::UniformFloatSampler(2.0f, 1.0f); }),
             "UniformFloatSampler: low = 2 is greater than high = 1");

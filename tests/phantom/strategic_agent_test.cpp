@@ -121,6 +121,11 @@ TEST(StrategicAgentComponents, MissingSpaceIsAConfigError) {
                    StrategicAgent::Components{enc, dec, nullptr, phantom::box(0, 1, {2}), nullptr});
   });
   EXPECT_NE(msg.find("differs"), std::string::npos) << msg;
+  // The spaces-only constructor needs both.
+  msg = config_error([] { StrategicAgent("E", nullptr, phantom::box(0, 1, {1})); });
+  EXPECT_EQ(msg, "StrategicAgent 'E': observation and action spaces must both be given");
+  msg = config_error([] { StrategicAgent("F", phantom::box(0, 1, {1}), phantom::SpacePtr()); });
+  EXPECT_EQ(msg, "StrategicAgent 'F': observation and action spaces must both be given");
   // An explicit space equal to the component's is fine.
   StrategicAgent ok(
       "D", StrategicAgent::Components{enc, dec, nullptr, phantom::box(0, 1000, {2}), nullptr});
