@@ -170,6 +170,7 @@ void PhantomEnv::start_episode(std::optional<uint64_t> seed) {
   network_->reset(rng_);  // agents read their (managed) samplers' new values here
   std::fill(agent_done_.begin(), agent_done_.end(), 0);
   terminated_count_ = truncated_count_ = 0;
+  ended_by_env_ = false;
   result_.clear();
   make_contexts(/*strategic_only=*/true);
   started_ = true;
@@ -253,7 +254,7 @@ const StepResult& PhantomEnv::step(const Actions& actions) {
 }
 
 bool PhantomEnv::is_terminated() const {
-  return terminated_count_ == num_strategic();
+  return ended_by_env_ || terminated_count_ == num_strategic();
 }
 
 bool PhantomEnv::is_truncated() const {

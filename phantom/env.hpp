@@ -196,6 +196,7 @@ class PhantomEnv {
   std::vector<int> position_of_;             // strategic position per network index (-1 if none)
   std::vector<char> agent_done_;             // per network index
   int terminated_count_ = 0, truncated_count_ = 0;
+  bool ended_by_env_ = false;  // set by envs that end episodes themselves (an FSM handler)
   bool started_ = false;
   std::vector<std::string> strategic_ids_, non_strategic_ids_;
   std::shared_ptr<Supertype> env_supertype_;

@@ -193,7 +193,8 @@ const StepResult& FiniteStateMachineEnv::step(const Actions& actions) {
 
   previous_ = current_;
   current_ = next;
-  result_.all_terminated = is_terminated() || next < 0;
+  if (next < 0) ended_by_env_ = true;
+  result_.all_terminated = is_terminated();
   result_.all_truncated = is_truncated();
   return result_;
 }

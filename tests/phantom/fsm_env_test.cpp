@@ -363,11 +363,14 @@ TEST(FSMEnd, HandlerEndsTheEpisode) {
   phantom::Actions actions = env.make_actions();
   const phantom::StepResult& r = env.step(actions);
   EXPECT_TRUE(r.all_terminated);
+  EXPECT_TRUE(env.is_terminated());  // the env agrees with its step result
   EXPECT_TRUE(r.observed(0));
   EXPECT_TRUE(r.observed(1));
   EXPECT_TRUE(r.has_reward(0));
   EXPECT_FALSE(r.has_reward(1));
   EXPECT_EQ(env.current_stage(), nullptr);
+  env.reset(2);  // a new episode is not ended
+  EXPECT_FALSE(env.is_terminated());
 }
 
 // Spec §6 item 5, kept as in Python and documented: a stage without a rewarded list rewards and
