@@ -26,6 +26,7 @@
 namespace phantom {
 
 class PhantomEnv;
+class TelemetryLogger;
 
 /// The actions of one step: one optional flat buffer per strategic agent.
 class Actions {
@@ -125,6 +126,10 @@ class PhantomEnv {
   /// The current FSM stage id, or nullptr for envs without stages (metrics filter on it).
   virtual const std::string* current_stage() const { return nullptr; }
 
+  /// Logs episodes to a terminal and/or a file (phantom/telemetry.hpp); null turns it off.
+  void set_telemetry(std::shared_ptr<TelemetryLogger> logger);
+  const std::shared_ptr<TelemetryLogger>& telemetry() const { return telemetry_; }
+
  protected:
   /// Gives a context to every agent that is not done (only strategic ones if asked).
   void make_contexts(bool strategic_only);
@@ -155,6 +160,7 @@ class PhantomEnv {
   int terminated_count_ = 0, truncated_count_ = 0;
   bool started_ = false;
   std::vector<std::string> strategic_ids_, non_strategic_ids_;
+  std::shared_ptr<TelemetryLogger> telemetry_;  // null: off (the hot path tests only this)
 };
 
 }  // namespace phantom
