@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "phantom/error.hpp"
+#include "phantom/telemetry.hpp"
 
 namespace phantom {
 
@@ -184,6 +185,7 @@ const StepResult& PhantomEnv::reset(std::optional<uint64_t> seed) {
     result_.observed_[static_cast<std::size_t>(i)] =
         strategic_[static_cast<std::size_t>(i)]->encode_observation(*ctx, out) ? 1 : 0;
   }
+  if (telemetry_) telemetry_->on_reset(*this);
   return result_;
 }
 
@@ -199,6 +201,7 @@ void PhantomEnv::begin_step(const Actions& actions) {
   ++current_step_;
   result_.clear();
   make_contexts(/*strategic_only=*/false);
+  if (telemetry_) telemetry_->on_step_begin(*this, actions);
 }
 
 void PhantomEnv::handle_acting_agents(const Actions& actions, const std::vector<char>* acting) {
@@ -250,6 +253,7 @@ const StepResult& PhantomEnv::step(const Actions& actions) {
   }
   result_.all_terminated = is_terminated();
   result_.all_truncated = is_truncated();
+  if (telemetry_) telemetry_->on_step_end(*this);
   return result_;
 }
 
@@ -259,6 +263,12 @@ bool PhantomEnv::is_terminated() const {
 
 bool PhantomEnv::is_truncated() const {
   return (num_steps_ && current_step_ >= *num_steps_) || truncated_count_ == num_strategic();
+}
+
+void PhantomEnv::set_telemetry(std::shared_ptr<TelemetryLogger> logger) {
+  telemetry_ = std::move(logger);
+  // The resolver reports sends, deliveries and drops; the env keeps the logger alive.
+  network_->resolver().set_telemetry(telemetry_.get());
 }
 
 }  // namespace phantom

@@ -29,6 +29,7 @@
 namespace phantom {
 
 class PhantomEnv;
+class TelemetryLogger;
 
 /// The actions of one step: one optional flat buffer per strategic agent.
 class Actions {
@@ -158,6 +159,10 @@ class PhantomEnv {
   /// The current FSM stage id, or nullptr for envs without stages (metrics filter on it).
   virtual const std::string* current_stage() const { return nullptr; }
 
+  /// Logs episodes to a terminal and/or a file (phantom/telemetry.hpp); null turns it off.
+  void set_telemetry(std::shared_ptr<TelemetryLogger> logger);
+  const std::shared_ptr<TelemetryLogger>& telemetry() const { return telemetry_; }
+
  protected:
   /// Refreshes the env view for this step and returns it. An env with a richer view keeps a
   /// member of its own view type (derived from EnvView), fills it — fill_env_view() sets the
@@ -203,6 +208,7 @@ class PhantomEnv {
   bool env_type_ready_ = false;
   std::vector<AgentIndex> managed_agents_;  // agents whose supertype this env manages, in order
   std::vector<Sampler*> sampler_scratch_;   // reused by sample_supertypes()
+  std::shared_ptr<TelemetryLogger> telemetry_;  // null: off (the hot path tests only this)
 
  private:
   void collect_managed_samplers(std::vector<Sampler*>& out) const;

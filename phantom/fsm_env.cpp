@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "phantom/error.hpp"
+#include "phantom/telemetry.hpp"
 
 namespace phantom {
 
@@ -127,6 +128,7 @@ const StepResult& FiniteStateMachineEnv::reset(std::optional<uint64_t> seed) {
             ? 1
             : 0;
   }
+  if (telemetry_) telemetry_->on_reset(*this);
   return result_;
 }
 
@@ -196,6 +198,10 @@ const StepResult& FiniteStateMachineEnv::step(const Actions& actions) {
   if (next < 0) ended_by_env_ = true;
   result_.all_terminated = is_terminated();
   result_.all_truncated = is_truncated();
+  if (telemetry_) {
+    StageTransition transition{previous_stage(), current_stage()};
+    telemetry_->on_step_end(*this, &transition);
+  }
   return result_;
 }
 

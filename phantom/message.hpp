@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "phantom/payload_fields.hpp"
 #include "phantom/type_id.hpp"
 
 namespace phantom {
@@ -84,10 +85,11 @@ const PayloadRules& payload_rules() {
   return rules;
 }
 
-/// The payload type's readable name, computed once per type (for errors and telemetry).
+/// The payload type's readable name, computed once per type (for errors and telemetry). The
+/// first call also registers the payload's describe() for telemetry (see payload_fields.hpp).
 template <class T>
 const char* payload_name() {
-  static const std::string name = type_name<T>();
+  static const std::string name = ((void)register_payload_fields<T>(), type_name<T>());
   return name.c_str();
 }
 

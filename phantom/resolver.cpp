@@ -3,6 +3,7 @@
 
 #include "phantom/error.hpp"
 #include "phantom/network.hpp"
+#include "phantom/telemetry.hpp"
 
 namespace phantom {
 
@@ -18,6 +19,8 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
   auto num_agents = static_cast<std::size_t>(network.size());
   // Ranks are put back to -1 after every round, so the table only needs (re)filling on resize.
   if (receiver_rank_.size() != num_agents) receiver_rank_.assign(num_agents, -1);
+  // A local, so testing it is not a reload after every (virtual) handle_batch call.
+  TelemetryLogger* const telemetry = telemetry_;
   for (int round = 0; !pending_.empty(); ++round) {
     if (options_.round_limit && round >= *options_.round_limit) {
       std::size_t left = pending_.size();
@@ -26,6 +29,7 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
                           "BatchResolver's round limit of " +
                           std::to_string(*options_.round_limit) + " round(s)");
     }
+    if (telemetry) telemetry->on_resolver_round(round, options_.round_limit);
     // Take this round's messages; replies sent while handling them go to pending_.
     round_.swap(pending_);
     pending_.clear();
@@ -62,6 +66,8 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
       Context* ctx = contexts.find(receiver);
       if (ctx == nullptr) {
         dropped_ += static_cast<int64_t>(count);
+        if (telemetry)
+          telemetry->on_messages(MessageEvent::dropped_receiver_done, round_, batch, count);
         continue;
       }
       // With ignored connection errors, messages along missing edges are dropped here.
@@ -69,16 +75,30 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
         std::size_t kept = 0;
         for (std::size_t i = 0; i < count; ++i) {
           const MessageHeader& h = headers[batch[i]];
-          if (network.has_edge(h.sender, h.receiver)) batch[kept++] = batch[i];
+          if (network.has_edge(h.sender, h.receiver)) {
+            batch[kept++] = batch[i];
+          } else if (telemetry) {
+            telemetry->on_message(MessageEvent::dropped_no_connection, h, round_.payload(h));
+          }
         }
         dropped_ += static_cast<int64_t>(count - kept);
         count = kept;
       }
       if (count == 0) continue;  // no empty batches (Python delivers them)
       if (options_.shuffle_batches) rng.shuffle(batch, batch + count);
+      if (telemetry) telemetry->on_messages(MessageEvent::received, round_, batch, count);
       ctx->agent().handle_batch(*ctx, MessageBatch(round_, batch, count));
     }
     round_.clear();
+  }
+}
+
+void Resolver::observe_push(AgentIndex sender, AgentIndex receiver, TypeId type,
+                            const char* type_name, const void* payload, std::size_t size) {
+  if (track_messages_) tracked_.push_bytes(sender, receiver, type, type_name, payload, size);
+  if (telemetry_) {
+    MessageHeader header{sender, receiver, type, type_name, 0, static_cast<uint32_t>(size)};
+    telemetry_->on_message(MessageEvent::sent, header, payload);
   }
 }
 

@@ -16,16 +16,19 @@ namespace phantom {
 
 class Network;
 class ContextSet;
+class TelemetryLogger;
 
 class Resolver {
  public:
-  explicit Resolver(bool track_messages = false) : track_messages_(track_messages) {}
+  explicit Resolver(bool track_messages = false)
+      : track_messages_(track_messages), observed_(track_messages) {}
   virtual ~Resolver() = default;
 
   /// Queues a message (called by Network::send after its checks).
   void push(AgentIndex sender, AgentIndex receiver, TypeId type, const char* type_name,
             const void* payload, std::size_t size) {
-    if (track_messages_) tracked_.push_bytes(sender, receiver, type, type_name, payload, size);
+    // One test covers tracking and telemetry, so a send costs a single branch when both are off.
+    if (observed_) observe_push(sender, receiver, type, type_name, payload, size);
     pending_.push_bytes(sender, receiver, type, type_name, payload, size);
   }
 
@@ -44,11 +47,26 @@ class Resolver {
   const MessageQueue& tracked() const { return tracked_; }
   void clear_tracked() { tracked_.clear(); }
 
+  /// Where sends, deliveries and drops are reported (null: nowhere). Set by
+  /// PhantomEnv::set_telemetry, which owns the logger. A custom resolver reports its own
+  /// deliveries and drops through telemetry(); sends are reported here, in push().
+  void set_telemetry(TelemetryLogger* logger) {
+    telemetry_ = logger;
+    observed_ = track_messages_ || logger != nullptr;
+  }
+  TelemetryLogger* telemetry() const { return telemetry_; }
+
  protected:
   MessageQueue pending_;
+  TelemetryLogger* telemetry_ = nullptr;
 
  private:
+  // Keeps the tracked copy and reports the send. Out of line: rarely on, and this header then
+  // needs no telemetry include.
+  void observe_push(AgentIndex sender, AgentIndex receiver, TypeId type, const char* type_name,
+                    const void* payload, std::size_t size);
   bool track_messages_;
+  bool observed_;  // track_messages_ || telemetry_
   MessageQueue tracked_;
 };
 

@@ -22,25 +22,42 @@ class ShopAgent;
 class WarehouseAgent;
 class CustomerAgent;
 
+// Each payload describes its field for telemetry (phantom/payload_fields.hpp).
 struct OrderRequest {
   int size;
   using Senders = phantom::Only<CustomerAgent>;
   using Receivers = phantom::Only<ShopAgent>;
+  template <class W>
+  void describe(W& w) const {
+    w("size", size);
+  }
 };
 struct OrderResponse {
   int size;
   using Senders = phantom::Only<ShopAgent>;
   using Receivers = phantom::Only<CustomerAgent>;
+  template <class W>
+  void describe(W& w) const {
+    w("size", size);
+  }
 };
 struct StockRequest {
   int size;
   using Senders = phantom::Only<ShopAgent>;
   using Receivers = phantom::Only<WarehouseAgent>;
+  template <class W>
+  void describe(W& w) const {
+    w("size", size);
+  }
 };
 struct StockResponse {
   int size;
   using Senders = phantom::Only<WarehouseAgent>;
   using Receivers = phantom::Only<ShopAgent>;
+  template <class W>
+  void describe(W& w) const {
+    w("size", size);
+  }
 };
 
 /// Observation: [stock / 100, sales / 25, missed_sales / 25]; action: units to order, in [0, 100].
