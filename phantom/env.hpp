@@ -206,8 +206,8 @@ class PhantomEnv {
   std::vector<std::string> strategic_ids_, non_strategic_ids_;
   std::shared_ptr<Supertype> env_supertype_;
   bool env_type_ready_ = false;
-  std::vector<AgentIndex> managed_agents_;  // agents whose supertype this env manages, in order
-  std::vector<Sampler*> sampler_scratch_;   // reused by sample_supertypes()
+  std::vector<AgentIndex> managed_agents_;      // agents whose supertype this env manages, in order
+  std::vector<Sampler*> sampler_scratch_;       // reused by sample_supertypes()
   std::shared_ptr<TelemetryLogger> telemetry_;  // null: off (the hot path tests only this)
 
  private:

@@ -1,0 +1,171 @@
+// The metrics CSV writer: header checks, torn-row repair and whole-row writes.
+#include "analysis/csv_logger.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "analysis/csv_reader.hpp"
+#include "analysis/text_file.hpp"
+#include "nn/error.hpp"
+#include "phantom/format.hpp"
+
+namespace phantom {
+
+CsvRow& CsvRow::set(const std::string& column, double value) {
+  return set_text(column, std::isnan(value) ? std::string() : double_string(value));
+}
+
+CsvRow& CsvRow::set(const std::string& column, float value) {
+  return set_text(column, std::isnan(value) ? std::string() : float_string(value));
+}
+
+CsvRow& CsvRow::set_text(const std::string& column, std::string text) {
+  cells_[column] = std::move(text);
+  return *this;
+}
+
+void append_csv_field(std::string& out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += field;
+    return;
+  }
+  out += '"';
+  for (const char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+namespace {
+
+std::string header_line(const std::vector<std::string>& columns) {
+  std::string line;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) line += ',';
+    append_csv_field(line, columns[i]);
+  }
+  line += '\n';
+  return line;
+}
+
+// Says where the file's header and the expected columns first differ (they do differ).
+std::string first_difference(const std::vector<std::string>& in_file,
+                             const std::vector<std::string>& expected) {
+  std::size_t i = 0;
+  while (i < in_file.size() && i < expected.size() && in_file[i] == expected[i]) ++i;
+  const std::string position = "column " + std::to_string(i + 1);
+  if (i < in_file.size() && i < expected.size()) {
+    return position + " is '" + in_file[i] + "' in the file, '" + expected[i] + "' expected";
+  }
+  if (i < expected.size()) {
+    return "the file has " + std::to_string(in_file.size()) + " columns; " + position + " '" +
+           expected[i] + "' is missing";
+  }
+  return "the file has " + std::to_string(in_file.size()) + " columns, " +
+         std::to_string(expected.size()) + " expected; " + position + " '" + in_file[i] +
+         "' is extra";
+}
+
+void truncate_file(const std::string& path, std::size_t size) {
+  std::error_code ec;
+  std::filesystem::resize_file(path, size, ec);
+  if (ec) {
+    throw Error("metrics CSV '" + path + "': cannot cut off a torn last row: " + ec.message());
+  }
+}
+
+}  // namespace
+
+CsvMetricsLogger::CsvMetricsLogger(const std::string& path, std::vector<std::string> columns,
+                                   Mode mode)
+    : path_(path), columns_(std::move(columns)) {
+  if (columns_.empty()) throw ConfigError("metrics CSV '" + path_ + "': no columns given");
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    if (!index_.emplace(columns_[i], i).second) {
+      throw ConfigError("metrics CSV '" + path_ + "': column '" + columns_[i] + "' is given twice");
+    }
+  }
+  const bool needs_header = mode == Mode::kOverwrite || prepare_append();
+  file_.reset(std::fopen(path_.c_str(), mode == Mode::kOverwrite ? "wb" : "ab"));
+  if (!file_) {
+    throw Error("metrics CSV '" + path_ + "': cannot open: " + std::strerror(errno));
+  }
+  // Unbuffered: each fwrite below reaches the system as one write of the whole row, instead of
+  // being split at stdio buffer boundaries (which would make torn rows more likely).
+  std::setvbuf(file_.get(), nullptr, _IONBF, 0);
+  if (needs_header) write_whole(header_line(columns_), "the header");
+}
+
+bool CsvMetricsLogger::prepare_append() {
+  std::error_code ec;
+  if (!std::filesystem::exists(path_, ec)) return true;
+  const std::string text = read_text_file(path_);
+  const CsvCompleteRecords complete = find_complete_records(text);
+  if (complete.records == 0) {
+    // Empty, or the writer died while writing the header: start again. Anything else is not a
+    // file of ours, and is not ours to destroy.
+    if (header_line(columns_).compare(0, text.size(), text) != 0) {
+      throw FormatError("metrics CSV '" + path_ +
+                        "': the file has no complete line and does not start like the expected "
+                        "header; not overwriting it");
+    }
+    torn_bytes_dropped_ = text.size();
+    if (!text.empty()) truncate_file(path_, 0);
+    return true;
+  }
+  const CsvTable table = parse_csv(std::string_view(text).substr(0, complete.bytes), path_);
+  if (table.header != columns_) {
+    throw ConfigError("metrics CSV '" + path_ + "': the header differs from the columns given: " +
+                      first_difference(table.header, columns_));
+  }
+  rows_ = table.rows.size();
+  if (complete.bytes < text.size()) {
+    torn_bytes_dropped_ = text.size() - complete.bytes;
+    truncate_file(path_, complete.bytes);
+  }
+  return false;
+}
+
+void CsvMetricsLogger::write_row(const CsvRow& row) {
+  if (!file_) throw Error("metrics CSV '" + path_ + "': the logger was moved from");
+  if (write_failed_) {
+    throw Error("metrics CSV '" + path_ +
+                "': an earlier write failed and may have left part of a row; reopen the file "
+                "in append mode to cut it off");
+  }
+  for (const auto& cell : row.cells()) {
+    if (index_.count(cell.first) == 0) {
+      throw ValueError("metrics CSV '" + path_ + "': the row sets column '" + cell.first +
+                       "', which the file does not have");
+    }
+  }
+  line_.clear();
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    if (i > 0) line_ += ',';
+    const auto cell = row.cells().find(columns_[i]);
+    if (cell != row.cells().end()) append_csv_field(line_, cell->second);
+  }
+  line_ += '\n';
+  write_whole(line_, "a row");
+  ++rows_;
+}
+
+void CsvMetricsLogger::write_whole(const std::string& text, const char* what) {
+  // The C library need not set errno on every failure, hence the EIO fallback.
+  errno = 0;
+  const bool failed = std::fwrite(text.data(), 1, text.size(), file_.get()) != text.size() ||
+                      std::fflush(file_.get()) != 0;
+  if (failed) {
+    // Part of the text may be in the file: appending more would glue the next row onto it.
+    write_failed_ = true;
+    throw Error("metrics CSV '" + path_ + "': cannot write " + what + ": " +
+                std::strerror(errno != 0 ? errno : EIO));
+  }
+}
+
+}  // namespace phantom

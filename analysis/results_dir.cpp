@@ -1,0 +1,194 @@
+// Results directories: naming runs, LATEST, and resolving what a user points at.
+#include "analysis/results_dir.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <system_error>
+
+#include "nn/error.hpp"
+
+namespace phantom {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kLatest = "LATEST";
+constexpr const char* kMetricsFile = "metrics.csv";
+constexpr const char* kConfigFile = "config.txt";
+constexpr std::string_view kCheckpointPrefix = "checkpoint-";
+constexpr std::string_view kCheckpointSuffix = ".bin";
+
+// A name that stays one entry inside its parent directory.
+bool is_plain_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." &&
+         name.find_first_of("/\\") == std::string_view::npos;
+}
+
+// The iteration in "checkpoint-<digits>.bin", or -1 for any other name.
+int64_t checkpoint_iteration(std::string_view name) {
+  if (name.size() <= kCheckpointPrefix.size() + kCheckpointSuffix.size() ||
+      name.substr(0, kCheckpointPrefix.size()) != kCheckpointPrefix ||
+      name.substr(name.size() - kCheckpointSuffix.size()) != kCheckpointSuffix) {
+    return -1;
+  }
+  const std::string_view digits = name.substr(
+      kCheckpointPrefix.size(), name.size() - kCheckpointPrefix.size() - kCheckpointSuffix.size());
+  if (digits.size() > 18) return -1;  // would overflow int64
+  int64_t value = 0;
+  for (const char c : digits) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return -1;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+// Whether a directory holds what a run writes.
+bool looks_like_run(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir / kMetricsFile, ec) || fs::exists(dir / kConfigFile, ec)) return true;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (checkpoint_iteration(it->path().filename().string()) >= 0) return true;
+  }
+  return false;
+}
+
+// The run directory a LATEST file names.
+std::string run_named_by(const fs::path& latest) {
+  std::string name = read_text_file(latest.string());
+  while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.pop_back();
+  if (!is_plain_name(name)) {
+    throw FormatError("results: '" + latest.string() +
+                      "' should hold the name of a run directory beside it, but holds '" + name +
+                      "'");
+  }
+  const fs::path run = latest.parent_path() / name;
+  std::error_code ec;
+  if (!fs::is_directory(run, ec)) {
+    throw ConfigError("results: '" + latest.string() + "' names run '" + name + "', but '" +
+                      run.string() + "' does not exist");
+  }
+  return run.string();
+}
+
+std::tm utc_time(std::time_t t) {
+  std::tm tm{};
+#if defined(_WIN32)
+  gmtime_s(&tm, &t);
+#else
+  gmtime_r(&t, &tm);  // std::gmtime shares one static buffer between threads
+#endif
+  return tm;
+}
+
+}  // namespace
+
+std::string run_dir_name(std::chrono::system_clock::time_point time, uint64_t seed) {
+  const std::tm tm = utc_time(std::chrono::system_clock::to_time_t(time));
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  return std::string(stamp) + "-seed" + std::to_string(seed);
+}
+
+ResultsDir ResultsDir::create(const std::string& base, const std::string& experiment, uint64_t seed,
+                              const Clock& clock) {
+  if (!is_plain_name(experiment)) {
+    throw ConfigError("results: the experiment name '" + experiment +
+                      "' must be a non-empty directory name without '/' or '\\'");
+  }
+  const fs::path experiment_dir = fs::path(base) / experiment;
+  std::error_code ec;
+  fs::create_directories(experiment_dir, ec);
+  if (ec) {
+    throw Error("results: cannot create '" + experiment_dir.string() + "': " + ec.message());
+  }
+  const std::string name = run_dir_name(clock ? clock() : std::chrono::system_clock::now(), seed);
+  // create_directory reports whether it made the directory, so two processes starting runs in
+  // the same second never share one.
+  constexpr int kMaxSuffix = 10000;
+  for (int suffix = 1; suffix <= kMaxSuffix; ++suffix) {
+    const std::string run_name = suffix == 1 ? name : name + "-" + std::to_string(suffix);
+    const fs::path run = experiment_dir / run_name;
+    if (fs::create_directory(run, ec)) {
+      write_text_atomic((experiment_dir / kLatest).string(), run_name + "\n");
+      return ResultsDir(run.string());
+    }
+    if (ec) throw Error("results: cannot create '" + run.string() + "': " + ec.message());
+  }
+  throw Error("results: '" + (experiment_dir / name).string() + "' and " +
+              std::to_string(kMaxSuffix - 1) + " suffixed variants already exist");
+}
+
+std::string ResultsDir::resolve(const std::string& path) {
+  fs::path p(path);
+  if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();  // "run/" -> "run"
+  std::error_code ec;
+  const fs::file_status status = fs::status(p, ec);
+  if (!fs::exists(status)) throw ConfigError("results: '" + path + "' does not exist");
+  if (fs::is_regular_file(status)) {
+    if (p.filename() == kLatest) return run_named_by(p);
+    throw ConfigError("results: '" + path +
+                      "' is a file; expected a run directory, an experiment directory or a "
+                      "LATEST file");
+  }
+  if (!fs::is_directory(status)) {
+    throw ConfigError("results: '" + path + "' is neither a directory nor a LATEST file");
+  }
+  if (fs::is_regular_file(p / kLatest, ec)) return run_named_by(p / kLatest);
+  if (looks_like_run(p)) return p.string();
+  if (fs::is_empty(p, ec)) {
+    throw ConfigError("results: '" + path + "' is empty: it holds no run and no LATEST file");
+  }
+  throw ConfigError("results: '" + path +
+                    "' is neither a run directory (no metrics.csv, config.txt or checkpoint) nor "
+                    "an experiment directory (no LATEST file)");
+}
+
+std::string ResultsDir::experiment_dir() const {
+  return fs::path(dir_).parent_path().string();
+}
+
+std::string ResultsDir::metrics_path() const {
+  return (fs::path(dir_) / kMetricsFile).string();
+}
+
+std::string ResultsDir::config_path() const {
+  return (fs::path(dir_) / kConfigFile).string();
+}
+
+std::string ResultsDir::checkpoint_path(int64_t iteration) const {
+  if (iteration < 0) {
+    throw ValueError("results: checkpoint iteration " + std::to_string(iteration) + " is negative");
+  }
+  char name[48];
+  std::snprintf(name, sizeof name, "checkpoint-%06lld.bin", static_cast<long long>(iteration));
+  return (fs::path(dir_) / name).string();
+}
+
+std::vector<CheckpointFile> ResultsDir::list_checkpoints() const {
+  std::vector<CheckpointFile> found;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const int64_t iteration = checkpoint_iteration(it->path().filename().string());
+    std::error_code type_ec;
+    if (iteration >= 0 && it->is_regular_file(type_ec)) {
+      found.push_back(CheckpointFile{iteration, it->path().string()});
+    }
+  }
+  if (ec) throw Error("results: cannot list '" + dir_ + "': " + ec.message());
+  std::sort(found.begin(), found.end(), [](const CheckpointFile& a, const CheckpointFile& b) {
+    return a.iteration < b.iteration;
+  });
+  return found;
+}
+
+std::optional<CheckpointFile> ResultsDir::latest_checkpoint() const {
+  std::vector<CheckpointFile> all = list_checkpoints();
+  if (all.empty()) return std::nullopt;
+  return all.back();
+}
+
+}  // namespace phantom
