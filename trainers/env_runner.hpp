@@ -1,0 +1,70 @@
+// EnvRunner: one environment as a trainer drives it.
+//
+// It owns the env and its action buffer, gives each episode a seed derived from (the runner's
+// seed, the episode's number), keeps each agent's running return and the episode's metric
+// values, and reports finished episodes into an IterationStats.
+//
+// It also records the actions of the current episode. That record is what makes checkpoints
+// exact: an env's state is whatever its seed and the actions since reset made it, so saving
+// (episode number, actions so far) and replaying them on load restores the env mid-episode,
+// bit for bit, without the env having to know how to serialise itself.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/serialize.hpp"
+#include "phantom/env.hpp"
+#include "phantom/metrics.hpp"
+#include "trainers/iteration_stats.hpp"
+
+namespace phantom {
+
+class EnvRunner {
+ public:
+  /// `seed` picks this runner's episode seeds; `metrics` are recorded after every step.
+  EnvRunner(std::unique_ptr<PhantomEnv> env, uint64_t seed,
+            std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics = {});
+
+  PhantomEnv& env() const { return *env_; }
+  /// The buffer the trainer fills before step().
+  Actions& actions() { return actions_; }
+  /// What the last reset() / step() reported.
+  const StepResult& result() const { return env_->step_result(); }
+  /// Number of the current episode (0 for the first).
+  int64_t episode() const { return episode_ - 1; }
+
+  /// Starts the next episode with its derived seed.
+  const StepResult& reset();
+  /// Steps with actions() and records the step; when the episode ends, adds its returns and
+  /// reduced metrics to `stats`. It does not reset: the trainer decides when (after reading the
+  /// final observations).
+  const StepResult& step(IterationStats& stats);
+
+  /// Saves the episode number and the actions since its reset under `prefix`.
+  void save(nn::StateDict& out, const std::string& prefix) const;
+  /// Restores the env to the saved point by resetting to that episode and replaying its
+  /// actions. Throws FormatError if the saved actions do not fit this env.
+  void load(const nn::StateDict& in, const std::string& prefix);
+
+  const MetricLogger& metrics() const { return metrics_; }
+
+ private:
+  uint64_t episode_seed(int64_t episode) const;
+  void record_actions();
+  void finish_episode(IterationStats& stats);
+
+  std::unique_ptr<PhantomEnv> env_;
+  uint64_t seed_;
+  int64_t episode_ = 0;  // episodes started
+  Actions actions_;
+  MetricLogger metrics_;
+  std::vector<double> running_return_;  // per strategic position
+  std::vector<std::size_t> action_size_;
+  std::size_t step_width_ = 0;     // floats per recorded step: every agent's action + presence
+  std::vector<float> action_log_;  // this episode's steps, step_width_ floats each
+};
+
+}  // namespace phantom

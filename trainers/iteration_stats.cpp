@@ -1,0 +1,36 @@
+// IterationStats: reset and merge.
+#include "trainers/iteration_stats.hpp"
+
+#include "nn/error.hpp"
+
+namespace phantom {
+
+void IterationStats::reset(std::size_t num_agents, std::size_t num_metrics) {
+  env_steps = agent_steps = episodes = 0;
+  returns.assign(num_agents, Accumulator{});
+  metrics.assign(num_metrics, Accumulator{});
+  stats_.clear();
+}
+
+void IterationStats::set_stat(const std::string& name, double value) {
+  for (auto& kv : stats_) {
+    if (kv.first == name) {
+      kv.second = value;
+      return;
+    }
+  }
+  stats_.emplace_back(name, value);
+}
+
+void IterationStats::merge(const IterationStats& other) {
+  if (other.returns.size() != returns.size() || other.metrics.size() != metrics.size()) {
+    throw ValueError("IterationStats::merge: the two stats were sized for different envs");
+  }
+  env_steps += other.env_steps;
+  agent_steps += other.agent_steps;
+  episodes += other.episodes;
+  for (std::size_t i = 0; i < returns.size(); ++i) returns[i].merge(other.returns[i]);
+  for (std::size_t i = 0; i < metrics.size(); ++i) metrics[i].merge(other.metrics[i]);
+}
+
+}  // namespace phantom

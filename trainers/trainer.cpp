@@ -1,0 +1,216 @@
+// Trainer: setup, the iteration loop, the metrics CSV, progress and checkpoints.
+#include "trainers/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include "analysis/csv_logger.hpp"
+#include "analysis/csv_reader.hpp"
+#include "analysis/progress_bar.hpp"
+#include "analysis/results_dir.hpp"
+#include "analysis/text_file.hpp"
+#include "nn/error.hpp"
+
+namespace phantom {
+
+namespace {
+
+// The CSV columns: counters, rewards per policy and per agent, metrics, the trainer's stats.
+std::vector<std::string> csv_columns(const ResolvedPolicies& resolved, const PhantomEnv& env,
+                                     const TrainOptions& options,
+                                     const std::vector<std::string>& stat_names) {
+  std::vector<std::string> cols = {"iteration", "env_steps", "agent_steps", "episodes",
+                                   "wall_seconds"};
+  auto add_reward = [&](const std::string& prefix) {
+    for (const char* s : {"/reward_mean", "/reward_min", "/reward_max"}) cols.push_back(prefix + s);
+  };
+  for (const ResolvedPolicy& p : resolved.policies) add_reward("policy/" + p.id);
+  for (const std::string& id : env.strategic_agent_ids()) add_reward("agent/" + id);
+  for (const auto& m : options.metrics) cols.push_back("metric/" + m.first);
+  for (const std::string& s : stat_names) cols.push_back(s);
+  return cols;
+}
+
+void set_reward(CsvRow& row, const std::string& prefix, const Accumulator& a) {
+  if (a.count == 0) return;  // no finished episode: empty cells
+  row.set(prefix + "/reward_mean", a.mean());
+  row.set(prefix + "/reward_min", a.min);
+  row.set(prefix + "/reward_max", a.max);
+}
+
+// The run's configuration, as text a reader (or a later run) can use.
+std::string config_text(const std::string& kind, const TrainOptions& options,
+                        const EnvConfig& env_config) {
+  std::string t = "# trainer: " + kind + "\n";
+  t += "# iterations: " + std::to_string(options.iterations) + "\n";
+  t += "# seed: " + std::to_string(options.seed) + "\n";
+  t += "# policies to train:";
+  for (const auto& p : options.policies_to_train) t += " " + p;
+  t += "\n\n[policies]\n" + options.policies.to_text() + "\n[env]\n";
+  try {
+    t += env_config.to_text();
+  } catch (const ConfigError& e) {
+    t += std::string("# not representable as text: ") + e.what() + "\n";
+  }
+  return t;
+}
+
+// Keeps the CSV rows of iterations <= `iteration` (a resumed run rewrites those after it).
+void truncate_csv_after(const std::string& path, int64_t iteration) {
+  CsvReadOptions read_options;
+  read_options.skip_unterminated_last_row = true;
+  CsvTable table = read_csv(path, read_options);
+  std::size_t col = table.column("iteration");
+  std::string text;
+  auto append_line = [&](const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0) text += ',';
+      append_csv_field(text, fields[i]);
+    }
+    text += '\n';
+  };
+  append_line(table.header);
+  for (const auto& row : table.rows) {
+    if (std::stoll(row[col]) <= iteration) append_line(row);
+  }
+  write_text_atomic(path, text);
+}
+
+}  // namespace
+
+TrainingResults Trainer::train(const EnvFactory& make_env, const EnvConfig& env_config,
+                               const TrainOptions& options) {
+  return run(make_env, env_config, options, "");
+}
+
+TrainingResults Trainer::resume(const std::string& run_path, const EnvFactory& make_env,
+                                const EnvConfig& env_config, const TrainOptions& options) {
+  return run(make_env, env_config, options, ResultsDir::resolve(run_path));
+}
+
+TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_config,
+                             const TrainOptions& options, const std::string& resume_from) {
+  if (options.policies_to_train.empty()) {
+    throw ConfigError(kind_ +
+                      " trainer: policies_to_train is empty; name at least one policy "
+                      "of kind '" +
+                      kind_ + "' to train");
+  }
+  if (options.iterations < 0) {
+    throw ConfigError(kind_ + " trainer: iterations = " + std::to_string(options.iterations) +
+                      ", expected >= 0");
+  }
+  env_config.check_no_ranges(kind_ + " trainer");
+  if (!make_env) throw ConfigError(kind_ + " trainer: the env factory is empty");
+
+  // The mapping is checked against a throwaway env of the same config.
+  std::unique_ptr<PhantomEnv> probe = make_env(env_config);
+  if (!probe) throw ConfigError(kind_ + " trainer: the env factory returned null");
+  ResolvedPolicies resolved =
+      options.policies.resolve(*probe, kind_, options.policies_to_train, options.registry);
+  std::vector<std::shared_ptr<Policy>> policies =
+      create_registered_policies(resolved, options.registry);
+  Setup s{&make_env, &env_config, &options, &resolved, &policies};
+  setup(s);
+  TrainingResults results;
+  for (std::size_t p = 0; p < policies.size(); ++p) {
+    if (!policies[p]) {
+      throw ValueError(kind_ + " trainer: setup() left policy '" + resolved.policies[p].id +
+                       "' unbuilt");
+    }
+    results.policies[resolved.policies[p].id] = policies[p];
+  }
+
+  // Where the results go, and where a resumed run starts.
+  int start = 0;
+  int64_t env_steps = 0, agent_steps = 0;
+  double wall_before = 0.0;
+  std::optional<ResultsDir> dir;
+  std::optional<CsvMetricsLogger> csv;
+  std::vector<std::string> stats_columns = stat_names();
+  std::vector<std::string> columns = csv_columns(resolved, *probe, options, stats_columns);
+  if (!resume_from.empty()) {
+    dir.emplace(resume_from);
+    std::optional<CheckpointFile> latest = dir->latest_checkpoint();
+    if (!latest) throw ConfigError("resume: no checkpoint in " + resume_from);
+    nn::StateDict state = nn::load_state_dict(latest->path);
+    start = static_cast<int>(state.get_int("trainer.iteration"));
+    env_steps = state.get_int("trainer.env_steps");
+    agent_steps = state.get_int("trainer.agent_steps");
+    wall_before = state.get_float("trainer.wall_seconds");
+    load_state(state);
+    truncate_csv_after(dir->metrics_path(), start);
+    csv.emplace(dir->metrics_path(), columns, CsvMetricsLogger::Mode::kAppend);
+  } else if (!options.results_dir.empty()) {
+    dir.emplace(ResultsDir::create(options.results_dir, options.experiment, options.seed));
+    dir->write_config(config_text(kind_, options, env_config));
+    csv.emplace(dir->metrics_path(), columns);
+  }
+  if (dir) results.run_dir = dir->path();
+
+  std::optional<ProgressBar> progress;
+  if (options.show_progress && options.progress_out) {
+    ProgressOptions po;
+    po.initial = start;
+    progress.emplace(options.iterations, "training " + kind_, *options.progress_out, po);
+  }
+  int first_trained = resolved.index_of(options.policies_to_train.front());
+  auto clock_start = std::chrono::steady_clock::now();
+  auto wall_seconds = [&] {
+    return wall_before +
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
+  };
+
+  IterationStats stats;
+  for (int it = start; it < options.iterations; ++it) {
+    stats.reset(static_cast<std::size_t>(probe->num_strategic()), options.metrics.size());
+    training_step(it, stats);
+    env_steps += stats.env_steps;
+    agent_steps += stats.agent_steps;
+
+    // Rewards pooled per policy, over its agents' finished episodes.
+    std::vector<Accumulator> per_policy(resolved.policies.size());
+    for (std::size_t pos = 0; pos < stats.returns.size(); ++pos) {
+      per_policy[static_cast<std::size_t>(resolved.policy_of_position[pos])].merge(
+          stats.returns[pos]);
+    }
+    if (csv) {
+      CsvRow row;
+      row.set("iteration", it + 1)
+          .set("env_steps", env_steps)
+          .set("agent_steps", agent_steps)
+          .set("episodes", stats.episodes)
+          .set("wall_seconds", wall_seconds());
+      for (std::size_t p = 0; p < per_policy.size(); ++p)
+        set_reward(row, "policy/" + resolved.policies[p].id, per_policy[p]);
+      for (std::size_t pos = 0; pos < stats.returns.size(); ++pos)
+        set_reward(row, "agent/" + probe->strategic_agent_ids()[pos], stats.returns[pos]);
+      for (std::size_t m = 0; m < options.metrics.size(); ++m)
+        row.set("metric/" + options.metrics[m].first, stats.metrics[m].mean());
+      for (const auto& kv : stats.stats()) row.set(kv.first, kv.second);
+      csv->write_row(row);
+    }
+    if (progress) {
+      double reward = per_policy[static_cast<std::size_t>(first_trained)].mean();
+      progress->update(it + 1,
+                       std::isnan(reward) ? std::string() : progress_field("reward", reward));
+    }
+    bool last = it + 1 == options.iterations;
+    bool due = options.checkpoint_every > 0 && (it + 1) % options.checkpoint_every == 0;
+    if (dir && (last || due)) {
+      nn::StateDict state;
+      state.set_int("trainer.iteration", it + 1);
+      state.set_int("trainer.env_steps", env_steps);
+      state.set_int("trainer.agent_steps", agent_steps);
+      state.set_float("trainer.wall_seconds", wall_seconds());
+      save_state(state);
+      nn::save_state_dict(state, dir->checkpoint_path(it + 1));
+    }
+  }
+  if (progress) progress->finish();
+  results.last = stats;
+  return results;
+}
+
+}  // namespace phantom

@@ -1,0 +1,119 @@
+// Trainer: the loop every training algorithm shares (Python Phantom's Trainer, fixed).
+//
+// train() builds an env to check the policy mapping against, creates the fixed policies from the
+// registry, lets the subclass set itself up (its envs and its own policies), then runs
+// `iterations` calls of training_step(). After each one it writes a row of the metrics CSV,
+// updates the progress bar and, every checkpoint_every iterations and at the end, saves a
+// checkpoint. resume() continues a run from its newest checkpoint, bit-identically.
+//
+//   phantom::QLearningTrainer trainer(options);
+//   phantom::TrainOptions run;
+//   run.iterations = 100;
+//   run.policies.add("shop", phantom::agents_of_type<ShopAgent>());
+//   run.policies_to_train = {"shop"};
+//   phantom::TrainingResults results = trainer.train(make_env, phantom::EnvConfig{}, run);
+//
+// A subclass implements setup(), training_step(), and save_state()/load_state() for everything
+// its checkpoint must hold (weights, optimiser state, its generators, its EnvRunners).
+#pragma once
+
+#include <cstdint>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/serialize.hpp"
+#include "phantom/env_config.hpp"
+#include "phantom/metrics.hpp"
+#include "phantom/policy.hpp"
+#include "phantom/policy_mapping.hpp"
+#include "trainers/iteration_stats.hpp"
+
+namespace phantom {
+
+/// What to train, for how long, and where to write the results.
+struct TrainOptions {
+  int iterations = 1;
+  /// Every random draw of the run derives from this seed.
+  uint64_t seed = 0;
+  PolicyMapping policies;
+  std::vector<std::string> policies_to_train;
+  /// Builds the policies of other kinds than the trainer's (fixed policies).
+  PolicyRegistry registry;
+  /// Env metrics, recorded every step and reduced per episode with their train reduce action.
+  std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics;
+
+  /// Results directory base; empty: nothing is written.
+  std::string results_dir;
+  std::string experiment = "experiment";
+  /// Checkpoint every N iterations (0: only at the end); only with a results directory.
+  int checkpoint_every = 0;
+
+  bool show_progress = true;
+  std::ostream* progress_out = &std::cerr;
+};
+
+/// What train() returns.
+struct TrainingResults {
+  /// Every policy of the mapping, trained or not, by id.
+  std::map<std::string, std::shared_ptr<Policy>> policies;
+  /// The run's directory ("" without a results directory).
+  std::string run_dir;
+  /// The last iteration's statistics.
+  IterationStats last;
+};
+
+class Trainer {
+ public:
+  /// `kind` is the policy kind this trainer trains ("ppo", "qlearning").
+  explicit Trainer(std::string kind) : kind_(std::move(kind)) {}
+  virtual ~Trainer() = default;
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  const std::string& kind() const { return kind_; }
+
+  /// Trains from scratch. Throws ConfigError for a bad mapping, an env config with Ranges, or
+  /// an empty policies_to_train (each message says which).
+  TrainingResults train(const EnvFactory& make_env, const EnvConfig& env_config,
+                        const TrainOptions& options);
+  /// Continues the run at `run_path` (a run directory or a LATEST file) from its newest
+  /// checkpoint up to options.iterations in total, appending to its metrics CSV. The env
+  /// factory, config and options must be the ones of the original run (options.results_dir and
+  /// experiment are ignored). The result equals an uninterrupted run's.
+  TrainingResults resume(const std::string& run_path, const EnvFactory& make_env,
+                         const EnvConfig& env_config, const TrainOptions& options);
+
+ protected:
+  /// What setup() receives.
+  struct Setup {
+    const EnvFactory* make_env;
+    const EnvConfig* env_config;
+    const TrainOptions* options;
+    /// The mapping checked against the env.
+    const ResolvedPolicies* resolved;
+    /// Parallel to resolved->policies: the fixed policies are built; the trainer must fill
+    /// every null entry (its own kind) with its policy.
+    std::vector<std::shared_ptr<Policy>>* policies;
+  };
+  virtual void setup(Setup& setup) = 0;
+  /// Runs iteration `iteration` (0-based), filling `stats` (sized for the env's strategic
+  /// agents and the metrics) with steps, episodes and the trainer's statistics.
+  virtual void training_step(int iteration, IterationStats& stats) = 0;
+  /// The names of the statistics training_step() sets, in CSV column order.
+  virtual std::vector<std::string> stat_names() const { return {}; }
+  /// Everything the checkpoint must hold beyond the iteration counter.
+  virtual void save_state(nn::StateDict& out) const = 0;
+  virtual void load_state(const nn::StateDict& in) = 0;
+
+ private:
+  TrainingResults run(const EnvFactory& make_env, const EnvConfig& env_config,
+                      const TrainOptions& options, const std::string& resume_from);
+
+  std::string kind_;
+};
+
+}  // namespace phantom
