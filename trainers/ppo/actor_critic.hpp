@@ -1,0 +1,118 @@
+// ActorCritic: the networks of a PPO policy — an actor giving an action distribution and a
+// critic giving a state value — for any of the four action spaces.
+//
+// Observation features: the flat observation as floats, except a Discrete observation, which is
+// one-hot encoded (an index is not a magnitude).
+//
+// Heads, by action space (the actor's output is the distribution's parameters):
+//   Discrete(n)          Categorical over n logits       (action = start + index)
+//   Box(d)               DiagGaussian: d means, and a learned state-independent log std
+//   MultiDiscrete(nvec)  MultiCategorical: sum(nvec) logits
+//   MultiBinary(n)       Bernoulli: n logits
+//
+// Two layouts: separate actor and critic towers (the default, as CleanRL and Python Phantom's
+// MLPBase), or one shared trunk with two linear heads. Acting (act()) runs without the autograd
+// tape; training (evaluate()) records on the caller's tape.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/layers.hpp"
+#include "nn/rng.hpp"
+#include "nn/serialize.hpp"
+#include "nn/tape.hpp"
+#include "nn/tensor.hpp"
+#include "phantom/space.hpp"
+
+namespace phantom {
+
+struct ActorCriticConfig {
+  std::vector<int64_t> hidden = {64, 64};
+  nn::Activation activation = nn::Activation::tanh;
+  bool shared_trunk = false;
+  /// Orthogonal gains of the output layers (CleanRL: 0.01 for the actor, 1 for the critic).
+  float actor_output_gain = 0.01f;
+  float critic_output_gain = 1.0f;
+  float initial_log_std = 0.0f;  // DiagGaussian heads
+};
+
+/// What act() writes per row.
+struct ActOutput {
+  float* actions;    // rows * action_size(): the action as the env takes it
+  float* log_probs;  // rows
+  float* values;     // rows
+};
+
+/// Scratch buffers of act() and values(); they grow on first use, then are reused.
+struct ActWorkspace {
+  std::vector<float> params;  // distribution parameters, rows x actor outputs
+  std::vector<float> mlp;     // the Mlps' hidden activations
+  std::vector<float> trunk;   // shared-trunk output
+};
+
+/// Differentiable results of evaluate() (tensors on the current tape).
+struct Evaluation {
+  nn::Tensor log_prob;  // [B]
+  nn::Tensor entropy;   // [B]
+  nn::Tensor value;     // [B]
+};
+
+class ActorCritic {
+ public:
+  /// Throws ConfigError naming the space for an unsupported observation or action space.
+  ActorCritic(SpacePtr observation_space, SpacePtr action_space, const ActorCriticConfig& config,
+              nn::Rng& rng);
+
+  const SpacePtr& observation_space() const { return obs_space_; }
+  const SpacePtr& action_space() const { return act_space_; }
+  int64_t feature_size() const { return features_; }
+  int64_t action_size() const { return act_space_->flat_size(); }
+
+  /// Writes the network input for one observation (feature_size() floats).
+  void write_features(const float* observation, float* out) const;
+
+  /// For `rows` feature rows: samples actions (or takes the mode when `deterministic`), their
+  /// log-probabilities and the state values. Draws from `rng` in row order. Allocates nothing
+  /// once `workspace` has grown.
+  void act(const float* features, int64_t rows, bool deterministic, nn::Rng& rng,
+           const ActOutput& out, ActWorkspace& workspace) const;
+  /// State values only (for bootstrapping from a final observation).
+  void values(const float* features, int64_t rows, float* out, ActWorkspace& workspace) const;
+  /// The action the env receives: a Box action clipped to the space's bounds (the sampled,
+  /// unclipped action is what PPO's log-probabilities refer to); other actions unchanged.
+  void env_action(const float* action, float* out) const;
+
+  /// log pi(actions | features), entropy and value for a minibatch, recorded on the current
+  /// tape. features [B, feature_size()], actions [B, action_size()] as act() wrote them.
+  Evaluation evaluate(const nn::Tensor& features, const nn::Tensor& actions) const;
+
+  std::vector<nn::Tensor> parameters() const;
+  void save(nn::StateDict& out, const std::string& prefix) const;
+  void load(const nn::StateDict& in, const std::string& prefix);
+
+ private:
+  enum class Head { categorical, gaussian, multi_categorical, bernoulli };
+  // Actor output (distribution parameters) and values for rows, without the tape.
+  void forward_rows(const float* features, int64_t rows, float* values,
+                    ActWorkspace& workspace) const;
+  void sample_row(const float* params, bool deterministic, nn::Rng& rng, float* action,
+                  float* log_prob) const;
+
+  SpacePtr obs_space_, act_space_;
+  ActorCriticConfig config_;
+  Head head_;
+  int64_t features_ = 0;
+  int64_t params_ = 0;             // actor outputs
+  int64_t action_offset_ = 0;      // Discrete start
+  std::vector<int64_t> nvec_;      // MultiDiscrete
+  std::vector<float> low_, high_;  // Box bounds (actions are clipped to them for the env)
+  nn::Mlp actor_, critic_;         // separate towers; or trunk_ + linear heads
+  nn::Mlp trunk_;
+  nn::Linear actor_head_, critic_head_;
+  nn::Tensor log_std_;  // [1, d] for DiagGaussian heads
+};
+
+}  // namespace phantom
