@@ -1,0 +1,162 @@
+// PpoTrainer end to end on small envs: it learns, it is independent of the thread count, and a
+// resumed run equals an uninterrupted one.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "analysis/csv_reader.hpp"
+#include "phantom/env.hpp"
+#include "trainers/ppo/ppo_trainer.hpp"
+
+namespace {
+
+using phantom::Context;
+
+// Each step shows a sign (+1 or -1); the reward is 1 when the action names it (1 for +, 0 for
+// -). An episode lasts 16 steps, so a perfect policy earns 16.
+class SignGuesser : public phantom::StrategicAgent {
+ public:
+  explicit SignGuesser(std::string id)
+      : StrategicAgent(std::move(id), phantom::box(-1, 1, {1}), phantom::discrete(2)) {}
+  bool encode_observation(Context&, float* out) override {
+    out[0] = sign_;
+    return true;
+  }
+  void decode_action(Context& ctx, const float* action) override {
+    reward_ = (action[0] == 1.0f) == (sign_ > 0) ? 1.0 : 0.0;
+    sign_ = ctx.rng().uniform() < 0.5f ? -1.0f : 1.0f;
+  }
+  double compute_reward(Context&) override { return reward_; }
+  void reset(nn::Rng& rng) override {
+    StrategicAgent::reset(rng);
+    sign_ = rng.uniform() < 0.5f ? -1.0f : 1.0f;
+  }
+
+ private:
+  float sign_ = 1.0f;
+  double reward_ = 0.0;
+};
+
+std::unique_ptr<phantom::PhantomEnv> make_env(const phantom::EnvConfig&) {
+  auto net = std::make_unique<phantom::Network>();
+  net->emplace<SignGuesser>("a");
+  net->emplace<SignGuesser>("b");
+  return std::make_unique<phantom::PhantomEnv>(std::move(net), 16);
+}
+
+phantom::PpoOptions small_options() {
+  phantom::PpoOptions o;
+  o.num_envs = 2;
+  o.steps_per_env = 32;
+  o.minibatches = 2;
+  o.learning_rate = 3e-3f;
+  o.network.hidden = {16, 16};
+  return o;
+}
+
+phantom::TrainOptions run_options(int iterations) {
+  phantom::TrainOptions t;
+  t.iterations = iterations;
+  t.seed = 7;
+  t.policies.add("guesser", phantom::agents_of_type<SignGuesser>());
+  t.policies_to_train = {"guesser"};
+  t.show_progress = false;
+  return t;
+}
+
+TEST(PpoTrainer, LearnsASimpleTaskWithASharedPolicy) {
+  phantom::PpoTrainer trainer(small_options());
+  phantom::TrainingResults res = trainer.train(make_env, {}, run_options(40));
+  ASSERT_EQ(res.policies.count("guesser"), 1u);
+  // Both agents share the policy; their episodes finished in the last iteration score well.
+  ASSERT_GT(res.last.returns[0].count, 0);
+  EXPECT_GT(res.last.returns[0].mean(), 14.5);
+  EXPECT_GT(res.last.returns[1].mean(), 14.5);
+  // The returned policy acts greedily well too.
+  auto& policy = *res.policies["guesser"];
+  nn::Rng rng(1);
+  float plus = 1.0f, minus = -1.0f, action = -1.0f;
+  policy.compute_action(&plus, &action, rng);
+  EXPECT_EQ(action, 1.0f);
+  policy.compute_action(&minus, &action, rng);
+  EXPECT_EQ(action, 0.0f);
+}
+
+std::vector<float> weights(const phantom::TrainingResults& res) {
+  auto ppo = std::dynamic_pointer_cast<phantom::PpoPolicy>(res.policies.at("guesser"));
+  std::vector<float> w;
+  for (const nn::Tensor& t : ppo->network()->parameters()) {
+    std::vector<float> v = t.to_vector();
+    w.insert(w.end(), v.begin(), v.end());
+  }
+  return w;
+}
+
+TEST(PpoTrainer, ResultsDoNotDependOnTheThreadCount) {
+  phantom::PpoOptions one = small_options(), three = small_options();
+  one.num_envs = three.num_envs = 3;
+  three.threads = 3;
+  phantom::PpoTrainer a(one), b(three);
+  auto ra = a.train(make_env, {}, run_options(3));
+  auto rb = b.train(make_env, {}, run_options(3));
+  EXPECT_EQ(weights(ra), weights(rb));
+  EXPECT_EQ(ra.last.returns[0].sum, rb.last.returns[0].sum);
+}
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    path =
+        (std::filesystem::temp_directory_path() /
+         ("phantom_ppo_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+          "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+            .string();
+    std::filesystem::remove_all(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+// CSV rows without the wall-clock column.
+std::vector<std::vector<std::string>> rows_without_time(const std::string& run_dir) {
+  phantom::CsvTable t = phantom::read_csv(run_dir + "/metrics.csv");
+  std::size_t wall = t.column("wall_seconds");
+  for (auto& row : t.rows) row.erase(row.begin() + static_cast<std::ptrdiff_t>(wall));
+  return t.rows;
+}
+
+TEST(PpoTrainer, ResumeEqualsAnUninterruptedRun) {
+  TempDir tmp;
+  phantom::TrainOptions full = run_options(4);
+  full.results_dir = tmp.path + "/full";
+  phantom::PpoTrainer uninterrupted(small_options());
+  auto expected = uninterrupted.train(make_env, {}, full);
+
+  // The same run, "crashed" after its iteration-2 checkpoint: the last checkpoint is gone and
+  // the CSV holds rows written after the checkpoint, which the resumed run must replace.
+  phantom::TrainOptions crashed = run_options(4);
+  crashed.results_dir = tmp.path + "/crashed";
+  crashed.checkpoint_every = 2;
+  phantom::PpoTrainer first(small_options());
+  auto part = first.train(make_env, {}, crashed);
+  std::filesystem::remove(part.run_dir + "/checkpoint-000004.bin");
+  phantom::PpoTrainer second(small_options());
+  auto resumed = second.resume(part.run_dir, make_env, {}, run_options(4));
+
+  EXPECT_EQ(weights(resumed), weights(expected));
+  EXPECT_EQ(rows_without_time(resumed.run_dir), rows_without_time(expected.run_dir));
+}
+
+TEST(PpoTrainer, ConfigErrors) {
+  EXPECT_THROW(phantom::PpoTrainer([] {
+                 phantom::PpoOptions o;
+                 o.num_envs = 0;
+                 return o;
+               }()),
+               phantom::ConfigError);
+  phantom::PpoTrainer trainer(small_options());
+  phantom::TrainOptions t = run_options(1);
+  t.policies_to_train.clear();
+  EXPECT_THROW(trainer.train(make_env, {}, t), phantom::ConfigError);
+}
+
+}  // namespace
