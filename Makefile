@@ -1,5 +1,7 @@
 # The friendly front door; CMake is the build. Every target builds out of tree under build*/.
 #   make            release build of libphantom.a (+ examples)
+#   make run        build, then train the supply-chain shop with PPO and compare it with the
+#                   best constant-order policy (results in results/supply_chain_ppo/)
 #   make test       build and run the unit tests
 #   make bench      build and run the benchmarks (Release)
 #   make sanitize   ASan+UBSan build, all tests
@@ -15,13 +17,16 @@ BENCH_FILTER ?= .
 
 CONFIGURE = $(CMAKE) -S . -DPHANTOM_WERROR=$(WERROR)
 
-.PHONY: all build test bench sanitize tsan format install clean
+.PHONY: all build run test bench sanitize tsan format install clean
 
 all: build
 
 build:
 	$(CONFIGURE) -B build -DCMAKE_BUILD_TYPE=Release
 	$(CMAKE) --build build -j $(JOBS)
+
+run: build
+	./build/examples/supply_chain_train --results results
 
 test: build
 	$(CTEST) --test-dir build --output-on-failure -j $(JOBS) --timeout 600

@@ -157,6 +157,17 @@ TEST(ActorCritic, FeaturesAndEnvActions) {
   net.env_action(a, out);
   EXPECT_EQ(out[0], -1.0f);
   EXPECT_EQ(out[1], 0.5f);
+  // Rescaled from [-1, 1] to the bounds; without rescaling, clipped.
+  phantom::ActorCritic wide(phantom::box(0, 1, {1}), phantom::box(0, 100, {1}), {}, init);
+  float x = 0.5f, y = 0.0f;
+  wide.env_action(&x, &y);
+  EXPECT_FLOAT_EQ(y, 75.0f);
+  phantom::ActorCriticConfig plain;
+  plain.rescale_box_actions = false;
+  phantom::ActorCritic clipped(phantom::box(0, 1, {1}), phantom::box(0, 100, {1}), plain, init);
+  x = -4.0f;
+  clipped.env_action(&x, &y);
+  EXPECT_EQ(y, 0.0f);
   EXPECT_THROW(phantom::ActorCritic(phantom::box(0, 1, {1}),
                                     phantom::tuple_space({phantom::discrete(2)}), {}, init),
                phantom::ConfigError);

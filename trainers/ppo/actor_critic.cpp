@@ -215,8 +215,13 @@ void ActorCritic::env_action(const float* action, float* out) const {
     return;
   }
   for (int64_t j = 0; j < n; ++j) {
-    out[j] = std::min(std::max(action[j], low_[static_cast<std::size_t>(j)]),
-                      high_[static_cast<std::size_t>(j)]);
+    float lo = low_[static_cast<std::size_t>(j)], hi = high_[static_cast<std::size_t>(j)];
+    if (config_.rescale_box_actions && std::isfinite(lo) && std::isfinite(hi)) {
+      float unit = std::min(std::max(action[j], -1.0f), 1.0f);
+      out[j] = lo + (unit + 1.0f) * 0.5f * (hi - lo);
+    } else {
+      out[j] = std::min(std::max(action[j], lo), hi);
+    }
   }
 }
 

@@ -37,6 +37,10 @@ struct ActorCriticConfig {
   float actor_output_gain = 0.01f;
   float critic_output_gain = 1.0f;
   float initial_log_std = 0.0f;  // DiagGaussian heads
+  /// Box actions with finite bounds: the network acts in [-1, 1], rescaled to [low, high] for
+  /// the env (so one set of hyper-parameters suits any range). Off: actions are clipped to the
+  /// bounds as they are.
+  bool rescale_box_actions = true;
 };
 
 /// What act() writes per row.
@@ -81,8 +85,9 @@ class ActorCritic {
            const ActOutput& out, ActWorkspace& workspace) const;
   /// State values only (for bootstrapping from a final observation).
   void values(const float* features, int64_t rows, float* out, ActWorkspace& workspace) const;
-  /// The action the env receives: a Box action clipped to the space's bounds (the sampled,
-  /// unclipped action is what PPO's log-probabilities refer to); other actions unchanged.
+  /// The action the env receives: a Box action clipped to [-1, 1] and rescaled to the space's
+  /// bounds (or, without rescaling, clipped to them); other actions unchanged. The sampled,
+  /// unclipped action is what PPO's log-probabilities refer to.
   void env_action(const float* action, float* out) const;
 
   /// log pi(actions | features), entropy and value for a minibatch, recorded on the current

@@ -215,7 +215,9 @@ void PpoTrainer::collect(IterationStats&) {
         Learner& l =
             *learners_[static_cast<std::size_t>(learner_of_policy_[static_cast<std::size_t>(p)])];
         auto t = static_cast<std::size_t>(idx);
-        if (r.has_reward(i)) l.buffer.rewards[t] += static_cast<float>(r.reward(i));
+        if (r.has_reward(i)) {
+          l.buffer.rewards[t] += options_.reward_scale * static_cast<float>(r.reward(i));
+        }
         bool agent_done = r.reported(i) && (r.terminated(i) || r.truncated(i));
         if (!agent_done && !r.done()) continue;
         pending_[stream] = -1;

@@ -40,6 +40,9 @@ struct PpoOptions {
   bool anneal_learning_rate = true;  // linearly to 0 over the run's iterations
   float adam_eps = 1e-5f;
   float gamma = 0.99f;
+  /// Rewards are multiplied by this before the advantages are computed (large returns make the
+  /// value loss dominate; CleanRL's CartPole uses 1).
+  float reward_scale = 1.0f;
   float gae_lambda = 0.95f;
   PpoLossConfig loss;
   float max_grad_norm = 0.5f;
