@@ -9,7 +9,7 @@ void IterationStats::reset(std::size_t num_agents, std::size_t num_metrics) {
   env_steps = agent_steps = episodes = 0;
   returns.assign(num_agents, Accumulator{});
   metrics.assign(num_metrics, Accumulator{});
-  stats_.clear();
+  for (auto& kv : stats_) kv.second = std::numeric_limits<double>::quiet_NaN();
 }
 
 void IterationStats::set_stat(const std::string& name, double value) {

@@ -53,10 +53,13 @@ class IterationStats {
   std::vector<Accumulator> metrics;
 
   /// A trainer statistic for this iteration (e.g. "loss/policy"); set twice, the last wins.
+  /// Names persist across reset() (their values become NaN), so a trainer that sets the same
+  /// statistics every iteration allocates nothing after the first.
   void set_stat(const std::string& name, double value);
   const std::vector<std::pair<std::string, double>>& stats() const { return stats_; }
 
-  /// Adds `other`'s steps, episodes, returns and metrics (stats are not merged).
+  /// Adds `other`'s steps, episodes, returns and metrics (stats are not merged). Throws
+  /// ValueError if the two were sized differently.
   void merge(const IterationStats& other);
 
  private:

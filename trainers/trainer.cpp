@@ -188,7 +188,8 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
         set_reward(row, "agent/" + probe->strategic_agent_ids()[pos], stats.returns[pos]);
       for (std::size_t m = 0; m < options.metrics.size(); ++m)
         row.set("metric/" + options.metrics[m].first, stats.metrics[m].mean());
-      for (const auto& kv : stats.stats()) row.set(kv.first, kv.second);
+      for (const auto& kv : stats.stats())
+        if (!std::isnan(kv.second)) row.set(kv.first, kv.second);
       csv->write_row(row);
     }
     if (progress) {

@@ -6,43 +6,13 @@
 
 #include "analysis/csv_reader.hpp"
 #include "phantom/env.hpp"
+#include "support/sign_env.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
 
 namespace {
 
-using phantom::Context;
-
-// Each step shows a sign (+1 or -1); the reward is 1 when the action names it (1 for +, 0 for
-// -). An episode lasts 16 steps, so a perfect policy earns 16.
-class SignGuesser : public phantom::StrategicAgent {
- public:
-  explicit SignGuesser(std::string id)
-      : StrategicAgent(std::move(id), phantom::box(-1, 1, {1}), phantom::discrete(2)) {}
-  bool encode_observation(Context&, float* out) override {
-    out[0] = sign_;
-    return true;
-  }
-  void decode_action(Context& ctx, const float* action) override {
-    reward_ = (action[0] == 1.0f) == (sign_ > 0) ? 1.0 : 0.0;
-    sign_ = ctx.rng().uniform() < 0.5f ? -1.0f : 1.0f;
-  }
-  double compute_reward(Context&) override { return reward_; }
-  void reset(nn::Rng& rng) override {
-    StrategicAgent::reset(rng);
-    sign_ = rng.uniform() < 0.5f ? -1.0f : 1.0f;
-  }
-
- private:
-  float sign_ = 1.0f;
-  double reward_ = 0.0;
-};
-
-std::unique_ptr<phantom::PhantomEnv> make_env(const phantom::EnvConfig&) {
-  auto net = std::make_unique<phantom::Network>();
-  net->emplace<SignGuesser>("a");
-  net->emplace<SignGuesser>("b");
-  return std::make_unique<phantom::PhantomEnv>(std::move(net), 16);
-}
+using test_support::make_sign_env;
+using test_support::SignGuesser;
 
 phantom::PpoOptions small_options() {
   phantom::PpoOptions o;
@@ -66,7 +36,7 @@ phantom::TrainOptions run_options(int iterations) {
 
 TEST(PpoTrainer, LearnsASimpleTaskWithASharedPolicy) {
   phantom::PpoTrainer trainer(small_options());
-  phantom::TrainingResults res = trainer.train(make_env, {}, run_options(40));
+  phantom::TrainingResults res = trainer.train(make_sign_env, {}, run_options(40));
   ASSERT_EQ(res.policies.count("guesser"), 1u);
   // Both agents share the policy; their episodes finished in the last iteration score well.
   ASSERT_GT(res.last.returns[0].count, 0);
@@ -97,8 +67,8 @@ TEST(PpoTrainer, ResultsDoNotDependOnTheThreadCount) {
   one.num_envs = three.num_envs = 3;
   three.threads = 3;
   phantom::PpoTrainer a(one), b(three);
-  auto ra = a.train(make_env, {}, run_options(3));
-  auto rb = b.train(make_env, {}, run_options(3));
+  auto ra = a.train(make_sign_env, {}, run_options(3));
+  auto rb = b.train(make_sign_env, {}, run_options(3));
   EXPECT_EQ(weights(ra), weights(rb));
   EXPECT_EQ(ra.last.returns[0].sum, rb.last.returns[0].sum);
 }
@@ -129,7 +99,7 @@ TEST(PpoTrainer, ResumeEqualsAnUninterruptedRun) {
   phantom::TrainOptions full = run_options(4);
   full.results_dir = tmp.path + "/full";
   phantom::PpoTrainer uninterrupted(small_options());
-  auto expected = uninterrupted.train(make_env, {}, full);
+  auto expected = uninterrupted.train(make_sign_env, {}, full);
 
   // The same run, "crashed" after its iteration-2 checkpoint: the last checkpoint is gone and
   // the CSV holds rows written after the checkpoint, which the resumed run must replace.
@@ -137,10 +107,10 @@ TEST(PpoTrainer, ResumeEqualsAnUninterruptedRun) {
   crashed.results_dir = tmp.path + "/crashed";
   crashed.checkpoint_every = 2;
   phantom::PpoTrainer first(small_options());
-  auto part = first.train(make_env, {}, crashed);
+  auto part = first.train(make_sign_env, {}, crashed);
   std::filesystem::remove(part.run_dir + "/checkpoint-000004.bin");
   phantom::PpoTrainer second(small_options());
-  auto resumed = second.resume(part.run_dir, make_env, {}, run_options(4));
+  auto resumed = second.resume(part.run_dir, make_sign_env, {}, run_options(4));
 
   EXPECT_EQ(weights(resumed), weights(expected));
   EXPECT_EQ(rows_without_time(resumed.run_dir), rows_without_time(expected.run_dir));
@@ -156,7 +126,7 @@ TEST(PpoTrainer, ConfigErrors) {
   phantom::PpoTrainer trainer(small_options());
   phantom::TrainOptions t = run_options(1);
   t.policies_to_train.clear();
-  EXPECT_THROW(trainer.train(make_env, {}, t), phantom::ConfigError);
+  EXPECT_THROW(trainer.train(make_sign_env, {}, t), phantom::ConfigError);
 }
 
 }  // namespace

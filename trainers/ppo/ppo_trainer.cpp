@@ -20,6 +20,9 @@ struct PpoTrainer::Learner {
   std::vector<nn::Tensor> params;
   PolicyBuffer buffer;
   ActWorkspace workspace;
+  // The names of its statistics ("ppo/<id>/policy_loss", ...), built once.
+  std::string stat_policy_loss, stat_value_loss, stat_entropy, stat_approx_kl, stat_clip_fraction,
+      stat_explained_variance, stat_learning_rate;
 
   // This step's acting batch: rows of features, and the (env, position) of each row.
   std::vector<float> features, actions, log_probs, values;
@@ -102,6 +105,14 @@ void PpoTrainer::setup(Setup& s) {
     auto learner = std::make_unique<Learner>();
     learner->policy = static_cast<int>(p);
     learner->id = rp.id;
+    std::string prefix = "ppo/" + rp.id + "/";
+    learner->stat_policy_loss = prefix + "policy_loss";
+    learner->stat_value_loss = prefix + "value_loss";
+    learner->stat_entropy = prefix + "entropy";
+    learner->stat_approx_kl = prefix + "approx_kl";
+    learner->stat_clip_fraction = prefix + "clip_fraction";
+    learner->stat_explained_variance = prefix + "explained_variance";
+    learner->stat_learning_rate = prefix + "learning_rate";
     learner->net = net;
     learner->normalizer = normalizer;
     learner->params = net->parameters();
@@ -124,10 +135,9 @@ void PpoTrainer::setup(Setup& s) {
 std::vector<std::string> PpoTrainer::stat_names() const {
   std::vector<std::string> names;
   for (const auto& l : learners_) {
-    for (const char* s : {"policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction",
-                          "explained_variance", "learning_rate"}) {
-      names.push_back("ppo/" + l->id + "/" + s);
-    }
+    names.insert(names.end(),
+                 {l->stat_policy_loss, l->stat_value_loss, l->stat_entropy, l->stat_approx_kl,
+                  l->stat_clip_fraction, l->stat_explained_variance, l->stat_learning_rate});
   }
   return names;
 }
@@ -304,8 +314,7 @@ void PpoTrainer::close_transitions() {
 void PpoTrainer::update(Learner& l, float learning_rate, IterationStats& stats) {
   PolicyBuffer& b = l.buffer;
   int64_t n = b.size();
-  std::string prefix = "ppo/" + l.id + "/";
-  stats.set_stat(prefix + "learning_rate", learning_rate);
+  stats.set_stat(l.stat_learning_rate, learning_rate);
   if (n == 0) return;
   b.advantages.resize(static_cast<std::size_t>(n));
   b.returns.resize(static_cast<std::size_t>(n));
@@ -367,11 +376,11 @@ void PpoTrainer::update(Learner& l, float learning_rate, IterationStats& stats) 
     }
   }
   auto avg = [&](double s) { return s / static_cast<double>(updates); };
-  stats.set_stat(prefix + "policy_loss", avg(sum_policy));
-  stats.set_stat(prefix + "value_loss", avg(sum_value));
-  stats.set_stat(prefix + "entropy", avg(sum_entropy));
-  stats.set_stat(prefix + "approx_kl", avg(sum_kl));
-  stats.set_stat(prefix + "clip_fraction", avg(sum_clip));
+  stats.set_stat(l.stat_policy_loss, avg(sum_policy));
+  stats.set_stat(l.stat_value_loss, avg(sum_value));
+  stats.set_stat(l.stat_entropy, avg(sum_entropy));
+  stats.set_stat(l.stat_approx_kl, avg(sum_kl));
+  stats.set_stat(l.stat_clip_fraction, avg(sum_clip));
   // How much of the returns' variance the values (before the update) explained.
   double mean_r = 0, var_r = 0, var_err = 0;
   for (int64_t t = 0; t < n; ++t) mean_r += b.returns[static_cast<std::size_t>(t)];
@@ -382,7 +391,7 @@ void PpoTrainer::update(Learner& l, float learning_rate, IterationStats& stats) 
     var_r += (r - mean_r) * (r - mean_r);
     var_err += err * err;
   }
-  stats.set_stat(prefix + "explained_variance",
+  stats.set_stat(l.stat_explained_variance,
                  var_r > 0 ? 1.0 - var_err / var_r : std::numeric_limits<double>::quiet_NaN());
 }
 
