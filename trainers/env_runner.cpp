@@ -66,7 +66,10 @@ const StepResult& EnvRunner::step(IterationStats& stats) {
 
 void EnvRunner::finish_episode(IterationStats& stats) {
   ++stats.episodes;
-  for (std::size_t i = 0; i < running_return_.size(); ++i) stats.returns[i].add(running_return_[i]);
+  for (std::size_t i = 0; i < running_return_.size(); ++i) {
+    stats.returns[i].add(running_return_[i]);
+    stats.finished_returns[i].push_back(running_return_[i]);
+  }
   if (metrics_.empty()) return;
   std::vector<ReducedMetric> reduced = metrics_.reduced(Mode::train);
   for (std::size_t k = 0; k < reduced.size(); ++k) {

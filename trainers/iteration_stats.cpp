@@ -8,6 +8,8 @@ namespace phantom {
 void IterationStats::reset(std::size_t num_agents, std::size_t num_metrics) {
   env_steps = agent_steps = episodes = 0;
   returns.assign(num_agents, Accumulator{});
+  finished_returns.resize(num_agents);
+  for (auto& r : finished_returns) r.clear();  // keeps capacity
   metrics.assign(num_metrics, Accumulator{});
   for (auto& kv : stats_) kv.second = std::numeric_limits<double>::quiet_NaN();
 }
@@ -29,7 +31,11 @@ void IterationStats::merge(const IterationStats& other) {
   env_steps += other.env_steps;
   agent_steps += other.agent_steps;
   episodes += other.episodes;
-  for (std::size_t i = 0; i < returns.size(); ++i) returns[i].merge(other.returns[i]);
+  for (std::size_t i = 0; i < returns.size(); ++i) {
+    returns[i].merge(other.returns[i]);
+    finished_returns[i].insert(finished_returns[i].end(), other.finished_returns[i].begin(),
+                               other.finished_returns[i].end());
+  }
   for (std::size_t i = 0; i < metrics.size(); ++i) metrics[i].merge(other.metrics[i]);
 }
 

@@ -51,6 +51,10 @@ class IterationStats {
   std::vector<Accumulator> returns;
   /// Per-episode reductions of each metric (its train reduce action), in the logger's order.
   std::vector<Accumulator> metrics;
+  /// Every finished episode's return, per strategic position: finished_returns[k] holds the
+  /// returns of the agent at position k, in the order the episodes ended (per env, envs in
+  /// order after a merge). For windows such as "the mean of the last 100 episodes".
+  std::vector<std::vector<double>> finished_returns;
 
   /// A trainer statistic for this iteration (e.g. "loss/policy"); set twice, the last wins.
   /// Names persist across reset() (their values become NaN), so a trainer that sets the same

@@ -148,6 +148,7 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
     csv.emplace(dir->metrics_path(), columns);
   }
   if (dir) results.run_dir = dir->path();
+  results.iterations = start;
 
   std::optional<ProgressBar> progress;
   if (options.show_progress && options.progress_out) {
@@ -197,7 +198,8 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
       progress->update(it + 1,
                        std::isnan(reward) ? std::string() : progress_field("reward", reward));
     }
-    bool last = it + 1 == options.iterations;
+    bool stop = options.on_iteration && options.on_iteration(it, stats, env_steps);
+    bool last = stop || it + 1 == options.iterations;
     bool due = options.checkpoint_every > 0 && (it + 1) % options.checkpoint_every == 0;
     if (dir && (last || due)) {
       nn::StateDict state;
@@ -208,7 +210,10 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
       save_state(state);
       nn::save_state_dict(state, dir->checkpoint_path(it + 1));
     }
+    results.iterations = it + 1;
+    if (stop) break;
   }
+  results.env_steps = env_steps;
   if (progress) progress->finish();
   results.last = stats;
   return results;

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -54,6 +55,11 @@ struct TrainOptions {
 
   bool show_progress = true;
   std::ostream* progress_out = &std::cerr;
+
+  /// Called after each iteration with its 0-based number, its statistics and the env steps so
+  /// far; returning true ends training there (e.g. once a target return is reached). The run
+  /// then ends as if that were the last iteration (a final checkpoint is written).
+  std::function<bool(int iteration, const IterationStats& stats, int64_t env_steps)> on_iteration;
 };
 
 /// What train() returns.
@@ -64,6 +70,9 @@ struct TrainingResults {
   std::string run_dir;
   /// The last iteration's statistics.
   IterationStats last;
+  /// Iterations run in total (fewer than asked if on_iteration stopped the run).
+  int iterations = 0;
+  int64_t env_steps = 0;
 };
 
 class Trainer {

@@ -116,6 +116,23 @@ TEST(PpoTrainer, ResumeEqualsAnUninterruptedRun) {
   EXPECT_EQ(rows_without_time(resumed.run_dir), rows_without_time(expected.run_dir));
 }
 
+TEST(PpoTrainer, OnIterationCanStopTheRun) {
+  phantom::PpoTrainer trainer(small_options());
+  phantom::TrainOptions t = run_options(10);
+  std::vector<int64_t> steps;
+  int64_t episodes = 0;
+  t.on_iteration = [&](int it, const phantom::IterationStats& stats, int64_t env_steps) {
+    steps.push_back(env_steps);
+    for (const auto& r : stats.finished_returns) episodes += static_cast<int64_t>(r.size());
+    return it == 2;
+  };
+  phantom::TrainingResults res = trainer.train(make_sign_env, {}, t);
+  EXPECT_EQ(res.iterations, 3);
+  EXPECT_EQ(steps, (std::vector<int64_t>{64, 128, 192}));
+  EXPECT_EQ(res.env_steps, 192);
+  EXPECT_EQ(episodes, 2 * 3 * 4);  // 2 agents, 4 episodes of 16 steps per iteration
+}
+
 TEST(PpoTrainer, ConfigErrors) {
   EXPECT_THROW(phantom::PpoTrainer([] {
                  phantom::PpoOptions o;
