@@ -62,7 +62,7 @@ std::vector<float> weights(const phantom::TrainingResults& res) {
   return w;
 }
 
-TEST(PpoTrainer, ResultsDoNotDependOnTheThreadCount) {
+TEST(PpoTrainer, ParallelEnvsGiveTheSameResultsAsOneThread) {
   phantom::PpoOptions one = small_options(), three = small_options();
   one.num_envs = three.num_envs = 3;
   three.threads = 3;
