@@ -91,7 +91,7 @@ void EnvRunner::load(const nn::StateDict& in, const std::string& prefix) {
   int64_t episode = in.get_int(prefix + ".episode");
   int64_t steps = in.get_int(prefix + ".steps");
   const nn::Tensor& log = in.tensor(prefix + ".actions");
-  if (episode < 0 || steps < 0 ||
+  if (episode < -1 || steps < 0 || (episode == -1 && steps != 0) ||
       log.dim(1) != static_cast<int64_t>(std::max<std::size_t>(step_width_, 1)) ||
       log.dim(0) < steps) {
     throw FormatError(in.source() + ": env runner '" + prefix +
@@ -99,6 +99,10 @@ void EnvRunner::load(const nn::StateDict& in, const std::string& prefix) {
                       std::to_string(env_->num_strategic()) + " strategic agents)");
   }
   episode_ = episode;
+  if (episode < 0) {  // saved before its first reset(): nothing to replay
+    episode_ = 0;
+    return;
+  }
   reset();
   IterationStats scratch;  // replayed steps were already counted before the checkpoint
   scratch.reset(running_return_.size(), metrics_.size());

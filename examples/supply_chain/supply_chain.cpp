@@ -13,8 +13,12 @@ int round_half_even(float x) {
 }
 
 ShopAgent::ShopAgent(std::string id, std::string warehouse_id)
-    : StrategicAgent(std::move(id), phantom::box(0.0f, 1.0f, {3}),
-                     phantom::box(0.0f, static_cast<float>(kShopMaxStock), {1})),
+    : ShopAgent(std::move(id), std::move(warehouse_id), phantom::box(0.0f, 1.0f, {3}),
+                phantom::box(0.0f, static_cast<float>(kShopMaxStock), {1})) {}
+
+ShopAgent::ShopAgent(std::string id, std::string warehouse_id, phantom::SpacePtr observation_space,
+                     phantom::SpacePtr action_space)
+    : StrategicAgent(std::move(id), std::move(observation_space), std::move(action_space)),
       warehouse_id_(std::move(warehouse_id)) {
   // Orders are served from the stock held before this step's delivery arrives.
   on<OrderRequest>([this](Context& ctx, const Message<OrderRequest>& m) {
@@ -45,9 +49,12 @@ bool ShopAgent::encode_observation(Context&, float* out) {
 }
 
 void ShopAgent::decode_action(Context& ctx, const float* action) {
+  request_stock(ctx, round_half_even(action[0]));
+}
+
+void ShopAgent::request_stock(Context& ctx, int units) {
   // Never more than fits in the shop, and never negative (Python could request negative stock).
-  int wanted = round_half_even(action[0]);
-  int size = std::max(0, std::min(wanted, kShopMaxStock - stock));
+  int size = std::max(0, std::min(units, kShopMaxStock - stock));
   if (warehouse_ < 0) warehouse_ = ctx.network().index_of(warehouse_id_);
   ctx.send(warehouse_, StockRequest{size});
 }
@@ -80,8 +87,16 @@ void CustomerAgent::generate_messages(Context& ctx) {
 }
 
 std::unique_ptr<phantom::PhantomEnv> make_env() {
+  return make_env_with_shop(std::make_shared<ShopAgent>("SHOP", "WAREHOUSE"));
+}
+
+std::unique_ptr<phantom::PhantomEnv> make_env_with_shop(std::shared_ptr<ShopAgent> shop) {
+  // The customers send their orders to "SHOP".
+  if (!shop || shop->id() != "SHOP") {
+    throw phantom::ConfigError("supply_chain::make_env_with_shop: the shop must have the id SHOP");
+  }
   auto net = std::make_unique<phantom::Network>();
-  net->emplace<ShopAgent>("SHOP", "WAREHOUSE");
+  net->add_agent(std::move(shop));
   net->emplace<WarehouseAgent>("WAREHOUSE");
   net->add_connection("SHOP", "WAREHOUSE");
   for (int i = 1; i <= kNumCustomers; ++i) {

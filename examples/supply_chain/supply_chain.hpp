@@ -78,6 +78,13 @@ class ShopAgent : public phantom::StrategicAgent {
   int missed_sales = 0;
   int delivered_stock = 0;
 
+ protected:
+  /// For variants that observe or act in other spaces (discrete_supply_chain.hpp).
+  ShopAgent(std::string id, std::string warehouse_id, phantom::SpacePtr observation_space,
+            phantom::SpacePtr action_space);
+  /// Requests `units` from the warehouse, clamped to [0, kShopMaxStock - stock].
+  void request_stock(phantom::Context& ctx, int units);
+
  private:
   std::string warehouse_id_;
   phantom::AgentIndex warehouse_ = -1;  // looked up once
@@ -103,6 +110,8 @@ class CustomerAgent : public phantom::Agent {
 
 /// The env: SHOP, WAREHOUSE, CUST1..CUST5, shop connected to everyone, 100 steps.
 std::unique_ptr<phantom::PhantomEnv> make_env();
+/// The same env around another shop (whose id must be "SHOP", its warehouse "WAREHOUSE").
+std::unique_ptr<phantom::PhantomEnv> make_env_with_shop(std::shared_ptr<ShopAgent> shop);
 
 /// Python's round(): halves go to the even neighbour (2.5 -> 2, 3.5 -> 4).
 int round_half_even(float x);

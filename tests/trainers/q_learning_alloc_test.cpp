@@ -1,0 +1,53 @@
+// Q-learning allocates nothing per step in steady state: between two consecutive actions of the
+// shop within an episode (the trainer's action choice, the env step, the runner's bookkeeping,
+// metrics, the update), the heap is not touched once the first episode has sized the buffers.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "discrete_supply_chain.hpp"
+#include "support/counting_allocator.hpp"
+#include "trainers/qlearning/q_learning_trainer.hpp"
+
+namespace {
+
+// The allocation counter at each of the shop's actions, in order.
+std::vector<long> g_counts;
+std::size_t g_next = 0;
+
+class ProbedShop : public supply_chain::DiscreteShopAgent {
+ public:
+  using DiscreteShopAgent::DiscreteShopAgent;
+  void decode_action(phantom::Context& ctx, const float* action) override {
+    if (g_next < g_counts.size()) g_counts[g_next++] = alloc_counter::g_allocations.load();
+    DiscreteShopAgent::decode_action(ctx, action);
+  }
+};
+
+TEST(AllocQLearning, StepsAllocateNothingAfterTheFirstEpisode) {
+  constexpr int kIterations = 3, kEpisodes = 10, kSteps = supply_chain::kNumEpisodeSteps;
+  g_counts.assign(kIterations * kEpisodes * kSteps, -1);
+  phantom::QLearningOptions q;
+  q.epsilon = 0.3;
+  q.episodes_per_iteration = kEpisodes;
+  phantom::QLearningTrainer trainer(q);
+  phantom::TrainOptions run;
+  run.iterations = kIterations;
+  run.show_progress = false;
+  run.policies.add("shop", phantom::agent_ids({"SHOP"}));
+  run.policies_to_train = {"shop"};
+  run.metrics = {{"stock", phantom::agent_metric<supply_chain::ShopAgent>(
+                               "SHOP", &supply_chain::ShopAgent::stock)}};
+  auto make = [](const phantom::EnvConfig&) {
+    return supply_chain::make_env_with_shop(std::make_shared<ProbedShop>("SHOP", "WAREHOUSE"));
+  };
+  alloc_counter::allocations_during([&] { trainer.train(make, {}, run); });
+  ASSERT_EQ(g_next, g_counts.size());
+  long within = 0;
+  for (std::size_t i = kSteps; i < g_counts.size(); ++i) {
+    if (i % kSteps != 0) within += g_counts[i] - g_counts[i - 1];
+  }
+  EXPECT_EQ(within, 0);
+}
+
+}  // namespace
