@@ -101,6 +101,11 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
     throw ConfigError(kind_ + " trainer: iterations = " + std::to_string(options.iterations) +
                       ", expected >= 0");
   }
+  if (options.checkpoint_every < 0) {
+    throw ConfigError(kind_ + " trainer: checkpoint_every = " +
+                      std::to_string(options.checkpoint_every) +
+                      ", expected >= 0 (0: only at the end)");
+  }
   env_config.check_no_ranges(kind_ + " trainer");
   if (!make_env) throw ConfigError(kind_ + " trainer: the env factory is empty");
 
