@@ -170,7 +170,7 @@ void PhantomEnv::start_episode(std::optional<uint64_t> seed) {
   sample_supertypes();
   network_->reset(rng_);  // agents read their (managed) samplers' new values here
   std::fill(agent_done_.begin(), agent_done_.end(), 0);
-  terminated_count_ = truncated_count_ = 0;
+  terminated_count_ = truncated_count_ = done_count_ = 0;
   ended_by_env_ = false;
   result_.clear();
   make_contexts(/*strategic_only=*/true);
@@ -227,6 +227,7 @@ bool PhantomEnv::update_done_flags(int position, Context& ctx) {
   result_.truncated_[si] = truncated ? 1 : 0;
   terminated_count_ += terminated ? 1 : 0;
   truncated_count_ += truncated ? 1 : 0;
+  done_count_ += terminated || truncated ? 1 : 0;
   if (terminated || truncated) agent_done_[static_cast<std::size_t>(strategic_index_[si])] = 1;
   return terminated || truncated;
 }
@@ -262,7 +263,10 @@ bool PhantomEnv::is_terminated() const {
 }
 
 bool PhantomEnv::is_truncated() const {
-  return (num_steps_ && current_step_ >= *num_steps_) || truncated_count_ == num_strategic();
+  // Also when every agent is done but not all terminated: some terminated and the others were
+  // truncated, so no agent is left (Python never ended such an episode without a step limit).
+  return (num_steps_ && current_step_ >= *num_steps_) || truncated_count_ == num_strategic() ||
+         (done_count_ == num_strategic() && !is_terminated());
 }
 
 void PhantomEnv::set_telemetry(std::shared_ptr<TelemetryLogger> logger) {

@@ -118,7 +118,10 @@ class PhantomEnv {
   /// What the last reset() / step() reported.
   const StepResult& step_result() const { return result_; }
 
+  /// Every strategic agent terminated (or an env such as an FSM handler ended the episode).
   bool is_terminated() const;
+  /// The step limit was reached, every strategic agent was truncated, or every agent is done
+  /// without all having terminated (some terminated, the rest were truncated).
   bool is_truncated() const;
   bool done() const { return result_.done(); }
 
@@ -200,7 +203,7 @@ class PhantomEnv {
   std::vector<AgentIndex> strategic_index_;  // network index of each strategic agent
   std::vector<int> position_of_;             // strategic position per network index (-1 if none)
   std::vector<char> agent_done_;             // per network index
-  int terminated_count_ = 0, truncated_count_ = 0;
+  int terminated_count_ = 0, truncated_count_ = 0, done_count_ = 0;
   bool ended_by_env_ = false;  // set by envs that end episodes themselves (an FSM handler)
   bool started_ = false;
   std::vector<std::string> strategic_ids_, non_strategic_ids_;

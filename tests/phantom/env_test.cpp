@@ -87,6 +87,23 @@ std::unique_ptr<phantom::PhantomEnv> done_at(int64_t a_at, int64_t b_at, bool te
   return std::make_unique<phantom::PhantomEnv>(std::move(net), num_steps);
 }
 
+// Fixed bug: A terminates at step 1 and B is truncated at step 2 by its own flag, with no step
+// limit. Nobody is left, so the episode ends (truncated); Python never ended it.
+TEST(EnvDone, MixedEndingsEndTheEpisode) {
+  auto net = std::make_unique<phantom::Network>();
+  net->emplace<MockStrategic>("A", 1, std::nullopt);
+  net->emplace<MockStrategic>("B", std::nullopt, 2);
+  phantom::PhantomEnv env(std::move(net), std::nullopt);
+  phantom::Actions actions = env.make_actions();
+  env.reset(1);
+  EXPECT_FALSE(env.step(actions).done());
+  const phantom::StepResult& r = env.step(actions);
+  EXPECT_TRUE(r.all_truncated);
+  EXPECT_FALSE(r.all_terminated);
+  EXPECT_TRUE(env.done());
+  EXPECT_THROW(env.step(actions), phantom::EnvError);
+}
+
 // test_n_agents: every agent counts, strategic or not.
 TEST_F(EnvTest, NAgents) {
   EXPECT_EQ(env->n_agents(), 3);
