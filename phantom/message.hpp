@@ -66,13 +66,26 @@ struct ReceiversOf<T, std::void_t<typename T::Receivers>> {
 };
 }  // namespace detail
 
-/// What a payload type allows, in a form the network can check without templates.
+/// What the network and the queue need to know about a payload type, without templates: its
+/// name and what it allows. One per type (payload_rules<T>()), made on first use.
 struct PayloadRules {
+  /// The readable type name, for errors and telemetry.
+  std::string name;
   bool (*sender_allowed)(const Agent&);
   bool (*receiver_allowed)(const Agent&);
   std::string (*describe_senders)();
   std::string (*describe_receivers)();
+  /// Dense number of the payload type in this program (0, 1, 2... in order of first use); the
+  /// network caches its verdicts in tables indexed by it.
+  uint32_t index;
+  /// Neither Senders nor Receivers is restricted, so there is nothing to check.
+  bool unrestricted;
 };
+
+namespace detail {
+/// The next free PayloadRules::index (thread-safe).
+uint32_t next_payload_index();
+}  // namespace detail
 
 template <class T>
 const PayloadRules& payload_rules() {
@@ -80,15 +93,21 @@ const PayloadRules& payload_rules() {
                 "message payloads must be trivially copyable structs (they live in a byte arena)");
   using S = typename detail::SendersOf<T>::type;
   using R = typename detail::ReceiversOf<T>::type;
-  static const PayloadRules rules{&S::allows, &R::allows, &S::describe, &R::describe};
+  // Everything in one static: sending a message checks one initialisation guard, not several.
+  static const PayloadRules rules{type_name<T>(),
+                                  &S::allows,
+                                  &R::allows,
+                                  &S::describe,
+                                  &R::describe,
+                                  detail::next_payload_index(),
+                                  std::is_same_v<S, AnyAgent> && std::is_same_v<R, AnyAgent>};
   return rules;
 }
 
 /// The payload type's readable name, computed once per type (for errors and telemetry).
 template <class T>
 const char* payload_name() {
-  static const std::string name = type_name<T>();
-  return name.c_str();
+  return payload_rules<T>().name.c_str();
 }
 
 /// A message as a handler sees it.
@@ -125,15 +144,21 @@ class MessageQueue {
   void push_bytes(AgentIndex sender, AgentIndex receiver, TypeId type, const char* name,
                   const void* payload, std::size_t size) {
     // Payload offsets stay aligned for any fundamental type.
-    std::size_t offset = (used_ + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) *
-                         alignof(std::max_align_t);
-    // Grow geometrically, without zero-filling what is about to be overwritten.
-    if (offset + size > bytes_.size())
-      bytes_.resize(std::max(2 * bytes_.size(), offset + size + 256));
+    constexpr std::size_t kAlign = alignof(std::max_align_t);
+    std::size_t offset = (used_ + kAlign - 1) / kAlign * kAlign;
+    if (offset + size > bytes_.size()) grow(offset + size);
     if (size > 0) std::memcpy(bytes_.data() + offset, payload, size);
     used_ = offset + size;
-    headers_.push_back(
-        {sender, receiver, type, name, static_cast<uint32_t>(offset), static_cast<uint32_t>(size)});
+    // The header is filled in place, field by field. (push_back of a braced temporary made GCC
+    // store the fields to the stack one by one and reload them as two 16-byte words: the loads
+    // wait for a store-forwarding stall, which cost about a tenth of a supply-chain step.)
+    MessageHeader& h = headers_.emplace_back();
+    h.sender = sender;
+    h.receiver = receiver;
+    h.type = type;
+    h.type_name = name;
+    h.offset = static_cast<uint32_t>(offset);
+    h.size = static_cast<uint32_t>(size);
   }
 
   const std::vector<MessageHeader>& headers() const { return headers_; }
@@ -158,6 +183,9 @@ class MessageQueue {
   }
 
  private:
+  // Grows the arena geometrically to at least `needed` bytes (out of line: push_bytes stays small).
+  void grow(std::size_t needed);
+
   std::vector<MessageHeader> headers_;
   std::vector<unsigned char> bytes_;  // capacity; the first used_ bytes hold payloads
   std::size_t used_ = 0;

@@ -22,7 +22,7 @@ Agent& Network::add_agent(std::shared_ptr<Agent> agent) {
   agents_.push_back(std::move(agent));
   neighbours_.emplace_back();
   sorted_neighbours_.emplace_back();
-  verdicts_.emplace_back();
+  for (auto& row : verdicts_) row.push_back(0);
   return *agents_.back();
 }
 
@@ -53,11 +53,22 @@ void Network::clear_edges() {
   for (auto& n : sorted_neighbours_) n.clear();
 }
 
-bool Network::first_verdict(AgentIndex agent, const PayloadRules& rules, int role) const {
-  auto& cache = verdicts_[static_cast<std::size_t>(agent)];
-  const Agent& a = *agents_[static_cast<std::size_t>(agent)];
-  cache.push_back({&rules, rules.sender_allowed(a), rules.receiver_allowed(a)});
-  return role == 0 ? cache.back().can_send : cache.back().can_receive;
+uint8_t Network::verdict(AgentIndex agent, const PayloadRules& rules) const {
+  if (rules.index >= verdicts_.size()) {
+    verdicts_.resize(rules.index + 1, std::vector<uint8_t>(agents_.size(), 0));
+  }
+  uint8_t& v = verdicts_[rules.index][static_cast<std::size_t>(agent)];
+  if (v == 0) {
+    const Agent& a = *agents_[static_cast<std::size_t>(agent)];
+    v = static_cast<uint8_t>(kKnown | (rules.sender_allowed(a) ? kCanSend : 0) |
+                             (rules.receiver_allowed(a) ? kCanReceive : 0));
+  }
+  return v;
+}
+
+bool Network::first_verdicts(AgentIndex sender, AgentIndex receiver,
+                             const PayloadRules& rules) const {
+  return (verdict(sender, rules) & kCanSend) != 0 && (verdict(receiver, rules) & kCanReceive) != 0;
 }
 
 void Network::add_connection(const std::string& a, const std::string& b) {
@@ -111,20 +122,21 @@ bool Network::has_edge(const std::string& sender, const std::string& receiver) c
   return contains(sender) && contains(receiver) && has_edge(index_of(sender), index_of(receiver));
 }
 
-void Network::throw_send_error(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules,
-                               const char* payload_name) const {
+void Network::throw_send_error(AgentIndex sender, AgentIndex receiver,
+                               const PayloadRules& rules) const {
+  const std::string& payload_name = rules.name;
   if (!options_.ignore_connection_errors && !has_edge(sender, receiver)) {
-    throw NetworkError("cannot send " + std::string(payload_name) + " from '" + id_of(sender) +
-                       "' to '" + id_of(receiver) + "': they are not connected");
+    throw NetworkError("cannot send " + payload_name + " from '" + id_of(sender) + "' to '" +
+                       id_of(receiver) + "': they are not connected");
   }
-  if (!allowed(sender, rules, 0)) {
-    throw NetworkError("payload " + std::string(payload_name) + " cannot be sent by '" +
-                       id_of(sender) + "' of type " + agent(sender).type_name() +
-                       " (senders must be " + rules.describe_senders() + ")");
+  if ((verdict(sender, rules) & kCanSend) == 0) {
+    throw NetworkError("payload " + payload_name + " cannot be sent by '" + id_of(sender) +
+                       "' of type " + agent(sender).type_name() + " (senders must be " +
+                       rules.describe_senders() + ")");
   }
-  throw NetworkError("payload " + std::string(payload_name) + " cannot be received by '" +
-                     id_of(receiver) + "' of type " + agent(receiver).type_name() +
-                     " (receivers must be " + rules.describe_receivers() + ")");
+  throw NetworkError("payload " + payload_name + " cannot be received by '" + id_of(receiver) +
+                     "' of type " + agent(receiver).type_name() + " (receivers must be " +
+                     rules.describe_receivers() + ")");
 }
 
 void Network::reset(nn::Rng& rng) {
