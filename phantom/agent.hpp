@@ -13,8 +13,9 @@
 //   };
 #pragma once
 
-#include <functional>
+#include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -80,23 +81,30 @@ class Agent {
   template <class T, class Fn>
   void on(Fn&& fn) {
     (void)payload_rules<T>();  // static checks on the payload type
-    handlers_.push_back(
-        {type_id<T>(),
-         [f = std::forward<Fn>(fn)](Context& ctx, const MessageHeader& h, const void* payload) {
-           call_handler<T>(f, ctx, h, payload);
-         }});
+    using F = std::decay_t<Fn>;
+    // The callable lives on the heap (allocated once, here); the handler keeps a plain function
+    // pointer that knows its type. Calling it is one indirect call, without std::function's
+    // checks, and the handler table stays small.
+    Callable owned(new F(std::forward<Fn>(fn)), [](void* f) { delete static_cast<F*>(f); });
+    void* callable = owned.get();
+    callables_.push_back(std::move(owned));
+    handlers_.push_back({type_id<T>(), &call_handler<T, F>, callable});
   }
 
  private:
-  template <class T, class Fn>
-  static void call_handler(Fn& f, Context& ctx, const MessageHeader& h, const void* payload);
+  template <class T, class F>
+  static void call_handler(void* f, Context& ctx, const MessageHeader& h, const void* payload);
+  [[noreturn]] void throw_no_handler(const Context& ctx, const MessageHeader& header) const;
 
+  using Callable = std::unique_ptr<void, void (*)(void*)>;
   struct Handler {
     TypeId type;
-    std::function<void(Context&, const MessageHeader&, const void*)> fn;
+    void (*call)(void* callable, Context& ctx, const MessageHeader& h, const void* payload);
+    void* callable;  // owned by callables_
   };
   std::string id_;
-  std::vector<Handler> handlers_;
+  std::vector<Handler> handlers_;  // registration order
+  std::vector<Callable> callables_;
 };
 
 }  // namespace phantom
@@ -106,10 +114,10 @@ class Agent {
 
 namespace phantom {
 
-template <class T, class Fn>
-void Agent::call_handler(Fn& f, Context& ctx, const MessageHeader& h, const void* payload) {
+template <class T, class F>
+void Agent::call_handler(void* f, Context& ctx, const MessageHeader& h, const void* payload) {
   Message<T> msg{h.sender, h.receiver, *static_cast<const T*>(payload), &ctx.agent_ids()};
-  f(ctx, msg);
+  (*static_cast<F*>(f))(ctx, msg);
 }
 
 }  // namespace phantom
