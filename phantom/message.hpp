@@ -85,22 +85,28 @@ struct PayloadRules {
 namespace detail {
 /// The next free PayloadRules::index (thread-safe).
 uint32_t next_payload_index();
-}  // namespace detail
 
 template <class T>
-const PayloadRules& payload_rules() {
+PayloadRules make_payload_rules() {
   static_assert(std::is_trivially_copyable_v<T>,
                 "message payloads must be trivially copyable structs (they live in a byte arena)");
-  using S = typename detail::SendersOf<T>::type;
-  using R = typename detail::ReceiversOf<T>::type;
-  // Everything in one static: sending a message checks one initialisation guard, not several.
-  static const PayloadRules rules{type_name<T>(),
-                                  &S::allows,
-                                  &R::allows,
-                                  &S::describe,
-                                  &R::describe,
-                                  detail::next_payload_index(),
-                                  std::is_same_v<S, AnyAgent> && std::is_same_v<R, AnyAgent>};
+  using S = typename SendersOf<T>::type;
+  using R = typename ReceiversOf<T>::type;
+  return {type_name<T>(),
+          &S::allows,
+          &R::allows,
+          &S::describe,
+          &R::describe,
+          next_payload_index(),
+          std::is_same_v<S, AnyAgent> && std::is_same_v<R, AnyAgent>};
+}
+}  // namespace detail
+
+/// The rules of payload type T, made on first use. Every send looks them up, so this stays a
+/// small inline function: one initialisation guard, and the work in make_payload_rules.
+template <class T>
+inline const PayloadRules& payload_rules() {
+  static const PayloadRules rules = detail::make_payload_rules<T>();
   return rules;
 }
 
@@ -124,12 +130,22 @@ struct Message {
 
 /// One queued message: who, what type, and where its payload bytes are.
 struct MessageHeader {
-  AgentIndex sender;
-  AgentIndex receiver;
-  TypeId type;
-  const char* type_name;  // payload type, for error messages and telemetry
-  uint32_t offset;        // of the payload in the queue's byte arena
-  uint32_t size;
+  MessageHeader() = default;
+  MessageHeader(AgentIndex sender, AgentIndex receiver, TypeId type, const char* type_name,
+                uint32_t offset, uint32_t size)
+      : sender(sender),
+        receiver(receiver),
+        type(type),
+        type_name(type_name),
+        offset(offset),
+        size(size) {}
+
+  AgentIndex sender = -1;
+  AgentIndex receiver = -1;
+  TypeId type = nullptr;
+  const char* type_name = nullptr;  // payload type, for error messages and telemetry
+  uint32_t offset = 0;              // of the payload in the queue's byte arena
+  uint32_t size = 0;
 };
 
 /// Messages in send order with their payloads in one byte arena. clear() keeps the memory, so a
@@ -149,16 +165,11 @@ class MessageQueue {
     if (offset + size > bytes_.size()) grow(offset + size);
     if (size > 0) std::memcpy(bytes_.data() + offset, payload, size);
     used_ = offset + size;
-    // The header is filled in place, field by field. (push_back of a braced temporary made GCC
-    // store the fields to the stack one by one and reload them as two 16-byte words: the loads
-    // wait for a store-forwarding stall, which cost about a tenth of a supply-chain step.)
-    MessageHeader& h = headers_.emplace_back();
-    h.sender = sender;
-    h.receiver = receiver;
-    h.type = type;
-    h.type_name = name;
-    h.offset = static_cast<uint32_t>(offset);
-    h.size = static_cast<uint32_t>(size);
+    // Constructed in place. (push_back of a braced temporary made GCC store the fields to the
+    // stack one by one and reload them as two 16-byte words: the loads waited for a
+    // store-forwarding stall, which cost about a tenth of a supply-chain step.)
+    headers_.emplace_back(sender, receiver, type, name, static_cast<uint32_t>(offset),
+                          static_cast<uint32_t>(size));
   }
 
   const std::vector<MessageHeader>& headers() const { return headers_; }
