@@ -18,6 +18,8 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
   auto num_agents = static_cast<std::size_t>(network.size());
   // Ranks are put back to -1 after every round, so the table only needs (re)filling on resize.
   if (receiver_rank_.size() != num_agents) receiver_rank_.assign(num_agents, -1);
+  const bool drop_unconnected = network.options().ignore_connection_errors;
+  const bool shuffle = options_.shuffle_batches;
   for (int round = 0; !pending_.empty(); ++round) {
     if (options_.round_limit && round >= *options_.round_limit) {
       std::size_t left = pending_.size();
@@ -30,17 +32,21 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
     round_.swap(pending_);
     pending_.clear();
     group_by_receiver();
-    for (uint32_t b = 0; b < num_batches_; ++b) {
-      AgentIndex receiver = receivers_[b];
-      uint32_t* batch = order_.data() + batch_start_[b];
-      std::size_t count = batch_start_[b + 1] - batch_start_[b];
-      Context* ctx = contexts.find(receiver);
+    // Locals, not members: handle_batch is a virtual call the compiler cannot see into, so it
+    // would reload every member after it.
+    const AgentIndex* receivers = receivers_.data();
+    const uint32_t* start = batch_start_.data();
+    uint32_t* order = order_.data();
+    for (uint32_t b = 0, num_batches = num_batches_; b < num_batches; ++b) {
+      uint32_t* batch = order + start[b];
+      std::size_t count = start[b + 1] - start[b];
+      Context* ctx = contexts.find(receivers[b]);
       if (ctx == nullptr) {
         dropped_ += static_cast<int64_t>(count);
         continue;
       }
       // With ignored connection errors, messages along missing edges are dropped here.
-      if (network.options().ignore_connection_errors) {
+      if (drop_unconnected) {
         std::size_t kept = 0;
         for (std::size_t i = 0; i < count; ++i) {
           const MessageHeader& h = round_.headers()[batch[i]];
@@ -50,7 +56,7 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
         count = kept;
       }
       if (count == 0) continue;  // no empty batches (Python delivers them)
-      if (options_.shuffle_batches) rng.shuffle(batch, batch + count);
+      if (shuffle) rng.shuffle(batch, batch + count);
       ctx->agent().handle_batch(*ctx, MessageBatch(round_, batch, count));
     }
     round_.clear();
