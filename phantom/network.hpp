@@ -116,7 +116,14 @@ class Network {
   void add_connections_with_adjacency_matrix(const std::vector<std::string>& ids,
                                              const std::vector<std::vector<double>>& matrix);
   bool has_edge(AgentIndex sender, AgentIndex receiver) const {
-    // Most agents have a handful of neighbours: a scan beats hashing. Hubs use a sorted copy.
+    // Every send checks this. Small networks look it up in the bit matrix: one load, no loop.
+    if (edge_stride_ != 0) {
+      std::size_t bit =
+          static_cast<std::size_t>(sender) * edge_stride_ + static_cast<std::size_t>(receiver);
+      return ((edge_bits_[bit / 64] >> (bit % 64)) & 1u) != 0;
+    }
+    // Larger ones: most agents have a handful of neighbours, and a scan beats hashing. Hubs use
+    // a sorted copy.
     const auto& n = neighbours_[static_cast<std::size_t>(sender)];
     if (n.size() <= kScanLimit) {
       for (AgentIndex r : n)
@@ -156,6 +163,8 @@ class Network {
 
  protected:
   static constexpr std::size_t kScanLimit = 16;
+  // Networks of up to this many agents also keep their edges as a bit matrix (128 KiB at most).
+  static constexpr std::size_t kEdgeMatrixLimit = 1024;
   void add_directed_edge(AgentIndex s, AgentIndex r);
   void clear_edges();
 
@@ -192,6 +201,12 @@ class Network {
   std::unordered_map<std::string, AgentIndex> index_;
   std::vector<std::vector<AgentIndex>> neighbours_;         // connection order
   std::vector<std::vector<AgentIndex>> sorted_neighbours_;  // for has_edge on hubs
+  // The edge s -> r is bit s * edge_stride_ + r. The stride is the agent count rounded up to a
+  // multiple of 64, and there are as many rows, so the matrix is only rebuilt (from neighbours_)
+  // every 64 agents. edge_stride_ == 0: no matrix (too many agents).
+  std::vector<uint64_t> edge_bits_;
+  std::size_t edge_stride_ = 0;
+  void rebuild_edge_matrix();
   // verdicts_[payload index][agent]: Verdict bits, 0 until computed. Every row has one byte per
   // agent; rows are added when a payload type with a higher index is first checked.
   mutable std::vector<std::vector<uint8_t>> verdicts_;
