@@ -25,15 +25,16 @@
 
 namespace phantom {
 
-/// The messages delivered to one agent in one resolver round, in delivery order.
+/// The messages delivered to one agent in one resolver round, in delivery order. A view into the
+/// resolver's queue, valid during handle_batch.
 class MessageBatch {
  public:
   MessageBatch(const MessageQueue& queue, const uint32_t* indices, std::size_t count)
-      : queue_(&queue), indices_(indices), count_(count) {}
+      : headers_(queue.headers().data()), bytes_(queue.bytes()), indices_(indices), count_(count) {}
   std::size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
-  const MessageHeader& header(std::size_t i) const { return queue_->headers()[indices_[i]]; }
-  const void* payload(std::size_t i) const { return queue_->payload(header(i)); }
+  const MessageHeader& header(std::size_t i) const { return headers_[indices_[i]]; }
+  const void* payload(std::size_t i) const { return bytes_ + header(i).offset; }
   /// The payload of message i if it is a T, else nullptr.
   template <class T>
   const T* payload_as(std::size_t i) const {
@@ -41,7 +42,8 @@ class MessageBatch {
   }
 
  private:
-  const MessageQueue* queue_;
+  const MessageHeader* headers_;
+  const unsigned char* bytes_;
   const uint32_t* indices_;
   std::size_t count_;
 };

@@ -174,6 +174,8 @@ class MessageQueue {
 
   const std::vector<MessageHeader>& headers() const { return headers_; }
   const void* payload(const MessageHeader& h) const { return bytes_.data() + h.offset; }
+  /// The payload arena: payload(h) is bytes() + h.offset.
+  const unsigned char* bytes() const { return bytes_.data(); }
   bool empty() const { return headers_.empty(); }
   std::size_t size() const { return headers_.size(); }
   void clear() {
