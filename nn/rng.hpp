@@ -89,10 +89,7 @@ class Rng {
   /// Unbiased integer in [lo, hi) (Lemire's multiply-and-reject). Throws ValueError if hi <= lo.
   /// Any range works, up to [INT64_MIN, INT64_MAX).
   int64_t uniform_int(int64_t lo, int64_t hi) {
-    if (hi <= lo) {
-      throw phantom::ValueError("Rng::uniform_int: empty range [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + ")");
-    }
+    if (hi <= lo) throw_empty_range(lo, hi);
     // The offset can exceed INT64_MAX, so add in unsigned (wrapping) arithmetic: signed overflow
     // would be undefined behaviour.
     uint64_t range = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
@@ -202,6 +199,13 @@ class Rng {
       uint64_t x = next_u64() & mask;
       if (x < range) return x;
     }
+  }
+
+  // Separate from uniform_int so that building the message does not keep uniform_int, which
+  // agents call in their step loops, from being inlined.
+  [[noreturn]] static void throw_empty_range(int64_t lo, int64_t hi) {
+    throw phantom::ValueError("Rng::uniform_int: empty range [" + std::to_string(lo) + ", " +
+                              std::to_string(hi) + ")");
   }
 
   // Hash of (a, b) used to derive stream ids: a hash_combine step, then the SplitMix64

@@ -51,14 +51,17 @@ void Agent::handle_message(Context& ctx, const MessageHeader& header, const void
   bool handled = false;
   for (const Handler& h : handlers_) {
     if (h.type != header.type) continue;
-    h.fn(ctx, header, payload);
+    h.call(h.callable, ctx, header, payload);
     handled = true;
   }
-  if (!handled) {
-    throw AgentError("agent '" + id_ + "' (" + type_name() + ") has no handler for payload type '" +
-                     header.type_name + "' sent by '" + ctx.id_of(header.sender) +
-                     "'; register one with on<" + header.type_name + ">(...)");
-  }
+  if (!handled) throw_no_handler(ctx, header);
+}
+
+// Out of line, so that building the message costs handle_message nothing when it is not needed.
+void Agent::throw_no_handler(const Context& ctx, const MessageHeader& header) const {
+  throw AgentError("agent '" + id_ + "' (" + type_name() + ") has no handler for payload type '" +
+                   header.type_name + "' sent by '" + ctx.id_of(header.sender) +
+                   "'; register one with on<" + header.type_name + ">(...)");
 }
 
 }  // namespace phantom

@@ -13,9 +13,9 @@
 //   };
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -27,15 +27,16 @@
 
 namespace phantom {
 
-/// The messages delivered to one agent in one resolver round, in delivery order.
+/// The messages delivered to one agent in one resolver round, in delivery order. A view into the
+/// resolver's queue, valid during handle_batch.
 class MessageBatch {
  public:
   MessageBatch(const MessageQueue& queue, const uint32_t* indices, std::size_t count)
-      : queue_(&queue), indices_(indices), count_(count) {}
+      : headers_(queue.headers().data()), bytes_(queue.bytes()), indices_(indices), count_(count) {}
   std::size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
-  const MessageHeader& header(std::size_t i) const { return queue_->headers()[indices_[i]]; }
-  const void* payload(std::size_t i) const { return queue_->payload(header(i)); }
+  const MessageHeader& header(std::size_t i) const { return headers_[indices_[i]]; }
+  const void* payload(std::size_t i) const { return bytes_ + header(i).offset; }
   /// The payload of message i if it is a T, else nullptr.
   template <class T>
   const T* payload_as(std::size_t i) const {
@@ -43,7 +44,8 @@ class MessageBatch {
   }
 
  private:
-  const MessageQueue* queue_;
+  const MessageHeader* headers_;
+  const unsigned char* bytes_;
   const uint32_t* indices_;
   std::size_t count_;
 };
@@ -96,25 +98,32 @@ class Agent {
   template <class T, class Fn>
   void on(Fn&& fn) {
     (void)payload_rules<T>();  // static checks on the payload type
-    handlers_.push_back(
-        {type_id<T>(),
-         [f = std::forward<Fn>(fn)](Context& ctx, const MessageHeader& h, const void* payload) {
-           call_handler<T>(f, ctx, h, payload);
-         }});
+    using F = std::decay_t<Fn>;
+    // The callable lives on the heap (allocated once, here); the handler keeps a plain function
+    // pointer that knows its type. Calling it is one indirect call, without std::function's
+    // checks, and the handler table stays small.
+    Callable owned(new F(std::forward<Fn>(fn)), [](void* f) { delete static_cast<F*>(f); });
+    void* callable = owned.get();
+    callables_.push_back(std::move(owned));
+    handlers_.push_back({type_id<T>(), &call_handler<T, F>, callable});
   }
 
  private:
-  template <class T, class Fn>
-  static void call_handler(Fn& f, Context& ctx, const MessageHeader& h, const void* payload);
+  template <class T, class F>
+  static void call_handler(void* f, Context& ctx, const MessageHeader& h, const void* payload);
+  [[noreturn]] void throw_no_handler(const Context& ctx, const MessageHeader& header) const;
 
+  using Callable = std::unique_ptr<void, void (*)(void*)>;
   struct Handler {
     TypeId type;
-    std::function<void(Context&, const MessageHeader&, const void*)> fn;
+    void (*call)(void* callable, Context& ctx, const MessageHeader& h, const void* payload);
+    void* callable;  // owned by callables_
   };
   [[noreturn]] void throw_bad_supertype(const std::type_info& wanted) const;
 
   std::string id_;
-  std::vector<Handler> handlers_;
+  std::vector<Handler> handlers_;  // registration order
+  std::vector<Callable> callables_;
   std::shared_ptr<Supertype> supertype_;
 };
 
@@ -132,10 +141,10 @@ S& Agent::type() const {
 
 namespace phantom {
 
-template <class T, class Fn>
-void Agent::call_handler(Fn& f, Context& ctx, const MessageHeader& h, const void* payload) {
+template <class T, class F>
+void Agent::call_handler(void* f, Context& ctx, const MessageHeader& h, const void* payload) {
   Message<T> msg{h.sender, h.receiver, *static_cast<const T*>(payload), &ctx.agent_ids()};
-  f(ctx, msg);
+  (*static_cast<F*>(f))(ctx, msg);
 }
 
 }  // namespace phantom

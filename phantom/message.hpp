@@ -67,30 +67,56 @@ struct ReceiversOf<T, std::void_t<typename T::Receivers>> {
 };
 }  // namespace detail
 
-/// What a payload type allows, in a form the network can check without templates.
+/// What the network and the queue need to know about a payload type, without templates: its
+/// name and what it allows. One per type (payload_rules<T>()), made on first use.
 struct PayloadRules {
+  /// The readable type name, for errors and telemetry.
+  std::string name;
   bool (*sender_allowed)(const Agent&);
   bool (*receiver_allowed)(const Agent&);
   std::string (*describe_senders)();
   std::string (*describe_receivers)();
+  /// Dense number of the payload type in this program (0, 1, 2... in order of first use); the
+  /// network caches its verdicts in tables indexed by it.
+  uint32_t index;
+  /// Neither Senders nor Receivers is restricted, so there is nothing to check.
+  bool unrestricted;
 };
 
+namespace detail {
+/// The next free PayloadRules::index (thread-safe).
+uint32_t next_payload_index();
+
 template <class T>
-const PayloadRules& payload_rules() {
+PayloadRules make_payload_rules() {
   static_assert(std::is_trivially_copyable_v<T>,
                 "message payloads must be trivially copyable structs (they live in a byte arena)");
-  using S = typename detail::SendersOf<T>::type;
-  using R = typename detail::ReceiversOf<T>::type;
-  static const PayloadRules rules{&S::allows, &R::allows, &S::describe, &R::describe};
+  using S = typename SendersOf<T>::type;
+  using R = typename ReceiversOf<T>::type;
+  (void)register_payload_fields<T>();  // telemetry learns the payload's describe(), once per type
+  return {type_name<T>(),
+          &S::allows,
+          &R::allows,
+          &S::describe,
+          &R::describe,
+          next_payload_index(),
+          std::is_same_v<S, AnyAgent> && std::is_same_v<R, AnyAgent>};
+}
+}  // namespace detail
+
+/// The rules of payload type T, made on first use. Every send looks them up, so this stays a
+/// small inline function: one initialisation guard, and the work in make_payload_rules.
+template <class T>
+inline const PayloadRules& payload_rules() {
+  static const PayloadRules rules = detail::make_payload_rules<T>();
   return rules;
 }
 
-/// The payload type's readable name, computed once per type (for errors and telemetry). The
-/// first call also registers the payload's describe() for telemetry (see payload_fields.hpp).
+/// The payload type's readable name, computed once per type (for errors and telemetry). Making
+/// the rules also registers the payload's describe() for telemetry (see payload_fields.hpp).
 template <class T>
 const char* payload_name() {
-  static const std::string name = ((void)register_payload_fields<T>(), type_name<T>());
-  return name.c_str();
+  return payload_rules<T>().name.c_str();
 }
 
 /// A message as a handler sees it.
@@ -107,12 +133,22 @@ struct Message {
 
 /// One queued message: who, what type, and where its payload bytes are.
 struct MessageHeader {
-  AgentIndex sender;
-  AgentIndex receiver;
-  TypeId type;
-  const char* type_name;  // payload type, for error messages and telemetry
-  uint32_t offset;        // of the payload in the queue's byte arena
-  uint32_t size;
+  MessageHeader() = default;
+  MessageHeader(AgentIndex sender, AgentIndex receiver, TypeId type, const char* type_name,
+                uint32_t offset, uint32_t size)
+      : sender(sender),
+        receiver(receiver),
+        type(type),
+        type_name(type_name),
+        offset(offset),
+        size(size) {}
+
+  AgentIndex sender = -1;
+  AgentIndex receiver = -1;
+  TypeId type = nullptr;
+  const char* type_name = nullptr;  // payload type, for error messages and telemetry
+  uint32_t offset = 0;              // of the payload in the queue's byte arena
+  uint32_t size = 0;
 };
 
 /// Messages in send order with their payloads in one byte arena. clear() keeps the memory, so a
@@ -127,19 +163,22 @@ class MessageQueue {
   void push_bytes(AgentIndex sender, AgentIndex receiver, TypeId type, const char* name,
                   const void* payload, std::size_t size) {
     // Payload offsets stay aligned for any fundamental type.
-    std::size_t offset = (used_ + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) *
-                         alignof(std::max_align_t);
-    // Grow geometrically, without zero-filling what is about to be overwritten.
-    if (offset + size > bytes_.size())
-      bytes_.resize(std::max(2 * bytes_.size(), offset + size + 256));
+    constexpr std::size_t kAlign = alignof(std::max_align_t);
+    std::size_t offset = (used_ + kAlign - 1) / kAlign * kAlign;
+    if (offset + size > bytes_.size()) grow(offset + size);
     if (size > 0) std::memcpy(bytes_.data() + offset, payload, size);
     used_ = offset + size;
-    headers_.push_back(
-        {sender, receiver, type, name, static_cast<uint32_t>(offset), static_cast<uint32_t>(size)});
+    // Constructed in place. (push_back of a braced temporary made GCC store the fields to the
+    // stack one by one and reload them as two 16-byte words: the loads waited for a
+    // store-forwarding stall, which cost about a tenth of a supply-chain step.)
+    headers_.emplace_back(sender, receiver, type, name, static_cast<uint32_t>(offset),
+                          static_cast<uint32_t>(size));
   }
 
   const std::vector<MessageHeader>& headers() const { return headers_; }
   const void* payload(const MessageHeader& h) const { return bytes_.data() + h.offset; }
+  /// The payload arena: payload(h) is bytes() + h.offset.
+  const unsigned char* bytes() const { return bytes_.data(); }
   bool empty() const { return headers_.empty(); }
   std::size_t size() const { return headers_.size(); }
   void clear() {
@@ -160,6 +199,9 @@ class MessageQueue {
   }
 
  private:
+  // Grows the arena geometrically to at least `needed` bytes (out of line: push_bytes stays small).
+  void grow(std::size_t needed);
+
   std::vector<MessageHeader> headers_;
   std::vector<unsigned char> bytes_;  // capacity; the first used_ bytes hold payloads
   std::size_t used_ = 0;

@@ -22,7 +22,8 @@ Agent& Network::add_agent(std::shared_ptr<Agent> agent) {
   agents_.push_back(std::move(agent));
   neighbours_.emplace_back();
   sorted_neighbours_.emplace_back();
-  verdicts_.emplace_back();
+  for (auto& row : verdicts_) row.push_back(0);
+  if (agents_.size() > edge_stride_) rebuild_edge_matrix();
   return *agents_.back();
 }
 
@@ -46,18 +47,52 @@ void Network::add_directed_edge(AgentIndex s, AgentIndex r) {
   if (at != sorted.end() && *at == r) return;
   sorted.insert(at, r);
   neighbours_[static_cast<std::size_t>(s)].push_back(r);
+  if (edge_stride_ != 0) {
+    std::size_t bit = static_cast<std::size_t>(s) * edge_stride_ + static_cast<std::size_t>(r);
+    edge_bits_[bit / 64] |= uint64_t{1} << (bit % 64);
+  }
 }
 
 void Network::clear_edges() {
   for (auto& n : neighbours_) n.clear();
   for (auto& n : sorted_neighbours_) n.clear();
+  std::fill(edge_bits_.begin(), edge_bits_.end(), 0);
 }
 
-bool Network::first_verdict(AgentIndex agent, const PayloadRules& rules, int role) const {
-  auto& cache = verdicts_[static_cast<std::size_t>(agent)];
-  const Agent& a = *agents_[static_cast<std::size_t>(agent)];
-  cache.push_back({&rules, rules.sender_allowed(a), rules.receiver_allowed(a)});
-  return role == 0 ? cache.back().can_send : cache.back().can_receive;
+void Network::rebuild_edge_matrix() {
+  std::size_t n = agents_.size();
+  if (n > kEdgeMatrixLimit) {
+    edge_stride_ = 0;
+    edge_bits_.clear();
+    edge_bits_.shrink_to_fit();
+    return;
+  }
+  edge_stride_ = (n + 63) / 64 * 64;
+  edge_bits_.assign(edge_stride_ * edge_stride_ / 64, 0);
+  for (std::size_t s = 0; s < n; ++s) {
+    for (AgentIndex r : neighbours_[s]) {
+      std::size_t bit = s * edge_stride_ + static_cast<std::size_t>(r);
+      edge_bits_[bit / 64] |= uint64_t{1} << (bit % 64);
+    }
+  }
+}
+
+uint8_t Network::verdict(AgentIndex agent, const PayloadRules& rules) const {
+  if (rules.index >= verdicts_.size()) {
+    verdicts_.resize(rules.index + 1, std::vector<uint8_t>(agents_.size(), 0));
+  }
+  uint8_t& v = verdicts_[rules.index][static_cast<std::size_t>(agent)];
+  if (v == 0) {
+    const Agent& a = *agents_[static_cast<std::size_t>(agent)];
+    v = static_cast<uint8_t>(kKnown | (rules.sender_allowed(a) ? kCanSend : 0) |
+                             (rules.receiver_allowed(a) ? kCanReceive : 0));
+  }
+  return v;
+}
+
+bool Network::first_verdicts(AgentIndex sender, AgentIndex receiver,
+                             const PayloadRules& rules) const {
+  return (verdict(sender, rules) & kCanSend) != 0 && (verdict(receiver, rules) & kCanReceive) != 0;
 }
 
 void Network::add_connection(const std::string& a, const std::string& b) {
@@ -111,20 +146,21 @@ bool Network::has_edge(const std::string& sender, const std::string& receiver) c
   return contains(sender) && contains(receiver) && has_edge(index_of(sender), index_of(receiver));
 }
 
-void Network::throw_send_error(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules,
-                               const char* payload_name) const {
+void Network::throw_send_error(AgentIndex sender, AgentIndex receiver,
+                               const PayloadRules& rules) const {
+  const std::string& payload_name = rules.name;
   if (!options_.ignore_connection_errors && !has_edge(sender, receiver)) {
-    throw NetworkError("cannot send " + std::string(payload_name) + " from '" + id_of(sender) +
-                       "' to '" + id_of(receiver) + "': they are not connected");
+    throw NetworkError("cannot send " + payload_name + " from '" + id_of(sender) + "' to '" +
+                       id_of(receiver) + "': they are not connected");
   }
-  if (!allowed(sender, rules, 0)) {
-    throw NetworkError("payload " + std::string(payload_name) + " cannot be sent by '" +
-                       id_of(sender) + "' of type " + agent(sender).type_name() +
-                       " (senders must be " + rules.describe_senders() + ")");
+  if ((verdict(sender, rules) & kCanSend) == 0) {
+    throw NetworkError("payload " + payload_name + " cannot be sent by '" + id_of(sender) +
+                       "' of type " + agent(sender).type_name() + " (senders must be " +
+                       rules.describe_senders() + ")");
   }
-  throw NetworkError("payload " + std::string(payload_name) + " cannot be received by '" +
-                     id_of(receiver) + "' of type " + agent(receiver).type_name() +
-                     " (receivers must be " + rules.describe_receivers() + ")");
+  throw NetworkError("payload " + payload_name + " cannot be received by '" + id_of(receiver) +
+                     "' of type " + agent(receiver).type_name() + " (receivers must be " +
+                     rules.describe_receivers() + ")");
 }
 
 void Network::reset(nn::Rng& rng) {

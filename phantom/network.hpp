@@ -90,7 +90,14 @@ class Network {
   void add_connections_with_adjacency_matrix(const std::vector<std::string>& ids,
                                              const std::vector<std::vector<double>>& matrix);
   bool has_edge(AgentIndex sender, AgentIndex receiver) const {
-    // Most agents have a handful of neighbours: a scan beats hashing. Hubs use a sorted copy.
+    // Every send checks this. Small networks look it up in the bit matrix: one load, no loop.
+    if (edge_stride_ != 0) {
+      std::size_t bit =
+          static_cast<std::size_t>(sender) * edge_stride_ + static_cast<std::size_t>(receiver);
+      return ((edge_bits_[bit / 64] >> (bit % 64)) & 1u) != 0;
+    }
+    // Larger ones: most agents have a handful of neighbours, and a scan beats hashing. Hubs use
+    // a sorted copy.
     const auto& n = neighbours_[static_cast<std::size_t>(sender)];
     if (n.size() <= kScanLimit) {
       for (AgentIndex r : n)
@@ -111,8 +118,9 @@ class Network {
   /// are ignored) or if the payload's Senders/Receivers rules reject the agents' types.
   template <class T>
   void send(AgentIndex sender, AgentIndex receiver, const T& payload) {
-    check_send(sender, receiver, payload_rules<T>(), payload_name<T>());
-    resolver_->push(sender, receiver, type_id<T>(), payload_name<T>(), &payload, sizeof(T));
+    const PayloadRules& rules = payload_rules<T>();
+    check_send(sender, receiver, rules);
+    resolver_->push(sender, receiver, type_id<T>(), rules.name.c_str(), &payload, sizeof(T));
   }
   template <class T>
   void send(const std::string& sender, const std::string& receiver, const T& payload) {
@@ -134,32 +142,36 @@ class Network {
 
  protected:
   static constexpr std::size_t kScanLimit = 16;
+  // Networks of up to this many agents also keep their edges as a bit matrix (128 KiB at most).
+  static constexpr std::size_t kEdgeMatrixLimit = 1024;
   void add_directed_edge(AgentIndex s, AgentIndex r);
   void clear_edges();
 
  private:
-  void check_send(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules,
-                  const char* payload_name) const {
+  void check_send(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules) const {
     bool connected = options_.ignore_connection_errors || has_edge(sender, receiver);
-    bool rules_ok = !options_.enforce_payload_rules ||
-                    (allowed(sender, rules, 0) && allowed(receiver, rules, 1));
-    if (!connected || !rules_ok) throw_send_error(sender, receiver, rules, payload_name);
+    bool rules_ok = rules.unrestricted || !options_.enforce_payload_rules ||
+                    rules_allow(sender, receiver, rules);
+    if (!connected || !rules_ok) throw_send_error(sender, receiver, rules);
   }
   [[noreturn]] void throw_send_error(AgentIndex sender, AgentIndex receiver,
-                                     const PayloadRules& rules, const char* payload_name) const;
-  // Whether `agent` may send (role 0) or receive (role 1) payloads with these rules. The
-  // dynamic_cast behind a rule is done once per (agent, payload type) and cached.
-  bool allowed(AgentIndex agent, const PayloadRules& rules, int role) const {
-    // Agents usually send and receive a few payload types: scan their cached verdicts.
-    for (const RuleVerdict& v : verdicts_[static_cast<std::size_t>(agent)])
-      if (v.rules == &rules) return role == 0 ? v.can_send : v.can_receive;
-    return first_verdict(agent, rules, role);
+                                     const PayloadRules& rules) const;
+
+  // Whether `sender` may send and `receiver` may receive payloads with these rules. Agent types
+  // never change, so the dynamic_casts behind a rule run once per (payload type, agent); after
+  // that a verdict is one byte in a table row per payload type.
+  enum Verdict : uint8_t { kKnown = 1, kCanSend = 2, kCanReceive = 4 };
+  bool rules_allow(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules) const {
+    if (rules.index < verdicts_.size()) {
+      const uint8_t* row = verdicts_[rules.index].data();  // one byte per agent
+      uint8_t vs = row[sender], vr = row[receiver];
+      if ((vs & vr & kKnown) != 0) return (vs & kCanSend) != 0 && (vr & kCanReceive) != 0;
+    }
+    return first_verdicts(sender, receiver, rules);
   }
-  bool first_verdict(AgentIndex agent, const PayloadRules& rules, int role) const;
-  struct RuleVerdict {
-    const PayloadRules* rules;
-    bool can_send, can_receive;
-  };
+  // Computes and caches the verdicts of both agents (out of line: it runs once per pair).
+  bool first_verdicts(AgentIndex sender, AgentIndex receiver, const PayloadRules& rules) const;
+  uint8_t verdict(AgentIndex agent, const PayloadRules& rules) const;
 
   std::unique_ptr<Resolver> resolver_;
   NetworkOptions options_;
@@ -168,7 +180,15 @@ class Network {
   std::unordered_map<std::string, AgentIndex> index_;
   std::vector<std::vector<AgentIndex>> neighbours_;         // connection order
   std::vector<std::vector<AgentIndex>> sorted_neighbours_;  // for has_edge on hubs
-  mutable std::vector<std::vector<RuleVerdict>> verdicts_;  // per agent, small
+  // The edge s -> r is bit s * edge_stride_ + r. The stride is the agent count rounded up to a
+  // multiple of 64, and there are as many rows, so the matrix is only rebuilt (from neighbours_)
+  // every 64 agents. edge_stride_ == 0: no matrix (too many agents).
+  std::vector<uint64_t> edge_bits_;
+  std::size_t edge_stride_ = 0;
+  void rebuild_edge_matrix();
+  // verdicts_[payload index][agent]: Verdict bits, 0 until computed. Every row has one byte per
+  // agent; rows are added when a payload type with a higher index is first checked.
+  mutable std::vector<std::vector<uint8_t>> verdicts_;
 };
 
 template <class T>

@@ -15,7 +15,7 @@
 // a char array (logged up to its first NUL) or a const char* (a NUL-terminated string, e.g. a
 // literal; null is logged as null). Other types fail to compile with a message saying so.
 //
-// describe() is found at compile time. payload_name<T>() (message.hpp), which every typed send
+// describe() is found at compile time. payload_rules<T>() (message.hpp), which every typed send
 // goes through, registers it once per payload type in a small process-wide table keyed by the
 // type id; telemetry looks the describer up there. The table only grows, at most once per type.
 #pragma once

@@ -19,8 +19,10 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
   auto num_agents = static_cast<std::size_t>(network.size());
   // Ranks are put back to -1 after every round, so the table only needs (re)filling on resize.
   if (receiver_rank_.size() != num_agents) receiver_rank_.assign(num_agents, -1);
-  // A local, so testing it is not a reload after every (virtual) handle_batch call.
+  // Locals, so testing them is not a reload after every (virtual) handle_batch call.
   TelemetryLogger* const telemetry = telemetry_;
+  const bool drop_unconnected = network.options().ignore_connection_errors;
+  const bool shuffle = options_.shuffle_batches;
   for (int round = 0; !pending_.empty(); ++round) {
     if (options_.round_limit && round >= *options_.round_limit) {
       std::size_t left = pending_.size();
@@ -33,37 +35,16 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
     // Take this round's messages; replies sent while handling them go to pending_.
     round_.swap(pending_);
     pending_.clear();
-
-    // Order receivers by their first message, and each receiver's messages by send order: a
-    // counting sort on the receiver's rank.
-    const auto& headers = round_.headers();
-    receivers_.clear();
-    for (const MessageHeader& h : headers) {
-      auto r = static_cast<std::size_t>(h.receiver);
-      if (receiver_rank_[r] < 0) {
-        receiver_rank_[r] = static_cast<int32_t>(receivers_.size());
-        receivers_.push_back(h.receiver);
-      }
-    }
-    counts_.assign(receivers_.size(), 0);
-    for (const MessageHeader& h : headers)
-      ++counts_[static_cast<std::size_t>(receiver_rank_[static_cast<std::size_t>(h.receiver)])];
-    starts_.assign(receivers_.size() + 1, 0);
-    for (std::size_t i = 0; i < receivers_.size(); ++i) starts_[i + 1] = starts_[i] + counts_[i];
-    order_.resize(headers.size());
-    counts_.assign(receivers_.size(), 0);
-    for (uint32_t m = 0; m < headers.size(); ++m) {
-      auto rank =
-          static_cast<std::size_t>(receiver_rank_[static_cast<std::size_t>(headers[m].receiver)]);
-      order_[starts_[rank] + counts_[rank]++] = m;
-    }
-    for (AgentIndex r : receivers_) receiver_rank_[static_cast<std::size_t>(r)] = -1;
-
-    for (std::size_t rank = 0; rank < receivers_.size(); ++rank) {
-      AgentIndex receiver = receivers_[rank];
-      uint32_t* batch = order_.data() + starts_[rank];
-      std::size_t count = starts_[rank + 1] - starts_[rank];
-      Context* ctx = contexts.find(receiver);
+    group_by_receiver();
+    // Locals, not members: handle_batch is a virtual call the compiler cannot see into, so it
+    // would reload every member after it.
+    const AgentIndex* receivers = receivers_.data();
+    const uint32_t* start = batch_start_.data();
+    uint32_t* order = order_.data();
+    for (uint32_t b = 0, num_batches = num_batches_; b < num_batches; ++b) {
+      uint32_t* batch = order + start[b];
+      std::size_t count = start[b + 1] - start[b];
+      Context* ctx = contexts.find(receivers[b]);
       if (ctx == nullptr) {
         dropped_ += static_cast<int64_t>(count);
         if (telemetry)
@@ -71,10 +52,10 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
         continue;
       }
       // With ignored connection errors, messages along missing edges are dropped here.
-      if (network.options().ignore_connection_errors) {
+      if (drop_unconnected) {
         std::size_t kept = 0;
         for (std::size_t i = 0; i < count; ++i) {
-          const MessageHeader& h = headers[batch[i]];
+          const MessageHeader& h = round_.headers()[batch[i]];
           if (network.has_edge(h.sender, h.receiver)) {
             batch[kept++] = batch[i];
           } else if (telemetry) {
@@ -85,7 +66,7 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
         count = kept;
       }
       if (count == 0) continue;  // no empty batches (Python delivers them)
-      if (options_.shuffle_batches) rng.shuffle(batch, batch + count);
+      if (shuffle) rng.shuffle(batch, batch + count);
       if (telemetry) telemetry->on_messages(MessageEvent::received, round_, batch, count);
       ctx->agent().handle_batch(*ctx, MessageBatch(round_, batch, count));
     }
@@ -100,6 +81,58 @@ void Resolver::observe_push(AgentIndex sender, AgentIndex receiver, TypeId type,
     MessageHeader header{sender, receiver, type, type_name, 0, static_cast<uint32_t>(size)};
     telemetry_->on_message(MessageEvent::sent, header, payload);
   }
+}
+
+void BatchResolver::group_by_receiver() {
+  // Receivers in the order of their first message, each with its messages in send order. Usually
+  // a receiver's messages are already adjacent (an agent sends its messages together, and replies
+  // are queued receiver by receiver), so one pass finds the runs of equal receivers; if no
+  // receiver comes back after another one, the runs are the batches and the send order already
+  // is the delivery order. Otherwise a counting sort on the receivers' ranks regroups them.
+  const MessageHeader* headers = round_.headers().data();
+  const auto n = static_cast<uint32_t>(round_.size());
+  if (order_.size() < n) {  // at most n receivers and n batches
+    order_.resize(n);
+    receivers_.resize(n);
+    batch_start_.resize(n + 1);
+  }
+  // Plain pointers: the loops below then keep everything in registers.
+  int32_t* rank_of = receiver_rank_.data();
+  AgentIndex* receivers = receivers_.data();
+  uint32_t* start = batch_start_.data();
+  uint32_t* order = order_.data();
+
+  uint32_t num = 0;  // receivers so far
+  bool adjacent = true;
+  AgentIndex last = -1;  // the newest receiver
+  for (uint32_t m = 0; m < n; ++m) {
+    AgentIndex r = headers[m].receiver;
+    if (r == last) continue;  // same run
+    if (rank_of[r] >= 0) {    // r received before another receiver: not adjacent
+      adjacent = false;
+      continue;
+    }
+    rank_of[r] = static_cast<int32_t>(num);
+    receivers[num] = r;
+    start[num++] = m;
+    last = r;
+  }
+  start[num] = n;
+  num_batches_ = num;
+
+  if (adjacent) {
+    for (uint32_t m = 0; m < n; ++m) order[m] = m;
+  } else {
+    // Batch sizes, then their starts (prefix sums), then each message to the next free slot of
+    // its receiver's batch.
+    std::fill(start, start + num + 1, 0u);
+    for (uint32_t m = 0; m < n; ++m) ++start[rank_of[headers[m].receiver] + 1];
+    for (uint32_t b = 0; b < num; ++b) start[b + 1] += start[b];
+    next_.assign(start, start + num);
+    for (uint32_t m = 0; m < n; ++m)
+      order[next_[static_cast<std::size_t>(rank_of[headers[m].receiver])]++] = m;
+  }
+  for (uint32_t b = 0; b < num; ++b) rank_of[receivers[b]] = -1;
 }
 
 }  // namespace phantom

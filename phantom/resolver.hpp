@@ -96,11 +96,19 @@ class BatchResolver : public Resolver {
   int64_t dropped_messages() const { return dropped_; }
 
  private:
+  // Sorts round_'s messages into num_batches_ batches: receivers_[b] gets the messages
+  // order_[batch_start_[b] .. batch_start_[b + 1]) (indices into round_).
+  void group_by_receiver();
+
   BatchResolverOptions options_;
   MessageQueue round_;                  // the messages being delivered this round
-  std::vector<int32_t> receiver_rank_;  // first-delivery rank of each receiver this round
-  std::vector<int32_t> receivers_;      // receivers in rank order
-  std::vector<uint32_t> counts_, starts_, order_;  // counting sort of messages by receiver rank
+  std::vector<int32_t> receiver_rank_;  // per agent: its rank among receivers_, -1 between rounds
+  // Sized for the largest round so far; the first num_batches_ (+ 1) entries are this round's.
+  std::vector<int32_t> receivers_;     // this round's receivers, in first-message order
+  std::vector<uint32_t> batch_start_;  // offsets into order_
+  std::vector<uint32_t> order_;        // message indices, grouped by receiver
+  std::vector<uint32_t> next_;         // counting sort: next free slot of each batch
+  uint32_t num_batches_ = 0;
   int64_t dropped_ = 0;
 };
 
