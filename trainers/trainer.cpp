@@ -102,8 +102,8 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
                       ", expected >= 0");
   }
   if (options.checkpoint_every < 0) {
-    throw ConfigError(kind_ + " trainer: checkpoint_every = " +
-                      std::to_string(options.checkpoint_every) +
+    throw ConfigError(kind_ +
+                      " trainer: checkpoint_every = " + std::to_string(options.checkpoint_every) +
                       ", expected >= 0 (0: only at the end)");
   }
   env_config.check_no_ranges(kind_ + " trainer");
