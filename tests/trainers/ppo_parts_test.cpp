@@ -114,9 +114,11 @@ TEST(PpoLoss, MatchesHandComputedValues) {
 
 // For every head, the log-probability act() reports equals evaluate()'s for the same action,
 // and deterministic acting picks the mode.
-void check_head(phantom::SpacePtr action_space) {
+void check_head(phantom::SpacePtr action_space, bool shared_trunk = false) {
   nn::Rng init(3), rng(4);
-  phantom::ActorCritic net(phantom::box(-1, 1, {3}), action_space, {}, init);
+  phantom::ActorCriticConfig config;
+  config.shared_trunk = shared_trunk;
+  phantom::ActorCritic net(phantom::box(-1, 1, {3}), action_space, config, init);
   const int64_t rows = 5;
   std::vector<float> features(static_cast<std::size_t>(rows * 3));
   for (float& f : features) f = rng.uniform(-1.0f, 1.0f);
@@ -144,6 +146,22 @@ TEST(ActorCritic, ActingAndEvaluationAgreeForEveryHead) {
   check_head(phantom::box(-2, 2, {2}));
   check_head(phantom::multi_discrete({3, 2}));
   check_head(phantom::multi_binary(3));
+  // A shared trunk: acting (kernels) and evaluation (ops) must still agree.
+  check_head(phantom::discrete(3), /*shared_trunk=*/true);
+  check_head(phantom::box(-1, 1, {2}), /*shared_trunk=*/true);
+}
+
+TEST(ActorCritic, SharedTrunkHasFewerParameters) {
+  nn::Rng a(1), b(1);
+  phantom::ActorCriticConfig shared;
+  shared.shared_trunk = true;
+  phantom::ActorCritic separate_net(phantom::box(-1, 1, {4}), phantom::discrete(2), {}, a);
+  phantom::ActorCritic shared_net(phantom::box(-1, 1, {4}), phantom::discrete(2), shared, b);
+  // Separate: two 4->64->64 towers + heads; shared: one trunk + two heads.
+  EXPECT_EQ(nn::count_parameters(separate_net.parameters()),
+            2 * (4 * 64 + 64 + 64 * 64 + 64) + (64 * 2 + 2) + (64 + 1));
+  EXPECT_EQ(nn::count_parameters(shared_net.parameters()),
+            (4 * 64 + 64 + 64 * 64 + 64) + (64 * 2 + 2) + (64 + 1));
 }
 
 TEST(ActorCritic, FeaturesAndEnvActions) {
