@@ -41,6 +41,27 @@ struct PpoTrainer::Learner {
   };
   std::vector<Minibatch> minibatches;  // one per distinct minibatch size
 
+  /// Queues transition t to be closed with V(observation) by close_queued().
+  void queue_bootstrap(const float* observation, int64_t t) {
+    std::size_t at = bootstrap_features.size();
+    bootstrap_features.resize(at + static_cast<std::size_t>(net->feature_size()));
+    net->write_features(observation, bootstrap_features.data() + at);
+    bootstrap_of.push_back(t);
+  }
+  /// Values the queued observations in one batch and makes them their transitions' next values.
+  void close_queued() {
+    auto k = static_cast<int64_t>(bootstrap_of.size());
+    if (k > 0) {
+      if (normalizer) normalizer->normalize(bootstrap_features.data(), k);
+      bootstrap_values.resize(static_cast<std::size_t>(k));
+      net->values(bootstrap_features.data(), k, bootstrap_values.data(), workspace);
+      for (std::size_t j = 0; j < bootstrap_of.size(); ++j)
+        buffer.next_values[static_cast<std::size_t>(bootstrap_of[j])] = bootstrap_values[j];
+    }
+    bootstrap_of.clear();
+    bootstrap_features.clear();
+  }
+
   Minibatch& minibatch(int64_t size) {
     for (Minibatch& m : minibatches)
       if (m.size == size) return m;
@@ -211,10 +232,6 @@ void PpoTrainer::collect(IterationStats&) {
       step_envs(0, options_.num_envs);
     }
     // Rewards, and the transitions that ended with this step.
-    for (auto& l : learners_) {
-      l->bootstrap_of.clear();
-      l->bootstrap_features.clear();
-    }
     for (int e = 0; e < options_.num_envs; ++e) {
       const StepResult& r = runners_[static_cast<std::size_t>(e)]->result();
       for (int i = 0; i < num_strategic_; ++i) {
@@ -239,28 +256,13 @@ void PpoTrainer::collect(IterationStats&) {
           l.buffer.next_values[t] = 0.0f;  // no future
         } else if (r.observed(i)) {
           // Truncated: the future was cut short, so bootstrap from the final observation.
-          std::size_t at = l.bootstrap_features.size();
-          l.bootstrap_features.resize(at + static_cast<std::size_t>(l.net->feature_size()));
-          l.net->write_features(r.observation(i), l.bootstrap_features.data() + at);
-          l.bootstrap_of.push_back(idx);
+          l.queue_bootstrap(r.observation(i), idx);
         } else {
           l.buffer.next_values[t] = l.buffer.values[t];  // nothing observed: assume no change
         }
       }
     }
-    for (auto& lp : learners_) {
-      Learner& l = *lp;
-      auto k = static_cast<int64_t>(l.bootstrap_of.size());
-      if (k == 0) continue;
-      if (l.normalizer) l.normalizer->normalize(l.bootstrap_features.data(), k);
-      l.bootstrap_values.resize(static_cast<std::size_t>(k));
-      l.net->values(l.bootstrap_features.data(), k, l.bootstrap_values.data(), l.workspace);
-      for (int64_t j = 0; j < k; ++j) {
-        l.buffer
-            .next_values[static_cast<std::size_t>(l.bootstrap_of[static_cast<std::size_t>(j)])] =
-            l.bootstrap_values[static_cast<std::size_t>(j)];
-      }
-    }
+    for (auto& l : learners_) l->close_queued();
     for (auto& runner : runners_)
       if (runner->result().done()) runner->reset();
   }
@@ -270,10 +272,6 @@ void PpoTrainer::collect(IterationStats&) {
 // The rollout ends with episodes still running: their open transitions bootstrap from the
 // value of the current observation.
 void PpoTrainer::close_transitions() {
-  for (auto& l : learners_) {
-    l->bootstrap_of.clear();
-    l->bootstrap_features.clear();
-  }
   for (int e = 0; e < options_.num_envs; ++e) {
     const StepResult& r = runners_[static_cast<std::size_t>(e)]->result();
     for (int i = 0; i < num_strategic_; ++i) {
@@ -289,24 +287,10 @@ void PpoTrainer::close_transitions() {
             l.buffer.values[static_cast<std::size_t>(idx)];
         continue;
       }
-      std::size_t at = l.bootstrap_features.size();
-      l.bootstrap_features.resize(at + static_cast<std::size_t>(l.net->feature_size()));
-      l.net->write_features(r.observation(i), l.bootstrap_features.data() + at);
-      l.bootstrap_of.push_back(idx);
+      l.queue_bootstrap(r.observation(i), idx);
     }
   }
-  for (auto& lp : learners_) {
-    Learner& l = *lp;
-    auto k = static_cast<int64_t>(l.bootstrap_of.size());
-    if (k == 0) continue;
-    if (l.normalizer) l.normalizer->normalize(l.bootstrap_features.data(), k);
-    l.bootstrap_values.resize(static_cast<std::size_t>(k));
-    l.net->values(l.bootstrap_features.data(), k, l.bootstrap_values.data(), l.workspace);
-    for (int64_t j = 0; j < k; ++j) {
-      l.buffer.next_values[static_cast<std::size_t>(l.bootstrap_of[static_cast<std::size_t>(j)])] =
-          l.bootstrap_values[static_cast<std::size_t>(j)];
-    }
-  }
+  for (auto& l : learners_) l->close_queued();
 }
 
 // ---- Update ----
