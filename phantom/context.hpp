@@ -106,6 +106,8 @@ class ContextSet {
   }
   /// Agents with a context, in the order they were added.
   const std::vector<AgentIndex>& order() const { return order_; }
+  /// Whether some agent of the network shows a view (then every step retakes the snapshots).
+  bool has_views() const { return any_provider_; }
 
  private:
   friend class Context;

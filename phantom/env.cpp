@@ -45,13 +45,13 @@ std::vector<float> StepResult::observation_vector(int i) const {
 }
 
 void StepResult::clear() {
-  std::fill(observed_.begin(), observed_.end(), 0);
-  std::fill(rewarded_.begin(), rewarded_.end(), 0);
-  std::fill(reported_.begin(), reported_.end(), 0);
-  std::fill(terminated_.begin(), terminated_.end(), 0);
-  std::fill(truncated_.begin(), truncated_.end(), 0);
-  std::fill(rewards_.begin(), rewards_.end(), 0.0);
-  for (Infos& i : infos_) i.clear();
+  // One pass over the agents: envs have few strategic agents, and five std::fill calls on
+  // one-byte vectors cost more than the stores themselves.
+  for (std::size_t i = 0; i < observed_.size(); ++i) {
+    observed_[i] = rewarded_[i] = reported_[i] = terminated_[i] = truncated_[i] = 0;
+    rewards_[i] = 0.0;
+    infos_[i].clear();
+  }
   all_terminated = all_truncated = false;
 }
 
@@ -135,13 +135,21 @@ void PhantomEnv::make_contexts(bool strategic_only) {
                    " agents but the env was built with " + std::to_string(position_of_.size()) +
                    "; add every agent before constructing the env");
   }
-  view_ = &update_view();
+  const EnvView* view = &update_view();  // refreshed in place every step
+  // A context holds only pointers that stay valid (the agent, network, env view, generator), so
+  // last step's contexts serve again unless the set of agents with one changed, or the step's
+  // snapshots of neighbour views must be retaken.
+  bool reusable = contexts_for_ == (strategic_only ? ContextsFor::strategic : ContextsFor::live) &&
+                  view == view_ && !contexts_.has_views();
+  view_ = view;
+  if (reusable) return;
   contexts_.clear(*network_, view_, &rng_);
   for (AgentIndex i = 0; i < network_->size(); ++i) {
     if (strategic_only && position_of_[static_cast<std::size_t>(i)] < 0) continue;
     if (agent_done_[static_cast<std::size_t>(i)]) continue;
     contexts_.add(i);
   }
+  contexts_for_ = strategic_only ? ContextsFor::strategic : ContextsFor::live;
 }
 
 void PhantomEnv::pre_message_resolution() {
@@ -170,6 +178,7 @@ void PhantomEnv::start_episode(std::optional<uint64_t> seed) {
   sample_supertypes();
   network_->reset(rng_);  // agents read their (managed) samplers' new values here
   std::fill(agent_done_.begin(), agent_done_.end(), 0);
+  contexts_for_ = ContextsFor::none;  // every agent is live again
   terminated_count_ = truncated_count_ = done_count_ = 0;
   ended_by_env_ = false;
   result_.clear();
@@ -228,7 +237,10 @@ bool PhantomEnv::update_done_flags(int position, Context& ctx) {
   terminated_count_ += terminated ? 1 : 0;
   truncated_count_ += truncated ? 1 : 0;
   done_count_ += terminated || truncated ? 1 : 0;
-  if (terminated || truncated) agent_done_[static_cast<std::size_t>(strategic_index_[si])] = 1;
+  if (terminated || truncated) {
+    agent_done_[static_cast<std::size_t>(strategic_index_[si])] = 1;
+    contexts_for_ = ContextsFor::none;  // this agent gets no context next step
+  }
   return terminated || truncated;
 }
 

@@ -203,6 +203,9 @@ class PhantomEnv {
   std::vector<AgentIndex> strategic_index_;  // network index of each strategic agent
   std::vector<int> position_of_;             // strategic position per network index (-1 if none)
   std::vector<char> agent_done_;             // per network index
+  // Which agents the current contexts were built for (none: rebuild them at the next step).
+  enum class ContextsFor { none, strategic, live };
+  ContextsFor contexts_for_ = ContextsFor::none;
   int terminated_count_ = 0, truncated_count_ = 0, done_count_ = 0;
   bool ended_by_env_ = false;  // set by envs that end episodes themselves (an FSM handler)
   bool started_ = false;
