@@ -173,7 +173,9 @@ class PhantomEnv {
   virtual const EnvView& update_view();
   /// Sets current_step and proportion_time_elapsed.
   void fill_env_view(EnvView& v) const;
-  /// Gives a context to every agent that is not done (only strategic ones if asked).
+  /// Gives a context to every agent that is not done (only strategic ones if asked). Last
+  /// step's contexts are kept when they would come out the same: same agents, no neighbour
+  /// views to snapshot, the same env view object (updated in place).
   void make_contexts(bool strategic_only);
   void resolve_network();
   /// Decodes actions / generates messages for the live agents in `acting` (network indices;
@@ -182,7 +184,8 @@ class PhantomEnv {
   /// Everything reset() does before observing: generator, clock, network and agents, done
   /// flags; contexts for the strategic agents.
   void start_episode(std::optional<uint64_t> seed);
-  /// Throws EnvError unless the episode is running; advances the clock; rebuilds contexts.
+  /// Throws EnvError unless the episode is running; advances the clock; refreshes the env view
+  /// and the contexts (see make_contexts).
   void begin_step(const Actions& actions);
   /// Records termination/truncation of a live strategic agent; returns whether it is now done.
   bool update_done_flags(int position, Context& ctx);
