@@ -79,10 +79,9 @@ void EnvRunner::finish_episode(IterationStats& stats) {
 
 void EnvRunner::save(nn::StateDict& out, const std::string& prefix) const {
   out.set_int(prefix + ".episode", episode_ - 1);
-  int64_t steps = static_cast<int64_t>(action_log_.size() / std::max<std::size_t>(step_width_, 1));
+  int64_t steps = static_cast<int64_t>(action_log_.size()) / log_width();
   out.set_int(prefix + ".steps", steps);
-  nn::Tensor log = nn::Tensor::zeros(
-      {std::max<int64_t>(steps, 1), static_cast<int64_t>(std::max<std::size_t>(step_width_, 1))});
+  nn::Tensor log = nn::Tensor::zeros({std::max<int64_t>(steps, 1), log_width()});
   std::copy(action_log_.begin(), action_log_.end(), log.data());
   out.set_tensor(prefix + ".actions", log);
 }
@@ -91,8 +90,7 @@ void EnvRunner::load(const nn::StateDict& in, const std::string& prefix) {
   int64_t episode = in.get_int(prefix + ".episode");
   int64_t steps = in.get_int(prefix + ".steps");
   const nn::Tensor& log = in.tensor(prefix + ".actions");
-  if (episode < -1 || steps < 0 || (episode == -1 && steps != 0) ||
-      log.dim(1) != static_cast<int64_t>(std::max<std::size_t>(step_width_, 1)) ||
+  if (episode < -1 || steps < 0 || (episode == -1 && steps != 0) || log.dim(1) != log_width() ||
       log.dim(0) < steps) {
     throw FormatError(in.source() + ": env runner '" + prefix +
                       "': the saved actions do not fit this env (" +

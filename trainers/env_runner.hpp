@@ -10,6 +10,7 @@
 // bit for bit, without the env having to know how to serialise itself.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -53,6 +54,8 @@ class EnvRunner {
 
  private:
   uint64_t episode_seed(int64_t episode) const;
+  /// Columns of the saved action log: step_width_, at least 1 (a tensor cannot be 0 wide).
+  int64_t log_width() const { return std::max<int64_t>(static_cast<int64_t>(step_width_), 1); }
   void record_actions();
   void finish_episode(IterationStats& stats);
 

@@ -4,42 +4,18 @@
 
 #include "cartpole.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
+#include "workloads/stepped_trainer.hpp"
 
 namespace {
 
-// Exposes one training iteration (the Trainer base's CSV and progress are left out).
-class BenchPpo : public phantom::PpoTrainer {
- public:
-  explicit BenchPpo(phantom::PpoOptions o) : PpoTrainer(o) {
-    options_.iterations = 1000000;  // a long horizon: the learning rate barely anneals
-    options_.policies.add("cart", phantom::agent_ids({"CARTPOLE"}));
-    options_.policies_to_train = {"cart"};
-    factory_ = [](const phantom::EnvConfig& c) { return cartpole::make_cartpole_env(c); };
-    probe_ = factory_(config_);
-    resolved_ =
-        options_.policies.resolve(*probe_, kind(), options_.policies_to_train, options_.registry);
-    policies_ = phantom::create_registered_policies(resolved_, options_.registry);
-    Setup s{&factory_, &config_, &options_, &resolved_, &policies_};
-    setup(s);
-  }
-  void iterate(phantom::IterationStats& stats) {
-    stats.reset(1, 0);
-    training_step(iteration_++, stats);
-  }
-
- private:
-  phantom::TrainOptions options_;
-  phantom::EnvFactory factory_;
-  phantom::EnvConfig config_;
-  std::unique_ptr<phantom::PhantomEnv> probe_;
-  phantom::ResolvedPolicies resolved_;
-  std::vector<std::shared_ptr<phantom::Policy>> policies_;
-  int iteration_ = 0;
-};
-
 void BM_PpoIteration(benchmark::State& state) {
-  phantom::PpoOptions o;  // CleanRL's CartPole settings
-  BenchPpo ppo(o);
+  phantom::TrainOptions run;
+  run.iterations = 1000000;  // a long horizon: the learning rate barely anneals
+  run.policies.add("cart", phantom::agent_ids({"CARTPOLE"}));
+  run.policies_to_train = {"cart"};
+  workloads::SteppedTrainer<phantom::PpoTrainer> ppo(
+      phantom::PpoOptions{},  // CleanRL's CartPole settings
+      [](const phantom::EnvConfig& c) { return cartpole::make_cartpole_env(c); }, run);
   phantom::IterationStats stats;
   ppo.iterate(stats);  // warm-up: buffers grow
   int64_t steps = 0;

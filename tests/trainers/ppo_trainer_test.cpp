@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "analysis/csv_reader.hpp"
+#include "analysis/test_files.hpp"
 #include "phantom/env.hpp"
 #include "support/sign_env.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
@@ -73,19 +74,6 @@ TEST(PpoTrainer, ParallelEnvsGiveTheSameResultsAsOneThread) {
   EXPECT_EQ(ra.last.returns[0].sum, rb.last.returns[0].sum);
 }
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    path =
-        (std::filesystem::temp_directory_path() /
-         ("phantom_ppo_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-          "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-            .string();
-    std::filesystem::remove_all(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
 // CSV rows without the wall-clock column.
 std::vector<std::vector<std::string>> rows_without_time(const std::string& run_dir) {
   phantom::CsvTable t = phantom::read_csv(run_dir + "/metrics.csv");
@@ -95,16 +83,16 @@ std::vector<std::vector<std::string>> rows_without_time(const std::string& run_d
 }
 
 TEST(PpoTrainer, ResumeEqualsAnUninterruptedRun) {
-  TempDir tmp;
+  analysis_test::ScratchDir tmp;
   phantom::TrainOptions full = run_options(4);
-  full.results_dir = tmp.path + "/full";
+  full.results_dir = tmp.file("full");
   phantom::PpoTrainer uninterrupted(small_options());
   auto expected = uninterrupted.train(make_sign_env, {}, full);
 
   // The same run, "crashed" after its iteration-2 checkpoint: the last checkpoint is gone and
   // the CSV holds rows written after the checkpoint, which the resumed run must replace.
   phantom::TrainOptions crashed = run_options(4);
-  crashed.results_dir = tmp.path + "/crashed";
+  crashed.results_dir = tmp.file("crashed");
   crashed.checkpoint_every = 2;
   phantom::PpoTrainer first(small_options());
   auto part = first.train(make_sign_env, {}, crashed);

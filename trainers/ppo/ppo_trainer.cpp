@@ -12,7 +12,6 @@ namespace phantom {
 
 /// One trained policy and everything its updates reuse from iteration to iteration.
 struct PpoTrainer::Learner {
-  int policy = -1;  // index into resolved_->policies
   std::string id;
   std::shared_ptr<ActorCritic> net;
   std::shared_ptr<ObsNormalizer> normalizer;  // null when observations are not normalised
@@ -124,7 +123,6 @@ void PpoTrainer::setup(Setup& s) {
     (*s.policies)[p] = std::make_shared<PpoPolicy>(net, normalizer);
     if (!rp.trained) continue;  // an untrained PPO policy acts like a fixed one
     auto learner = std::make_unique<Learner>();
-    learner->policy = static_cast<int>(p);
     learner->id = rp.id;
     std::string prefix = "ppo/" + rp.id + "/";
     learner->stat_policy_loss = prefix + "policy_loss";
@@ -165,7 +163,13 @@ std::vector<std::string> PpoTrainer::stat_names() const {
 
 // ---- Collection ----
 
-void PpoTrainer::act(int) {
+PpoTrainer::Learner* PpoTrainer::learner_for(int position) const {
+  int p = resolved_->policy_of_position[static_cast<std::size_t>(position)];
+  int li = learner_of_policy_[static_cast<std::size_t>(p)];
+  return li < 0 ? nullptr : learners_[static_cast<std::size_t>(li)].get();
+}
+
+void PpoTrainer::act() {
   for (auto& l : learners_) {
     l->rows.clear();
     l->features.clear();
@@ -176,14 +180,14 @@ void PpoTrainer::act(int) {
     const StepResult& r = runner.result();
     for (int i = 0; i < num_strategic_; ++i) {
       if (!r.observed(i)) continue;  // agents act on what they observed
-      int p = resolved_->policy_of_position[static_cast<std::size_t>(i)];
-      int li = learner_of_policy_[static_cast<std::size_t>(p)];
-      if (li < 0) {
+      Learner* learner = learner_for(i);
+      if (!learner) {
+        int p = resolved_->policy_of_position[static_cast<std::size_t>(i)];
         policies_[static_cast<std::size_t>(p)]->compute_action(r.observation(i),
                                                                runner.actions().set(i), fixed_rng_);
         continue;
       }
-      Learner& l = *learners_[static_cast<std::size_t>(li)];
+      Learner& l = *learner;
       std::size_t at = l.features.size();
       l.features.resize(at + static_cast<std::size_t>(l.net->feature_size()));
       l.net->write_features(r.observation(i), l.features.data() + at);
@@ -219,9 +223,9 @@ void PpoTrainer::act(int) {
   }
 }
 
-void PpoTrainer::collect(IterationStats&) {
+void PpoTrainer::collect() {
   for (int step = 0; step < options_.steps_per_env; ++step) {
-    act(step);
+    act();
     auto step_envs = [&](int64_t begin, int64_t end) {
       for (int64_t e = begin; e < end; ++e)
         runners_[static_cast<std::size_t>(e)]->step(env_stats_[static_cast<std::size_t>(e)]);
@@ -238,9 +242,7 @@ void PpoTrainer::collect(IterationStats&) {
         auto stream = static_cast<std::size_t>(e * num_strategic_ + i);
         int64_t idx = pending_[stream];
         if (idx < 0) continue;
-        int p = resolved_->policy_of_position[static_cast<std::size_t>(i)];
-        Learner& l =
-            *learners_[static_cast<std::size_t>(learner_of_policy_[static_cast<std::size_t>(p)])];
+        Learner& l = *learner_for(i);  // a pending transition belongs to a learner
         auto t = static_cast<std::size_t>(idx);
         if (r.has_reward(i)) {
           l.buffer.rewards[t] += options_.reward_scale * static_cast<float>(r.reward(i));
@@ -279,9 +281,7 @@ void PpoTrainer::close_transitions() {
       int64_t idx = pending_[stream];
       if (idx < 0) continue;
       pending_[stream] = -1;
-      int p = resolved_->policy_of_position[static_cast<std::size_t>(i)];
-      Learner& l =
-          *learners_[static_cast<std::size_t>(learner_of_policy_[static_cast<std::size_t>(p)])];
+      Learner& l = *learner_for(i);
       if (!r.observed(i)) {
         l.buffer.next_values[static_cast<std::size_t>(idx)] =
             l.buffer.values[static_cast<std::size_t>(idx)];
@@ -386,7 +386,7 @@ void PpoTrainer::training_step(int iteration, IterationStats& stats) {
   }
   for (auto& s : env_stats_) s.reset(stats.returns.size(), stats.metrics.size());
   for (auto& l : learners_) l->buffer.clear();
-  collect(stats);
+  collect();
   for (const IterationStats& s : env_stats_) stats.merge(s);  // env order: thread-independent
   for (auto& l : learners_) update(*l, lr, stats);
 }

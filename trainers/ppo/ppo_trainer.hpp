@@ -69,8 +69,10 @@ class PpoTrainer : public Trainer {
 
  private:
   struct Learner;  // one trained policy: network, optimiser, buffer, minibatch tensors
-  void collect(IterationStats& stats);
-  void act(int step);
+  /// The learner of the agent at a strategic position (null: a fixed policy drives it).
+  Learner* learner_for(int position) const;
+  void collect();
+  void act();
   void close_transitions();
   void update(Learner& learner, float learning_rate, IterationStats& stats);
 
