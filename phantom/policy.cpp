@@ -12,4 +12,13 @@ Policy::Policy(SpacePtr observation_space, SpacePtr action_space)
   }
 }
 
+void Policy::compute_actions(const float* observations, int64_t rows, float* actions,
+                             nn::Rng* rngs) {
+  const int64_t obs_size = observation_space_->flat_size();
+  const int64_t action_size = action_space_->flat_size();
+  for (int64_t r = 0; r < rows; ++r) {
+    compute_action(observations + r * obs_size, actions + r * action_size, rngs[r]);
+  }
+}
+
 }  // namespace phantom
