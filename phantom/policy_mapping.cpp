@@ -224,22 +224,13 @@ PolicyMapping& PolicyMapping::add(const std::string& policy_id, const std::strin
   return *this;
 }
 
-ResolvedPolicies PolicyMapping::resolve(const PhantomEnv& env, const std::string& trainer_kind,
-                                        const std::vector<std::string>& policies_to_train,
-                                        const PolicyRegistry& registry) const {
-  check_policies_to_train(trainer_kind, policies_to_train);
+ResolvedPolicies PolicyMapping::assign(const PhantomEnv& env) const {
   ResolvedPolicies out;
   out.policy_of_position.assign(static_cast<std::size_t>(env.num_strategic()), -1);
   for (const PolicyEntry& entry : entries_) {
     ResolvedPolicy policy;
     policy.id = entry.policy_id;
-    policy.kind = entry.kind.empty() ? trainer_kind : entry.kind;
-    policy.of_trainer_kind = policy.kind == trainer_kind;
-    if (!policy.of_trainer_kind && !registry.has(policy.kind)) {
-      throw ConfigError(policy_label(policy.id) + ": unknown policy kind '" + policy.kind +
-                        "' (known kinds: '" + trainer_kind + "' (the trainer's), " +
-                        registry.kinds_list() + ")");
-    }
+    policy.kind = entry.kind;
     policy.config = entry.config;
     int index = static_cast<int>(out.policies.size());
     policy.strategic_positions = select_positions(env, entry);
@@ -266,6 +257,27 @@ ResolvedPolicies PolicyMapping::resolve(const PhantomEnv& env, const std::string
       throw ConfigError("agent '" + env.strategic_agent(pos).id() +
                         "' takes actions but is not assigned a policy (map it by id or by type)");
     }
+  }
+  return out;
+}
+
+ResolvedPolicies PolicyMapping::resolve(const PhantomEnv& env, const std::string& trainer_kind,
+                                        const std::vector<std::string>& policies_to_train,
+                                        const PolicyRegistry& registry) const {
+  check_policies_to_train(trainer_kind, policies_to_train);
+  // Kinds first, so an unknown kind is reported before problems with the agents.
+  for (const PolicyEntry& entry : entries_) {
+    const std::string& kind = entry.kind.empty() ? trainer_kind : entry.kind;
+    if (kind != trainer_kind && !registry.has(kind)) {
+      throw ConfigError(policy_label(entry.policy_id) + ": unknown policy kind '" + kind +
+                        "' (known kinds: '" + trainer_kind + "' (the trainer's), " +
+                        registry.kinds_list() + ")");
+    }
+  }
+  ResolvedPolicies out = assign(env);
+  for (ResolvedPolicy& policy : out.policies) {
+    if (policy.kind.empty()) policy.kind = trainer_kind;
+    policy.of_trainer_kind = policy.kind == trainer_kind;
   }
   for (const std::string& id : policies_to_train) {
     int index = out.index_of(id);

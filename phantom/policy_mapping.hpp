@@ -166,6 +166,12 @@ class PolicyMapping {
   /// selector is written by class name, so it reads back as agents_of_type_named).
   std::string to_text() const;
 
+  /// Assigns the env's strategic agents to the mapping's policies, without kinds or training:
+  /// what a rollout needs, where every policy is given. Kinds are left as written (empty for
+  /// the trainer's kind) and of_trainer_kind / trained are false. Throws ConfigError for the
+  /// agent errors listed under resolve().
+  ResolvedPolicies assign(const PhantomEnv& env) const;
+
   /// Checks the mapping against `env` and returns its policies. Throws ConfigError when
   ///  - trainer_kind is empty, or policies_to_train is empty or names a policy twice;
   ///  - an entry's kind is neither trainer_kind nor registered in `registry`;

@@ -46,6 +46,12 @@ class Resolver {
   /// Every message pushed since construction or clear_tracked(), when tracking is on.
   const MessageQueue& tracked() const { return tracked_; }
   void clear_tracked() { tracked_.clear(); }
+  /// Turns tracking on or off (Python's enable_tracking; the rollout runner's record_messages).
+  void set_track_messages(bool on) {
+    track_messages_ = on;
+    observed_ = track_messages_ || telemetry_ != nullptr;
+  }
+  bool track_messages() const { return track_messages_; }
 
   /// Where sends, deliveries and drops are reported (null: nowhere). Set by
   /// PhantomEnv::set_telemetry, which owns the logger. A custom resolver reports its own

@@ -484,4 +484,12 @@ void TelemetryLogger::record_step_values(const PhantomEnv& env, const StageTrans
   }
 }
 
+std::string payload_json(const MessageHeader& header, const void* payload) {
+  PayloadDescriber describe = find_payload_describer(header.type);
+  if (describe == nullptr) return "null";
+  FieldCollector fields;
+  describe(payload, fields);
+  return fields.object.dump();
+}
+
 }  // namespace phantom

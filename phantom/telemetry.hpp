@@ -188,4 +188,8 @@ class TelemetryLogger {
   const std::vector<std::string>* ids_ = nullptr;
 };
 
+/// A payload's fields as the text of a JSON object (the same object telemetry logs), or "null"
+/// when its type has no describe() (payload_fields.hpp).
+std::string payload_json(const MessageHeader& header, const void* payload);
+
 }  // namespace phantom

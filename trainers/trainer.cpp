@@ -77,20 +77,45 @@ void truncate_csv_after(const std::string& path, int64_t iteration) {
   write_text_atomic(path, text);
 }
 
+// The checkpoint file of `run_dir` for `iteration` (the newest if empty). ConfigError naming the
+// directory when there is none, or not that one (listing those there are).
+std::string find_checkpoint(const std::string& run_dir, std::optional<int64_t> iteration,
+                            const char* what) {
+  std::vector<CheckpointFile> files = ResultsDir(run_dir).list_checkpoints();
+  if (files.empty()) throw ConfigError(std::string(what) + ": no checkpoint in " + run_dir);
+  if (!iteration) return files.back().path;
+  std::string available;
+  for (const CheckpointFile& f : files) {
+    if (f.iteration == *iteration) return f.path;
+    available += (available.empty() ? "" : ", ") + std::to_string(f.iteration);
+  }
+  throw ConfigError(std::string(what) + ": no checkpoint of iteration " +
+                    std::to_string(*iteration) + " in " + run_dir + " (iterations: " + available +
+                    ")");
+}
+
 }  // namespace
 
 TrainingResults Trainer::train(const EnvFactory& make_env, const EnvConfig& env_config,
                                const TrainOptions& options) {
-  return run(make_env, env_config, options, "");
+  return run(make_env, env_config, options, "", Mode::train, std::nullopt);
 }
 
 TrainingResults Trainer::resume(const std::string& run_path, const EnvFactory& make_env,
                                 const EnvConfig& env_config, const TrainOptions& options) {
-  return run(make_env, env_config, options, ResultsDir::resolve(run_path));
+  return run(make_env, env_config, options, ResultsDir::resolve(run_path), Mode::resume,
+             std::nullopt);
+}
+
+TrainingResults Trainer::load(const std::string& run_path, const EnvFactory& make_env,
+                              const EnvConfig& env_config, const TrainOptions& options,
+                              std::optional<int64_t> checkpoint) {
+  return run(make_env, env_config, options, ResultsDir::resolve(run_path), Mode::load, checkpoint);
 }
 
 TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_config,
-                             const TrainOptions& options, const std::string& resume_from) {
+                             const TrainOptions& options, const std::string& resume_from, Mode mode,
+                             std::optional<int64_t> checkpoint) {
   if (options.policies_to_train.empty()) {
     throw ConfigError(kind_ +
                       " trainer: policies_to_train is empty; name at least one policy "
@@ -135,11 +160,17 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
   std::optional<CsvMetricsLogger> csv;
   std::vector<std::string> stats_columns = stat_names();
   std::vector<std::string> columns = csv_columns(resolved, *probe, options, stats_columns);
-  if (!resume_from.empty()) {
+  if (mode == Mode::load) {
+    nn::StateDict state = nn::load_state_dict(find_checkpoint(resume_from, checkpoint, "load"));
+    load_state(state);
+    results.run_dir = resume_from;
+    results.iterations = static_cast<int>(state.get_int("trainer.iteration"));
+    results.env_steps = state.get_int("trainer.env_steps");
+    return results;
+  }
+  if (mode == Mode::resume) {
     dir.emplace(resume_from);
-    std::optional<CheckpointFile> latest = dir->latest_checkpoint();
-    if (!latest) throw ConfigError("resume: no checkpoint in " + resume_from);
-    nn::StateDict state = nn::load_state_dict(latest->path);
+    nn::StateDict state = nn::load_state_dict(find_checkpoint(resume_from, std::nullopt, "resume"));
     start = static_cast<int>(state.get_int("trainer.iteration"));
     env_steps = state.get_int("trainer.env_steps");
     agent_steps = state.get_int("trainer.agent_steps");

@@ -22,6 +22,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,6 +96,16 @@ class Trainer {
   /// experiment are ignored). The result equals an uninterrupted run's.
   TrainingResults resume(const std::string& run_path, const EnvFactory& make_env,
                          const EnvConfig& env_config, const TrainOptions& options);
+  /// The policies of the run at `run_path` (a run directory, an experiment directory or a
+  /// LATEST file: ResultsDir::resolve) as its checkpoint of iteration `checkpoint` saved them
+  /// (default: the newest checkpoint); nothing is trained or written. The env factory, config
+  /// and options must be the ones of the run (a checkpoint holds weights, not the mapping).
+  /// Throws ConfigError naming the directory if it has no checkpoint, or not the one asked for
+  /// (listing those it has). Returns the policies, run_dir, and the checkpoint's iteration and
+  /// env steps.
+  TrainingResults load(const std::string& run_path, const EnvFactory& make_env,
+                       const EnvConfig& env_config, const TrainOptions& options,
+                       std::optional<int64_t> checkpoint = std::nullopt);
 
  protected:
   /// What setup() receives.
@@ -119,8 +130,10 @@ class Trainer {
   virtual void load_state(const nn::StateDict& in) = 0;
 
  private:
+  enum class Mode { train, resume, load };
   TrainingResults run(const EnvFactory& make_env, const EnvConfig& env_config,
-                      const TrainOptions& options, const std::string& resume_from);
+                      const TrainOptions& options, const std::string& resume_from, Mode mode,
+                      std::optional<int64_t> checkpoint);
 
   std::string kind_;
 };

@@ -1,0 +1,155 @@
+// The rollout runner: runs given policies in an env over a grid of parameters, many times, on a
+// pool of worker threads, and records every episode as a Rollout (rollout.hpp).
+//
+//   phantom::RolloutPolicies policies;
+//   policies.mapping.add("shop", phantom::agent_ids({"SHOP"}));
+//   policies.policies = trained.policies;                  // e.g. TrainingResults::policies
+//   phantom::EnvConfig config{{"price", phantom::linspace_range(1, 2, 5)}};
+//   phantom::RolloutOptions options;
+//   options.num_repeats = 100;
+//   options.workers = 2;
+//   phantom::RolloutRunner runner(make_env, config, policies, options);
+//   runner.run([&](const phantom::Rollout& r) { csv.write(r); });   // 500 episodes, in order
+//
+// The grid. Every Range in the env config (in entry order), then every Range in the env's
+// supertype and in its agents' supertypes (network order, field order) is an axis
+// (range_grid.hpp). Each point runs num_repeats episodes: rollout r is point r / num_repeats,
+// repeat r % num_repeats. The env is built by the factory with the point's config (each Range
+// entry replaced by its value: a float, or a one-element array for a UnitArray range);
+// supertype fields holding a Range get the point's value before the episode.
+//
+// Seeds. Episode (point, repeat) resets its env with a seed derived from (options.seed, point,
+// repeat), and each agent's policy draws from a generator derived from the same triple and the
+// agent's position. So a rollout's content does not depend on the number of workers, on the
+// batch size, or on which worker ran it: the output is identical for 1, 2 or N workers.
+//
+// Execution. Rollouts are cut into batches of options.batch_size consecutive ids; a worker steps
+// the envs of a batch together and asks each policy for the actions of all of them at once
+// (Policy::compute_actions). Every episode ends when the env says it is done (or after
+// max_steps). Workers take contiguous runs of batches; once all of a wave is done, the calling
+// thread hands its rollouts to the sink in rollout-id order, so a sweep of any size streams
+// through a bounded amount of memory.
+//
+// Requirements on the inputs (checked where possible, with ConfigErrors that say what to change):
+//  - the env config holds no Sampler (as in Python: randomness comes from the seeds, and one
+//    sampler object shared by envs on several threads would race);
+//  - the factory may be called from several worker threads at once, and must give each env its
+//    own supertype objects and samplers, and reuse the Range objects of the config or of the
+//    first env it built (a Range is recognised by identity);
+//  - with more than one worker, every policy must implement Policy::clone();
+//  - an env is reused for the next episode of the same config on the same worker, so reset(seed)
+//    must restore everything an episode depends on (PhantomEnv's contract).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/range_grid.hpp"
+#include "analysis/rollout.hpp"
+#include "phantom/env_config.hpp"
+#include "phantom/metrics.hpp"
+#include "phantom/policy.hpp"
+#include "phantom/policy_config.hpp"
+#include "phantom/policy_mapping.hpp"
+
+namespace phantom {
+
+/// Which policy drives each strategic agent.
+struct RolloutPolicies {
+  /// Agents to policy ids (kinds are ignored: every policy is given below).
+  PolicyMapping mapping;
+  /// The policies by id, e.g. TrainingResults::policies or load_trained_policies().
+  std::map<std::string, std::shared_ptr<Policy>> policies;
+  /// Agents whose mapped policy is replaced by a fixed one, by agent id. Each worker builds its
+  /// own instance with factory(observation space, action space, config).
+  std::map<std::string, PolicyFactory> custom;
+  /// The config given to the custom factories.
+  PolicyConfig custom_config;
+};
+
+/// How to run the sweep.
+struct RolloutOptions {
+  /// Episodes per grid point (>= 1).
+  int num_repeats = 1;
+  /// Worker threads, the calling thread included (>= 1).
+  int workers = 1;
+  /// Envs a worker steps together, and so the largest batch a policy is asked for (>= 1).
+  int batch_size = 1;
+  /// Every seed derives from this one.
+  uint64_t seed = 0;
+  /// Whether stochastic policies sample (true) or take their most likely action (false).
+  bool explore = false;
+  /// Record every message of every step (Step::messages).
+  bool record_messages = false;
+  /// Steps after which an episode is cut off even if the env is not done (0: no limit).
+  int64_t max_steps = 0;
+  /// Recorded after every step and reduced with their eval action into Rollout::metrics.
+  std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics;
+  bool show_progress = true;
+  std::ostream* progress_out = nullptr;  // null: std::cerr
+};
+
+/// Receives each finished rollout, in rollout-id order, on the calling thread. The reference is
+/// valid during the call only (copy what must outlive it).
+using RolloutSink = std::function<void(const Rollout& rollout)>;
+
+class RolloutRunner {
+ public:
+  /// Checks everything that can be checked up front: the options, the config, the grid, the
+  /// policies (one for every policy id the mapping uses, with the agents' spaces) and the custom
+  /// mapping (strategic agents only). Builds one env (with each Range at its first value) to do
+  /// so. Throws ConfigError saying what is wrong.
+  RolloutRunner(EnvFactory make_env, EnvConfig env_config, RolloutPolicies policies,
+                RolloutOptions options);
+  ~RolloutRunner();
+  RolloutRunner(const RolloutRunner&) = delete;
+  RolloutRunner& operator=(const RolloutRunner&) = delete;
+
+  const RangeGrid& grid() const { return grid_; }
+  /// grid().size() * num_repeats.
+  std::size_t size() const { return grid_.size() * static_cast<std::size_t>(options_.num_repeats); }
+  /// The env config at grid point `point` (each config Range replaced by its value).
+  EnvConfig config_at(std::size_t point) const;
+  /// The seed episode (point, repeat) resets its env with.
+  uint64_t episode_seed(std::size_t point, int repeat) const;
+
+  /// Runs every rollout and gives each to `sink` in rollout-id order. Exceptions from the env,
+  /// the policies or the sink propagate (after the workers have stopped).
+  void run(const RolloutSink& sink);
+  /// Runs every rollout and returns them in rollout-id order.
+  std::vector<Rollout> collect();
+
+ private:
+  struct Worker;
+  struct EnvSlot;
+  std::unique_ptr<Worker> make_worker() const;
+  void run_batch(Worker& worker, std::size_t first, std::size_t count, Rollout* out) const;
+  void start_episode(Worker& worker, EnvSlot& slot, std::size_t rollout_id, Rollout& out) const;
+  void bind_supertype_ranges(EnvSlot& slot) const;
+
+  EnvFactory make_env_;
+  EnvConfig env_config_;
+  RolloutPolicies policies_;
+  RolloutOptions options_;
+  RangeGrid grid_;
+  /// The config entries that are Ranges (name, axis), in entry order: the first axes.
+  std::vector<std::pair<std::string, std::size_t>> config_axes_;
+  /// Points per config combination (the product of the supertype axes' sizes).
+  std::size_t points_per_config_ = 1;
+  ResolvedPolicies resolved_;
+  std::vector<std::string> agent_ids_;
+  std::vector<int64_t> observation_sizes_, action_sizes_;
+};
+
+/// RolloutRunner(...).collect(): every rollout, in rollout-id order.
+std::vector<Rollout> run_rollouts(const EnvFactory& make_env, const EnvConfig& env_config,
+                                  const RolloutPolicies& policies, const RolloutOptions& options);
+
+}  // namespace phantom

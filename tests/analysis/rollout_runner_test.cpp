@@ -1,0 +1,293 @@
+// The rollout runner: grids, seeds, early stops, custom policies, messages, worker invariance.
+#include "analysis/rollout_runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "analysis/rollout_csv.hpp"
+#include "analysis/rollout_test_env.hpp"
+#include "analysis/test_files.hpp"
+#include "examples/supply_chain/supply_chain.hpp"
+#include "nn/error.hpp"
+#include "phantom/range.hpp"
+#include "phantom/sampler.hpp"
+#include "support/error_message.hpp"
+
+namespace {
+
+using phantom::EnvConfig;
+using phantom::Rollout;
+using phantom::RolloutOptions;
+using phantom::RolloutPolicies;
+using rollout_test::NoisyPolicy;
+
+RolloutPolicies noisy_dealer() {
+  RolloutPolicies p;
+  p.mapping.add("dealer", phantom::agent_ids({"D1"}));
+  p.policies["dealer"] =
+      std::make_shared<NoisyPolicy>(phantom::box(-1e6f, 1e6f, {4}), phantom::box(-10, 10, {1}));
+  return p;
+}
+
+RolloutOptions quiet(int repeats = 1, int workers = 1, int batch = 1) {
+  RolloutOptions o;
+  o.num_repeats = repeats;
+  o.workers = workers;
+  o.batch_size = batch;
+  o.show_progress = false;
+  return o;
+}
+
+phantom::EnvFactory dealer_factory(std::optional<phantom::FieldSource> price = std::nullopt) {
+  return [price](const EnvConfig& c) { return rollout_test::make_dealer_env(c, price); };
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(RolloutRunner, ConfigAndSupertypeRangesMakeAGridFirstAxisSlowest) {
+  auto a = phantom::linspace_range(0, 1, 3, "a");
+  auto price = phantom::uniform_range(1, 3, 1);  // unnamed: "range-0"; values 1, 2
+  EnvConfig config{{"steps", 2}, {"a", a}};
+  phantom::RolloutRunner runner(dealer_factory(phantom::FieldSource(price)), config, noisy_dealer(),
+                                quiet(2));
+  ASSERT_EQ(runner.grid().size(), 6u);
+  ASSERT_EQ(runner.size(), 12u);
+  std::vector<Rollout> rollouts = runner.collect();
+  ASSERT_EQ(rollouts.size(), 12u);
+  std::set<uint64_t> seeds;
+  for (std::size_t r = 0; r < rollouts.size(); ++r) {
+    const Rollout& ro = rollouts[r];
+    std::size_t point = r / 2;
+    EXPECT_EQ(ro.rollout_id, static_cast<int64_t>(r));
+    EXPECT_EQ(ro.repeat_id, static_cast<int64_t>(r % 2));
+    ASSERT_EQ(ro.params.size(), 2u);
+    EXPECT_EQ(ro.params[0].name, "a");
+    EXPECT_EQ(ro.params[1].name, "range-0");
+    EXPECT_FLOAT_EQ(ro.params[0].value, 0.5f * static_cast<float>(point / 2));  // slowest
+    EXPECT_FLOAT_EQ(ro.params[1].value, 1.0f + static_cast<float>(point % 2));  // fastest
+    // The values reach the env: through the config (a) and the supertype (price).
+    EXPECT_FLOAT_EQ(ro.env_config.number("a"), ro.params[0].value);
+    auto obs = ro.observations_for_agent("D1", true);
+    ASSERT_EQ(obs.size(), 2u);
+    EXPECT_FLOAT_EQ((*obs[0])[2], ro.params[0].value);
+    EXPECT_FLOAT_EQ((*obs[0])[1], ro.params[1].value);
+    EXPECT_EQ(ro.seed, runner.episode_seed(point, static_cast<int>(r % 2)));
+    seeds.insert(ro.seed);
+  }
+  EXPECT_EQ(seeds.size(), 12u) << "every (point, repeat) has its own seed";
+}
+
+TEST(RolloutRunner, TenByFiveRangesGiveFiftyPointsTimesRepeats) {
+  EnvConfig config{{"steps", 1},
+                   {"a", phantom::linspace_range(0, 9, 10, "a")},
+                   {"b", phantom::uniform_range(0, 5, 1, "b")}};
+  // "b" is not read by the factory: an axis all the same.
+  phantom::RolloutRunner runner(dealer_factory(), config, noisy_dealer(), quiet(3));
+  EXPECT_EQ(runner.grid().size(), 50u);
+  std::vector<Rollout> rollouts = runner.collect();
+  ASSERT_EQ(rollouts.size(), 150u);
+  EXPECT_FLOAT_EQ(rollouts[149].param("a"), 9.0f);
+  EXPECT_FLOAT_EQ(rollouts[149].param("b"), 4.0f);
+  EXPECT_FLOAT_EQ(rollouts[3].param("b"), 1.0f);  // point 1: b moves first
+}
+
+TEST(RolloutRunner, OneRangeUsedTwiceIsOneAxis) {
+  auto r = phantom::linspace_range(0, 1, 4, "shared");
+  EnvConfig config{{"a", r}, {"steps", 1}};
+  // The same Range in the config and in the supertype: one axis, both get the same value.
+  phantom::RolloutRunner runner(dealer_factory(phantom::FieldSource(r)), config, noisy_dealer(),
+                                quiet());
+  EXPECT_EQ(runner.grid().size(), 4u);
+  for (const Rollout& ro : runner.collect()) {
+    auto obs = ro.observations_for_agent("D1", true);
+    EXPECT_FLOAT_EQ((*obs[0])[1], (*obs[0])[2]);
+  }
+}
+
+TEST(RolloutRunner, EpisodesStopWhenDoneOrAtMaxSteps) {
+  EnvConfig config{{"steps", 10}, {"stop", 3}};
+  std::vector<Rollout> rollouts =
+      phantom::run_rollouts(dealer_factory(), config, noisy_dealer(), quiet(2, 1, 2));
+  ASSERT_EQ(rollouts.size(), 2u);
+  for (const Rollout& r : rollouts) {
+    ASSERT_EQ(r.steps.size(), 3u) << "Python always ran num_steps";
+    EXPECT_EQ(r.terminations_for_agent("D1"),
+              (std::vector<std::optional<bool>>{false, false, true}));
+  }
+  RolloutOptions cut = quiet();
+  cut.max_steps = 2;
+  EXPECT_EQ(
+      phantom::run_rollouts(dealer_factory(), {{"steps", 10}}, noisy_dealer(), cut)[0].steps.size(),
+      2u);
+}
+
+TEST(RolloutRunner, RecordsEachStepsObservationsActionsRewardsAndFlags) {
+  RolloutOptions o = quiet();
+  o.explore = true;
+  Rollout r = phantom::run_rollouts(dealer_factory(), {{"steps", 3}}, noisy_dealer(), o)[0];
+  ASSERT_EQ(r.agent_ids, (std::vector<std::string>{"D1"}));
+  EXPECT_EQ(r.observation_sizes, (std::vector<int64_t>{4}));
+  EXPECT_EQ(r.action_sizes, (std::vector<int64_t>{1}));
+  ASSERT_EQ(r.steps.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const phantom::AgentRecord& d = r[i].agents[0];
+    EXPECT_EQ(r[i].i, static_cast<int64_t>(i));
+    EXPECT_EQ(r[i].stage, "");
+    ASSERT_TRUE(d.observation && d.action && d.reward);
+    EXPECT_FLOAT_EQ((*d.observation)[0], static_cast<float>(i)) << "the obs before the step";
+    // Exploring: price 1 + a uniform draw in [0, 1).
+    EXPECT_GE((*d.action)[0], 1.0f);
+    EXPECT_LT((*d.action)[0], 2.0f);
+    // Reward = action * price + uniform draw in [0, 1).
+    EXPECT_GE(*d.reward, (*d.action)[0]);
+    EXPECT_LT(*d.reward, (*d.action)[0] + 1.0);
+    EXPECT_EQ(*d.truncated, i == 2);
+    EXPECT_FALSE(*d.terminated);
+    EXPECT_FALSE(r[i].messages.has_value());
+  }
+}
+
+TEST(RolloutRunner, ExploreOffTakesTheMostLikelyAction) {
+  Rollout r = phantom::run_rollouts(dealer_factory(), {{"steps", 2}}, noisy_dealer(), quiet())[0];
+  for (const auto& a : r.actions_for_agent("D1")) EXPECT_EQ((*a)[0], 1.0f);
+}
+
+TEST(RolloutRunner, RecordMessagesKeepsEveryMessageOfEveryStep) {
+  RolloutOptions o = quiet();
+  o.record_messages = true;
+  Rollout r = phantom::run_rollouts(dealer_factory(), {{"steps", 3}}, noisy_dealer(), o)[0];
+  for (std::size_t i = 0; i < r.steps.size(); ++i) {
+    ASSERT_TRUE(r[i].messages.has_value());
+    ASSERT_EQ(r[i].messages->size(), 1u) << "one bid per step, tracked messages cleared";
+    const phantom::RecordedMessage& m = (*r[i].messages)[0];
+    EXPECT_EQ(m.sender_id, "B1");
+    EXPECT_EQ(m.receiver_id, "D1");
+    EXPECT_NE(m.type.find("Bid"), std::string::npos);
+    EXPECT_EQ(m.payload_json.rfind("{\"v\":", 0), 0u) << m.payload_json;
+    // The bid the dealer observes at the next step is the one recorded.
+    if (i + 1 < r.steps.size()) {
+      std::string expected =
+          "{\"v\":" + std::to_string(static_cast<int>((*r[i + 1].agents[0].observation)[3])) + "}";
+      EXPECT_EQ(m.payload_json, expected);
+    }
+  }
+}
+
+TEST(RolloutRunner, CustomMappingReplacesAnAgentsPolicy) {
+  RolloutPolicies p = noisy_dealer();
+  p.custom["D1"] = [](phantom::SpacePtr obs, phantom::SpacePtr act, const phantom::PolicyConfig&) {
+    return std::make_shared<rollout_test::FixedActionPolicy>(obs, act, 1.0f);
+  };
+  p.policies.clear();  // no policy needed for an agent that is replaced
+  for (const Rollout& r : phantom::run_rollouts(dealer_factory(), {{"steps", 5}}, p, quiet(3, 2))) {
+    EXPECT_EQ(r.actions_for_agent("D1"),
+              (std::vector<std::optional<std::vector<float>>>(5, std::vector<float>{1.0f})));
+  }
+}
+
+TEST(RolloutRunner, StreamsInRollOutIdOrderWhateverTheWorkersAndBatches) {
+  EnvConfig config{{"a", phantom::linspace_range(0, 1, 7)}, {"steps", 3}};
+  phantom::RolloutRunner runner(dealer_factory(), config, noisy_dealer(), quiet(29, 3, 4));
+  int64_t next = 0;
+  runner.run([&](const Rollout& r) { EXPECT_EQ(r.rollout_id, next++); });
+  EXPECT_EQ(next, 7 * 29);
+}
+
+// The output of a sweep does not depend on workers or batch size: byte-identical CSVs.
+TEST(RolloutRunnerParallel, SupplyChainCsvIsIdenticalForAnyWorkerCountAndBatchSize) {
+  analysis_test::ScratchDir dir;
+  auto make_env = [](const EnvConfig&) { return supply_chain::make_env(); };
+  RolloutPolicies p;
+  p.mapping.add("shop", phantom::agent_ids({"SHOP"}));
+  // Orders a random amount (0-10 units), from the policy generator: the seeds must line up.
+  class RandomOrder : public phantom::Policy {
+   public:
+    using Policy::Policy;
+    void compute_action(const float*, float* action, nn::Rng& rng) override {
+      action[0] = rng.uniform(0.0f, 10.0f);
+    }
+    std::shared_ptr<Policy> clone() const override { return std::make_shared<RandomOrder>(*this); }
+  };
+  p.policies["shop"] =
+      std::make_shared<RandomOrder>(phantom::box(0, 1, {3}), phantom::box(0, 100, {1}));
+  std::string reference;
+  for (auto [workers, batch] : std::vector<std::pair<int, int>>{{1, 1}, {2, 1}, {4, 3}, {2, 7}}) {
+    RolloutOptions o = quiet(10, workers, batch);
+    o.seed = 42;
+    o.metrics.emplace_back("stock", phantom::agent_metric<supply_chain::ShopAgent>(
+                                        "SHOP", &supply_chain::ShopAgent::stock,
+                                        phantom::Reduce::mean, phantom::Reduce::mean));
+    std::string path = dir.path() + "/w" + std::to_string(workers) + "b" + std::to_string(batch);
+    phantom::RolloutCsvWriter steps(path + ".csv");
+    phantom::RolloutMetricsCsvWriter metrics(path + "-metrics.csv");
+    phantom::RolloutRunner(make_env, {}, p, o).run([&](const Rollout& r) {
+      steps.write(r);
+      metrics.write(r);
+    });
+    steps.close();
+    metrics.close();
+    std::string text = read_file(path + ".csv") + read_file(path + "-metrics.csv");
+    if (reference.empty()) {
+      reference = text;
+      EXPECT_GT(text.size(), 10u * 100u * 20u);
+    } else {
+      EXPECT_EQ(text, reference) << workers << " workers, batch " << batch;
+    }
+  }
+}
+
+TEST(RolloutRunner, RejectsBadOptionsAndInputsWithClearErrors) {
+  auto make = [](EnvConfig c, RolloutPolicies p, RolloutOptions o) {
+    phantom::RolloutRunner(dealer_factory(), std::move(c), std::move(p), o);
+  };
+  EXPECT_HAS(
+      test_support::message_of<phantom::ConfigError>([&] { make({}, noisy_dealer(), quiet(0)); }),
+      "num_repeats = 0");
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>(
+                 [&] { make({}, noisy_dealer(), quiet(1, 0)); }),
+             "workers = 0");
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>(
+                 [&] { make({}, noisy_dealer(), quiet(1, 1, 0)); }),
+             "batch_size = 0");
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] {
+               make({{"a", phantom::uniform(0.0f, 1.0f)}}, noisy_dealer(), quiet());
+             }),
+             "env config entry 'a' is a sampler");
+  RolloutPolicies missing;
+  missing.mapping.add("dealer", phantom::agent_ids({"D1"}));
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] { make({}, missing, quiet()); }),
+             "no policy 'dealer' was given for agents 'D1'");
+  RolloutPolicies fixed;
+  fixed.mapping.add("dealer", phantom::agent_ids({"D1"}));
+  fixed.policies["dealer"] = std::make_shared<rollout_test::FixedActionPolicy>(
+      phantom::box(-1e6f, 1e6f, {4}), phantom::box(-10, 10, {1}), 0.0f);
+  EXPECT_NO_THROW(make({}, fixed, quiet()));
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] { make({}, fixed, quiet(1, 2)); }),
+             "policy 'dealer' cannot be cloned");
+  RolloutPolicies wrong;
+  wrong.mapping.add("dealer", phantom::agent_ids({"D1"}));
+  wrong.policies["dealer"] =
+      std::make_shared<NoisyPolicy>(phantom::box(0, 1, {2}), phantom::box(-10, 10, {1}));
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] { make({}, wrong, quiet()); }),
+             "policy 'dealer' has spaces");
+  RolloutPolicies custom = noisy_dealer();
+  custom.custom["B1"] = [](phantom::SpacePtr o, phantom::SpacePtr a, const phantom::PolicyConfig&) {
+    return std::make_shared<NoisyPolicy>(o, a);
+  };
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] { make({}, custom, quiet()); }),
+             "names 'B1', which is not a strategic agent of the env (strategic agents: 'D1')");
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] {
+               make({{"a", phantom::uniform_range(1, 0, 1, "empty")}}, noisy_dealer(), quiet());
+             }),
+             "has no values");
+}
+
+}  // namespace
