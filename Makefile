@@ -7,7 +7,8 @@
 #   make sanitize   ASan+UBSan build, all tests
 #   make tsan       TSan build, the threading tests
 #   make format     clang-format every source file
-#   make install    install headers, libphantom.a, CMake package and pkg-config (PREFIX=...)
+#   make install    install headers, libphantom.a, phantom-plot, CMake package and pkg-config
+#                   (PREFIX=...)
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX   ?= /usr/local
 WERROR   ?= OFF
