@@ -15,6 +15,7 @@
 #include "phantom/range.hpp"
 #include "phantom/sampler.hpp"
 #include "support/error_message.hpp"
+#include "trainers/tabular_envs.hpp"
 
 namespace {
 
@@ -240,6 +241,64 @@ TEST(RolloutRunnerParallel, SupplyChainCsvIsIdenticalForAnyWorkerCountAndBatchSi
       EXPECT_GT(text.size(), 10u * 100u * 20u);
     } else {
       EXPECT_EQ(text, reference) << workers << " workers, batch " << batch;
+    }
+  }
+}
+
+// Python's test_rllib_rollout_vectorized_fsm_env: batched rollouts of FSM envs equal unbatched
+// ones. Python refused batches of non-deterministic FSMs (it assumed every env of a batch had the
+// same acting agents); each env here has its own, so they work too.
+TEST(RolloutRunner, FsmStagesAreRecordedAndBatchingDoesNotChangeAnything) {
+  for (bool random_stages : {false, true}) {
+    auto make_env = [random_stages](const EnvConfig&) -> std::unique_ptr<phantom::PhantomEnv> {
+      if (!random_stages) return tabular::make_alternating_env(8);
+      // The same agents; each stage's handler picks the next stage at random.
+      auto net = std::make_unique<phantom::Network>();
+      net->emplace<tabular::Ticker>("A", tabular::TickerOptions{});
+      net->emplace<tabular::Ticker>("B", tabular::TickerOptions{});
+      std::vector<phantom::FSMStage> stages(2);
+      for (int k = 0; k < 2; ++k) {
+        std::string id = k == 0 ? "a" : "b";
+        stages[static_cast<std::size_t>(k)].id = id;
+        stages[static_cast<std::size_t>(k)].acting_agents = {k == 0 ? "A" : "B"};
+        stages[static_cast<std::size_t>(k)].next_stages = {"a", "b"};
+        stages[static_cast<std::size_t>(k)].handler =
+            [](phantom::FiniteStateMachineEnv& e) -> std::optional<std::string> {
+          return e.rng().bernoulli(0.5) ? "a" : "b";
+        };
+      }
+      return std::make_unique<phantom::FiniteStateMachineEnv>(std::move(net), 8, "a",
+                                                              std::move(stages));
+    };
+    RolloutPolicies p;
+    p.mapping.add("tickers", phantom::agent_ids({"A", "B"}));
+    class Coin : public phantom::Policy {
+     public:
+      using Policy::Policy;
+      void compute_action(const float*, float* action, nn::Rng& rng) override {
+        action[0] = rng.bernoulli(0.5) ? 1.0f : 0.0f;
+      }
+      std::shared_ptr<Policy> clone() const override { return std::make_shared<Coin>(*this); }
+    };
+    p.policies["tickers"] = std::make_shared<Coin>(phantom::discrete(1), phantom::discrete(2));
+    std::vector<Rollout> one = phantom::run_rollouts(make_env, {}, p, quiet(6, 1, 1));
+    std::vector<Rollout> three = phantom::run_rollouts(make_env, {}, p, quiet(6, 2, 3));
+    ASSERT_EQ(one.size(), three.size());
+    for (std::size_t r = 0; r < one.size(); ++r) {
+      ASSERT_EQ(one[r].steps.size(), 8u);
+      for (std::size_t i = 0; i < 8; ++i) {
+        const std::string& stage = one[r][i].stage;
+        ASSERT_TRUE(stage == "a" || stage == "b");
+        EXPECT_EQ(stage, three[r][i].stage);
+        // Only the stage's agent acts.
+        EXPECT_EQ(one[r][i].agents[0].action.has_value(), stage == "a");
+        EXPECT_EQ(one[r][i].agents[1].action.has_value(), stage == "b");
+        EXPECT_EQ(one[r][i].agents[0].action, three[r][i].agents[0].action);
+        EXPECT_EQ(one[r][i].agents[1].action, three[r][i].agents[1].action);
+      }
+      std::size_t a_steps = one[r].actions_for_agent("A", false, {{"a"}}).size();
+      EXPECT_EQ(one[r].actions_for_agent("A", true).size(), a_steps);
+      if (!random_stages) EXPECT_EQ(a_steps, 4u);
     }
   }
 }
