@@ -34,6 +34,10 @@ class ConstantOrder : public phantom::Policy {
   ConstantOrder(phantom::SpacePtr obs, phantom::SpacePtr act, float units)
       : Policy(std::move(obs), std::move(act)), units_(units) {}
   void compute_action(const float*, float* action, nn::Rng&) override { action[0] = units_; }
+  /// Stateless, so a copy acts identically on any thread.
+  std::shared_ptr<phantom::Policy> clone() const override {
+    return std::make_shared<ConstantOrder>(*this);
+  }
 
  private:
   float units_;

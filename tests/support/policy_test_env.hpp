@@ -68,6 +68,9 @@ class ConstantPolicy : public phantom::Policy {
   void compute_action(const float*, float* action, nn::Rng&) override {
     for (int64_t i = 0; i < action_space()->flat_size(); ++i) action[i] = value;
   }
+  std::shared_ptr<phantom::Policy> clone() const override {
+    return std::make_shared<ConstantPolicy>(*this);
+  }
   float value;
 };
 

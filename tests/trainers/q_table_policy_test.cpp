@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <vector>
 
 #include "support/error_message.hpp"
 
@@ -89,6 +91,34 @@ TEST(QTablePolicy, SavesAndLoadsTheTableBitForBit) {
   QTablePolicy wrong(phantom::discrete(2), phantom::discrete(3));
   std::string m = test_support::message_of<phantom::FormatError>([&] { wrong.load(loaded, "t"); });
   EXPECT_HAS(m, "a 3 x 2 Q table does not fit this policy's 2 x 3");
+}
+
+TEST(QTablePolicy, ClonesShareTheTableAndActIdentically) {
+  QTablePolicy q(phantom::discrete(3, 1), phantom::discrete(4, -2));
+  q.q(0, 3) = 1.0;
+  q.q(1, 1) = 2.0;
+  q.q(2, 2) = 0.5;
+  std::shared_ptr<phantom::Policy> clone = q.clone();
+  ASSERT_NE(clone, nullptr);
+  auto& copy = dynamic_cast<QTablePolicy&>(*clone);
+  EXPECT_EQ(&copy.table(), &q.table());  // shared, not copied
+  EXPECT_EQ(clone->observation_space(), q.observation_space());
+  nn::Rng rng;
+  std::vector<float> obs = {1, 2, 3, 2}, mine(4), theirs(4), batched(4);
+  std::vector<nn::Rng> rngs(4);
+  for (std::size_t r = 0; r < obs.size(); ++r) {
+    q.compute_action(&obs[r], &mine[r], rng);
+    clone->compute_action(&obs[r], &theirs[r], rng);
+  }
+  EXPECT_EQ(mine, (std::vector<float>{1, -1, 0, -1}));
+  EXPECT_EQ(theirs, mine);
+  clone->compute_actions(obs.data(), 4, batched.data(), rngs.data());
+  EXPECT_EQ(batched, mine);
+  // The clone follows updates of the original's table (as a trainer's would).
+  q.q(1, 0) = 9.0;
+  float obs2 = 2.0f, action = 0.0f;
+  clone->compute_action(&obs2, &action, rng);
+  EXPECT_EQ(action, -2.0f);
 }
 
 }  // namespace

@@ -129,7 +129,7 @@ void ActorCritic::forward_rows(const float* features, int64_t rows, float* value
   if (ws.params.size() < n_params) ws.params.resize(n_params);
   if (!config_.shared_trunk) {
     actor_.infer(features, rows, ws.params.data(), ws.mlp);
-    critic_.infer(features, rows, values, ws.mlp);
+    if (values) critic_.infer(features, rows, values, ws.mlp);
     return;
   }
   // The same kernels as evaluate()'s ops, so acting and training see the same numbers.
@@ -143,7 +143,7 @@ void ActorCritic::forward_rows(const float* features, int64_t rows, float* value
     nn::kernels::relu(ws.trunk.data(), ws.trunk.data(), rows * h);
   }
   actor_.infer(ws.trunk.data(), rows, ws.params.data(), ws.mlp);
-  critic_.infer(ws.trunk.data(), rows, values, ws.mlp);
+  if (values) critic_.infer(ws.trunk.data(), rows, values, ws.mlp);
 }
 
 void ActorCritic::sample_row(const float* params, bool deterministic, nn::Rng& rng, float* action,
@@ -191,11 +191,26 @@ void ActorCritic::sample_row(const float* params, bool deterministic, nn::Rng& r
 
 void ActorCritic::act(const float* features, int64_t rows, bool deterministic, nn::Rng& rng,
                       const ActOutput& out, ActWorkspace& workspace) const {
+  act_rows(features, rows, deterministic, &rng, 0, out, workspace);
+}
+
+void ActorCritic::act(const float* features, int64_t rows, bool deterministic, nn::Rng* rngs,
+                      const ActOutput& out, ActWorkspace& workspace) const {
+  act_rows(features, rows, deterministic, rngs, 1, out, workspace);
+}
+
+void ActorCritic::act_rows(const float* features, int64_t rows, bool deterministic, nn::Rng* rngs,
+                           int64_t rng_stride, const ActOutput& out,
+                           ActWorkspace& workspace) const {
+  if (rows <= 0) return;
   forward_rows(features, rows, out.values, workspace);
   int64_t a = action_size();
+  float unused_log_prob = 0.0f;
   for (int64_t r = 0; r < rows; ++r) {
-    sample_row(workspace.params.data() + r * params_, deterministic, rng, out.actions + r * a,
-               out.log_probs + r);
+    // Every row's parameters come from the same per-row kernel operations whatever the batch
+    // (gemm's FMA order over k does not depend on the rows), so only the generator ties rows.
+    sample_row(workspace.params.data() + r * params_, deterministic, rngs[r * rng_stride],
+               out.actions + r * a, out.log_probs ? out.log_probs + r : &unused_log_prob);
   }
 }
 

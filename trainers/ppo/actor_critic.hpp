@@ -45,9 +45,9 @@ struct ActorCriticConfig {
 
 /// What act() writes per row.
 struct ActOutput {
-  float* actions;    // rows * action_size(): the action as the env takes it
-  float* log_probs;  // rows
-  float* values;     // rows
+  float* actions;    // rows * action_size(): the sampled action (env_action() gives the env's)
+  float* log_probs;  // rows, or null: not wanted
+  float* values;     // rows, or null: not wanted, and the critic is not run
 };
 
 /// Scratch buffers of act() and values(); they grow on first use, then are reused.
@@ -80,8 +80,13 @@ class ActorCritic {
 
   /// For `rows` feature rows: samples actions (or takes the mode when `deterministic`), their
   /// log-probabilities and the state values. Draws from `rng` in row order. Allocates nothing
-  /// once `workspace` has grown.
+  /// once `workspace` has grown. Several threads may act at once with their own workspaces.
   void act(const float* features, int64_t rows, bool deterministic, nn::Rng& rng,
+           const ActOutput& out, ActWorkspace& workspace) const;
+  /// The same with one generator per row: row r draws only from rngs[r] (`rows` generators), so
+  /// each row gets the action it would get acting alone with that generator. With rows = 1 it is
+  /// act() with rng = rngs[0].
+  void act(const float* features, int64_t rows, bool deterministic, nn::Rng* rngs,
            const ActOutput& out, ActWorkspace& workspace) const;
   /// State values only (for bootstrapping from a final observation).
   void values(const float* features, int64_t rows, float* out, ActWorkspace& workspace) const;
@@ -100,9 +105,13 @@ class ActorCritic {
 
  private:
   enum class Head { categorical, gaussian, multi_categorical, bernoulli };
-  // Actor output (distribution parameters) and values for rows, without the tape.
+  // Actor output (distribution parameters, into workspace.params) and, unless `values` is null,
+  // the values for rows, without the tape.
   void forward_rows(const float* features, int64_t rows, float* values,
                     ActWorkspace& workspace) const;
+  // Both act()s: row r draws from rngs[r * rng_stride] (stride 0: all rows share rngs[0]).
+  void act_rows(const float* features, int64_t rows, bool deterministic, nn::Rng* rngs,
+                int64_t rng_stride, const ActOutput& out, ActWorkspace& workspace) const;
   void sample_row(const float* params, bool deterministic, nn::Rng& rng, float* action,
                   float* log_prob) const;
 

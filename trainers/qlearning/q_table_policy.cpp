@@ -38,11 +38,17 @@ QTablePolicy::QTablePolicy(SpacePtr observation_space, SpacePtr action_space,
   // Exact: Discrete bounds are within 2^24.
   state_lo_ = static_cast<float>(state_start_);
   state_hi_ = static_cast<float>(state_start_ + num_states_);
-  table_.assign(static_cast<std::size_t>(num_states_ * num_actions_), 0.0);
+  table_ = std::make_shared<std::vector<double>>(
+      static_cast<std::size_t>(num_states_ * num_actions_), 0.0);
 }
 
 void QTablePolicy::compute_action(const float* observation, float* action, nn::Rng&) {
   write_action(greedy(state_of(observation)), action);
+}
+
+std::shared_ptr<Policy> QTablePolicy::clone() const {
+  // Not make_shared: the copy constructor is private.
+  return std::shared_ptr<Policy>(new QTablePolicy(*this));
 }
 
 void QTablePolicy::throw_bad_observation(float value) const {
@@ -51,10 +57,10 @@ void QTablePolicy::throw_bad_observation(float value) const {
 }
 
 void QTablePolicy::save(nn::StateDict& out, const std::string& prefix) const {
-  std::string bytes(table_.size() * 8, '\0');
-  for (std::size_t i = 0; i < table_.size(); ++i) {
+  std::string bytes(table_->size() * 8, '\0');
+  for (std::size_t i = 0; i < table_->size(); ++i) {
     uint64_t bits;
-    std::memcpy(&bits, &table_[i], 8);
+    std::memcpy(&bits, &(*table_)[i], 8);
     for (int b = 0; b < 8; ++b) bytes[i * 8 + b] = static_cast<char>((bits >> (8 * b)) & 0xFF);
   }
   out.set_int(prefix + ".states", num_states_);
@@ -65,17 +71,17 @@ void QTablePolicy::save(nn::StateDict& out, const std::string& prefix) const {
 void QTablePolicy::load(const nn::StateDict& in, const std::string& prefix) {
   int64_t states = in.get_int(prefix + ".states"), actions = in.get_int(prefix + ".actions");
   const std::string& bytes = in.get_string(prefix + ".values");
-  if (states != num_states_ || actions != num_actions_ || bytes.size() != table_.size() * 8) {
+  if (states != num_states_ || actions != num_actions_ || bytes.size() != table_->size() * 8) {
     throw FormatError(in.source() + ": " + prefix + ": a " + std::to_string(states) + " x " +
                       std::to_string(actions) + " Q table does not fit this policy's " +
                       std::to_string(num_states_) + " x " + std::to_string(num_actions_));
   }
-  for (std::size_t i = 0; i < table_.size(); ++i) {
+  for (std::size_t i = 0; i < table_->size(); ++i) {
     uint64_t bits = 0;
     for (int b = 0; b < 8; ++b) {
       bits |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i * 8 + b])) << (8 * b);
     }
-    std::memcpy(&table_[i], &bits, 8);
+    std::memcpy(&(*table_)[i], &bits, 8);
   }
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,11 +29,11 @@ class QTablePolicy : public Policy {
 
   int64_t num_states() const { return num_states_; }
   int64_t num_actions() const { return num_actions_; }
-  double q(int64_t state, int64_t action) const { return table_[index(state, action)]; }
-  double& q(int64_t state, int64_t action) { return table_[index(state, action)]; }
+  double q(int64_t state, int64_t action) const { return (*table_)[index(state, action)]; }
+  double& q(int64_t state, int64_t action) { return (*table_)[index(state, action)]; }
   /// The whole table, row-major (num_states() x num_actions()).
-  const std::vector<double>& table() const { return table_; }
-  std::vector<double>& table() { return table_; }
+  const std::vector<double>& table() const { return *table_; }
+  std::vector<double>& table() { return *table_; }
 
   /// The row of an observation value. Throws ValueError naming the value if it is not in the
   /// observation space (not an integer, or out of range).
@@ -50,7 +51,7 @@ class QTablePolicy : public Policy {
 
   /// The column of the largest value in row `state`, the first one on ties.
   int64_t greedy(int64_t state) const {
-    const double* row = &table_[static_cast<std::size_t>(state * num_actions_)];
+    const double* row = &(*table_)[static_cast<std::size_t>(state * num_actions_)];
     int64_t best = 0;
     for (int64_t a = 1; a < num_actions_; ++a) {
       if (row[a] > row[best]) best = a;
@@ -59,11 +60,16 @@ class QTablePolicy : public Policy {
   }
   /// The largest value of row `state`.
   double max_q(int64_t state) const {
-    return table_[static_cast<std::size_t>(state * num_actions_ + greedy(state))];
+    return (*table_)[static_cast<std::size_t>(state * num_actions_ + greedy(state))];
   }
 
   /// The greedy action for `observation` (the generator is unused).
   void compute_action(const float* observation, float* action, nn::Rng& rng) override;
+
+  /// A policy sharing this one's table (not a copy): acting only reads the table, so clones
+  /// may act on several threads at once, and they follow the trainer's updates, which must not
+  /// run while a clone acts. Writing through a clone's q() changes every clone's table.
+  std::shared_ptr<Policy> clone() const override;
 
   /// Stores the table under `prefix` (".states", ".actions", ".values"). Values are stored as
   /// little-endian IEEE doubles, so a saved table loads back bit for bit on any machine.
@@ -76,12 +82,15 @@ class QTablePolicy : public Policy {
     return static_cast<std::size_t>(state * num_actions_ + action);
   }
   [[noreturn]] void throw_bad_observation(float value) const;
+  // Copies share the table; only clone() makes them, so no copy is taken by accident.
+  QTablePolicy(const QTablePolicy&) = default;
+  QTablePolicy& operator=(const QTablePolicy&) = delete;
 
   std::string policy_id_;
   int64_t num_states_ = 0, num_actions_ = 0;
   int64_t state_start_ = 0, action_start_ = 0;
-  float state_lo_ = 0.0f, state_hi_ = 0.0f;  // valid observations: [lo, hi)
-  std::vector<double> table_;
+  float state_lo_ = 0.0f, state_hi_ = 0.0f;     // valid observations: [lo, hi)
+  std::shared_ptr<std::vector<double>> table_;  // shared with clones
 };
 
 }  // namespace phantom
