@@ -1,4 +1,4 @@
-// Whole-file reads and temp-file-plus-rename writes.
+// Whole-file reads, temp-file-plus-rename writes and partial files.
 #include "analysis/text_file.hpp"
 
 #include <atomic>
@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "nn/error.hpp"
 
@@ -82,6 +83,61 @@ void write_text_atomic(const std::string& path, std::string_view text) {
     err = errno;
     std::remove(tmp.c_str());
     write_error(path, "cannot rename '" + tmp + "' over it", err);
+  }
+}
+
+PartialFile::PartialFile(std::string path, std::string what)
+    : path_(std::move(path)),
+      partial_path_(path_ + ".partial"),
+      label_(std::move(what) + " '" + path_ + "'") {
+  file_.reset(std::fopen(partial_path_.c_str(), "wb"));
+  if (!file_) {
+    throw Error(label_ + ": cannot create '" + partial_path_ + "': " + std::strerror(errno));
+  }
+  // Unbuffered: each fwrite below reaches the system as one write of the whole text, instead of
+  // being split at stdio buffer boundaries.
+  std::setvbuf(file_.get(), nullptr, _IONBF, 0);
+}
+
+void PartialFile::append(std::string_view text) {
+  if (!file_) throw Error(label_ + ": the file is closed");
+  if (failed_) {
+    throw Error(label_ + ": an earlier write failed and may have left part of its text in '" +
+                partial_path_ + "'");
+  }
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), file_.get()) != text.size() ||
+      std::fflush(file_.get()) != 0) {
+    failed_ = true;
+    throw Error(label_ + ": cannot write '" + partial_path_ +
+                "': " + std::strerror(errno_or_eio()));
+  }
+}
+
+void PartialFile::close() {
+  if (failed_) {
+    file_.reset();
+    throw Error(label_ + ": an earlier write or close failed; the file is left as '" +
+                partial_path_ + "'");
+  }
+  if (!file_) return;
+  // As in write_text_atomic: on disk before the rename, and every step checked.
+  std::FILE* f = file_.release();
+  int err = 0;
+  errno = 0;
+  if (std::fflush(f) != 0) err = errno_or_eio();
+#ifdef PHANTOM_HAVE_POSIX_FILES
+  if (err == 0 && ::fsync(::fileno(f)) != 0 && errno != EINVAL) err = errno_or_eio();
+#endif
+  if (std::fclose(f) != 0 && err == 0) err = errno_or_eio();
+  // A failure leaves the file closed but not renamed: later calls must not report success.
+  if (err != 0) {
+    failed_ = true;
+    throw Error(label_ + ": cannot finish '" + partial_path_ + "': " + std::strerror(err));
+  }
+  if (std::rename(partial_path_.c_str(), path_.c_str()) != 0) {
+    failed_ = true;
+    throw Error(label_ + ": cannot rename '" + partial_path_ + "' to it: " + std::strerror(errno));
   }
 }
 

@@ -13,7 +13,10 @@ namespace phantom {
 void append_float(std::string& out, float v);
 /// The same as a new string.
 std::string float_string(float v);
-/// The shortest "%g" text that reads back as the same double (6 to 17 significant digits).
+/// Appends the shortest "%g" text that reads back as the same double (6 to 17 significant
+/// digits), and "inf", "-inf", "nan".
+void append_double(std::string& out, double v);
+/// The same as a new string.
 std::string double_string(double v);
 /// "[0, 1, 1]".
 void append_float_list(std::string& out, const float* xs, int64_t n);
