@@ -127,6 +127,7 @@ RolloutRunner::RolloutRunner(EnvFactory make_env, EnvConfig env_config, RolloutP
     }
     if (source.kind() == FieldSource::Kind::range) {
       ranges.push_back(source.range());
+      RangeGrid({source.range()});  // throws if it has no values, naming it
       probe_config.set(name, value_source(*source.range(), source.range()->value(0)));
     } else {
       probe_config.set(name, source);

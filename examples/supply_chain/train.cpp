@@ -148,14 +148,13 @@ int main(int argc, char** argv) {
   options.seed = 1000;
   options.show_progress = false;
   for (const auto& [name, metric] : run.metrics) {
-    options.metrics.emplace_back(name, phantom::agent_metric<ShopAgent>(
-                                           "SHOP",
-                                           [name = name](const ShopAgent& a) {
-                                             return name == "stock"   ? a.stock
-                                                    : name == "sales" ? a.sales
-                                                                      : a.missed_sales;
-                                           },
-                                           phantom::Reduce::mean, phantom::Reduce::mean));
+    options.metrics.emplace_back(
+        name, phantom::agent_metric<ShopAgent>(
+                  "SHOP",
+                  [name = name](const ShopAgent& a) {
+                    return name == "stock" ? a.stock : name == "sales" ? a.sales : a.missed_sales;
+                  },
+                  phantom::Reduce::mean, phantom::Reduce::mean));
   }
 
   // PPO, deterministic (explore off): every step to rollouts.csv, every episode's metrics to

@@ -14,7 +14,7 @@ TEST(RangeGrid, NoAxesIsOnePointWithoutParams) {
   RangeGrid grid;
   EXPECT_EQ(grid.size(), 1u);
   EXPECT_TRUE(grid.params(0).empty());
-  EXPECT_TRUE(RangeGrid({}).axes().empty());
+  EXPECT_TRUE(RangeGrid(std::vector<std::shared_ptr<const phantom::Range>>{}).axes().empty());
 }
 
 TEST(RangeGrid, FirstAxisVariesSlowest) {

@@ -57,12 +57,12 @@ const std::vector<double>& table(const TrainingResults& r) {
 
 TEST(TrainerLoad, LoadsTheNewestOrAGivenCheckpointFromLatest) {
   analysis_test::ScratchDir dir;
-  TrainOptions run = run_options(3, dir.path());
+  TrainOptions run = run_options(3, dir.path().string());
   TrainingResults trained = phantom::QLearningTrainer(learner()).train(chain_factory(), {}, run);
   TrainingResults first = phantom::QLearningTrainer(learner()).train(
-      chain_factory(), {}, run_options(1, dir.path() + "/one"));
+      chain_factory(), {}, run_options(1, dir.file("one")));
 
-  std::string latest = dir.path() + "/chain/LATEST";
+  std::string latest = dir.file("chain/LATEST");
   TrainingResults loaded =
       phantom::QLearningTrainer(learner()).load(latest, chain_factory(), {}, run);
   EXPECT_EQ(loaded.iterations, 3);
@@ -86,29 +86,28 @@ TEST(TrainerLoad, LoadsTheNewestOrAGivenCheckpointFromLatest) {
 
 TEST(TrainerLoad, MissingOrEmptyResultsDirectoriesAreClearErrors) {
   analysis_test::ScratchDir dir;
-  TrainOptions run = run_options(1, dir.path());
+  TrainOptions run = run_options(1, dir.path().string());
   auto load = [&](const std::string& path) {
     phantom::QLearningTrainer(learner()).load(path, chain_factory(), {}, run);
   };
-  std::string missing = dir.path() + "/nowhere/LATEST";
+  std::string missing = dir.file("nowhere/LATEST");
   EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] { load(missing); }), "nowhere");
-  std::filesystem::create_directories(dir.path() + "/empty");
-  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] { load(dir.path() + "/empty"); }),
+  std::filesystem::create_directories(dir.file("empty"));
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] { load(dir.file("empty")); }),
              "empty");
   // A run directory without checkpoints (e.g. a run that died before its first one).
-  std::filesystem::create_directories(dir.path() + "/exp/20260101-000000-seed1");
-  std::ofstream(dir.path() + "/exp/LATEST") << "20260101-000000-seed1\n";
-  EXPECT_HAS(
-      test_support::message_of<phantom::ConfigError>([&] { load(dir.path() + "/exp/LATEST"); }),
-      "load: no checkpoint in");
+  std::filesystem::create_directories(dir.file("exp/20260101-000000-seed1"));
+  std::ofstream(dir.file("exp/LATEST")) << "20260101-000000-seed1\n";
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] { load(dir.file("exp/LATEST")); }),
+             "load: no checkpoint in");
 }
 
 TEST(TrainerLoad, RolloutsOfLoadedPoliciesActAsThePoliciesDo) {
   analysis_test::ScratchDir dir;
-  TrainOptions run = run_options(2, dir.path());
+  TrainOptions run = run_options(2, dir.path().string());
   phantom::QLearningTrainer(learner()).train(chain_factory(), {}, run);
-  TrainingResults loaded = phantom::QLearningTrainer(learner()).load(dir.path() + "/chain/LATEST",
-                                                                     chain_factory(), {}, run);
+  TrainingResults loaded =
+      phantom::QLearningTrainer(learner()).load(dir.file("chain/LATEST"), chain_factory(), {}, run);
 
   phantom::RolloutPolicies policies;
   policies.mapping = run.policies;
@@ -124,7 +123,7 @@ TEST(TrainerLoad, RolloutsOfLoadedPoliciesActAsThePoliciesDo) {
   nn::Rng rng(0);
   int64_t checked = 0;
   for (const phantom::Rollout& r : rollouts) {
-    for (const std::string& agent : {"W1", "W2"}) {
+    for (const char* agent : {"W1", "W2"}) {
       auto obs = r.observations_for_agent(agent);
       auto actions = r.actions_for_agent(agent);
       ASSERT_EQ(obs.size(), actions.size());
