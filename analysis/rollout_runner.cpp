@@ -292,7 +292,9 @@ void RolloutRunner::start_episode(Worker& worker, EnvSlot& slot, std::size_t rol
     slot.config_key = config_key;
     bind_supertype_ranges(slot);
     slot.actions = slot.env->make_actions();
-    if (options_.record_messages) slot.env->network().resolver().set_track_messages(true);
+    if (options_.record_messages && options_.record_steps) {
+      slot.env->network().resolver().set_track_messages(true);
+    }
   }
   for (const auto& [field, axis] : slot.range_fields) {
     field->set(value_source(*grid_.axes()[axis].range, grid_.value(point, axis)));
@@ -442,16 +444,20 @@ void RolloutRunner::run_batch(Worker& worker, std::size_t first, std::size_t cou
     for (std::size_t s = 0; s < count; ++s) {
       EnvSlot& slot = worker.slots[s];
       if (!slot.live) continue;
-      std::vector<Step>& steps = slot.out->steps;
-      if (static_cast<std::size_t>(slot.steps) == steps.size()) steps.emplace_back();
-      Step& step = steps[static_cast<std::size_t>(slot.steps)];
-      record_before(*slot.env, slot.actions, observation_sizes_, action_sizes_, slot.steps, step);
+      Step* step = nullptr;
+      if (options_.record_steps) {
+        std::vector<Step>& steps = slot.out->steps;
+        if (static_cast<std::size_t>(slot.steps) == steps.size()) steps.emplace_back();
+        step = &steps[static_cast<std::size_t>(slot.steps)];
+        record_before(*slot.env, slot.actions, observation_sizes_, action_sizes_, slot.steps,
+                      *step);
+      }
       const StepResult& result = slot.env->step(slot.actions);
-      record_after(*slot.env, options_.record_messages, step);
+      if (step) record_after(*slot.env, options_.record_messages, *step);
       slot.metrics.record(*slot.env);
       ++slot.steps;
       if (result.done() || (options_.max_steps > 0 && slot.steps >= options_.max_steps)) {
-        slot.out->steps.resize(static_cast<std::size_t>(slot.steps));
+        slot.out->steps.resize(options_.record_steps ? static_cast<std::size_t>(slot.steps) : 0);
         slot.out->metrics = slot.metrics.reduced(Mode::eval);
         slot.live = false;
         --live;

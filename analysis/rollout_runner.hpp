@@ -86,7 +86,10 @@ struct RolloutOptions {
   uint64_t seed = 0;
   /// Whether stochastic policies sample (true) or take their most likely action (false).
   bool explore = false;
-  /// Record every message of every step (Step::messages).
+  /// Record every step (Rollout::steps). Off, a rollout holds only its header and metrics: a
+  /// sweep that needs only the metrics runs faster (nothing is copied per step).
+  bool record_steps = true;
+  /// Record every message of every step (Step::messages; needs record_steps).
   bool record_messages = false;
   /// Steps after which an episode is cut off even if the env is not done (0: no limit).
   int64_t max_steps = 0;

@@ -1,10 +1,12 @@
 // Rollout throughput on the supply chain (100-step episodes, every step recorded).
 //
 //   BM_RolloutSupplyChain/workers/batch       a constant-order policy: the runner's own cost
+//   BM_RolloutSupplyChainMetricsOnly/...      the same, keeping only the metrics (no steps)
 //   BM_RolloutSupplyChainPpo/workers/batch    an untrained 64x64 tanh PPO actor (inference
 //                                              batched over the `batch` envs a worker steps)
 // items_per_second = episodes per second (wall clock); episodes_per_core divides it by the
-// workers. Each iteration runs 1,024 episodes (num_repeats) and hands each to a counting sink.
+// workers. Each iteration runs 1,024 episodes (num_repeats), records the shop's mean stock, and
+// hands each rollout to a counting sink.
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -31,7 +33,8 @@ std::shared_ptr<phantom::Policy> ppo_shop_policy() {
   return std::make_shared<phantom::PpoPolicy>(net, nullptr);
 }
 
-void run(benchmark::State& state, std::shared_ptr<phantom::Policy> policy) {
+void run(benchmark::State& state, std::shared_ptr<phantom::Policy> policy,
+         bool record_steps = true) {
   phantom::RolloutPolicies policies;
   policies.mapping.add("shop", phantom::agent_ids({"SHOP"}));
   policies.policies["shop"] = std::move(policy);
@@ -40,6 +43,10 @@ void run(benchmark::State& state, std::shared_ptr<phantom::Policy> policy) {
   options.workers = static_cast<int>(state.range(0));
   options.batch_size = static_cast<int>(state.range(1));
   options.show_progress = false;
+  options.record_steps = record_steps;
+  options.metrics.emplace_back("stock", phantom::agent_metric<supply_chain::ShopAgent>(
+                                            "SHOP", &supply_chain::ShopAgent::stock,
+                                            phantom::Reduce::mean, phantom::Reduce::mean));
   phantom::RolloutRunner runner([](const phantom::EnvConfig&) { return supply_chain::make_env(); },
                                 {}, policies, options);
   int64_t steps = 0;
@@ -50,7 +57,7 @@ void run(benchmark::State& state, std::shared_ptr<phantom::Policy> policy) {
   state.counters["episodes_per_core"] = benchmark::Counter(
       static_cast<double>(state.iterations() * kEpisodes) / static_cast<double>(options.workers),
       benchmark::Counter::kIsRate);
-  state.counters["steps_per_episode"] =
+  state.counters["recorded_steps_per_episode"] =
       static_cast<double>(steps) / static_cast<double>(state.iterations() * kEpisodes);
 }
 
@@ -60,6 +67,18 @@ void BM_RolloutSupplyChain(benchmark::State& state) {
 BENCHMARK(BM_RolloutSupplyChain)
     ->ArgNames({"workers", "batch"})
     ->Args({1, 1})
+    ->Args({1, 16})
+    ->Args({2, 16})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// The same sweep keeping only each episode's metrics (RolloutOptions::record_steps = false).
+void BM_RolloutSupplyChainMetricsOnly(benchmark::State& state) {
+  run(state, std::make_shared<ConstantOrder>(phantom::box(0, 1, {3}), phantom::box(0, 100, {1})),
+      false);
+}
+BENCHMARK(BM_RolloutSupplyChainMetricsOnly)
+    ->ArgNames({"workers", "batch"})
     ->Args({1, 16})
     ->Args({2, 16})
     ->UseRealTime()

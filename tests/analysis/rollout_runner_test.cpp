@@ -162,6 +162,25 @@ TEST(RolloutRunner, ExploreOffTakesTheMostLikelyAction) {
   for (const auto& a : r.actions_for_agent("D1")) EXPECT_EQ((*a)[0], 1.0f);
 }
 
+TEST(RolloutRunner, WithoutStepsARolloutKeepsItsHeaderAndMetrics) {
+  RolloutOptions o = quiet(2);
+  o.record_steps = false;
+  o.record_messages = true;  // nothing to record it in: ignored
+  o.metrics.emplace_back("price", std::make_shared<phantom::LambdaMetric>(
+                                      [](const phantom::PhantomEnv& e) {
+                                        return static_cast<double>(e.current_step());
+                                      },
+                                      [](const std::vector<double>& v) { return v.back(); },
+                                      [](const std::vector<double>& v) { return v.back(); }));
+  auto rollouts = phantom::run_rollouts(dealer_factory(), {{"steps", 3}}, noisy_dealer(), o);
+  ASSERT_EQ(rollouts.size(), 2u);
+  for (const Rollout& r : rollouts) {
+    EXPECT_TRUE(r.steps.empty());
+    EXPECT_EQ(r.metric("price").value, 3.0) << "metrics are recorded at every step all the same";
+    EXPECT_EQ(r.agent_ids, (std::vector<std::string>{"D1"}));
+  }
+}
+
 TEST(RolloutRunner, RecordMessagesKeepsEveryMessageOfEveryStep) {
   RolloutOptions o = quiet();
   o.record_messages = true;
