@@ -271,9 +271,7 @@ void RolloutRunner::bind_supertype_ranges(EnvSlot& slot) const {
   }
 }
 
-void RolloutRunner::start_episode(Worker& worker, EnvSlot& slot, std::size_t rollout_id,
-                                  Rollout& out) const {
-  (void)worker;
+void RolloutRunner::start_episode(EnvSlot& slot, std::size_t rollout_id, Rollout& out) const {
   const std::size_t repeats = static_cast<std::size_t>(options_.num_repeats);
   const std::size_t point = rollout_id / repeats;
   const int repeat = static_cast<int>(rollout_id % repeats);
@@ -407,7 +405,7 @@ void record_after(const PhantomEnv& env, bool record_messages, Step& step) {
 
 void RolloutRunner::run_batch(Worker& worker, std::size_t first, std::size_t count,
                               Rollout* out) const {
-  for (std::size_t s = 0; s < count; ++s) start_episode(worker, worker.slots[s], first + s, out[s]);
+  for (std::size_t s = 0; s < count; ++s) start_episode(worker.slots[s], first + s, out[s]);
   std::size_t live = count;
   while (live > 0) {
     // Act: each policy once, for every live env where one of its agents observed something.

@@ -36,7 +36,9 @@
 //  - the factory may be called from several worker threads at once, and must give each env its
 //    own supertype objects and samplers, and reuse the Range objects of the config or of the
 //    first env it built (a Range is recognised by identity);
-//  - with more than one worker, every policy must implement Policy::clone();
+//  - with more than one worker, every policy must implement Policy::clone() (each worker acts
+//    with its own clone; with one worker, a policy without clone() is used itself, and its
+//    explore mode is set);
 //  - an env is reused for the next episode of the same config on the same worker, so reset(seed)
 //    must restore everything an episode depends on (PhantomEnv's contract).
 #pragma once
@@ -134,7 +136,7 @@ class RolloutRunner {
   struct EnvSlot;
   std::unique_ptr<Worker> make_worker() const;
   void run_batch(Worker& worker, std::size_t first, std::size_t count, Rollout* out) const;
-  void start_episode(Worker& worker, EnvSlot& slot, std::size_t rollout_id, Rollout& out) const;
+  void start_episode(EnvSlot& slot, std::size_t rollout_id, Rollout& out) const;
   void bind_supertype_ranges(EnvSlot& slot) const;
 
   EnvFactory make_env_;
