@@ -6,6 +6,7 @@
 #include <map>
 
 #include "nn/error.hpp"
+#include "phantom/format.hpp"
 
 namespace phantom {
 
@@ -15,16 +16,12 @@ bool stage_kept(const StageFilter& stages, const std::string& stage) {
   return !stages || std::find(stages->begin(), stages->end(), stage) != stages->end();
 }
 
-// "'a', 'b'", or "none" for an empty list: the names an error message offers instead.
+// The names of `items`, quoted (quoted_list), for error messages.
 template <class T, class Name>
 std::string name_list(const std::vector<T>& items, Name name) {
-  if (items.empty()) return "none";
-  std::string out;
-  for (const T& item : items) {
-    if (!out.empty()) out += ", ";
-    out += "'" + name(item) + "'";
-  }
-  return out;
+  std::vector<std::string> names;
+  for (const T& item : items) names.push_back(name(item));
+  return quoted_list(names);
 }
 
 std::string label(const Rollout& r) {
@@ -109,7 +106,7 @@ std::size_t Rollout::agent_index(const std::string& agent_id) const {
   if (it == agent_ids.end()) {
     throw ValueError(label(*this) + ": '" + agent_id +
                      "' is not a strategic agent of the env; the agents are " +
-                     name_list(agent_ids, [](const std::string& id) { return id; }));
+                     quoted_list(agent_ids));
   }
   return static_cast<std::size_t>(it - agent_ids.begin());
 }

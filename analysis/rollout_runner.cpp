@@ -23,12 +23,6 @@ constexpr uint64_t kPolicyStream = 0x524f4c4c4f555432ull;       // "ROLLOUT2"
 // for much longer than a hand-over takes, few enough to bound the memory of a wave.
 constexpr std::size_t kRolloutsPerWorkerPerWave = 64;
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
-  return out.empty() ? "none" : out;
-}
-
 std::vector<std::string> keys(const std::map<std::string, std::shared_ptr<Policy>>& m) {
   std::vector<std::string> out;
   for (const auto& kv : m) out.push_back(kv.first);
@@ -163,7 +157,7 @@ RolloutRunner::RolloutRunner(EnvFactory make_env, EnvConfig env_config, RolloutP
     if (std::find(agent_ids_.begin(), agent_ids_.end(), agent_id) == agent_ids_.end()) {
       throw ConfigError("rollout: the custom policy mapping names '" + agent_id +
                         "', which is not a strategic agent of the env (strategic agents: " +
-                        joined(agent_ids_) + ")");
+                        quoted_list(agent_ids_) + ")");
     }
     if (!factory)
       throw ConfigError("rollout: the custom policy of agent '" + agent_id + "' is empty");
@@ -176,8 +170,8 @@ RolloutRunner::RolloutRunner(EnvFactory make_env, EnvConfig env_config, RolloutP
     auto it = policies_.policies.find(p.id);
     if (it == policies_.policies.end() || !it->second) {
       throw ConfigError("rollout: no policy '" + p.id + "' was given for agents " +
-                        joined(p.agent_ids) +
-                        " (policies given: " + joined(keys(policies_.policies)) + ")");
+                        quoted_list(p.agent_ids) +
+                        " (policies given: " + quoted_list(keys(policies_.policies)) + ")");
     }
     const Policy& given = *it->second;
     if (!(*given.observation_space() == *p.observation_space) ||
@@ -284,8 +278,8 @@ void RolloutRunner::start_episode(EnvSlot& slot, std::size_t rollout_id, Rollout
     if (!slot.env) throw ConfigError("rollout: the env factory returned null");
     if (slot.env->strategic_agent_ids() != agent_ids_) {
       throw ConfigError("rollout: the env built for grid point " + std::to_string(point) +
-                        " has strategic agents " + joined(slot.env->strategic_agent_ids()) +
-                        ", but the first env had " + joined(agent_ids_));
+                        " has strategic agents " + quoted_list(slot.env->strategic_agent_ids()) +
+                        ", but the first env had " + quoted_list(agent_ids_));
     }
     slot.config_key = config_key;
     bind_supertype_ranges(slot);

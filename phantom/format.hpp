@@ -22,5 +22,7 @@ std::string double_string(double v);
 void append_float_list(std::string& out, const float* xs, int64_t n);
 /// "()", "(3,)", "(2, 3)": Python's tuple notation, as numpy and gymnasium print shapes.
 void append_shape(std::string& out, const std::vector<int64_t>& shape);
+/// "'a', 'b'", or "none" for an empty list: the names an error message offers instead.
+std::string quoted_list(const std::vector<std::string>& names);
 
 }  // namespace phantom

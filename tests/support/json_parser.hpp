@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/utf8.hpp"
+
 namespace json_test {
 
 struct Value {
@@ -229,24 +231,6 @@ class Parser {
     return u;
   }
 
-  static void put_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   // Checks one raw UTF-8 sequence starting at pos_ and copies it.
   void utf8(std::string& out) {
     auto b = static_cast<unsigned char>(s_[pos_]);
@@ -328,7 +312,7 @@ class Parser {
             if (low < 0xDC00 || low > 0xDFFF) fail("bad low surrogate");
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
           }
-          put_utf8(out, cp);
+          test_support::append_utf8(out, cp);
           break;
         }
         default:

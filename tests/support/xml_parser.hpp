@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/utf8.hpp"
+
 namespace xml_test {
 
 /// Not well-formed XML; the message gives the line and what was wrong.
@@ -207,24 +209,6 @@ class Parser {
     pos_ = end + 2;
   }
 
-  static void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   // At '&': a predefined entity or a character reference, decoded onto `out`.
   void reference(std::string& out) {
     expect("&");
@@ -263,7 +247,7 @@ class Parser {
       const bool allowed = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
                            (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000;
       if (!allowed) fail("character reference to a character XML does not allow");
-      append_utf8(out, cp);
+      test_support::append_utf8(out, cp);
     } else {
       fail("unknown entity '&" + std::string(ref) + ";'");
     }
