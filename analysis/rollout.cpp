@@ -1,200 +1,280 @@
-// The Rollout helpers: per-agent entry lists, stage filters and action counts.
+// Rollout storage: the agents' layout, the flat per-step arrays, and reading and writing steps.
+// The helpers of Python's Rollout (per-agent lists, filters, action counts) are in
+// rollout_queries.cpp.
 #include "analysis/rollout.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <map>
 
 #include "nn/error.hpp"
 #include "phantom/format.hpp"
 
 namespace phantom {
 
-namespace {
-
-bool stage_kept(const StageFilter& stages, const std::string& stage) {
-  return !stages || std::find(stages->begin(), stages->end(), stage) != stages->end();
+Rollout::Rollout(std::vector<std::string> agent_ids, std::vector<int64_t> observation_sizes,
+                 std::vector<int64_t> action_sizes) {
+  set_agents(agent_ids, observation_sizes, action_sizes);
 }
 
-// The names of `items`, quoted (quoted_list), for error messages.
-template <class T, class Name>
-std::string name_list(const std::vector<T>& items, Name name) {
-  std::vector<std::string> names;
-  for (const T& item : items) names.push_back(name(item));
-  return quoted_list(names);
+std::string Rollout::label() const {
+  return "rollout " + std::to_string(rollout_id);
 }
 
-std::string label(const Rollout& r) {
-  return "rollout " + std::to_string(r.rollout_id);
-}
-
-// The agent's record in `step`. A step with another number of records than the rollout has
-// agents was built wrongly; say so rather than read past its records.
-const AgentRecord& record_of(const Rollout& r, const Step& step, std::size_t agent) {
-  if (step.agents.size() != r.agent_ids.size()) {
-    throw ValueError(label(r) + ": step " + std::to_string(step.i) + " has " +
-                     std::to_string(step.agents.size()) + " agent records, expected " +
-                     std::to_string(r.agent_ids.size()) + " (one per agent id)");
+void Rollout::set_agents(const std::vector<std::string>& agent_ids,
+                         const std::vector<int64_t>& observation_sizes,
+                         const std::vector<int64_t>& action_sizes) {
+  if (observation_sizes.size() != agent_ids.size() || action_sizes.size() != agent_ids.size()) {
+    throw ValueError(label() + ": " + std::to_string(observation_sizes.size()) +
+                     " observation sizes and " + std::to_string(action_sizes.size()) +
+                     " action sizes for " + std::to_string(agent_ids.size()) +
+                     " agents; expected one of each per agent");
   }
-  return step.agents[agent];
-}
-
-// The one body of the six *_for_agent methods: `entry` picks the field.
-template <class T>
-std::vector<std::optional<T>> entries_for_agent(const Rollout& r, const std::string& agent_id,
-                                                std::optional<T> AgentRecord::*entry,
-                                                bool drop_nones, const StageFilter& stages) {
-  const std::size_t agent = r.agent_index(agent_id);
-  std::vector<std::optional<T>> out;
-  for (const Step& step : r.steps) {
-    if (!stage_kept(stages, step.stage)) continue;
-    const std::optional<T>& value = record_of(r, step, agent).*entry;
-    if (drop_nones && !value) continue;
-    out.push_back(value);
+  for (std::size_t a = 0; a < agent_ids.size(); ++a) {
+    if (observation_sizes[a] < 0 || action_sizes[a] < 0) {
+      throw ValueError(label() + ": agent '" + agent_ids[a] + "' has observation size " +
+                       std::to_string(observation_sizes[a]) + " and action size " +
+                       std::to_string(action_sizes[a]) + "; sizes cannot be negative");
+    }
   }
-  return out;
-}
+  // The runner calls this before every episode with the same agents: assign() reuses the
+  // strings' and vectors' storage.
+  agent_ids_.assign(agent_ids.begin(), agent_ids.end());
+  observation_sizes_ = observation_sizes;
+  action_sizes_ = action_sizes;
+  auto offsets = [](const std::vector<int64_t>& sizes, std::vector<int64_t>& out, int64_t& width) {
+    out.resize(sizes.size());
+    width = 0;
+    for (std::size_t a = 0; a < sizes.size(); ++a) {
+      out[a] = width;
+      width += sizes[a];
+    }
+  };
+  offsets(observation_sizes_, observation_offsets_, observation_width_);
+  offsets(action_sizes_, action_offsets_, action_width_);
 
-// A strict weak order on optional actions, so that equal actions count together: no action
-// first, then actions element by element, with -0 equal to 0 and every NaN equal to every other
-// (a plain < on NaN would break the map).
-struct ActionLess {
-  static bool less(float a, float b) {
-    const bool a_nan = std::isnan(a);
-    const bool b_nan = std::isnan(b);
-    if (a_nan || b_nan) return !a_nan && b_nan;
-    return a < b;
-  }
-  bool operator()(const std::optional<std::vector<float>>* a,
-                  const std::optional<std::vector<float>>* b) const {
-    if (!*a || !*b) return !*a && *b;
-    return std::lexicographical_compare((*a)->begin(), (*a)->end(), (*b)->begin(), (*b)->end(),
-                                        less);
-  }
-};
-
-// Counts the actions (pointers into the rollout's steps), most common first and ties in order
-// of first appearance, as Python's Counter.most_common.
-std::vector<AgentActionCount> most_common(
-    const std::vector<const std::optional<std::vector<float>>*>& actions) {
-  std::vector<AgentActionCount> counts;  // in order of first appearance
-  std::map<const std::optional<std::vector<float>>*, std::size_t, ActionLess> index;
-  for (const auto* action : actions) {
-    const auto [it, added] = index.emplace(action, counts.size());
-    if (added) counts.push_back({*action, 0});
-    ++counts[it->second].count;
-  }
-  std::stable_sort(
-      counts.begin(), counts.end(),
-      [](const AgentActionCount& a, const AgentActionCount& b) { return a.count > b.count; });
-  return counts;
-}
-
-}  // namespace
-
-const Step& Rollout::operator[](std::size_t i) const {
-  if (i >= steps.size()) {
-    throw ValueError(label(*this) + ": step index " + std::to_string(i) +
-                     " is out of range; the rollout has " + std::to_string(steps.size()) +
-                     " steps");
-  }
-  return steps[i];
+  step_stage_.clear();
+  stage_names_.clear();
+  observations_.clear();
+  actions_.clear();
+  rewards_.clear();
+  flags_.clear();
+  info_ranges_.clear();
+  info_items_.clear();
+  info_keys_.clear();
+  messages_.clear();
 }
 
 std::size_t Rollout::agent_index(const std::string& agent_id) const {
-  const auto it = std::find(agent_ids.begin(), agent_ids.end(), agent_id);
-  if (it == agent_ids.end()) {
-    throw ValueError(label(*this) + ": '" + agent_id +
+  const auto it = std::find(agent_ids_.begin(), agent_ids_.end(), agent_id);
+  if (it == agent_ids_.end()) {
+    throw ValueError(label() + ": '" + agent_id +
                      "' is not a strategic agent of the env; the agents are " +
-                     quoted_list(agent_ids));
+                     quoted_list(agent_ids_));
   }
-  return static_cast<std::size_t>(it - agent_ids.begin());
+  return static_cast<std::size_t>(it - agent_ids_.begin());
 }
 
-float Rollout::param(const std::string& name) const {
-  for (const RolloutParam& p : params) {
-    if (p.name == name) return p.value;
+void Rollout::check_step(std::size_t i) const {
+  if (i >= size()) {
+    throw ValueError(label() + ": step index " + std::to_string(i) +
+                     " is out of range; the rollout has " + std::to_string(size()) + " steps");
   }
-  throw ValueError(label(*this) + ": no param '" + name + "'; the params are " +
-                   name_list(params, [](const RolloutParam& p) { return p.name; }));
 }
 
-const ReducedMetric& Rollout::metric(const std::string& name) const {
-  for (const ReducedMetric& m : metrics) {
-    if (m.name == name) return m;
+std::size_t Rollout::entry(std::size_t i, std::size_t agent) const {
+  check_step(i);
+  if (agent >= agent_ids_.size()) {
+    throw ValueError(label() + ": agent index " + std::to_string(agent) +
+                     " is out of range; the rollout has " + std::to_string(agent_ids_.size()) +
+                     " agents");
   }
-  throw ValueError(label(*this) + ": no metric '" + name + "'; the metrics are " +
-                   name_list(metrics, [](const ReducedMetric& m) { return m.name; }));
+  return i * agent_ids_.size() + agent;
 }
 
-std::vector<std::optional<std::vector<float>>> Rollout::observations_for_agent(
-    const std::string& agent_id, bool drop_nones, const StageFilter& stages) const {
-  return entries_for_agent(*this, agent_id, &AgentRecord::observation, drop_nones, stages);
+// ---- Reading ----
+
+const std::string& Rollout::stage(std::size_t i) const {
+  check_step(i);
+  return stage_names_[step_stage_[i]];
 }
 
-std::vector<std::optional<double>> Rollout::rewards_for_agent(const std::string& agent_id,
-                                                              bool drop_nones,
-                                                              const StageFilter& stages) const {
-  return entries_for_agent(*this, agent_id, &AgentRecord::reward, drop_nones, stages);
+const float* Rollout::observation(std::size_t i, std::size_t agent) const {
+  if (!(flags_[entry(i, agent)] & kObserved)) return nullptr;
+  return observations_.data() + static_cast<int64_t>(i) * observation_width_ +
+         observation_offsets_[agent];
 }
 
-std::vector<std::optional<bool>> Rollout::terminations_for_agent(const std::string& agent_id,
-                                                                 bool drop_nones,
-                                                                 const StageFilter& stages) const {
-  return entries_for_agent(*this, agent_id, &AgentRecord::terminated, drop_nones, stages);
+const float* Rollout::action(std::size_t i, std::size_t agent) const {
+  if (!(flags_[entry(i, agent)] & kActed)) return nullptr;
+  return actions_.data() + static_cast<int64_t>(i) * action_width_ + action_offsets_[agent];
 }
 
-std::vector<std::optional<bool>> Rollout::truncations_for_agent(const std::string& agent_id,
-                                                                bool drop_nones,
-                                                                const StageFilter& stages) const {
-  return entries_for_agent(*this, agent_id, &AgentRecord::truncated, drop_nones, stages);
+std::optional<double> Rollout::reward(std::size_t i, std::size_t agent) const {
+  const std::size_t e = entry(i, agent);
+  if (!(flags_[e] & kRewarded)) return std::nullopt;
+  return rewards_[e];
 }
 
-std::vector<std::optional<Infos>> Rollout::infos_for_agent(const std::string& agent_id,
-                                                           bool drop_nones,
-                                                           const StageFilter& stages) const {
-  return entries_for_agent(*this, agent_id, &AgentRecord::info, drop_nones, stages);
+std::optional<bool> Rollout::terminated(std::size_t i, std::size_t agent) const {
+  const uint8_t f = flags_[entry(i, agent)];
+  if (!(f & kHasTerminated)) return std::nullopt;
+  return (f & kTerminated) != 0;
 }
 
-std::vector<std::optional<std::vector<float>>> Rollout::actions_for_agent(
-    const std::string& agent_id, bool drop_nones, const StageFilter& stages) const {
-  return entries_for_agent(*this, agent_id, &AgentRecord::action, drop_nones, stages);
+std::optional<bool> Rollout::truncated(std::size_t i, std::size_t agent) const {
+  const uint8_t f = flags_[entry(i, agent)];
+  if (!(f & kHasTruncated)) return std::nullopt;
+  return (f & kTruncated) != 0;
 }
 
-std::vector<AgentStep> Rollout::steps_for_agent(const std::string& agent_id,
-                                                const StageFilter& stages) const {
-  const std::size_t agent = agent_index(agent_id);
-  std::vector<AgentStep> out;
-  for (const Step& step : steps) {
-    if (stage_kept(stages, step.stage)) {
-      out.push_back(AgentStep{record_of(*this, step, agent), step.i, step.stage});
-    }
+std::optional<Infos> Rollout::info(std::size_t i, std::size_t agent) const {
+  const std::size_t e = entry(i, agent);
+  if (!(flags_[e] & kHasInfo)) return std::nullopt;
+  Infos out;
+  const InfoRange range = info_ranges_[e];
+  for (uint32_t k = range.begin; k < range.begin + range.count; ++k) {
+    out.set(info_keys_[info_items_[k].first], info_items_[k].second);
   }
   return out;
 }
 
-std::vector<ActionCount> Rollout::count_actions(const StageFilter& stages) const {
-  std::vector<const std::optional<std::vector<float>>*> actions;
-  for (const Step& step : steps) {
-    if (!stage_kept(stages, step.stage)) continue;
-    for (std::size_t a = 0; a < agent_ids.size(); ++a) {
-      const auto& action = record_of(*this, step, a).action;
-      if (action) actions.push_back(&action);
-    }
+const std::vector<RecordedMessage>* Rollout::messages(std::size_t i) const {
+  if (i >= messages_.size()) {
+    check_step(i);
+    return nullptr;
   }
-  std::vector<ActionCount> out;
-  for (AgentActionCount& c : most_common(actions)) out.push_back({std::move(*c.action), c.count});
-  return out;
+  return messages_[i] ? &*messages_[i] : nullptr;
 }
 
-std::vector<AgentActionCount> Rollout::count_agent_actions(const std::string& agent_id,
-                                                           const StageFilter& stages) const {
-  const std::size_t agent = agent_index(agent_id);
-  std::vector<const std::optional<std::vector<float>>*> actions;
-  for (const Step& step : steps) {
-    if (stage_kept(stages, step.stage)) actions.push_back(&record_of(*this, step, agent).action);
+Step Rollout::operator[](std::size_t i) const {
+  Step step;
+  step.stage = stage(i);
+  step.i = static_cast<int64_t>(i);
+  step.agents.resize(agent_ids_.size());
+  for (std::size_t a = 0; a < agent_ids_.size(); ++a) {
+    AgentRecord& record = step.agents[a];
+    const auto n_obs = static_cast<std::size_t>(observation_sizes_[a]);
+    const auto n_action = static_cast<std::size_t>(action_sizes_[a]);
+    if (const float* o = observation(i, a)) record.observation.emplace(o, o + n_obs);
+    if (const float* x = action(i, a)) record.action.emplace(x, x + n_action);
+    record.reward = reward(i, a);
+    record.terminated = terminated(i, a);
+    record.truncated = truncated(i, a);
+    record.info = info(i, a);
   }
-  return most_common(actions);
+  if (const std::vector<RecordedMessage>* m = messages(i)) step.messages = *m;
+  return step;
+}
+
+// ---- Writing ----
+
+std::size_t Rollout::add_step(const std::string& stage) {
+  // Steps of one episode mostly share a stage: try the last one first.
+  uint32_t s = 0;
+  if (!step_stage_.empty() && stage_names_[step_stage_.back()] == stage) {
+    s = step_stage_.back();
+  } else {
+    const auto it = std::find(stage_names_.begin(), stage_names_.end(), stage);
+    s = static_cast<uint32_t>(it - stage_names_.begin());
+    if (it == stage_names_.end()) stage_names_.push_back(stage);
+  }
+  const std::size_t i = step_stage_.size();
+  step_stage_.push_back(s);
+  const std::size_t entries = (i + 1) * agent_ids_.size();
+  observations_.resize(static_cast<std::size_t>(static_cast<int64_t>(i + 1) * observation_width_));
+  actions_.resize(static_cast<std::size_t>(static_cast<int64_t>(i + 1) * action_width_));
+  rewards_.resize(entries);
+  flags_.resize(entries);
+  info_ranges_.resize(entries);
+  if (!messages_.empty()) messages_.resize(i + 1);
+  return i;
+}
+
+void Rollout::set_observation(std::size_t i, std::size_t agent, const float* values) {
+  flags_[entry(i, agent)] |= kObserved;
+  std::copy_n(values, observation_sizes_[agent],
+              observations_.data() + static_cast<int64_t>(i) * observation_width_ +
+                  observation_offsets_[agent]);
+}
+
+void Rollout::set_action(std::size_t i, std::size_t agent, const float* values) {
+  flags_[entry(i, agent)] |= kActed;
+  std::copy_n(values, action_sizes_[agent],
+              actions_.data() + static_cast<int64_t>(i) * action_width_ + action_offsets_[agent]);
+}
+
+void Rollout::set_reward(std::size_t i, std::size_t agent, double reward) {
+  const std::size_t e = entry(i, agent);
+  flags_[e] |= kRewarded;
+  rewards_[e] = reward;
+}
+
+void Rollout::set_terminated(std::size_t i, std::size_t agent, bool terminated) {
+  uint8_t& f = flags_[entry(i, agent)];
+  f = static_cast<uint8_t>((f & ~kTerminated) | kHasTerminated | (terminated ? kTerminated : 0));
+}
+
+void Rollout::set_truncated(std::size_t i, std::size_t agent, bool truncated) {
+  uint8_t& f = flags_[entry(i, agent)];
+  f = static_cast<uint8_t>((f & ~kTruncated) | kHasTruncated | (truncated ? kTruncated : 0));
+}
+
+void Rollout::set_info(std::size_t i, std::size_t agent, const Infos& info) {
+  const std::size_t e = entry(i, agent);
+  flags_[e] |= kHasInfo;
+  info_ranges_[e] = {static_cast<uint32_t>(info_items_.size()),
+                     static_cast<uint32_t>(info.items().size())};
+  // Keys are stored once per rollout: an agent reports the same few keys every step.
+  for (const auto& [key, value] : info.items()) {
+    const auto k = static_cast<uint32_t>(std::find(info_keys_.begin(), info_keys_.end(), key) -
+                                         info_keys_.begin());
+    if (k == info_keys_.size()) info_keys_.push_back(key);
+    info_items_.emplace_back(k, value);
+  }
+}
+
+std::vector<RecordedMessage>& Rollout::record_messages(std::size_t i) {
+  check_step(i);
+  if (messages_.size() < size()) messages_.resize(size());
+  if (!messages_[i]) messages_[i].emplace();
+  messages_[i]->clear();
+  return *messages_[i];
+}
+
+void Rollout::append(const Step& step) {
+  const std::string where = label() + ", step " + std::to_string(step.i);
+  if (step.i != static_cast<int64_t>(size())) {
+    throw ValueError(where + ": expected step " + std::to_string(size()) +
+                     " (steps are appended in order, from 0)");
+  }
+  if (step.agents.size() != agent_ids_.size()) {
+    throw ValueError(where + ": " + std::to_string(step.agents.size()) +
+                     " agent records, expected " + std::to_string(agent_ids_.size()) +
+                     " (one per agent id)");
+  }
+  auto check_size = [&](std::size_t a, const char* what, const std::optional<std::vector<float>>& v,
+                        int64_t expected) {
+    if (v && static_cast<int64_t>(v->size()) != expected) {
+      throw ValueError(where + ", agent '" + agent_ids_[a] + "': the " + what + " has " +
+                       std::to_string(v->size()) + " components, expected the agent's " + what +
+                       " size " + std::to_string(expected));
+    }
+  };
+  for (std::size_t a = 0; a < agent_ids_.size(); ++a) {
+    check_size(a, "observation", step.agents[a].observation, observation_sizes_[a]);
+    check_size(a, "action", step.agents[a].action, action_sizes_[a]);
+  }
+
+  const std::size_t i = add_step(step.stage);
+  for (std::size_t a = 0; a < agent_ids_.size(); ++a) {
+    const AgentRecord& record = step.agents[a];
+    if (record.observation) set_observation(i, a, record.observation->data());
+    if (record.action) set_action(i, a, record.action->data());
+    if (record.reward) set_reward(i, a, *record.reward);
+    if (record.terminated) set_terminated(i, a, *record.terminated);
+    if (record.truncated) set_truncated(i, a, *record.truncated);
+    if (record.info) set_info(i, a, *record.info);
+  }
+  if (step.messages) record_messages(i) = *step.messages;
 }
 
 }  // namespace phantom

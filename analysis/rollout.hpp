@@ -68,7 +68,7 @@ struct AgentStep : AgentRecord {
   std::string stage;
 };
 
-/// One step of an episode.
+/// One step of an episode, as a copy (Rollout::operator[]; Rollout::append takes one).
 struct Step {
   /// 0 for the first step after reset.
   int64_t i = 0;
@@ -101,7 +101,17 @@ struct AgentActionCount {
 };
 
 /// One episode (see the top of this file).
-struct Rollout {
+///
+/// Storage. The steps live in a few flat arrays rather than one heap object per entry: per step
+/// and agent, the observation and action components at fixed offsets, the reward, and a byte of
+/// flags saying which entries are present. A 100-step episode is then a handful of contiguous
+/// buffers that the runner fills in order and reuses for its next episode, instead of hundreds of
+/// small allocations scattered over memory.
+/// Read a step with operator[] (a Step copy, for convenience) or entry by entry with the
+/// accessors below (no copy, for exports); write one with add_step() and the set_* methods, or
+/// append() a whole Step.
+class Rollout {
+ public:
   /// Position in the runner's order: point * num_repeats + repeat.
   int64_t rollout_id = 0;
   /// Which repeat of its grid point (0 .. num_repeats - 1).
@@ -112,22 +122,73 @@ struct Rollout {
   EnvConfig env_config;
   /// The grid point: one entry per axis, in axis order (empty without Ranges).
   std::vector<RolloutParam> params;
-  /// The env's strategic agents; the order of Step::agents.
-  std::vector<std::string> agent_ids;
-  /// Flat sizes of each agent's observation and action spaces (parallel to agent_ids).
-  std::vector<int64_t> observation_sizes;
-  std::vector<int64_t> action_sizes;
-  /// Until the episode ended (or the runner's step limit).
-  std::vector<Step> steps;
   /// Each metric's episode values reduced with its eval action, in the runner's metric order.
   std::vector<ReducedMetric> metrics;
 
-  /// Step i; throws ValueError naming i and the number of steps when out of range.
-  const Step& operator[](std::size_t i) const;
-  std::size_t size() const { return steps.size(); }
+  /// A rollout without agents or steps.
+  Rollout() = default;
+  /// A rollout of these agents, without steps; see set_agents.
+  Rollout(std::vector<std::string> agent_ids, std::vector<int64_t> observation_sizes,
+          std::vector<int64_t> action_sizes);
 
-  /// Index of `agent_id` in agent_ids; throws ValueError naming it and listing the agents.
+  /// Sets the agents (ids, and the flat sizes of their observation and action spaces) and
+  /// forgets every step, keeping the buffers' capacity for the next episode. Throws ValueError
+  /// if the three lists differ in length or a size is negative.
+  void set_agents(const std::vector<std::string>& agent_ids,
+                  const std::vector<int64_t>& observation_sizes,
+                  const std::vector<int64_t>& action_sizes);
+  /// The env's strategic agents, in the env's strategic order: the `agent` index of the
+  /// accessors and the order of Step::agents.
+  const std::vector<std::string>& agent_ids() const { return agent_ids_; }
+  /// Flat sizes of each agent's observation and action spaces (parallel to agent_ids()).
+  const std::vector<int64_t>& observation_sizes() const { return observation_sizes_; }
+  const std::vector<int64_t>& action_sizes() const { return action_sizes_; }
+  /// Index of `agent_id` in agent_ids(); throws ValueError naming it and listing the agents.
   std::size_t agent_index(const std::string& agent_id) const;
+
+  // ---- Steps: reading ----
+
+  /// Number of steps recorded (until the episode ended, or the runner's step limit).
+  std::size_t size() const { return step_stage_.size(); }
+  bool empty() const { return step_stage_.empty(); }
+  /// A copy of step i; throws ValueError naming i and the number of steps when out of range.
+  Step operator[](std::size_t i) const;
+  /// The FSM stage step i ran in ("" outside FSM envs).
+  const std::string& stage(std::size_t i) const;
+  /// Agent `agent`'s observation before step i (observation_sizes()[agent] floats), or nullptr
+  /// when it had none. Like every accessor below, throws ValueError when i or agent is out of
+  /// range.
+  const float* observation(std::size_t i, std::size_t agent) const;
+  /// The action the agent took at step i (action_sizes()[agent] floats), or nullptr.
+  const float* action(std::size_t i, std::size_t agent) const;
+  std::optional<double> reward(std::size_t i, std::size_t agent) const;
+  std::optional<bool> terminated(std::size_t i, std::size_t agent) const;
+  std::optional<bool> truncated(std::size_t i, std::size_t agent) const;
+  std::optional<Infos> info(std::size_t i, std::size_t agent) const;
+  /// The messages of step i, or nullptr when they were not recorded.
+  const std::vector<RecordedMessage>* messages(std::size_t i) const;
+
+  // ---- Steps: writing ----
+
+  /// Appends step size() (its Step::i), run in `stage`, with every entry absent; returns i.
+  std::size_t add_step(const std::string& stage = std::string());
+  /// Sets an entry of step i (ValueError when i or agent is out of range). Observations and
+  /// actions copy the agent's size of floats from `values`.
+  void set_observation(std::size_t i, std::size_t agent, const float* values);
+  void set_action(std::size_t i, std::size_t agent, const float* values);
+  void set_reward(std::size_t i, std::size_t agent, double reward);
+  void set_terminated(std::size_t i, std::size_t agent, bool terminated);
+  void set_truncated(std::size_t i, std::size_t agent, bool truncated);
+  void set_info(std::size_t i, std::size_t agent, const Infos& info);
+  /// Step i's message list, emptied and marked as recorded, to be filled by the caller.
+  std::vector<RecordedMessage>& record_messages(std::size_t i);
+  /// Appends a whole step: ValueError naming the step and agent if step.i is not size(), if it
+  /// does not have one record per agent, or if an observation or action does not have its
+  /// agent's size; nothing is appended then.
+  void append(const Step& step);
+
+  // ---- Helpers (Python's Rollout methods) ----
+
   /// The value of param `name`; throws ValueError naming it and listing the params.
   float param(const std::string& name) const;
   /// The metric named `name`; throws ValueError naming it and listing the metrics.
@@ -161,6 +222,48 @@ struct Rollout {
   /// first, ties in order of first appearance.
   std::vector<AgentActionCount> count_agent_actions(const std::string& agent_id,
                                                     const StageFilter& stages = {}) const;
+
+ private:
+  // Bits of flags_, one byte per step and agent: which entries are present, and the values of
+  // the two done flags.
+  enum : uint8_t {
+    kObserved = 1,
+    kActed = 2,
+    kRewarded = 4,
+    kHasInfo = 8,
+    kHasTerminated = 16,
+    kHasTruncated = 32,
+    kTerminated = 64,
+    kTruncated = 128,
+  };
+  // Where one entry's infos are in info_items_.
+  struct InfoRange {
+    uint32_t begin = 0, count = 0;
+  };
+
+  // ValueError naming i when there is no step i.
+  void check_step(std::size_t i) const;
+  // Index of (i, agent) in the per-entry arrays; ValueError when out of range.
+  std::size_t entry(std::size_t i, std::size_t agent) const;
+  std::string label() const;
+
+  std::vector<std::string> agent_ids_;
+  std::vector<int64_t> observation_sizes_, action_sizes_;
+  // Offsets of each agent's components within a step's row, and the rows' widths.
+  std::vector<int64_t> observation_offsets_, action_offsets_;
+  int64_t observation_width_ = 0, action_width_ = 0;
+
+  std::vector<uint32_t> step_stage_;  // per step: index in stage_names_
+  std::vector<std::string> stage_names_;
+  std::vector<float> observations_;                      // per step: observation_width_ floats
+  std::vector<float> actions_;                           // per step: action_width_ floats
+  std::vector<double> rewards_;                          // per entry (step * agents + agent)
+  std::vector<uint8_t> flags_;                           // per entry
+  std::vector<InfoRange> info_ranges_;                   // per entry
+  std::vector<std::pair<uint32_t, double>> info_items_;  // (index in info_keys_, value)
+  std::vector<std::string> info_keys_;
+  // Per step once any step has messages (empty before); nullopt where not recorded.
+  std::vector<std::optional<std::vector<RecordedMessage>>> messages_;
 };
 
 }  // namespace phantom

@@ -101,27 +101,15 @@ void append_ids_and_params(std::string& out, const Rollout& r) {
   }
 }
 
-// `width` cells, each after a comma: the entry's components, then empty cells (the entry is no
-// longer than `width`: checked by the caller).
-void append_components(std::string& out, const std::optional<std::vector<float>>& entry,
-                       int64_t width) {
-  const std::size_t n = entry ? entry->size() : 0;
-  for (std::size_t k = 0; k < n; ++k) {
+// `width` cells, each after a comma: the entry's `size` components (none when it is null),
+// then empty cells (size <= width: checked by check_fits).
+void append_components(std::string& out, const float* entry, int64_t size, int64_t width) {
+  const int64_t n = entry ? size : 0;
+  for (int64_t k = 0; k < n; ++k) {
     out += ',';
-    append_float(out, (*entry)[k]);
+    append_float(out, entry[k]);
   }
-  out.append(static_cast<std::size_t>(width) - n, ',');
-}
-
-// Throws ValueError if the entry has more components than its space.
-void check_length(const PartialFile& file, const Rollout& r, const Step& step, std::size_t agent,
-                  const char* what, const std::optional<std::vector<float>>& entry, int64_t size) {
-  if (entry && static_cast<int64_t>(entry->size()) > size) {
-    throw ValueError(file.label() + ": " + rollout_label(r) + ", step " + std::to_string(step.i) +
-                     ", agent '" + r.agent_ids[agent] + "': the " + what + " has " +
-                     std::to_string(entry->size()) + " components, more than the agent's " + what +
-                     " size " + std::to_string(size));
-  }
+  out.append(static_cast<std::size_t>(width - n), ',');
 }
 
 void append_flag(std::string& out, const std::optional<bool>& flag) {
@@ -139,9 +127,9 @@ RolloutCsvWriter::RolloutCsvWriter(const std::string& path) : file_(path, "rollo
 
 void RolloutCsvWriter::start(const Rollout& r) {
   param_names_ = names_of(r.params, param_name);
-  agent_ids_ = r.agent_ids;
-  observation_width_ = largest(r.observation_sizes);
-  action_width_ = largest(r.action_sizes);
+  agent_ids_ = r.agent_ids();
+  observation_width_ = largest(r.observation_sizes());
+  action_width_ = largest(r.action_sizes());
 
   std::vector<std::string> columns = {"rollout_id", "repeat_id", "seed"};
   columns.insert(columns.end(), param_names_.begin(), param_names_.end());
@@ -154,7 +142,7 @@ void RolloutCsvWriter::start(const Rollout& r) {
 
 void RolloutCsvWriter::check_fits(const Rollout& r) const {
   check_names(file_, r, "params", param_names_, r.params, param_name);
-  if (r.agent_ids != agent_ids_) throw_differs(file_, r, "agents", agent_ids_, r.agent_ids);
+  if (r.agent_ids() != agent_ids_) throw_differs(file_, r, "agents", agent_ids_, r.agent_ids());
   const auto check_width = [&](const std::vector<int64_t>& sizes, int64_t width, const char* what,
                                const char* prefix) {
     for (std::size_t a = 0; a < sizes.size(); ++a) {
@@ -167,18 +155,11 @@ void RolloutCsvWriter::check_fits(const Rollout& r) const {
       }
     }
   };
-  check_width(r.observation_sizes, observation_width_, "observation", "obs_");
-  check_width(r.action_sizes, action_width_, "action", "action_");
+  check_width(r.observation_sizes(), observation_width_, "observation", "obs_");
+  check_width(r.action_sizes(), action_width_, "action", "action_");
 }
 
 void RolloutCsvWriter::write(const Rollout& r) {
-  const std::size_t n_agents = r.agent_ids.size();
-  if (r.observation_sizes.size() != n_agents || r.action_sizes.size() != n_agents) {
-    throw ValueError(file_.label() + ": " + rollout_label(r) + " has " +
-                     std::to_string(r.observation_sizes.size()) + " observation sizes and " +
-                     std::to_string(r.action_sizes.size()) + " action sizes for " +
-                     std::to_string(n_agents) + " agents; expected one of each per agent");
-  }
   buffer_.clear();
   if (!started_) start(r);
   check_fits(r);
@@ -186,37 +167,28 @@ void RolloutCsvWriter::write(const Rollout& r) {
   prefix_.clear();
   append_ids_and_params(prefix_, r);
   prefix_ += ',';
-  std::size_t rows = 0;
-  for (const Step& step : r.steps) {
-    if (step.agents.size() != n_agents) {
-      throw ValueError(file_.label() + ": " + rollout_label(r) + ", step " +
-                       std::to_string(step.i) + ": " + std::to_string(step.agents.size()) +
-                       " agent records, expected " + std::to_string(n_agents) + " (one per agent)");
-    }
+  const std::size_t n_agents = r.agent_ids().size();
+  for (std::size_t i = 0; i < r.size(); ++i) {
     for (std::size_t a = 0; a < n_agents; ++a) {
-      const AgentRecord& record = step.agents[a];
       buffer_ += prefix_;
-      append_int(buffer_, step.i);
+      append_int(buffer_, i);
       buffer_ += ',';
-      append_csv_field(buffer_, step.stage);
+      append_csv_field(buffer_, r.stage(i));
       buffer_ += ',';
-      append_csv_field(buffer_, r.agent_ids[a]);
-      check_length(file_, r, step, a, "observation", record.observation, r.observation_sizes[a]);
-      check_length(file_, r, step, a, "action", record.action, r.action_sizes[a]);
-      append_components(buffer_, record.observation, observation_width_);
-      append_components(buffer_, record.action, action_width_);
+      append_csv_field(buffer_, r.agent_ids()[a]);
+      append_components(buffer_, r.observation(i, a), r.observation_sizes()[a], observation_width_);
+      append_components(buffer_, r.action(i, a), r.action_sizes()[a], action_width_);
       buffer_ += ',';
-      if (record.reward) append_double(buffer_, *record.reward);
-      append_flag(buffer_, record.terminated);
-      append_flag(buffer_, record.truncated);
+      if (const std::optional<double> reward = r.reward(i, a)) append_double(buffer_, *reward);
+      append_flag(buffer_, r.terminated(i, a));
+      append_flag(buffer_, r.truncated(i, a));
       buffer_ += '\n';
-      ++rows;
     }
   }
   file_.append(buffer_);
   started_ = true;
   ++rollouts_;
-  rows_ += rows;
+  rows_ += r.size() * n_agents;
 }
 
 void RolloutCsvWriter::close() {

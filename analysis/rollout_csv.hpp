@@ -44,10 +44,8 @@ class RolloutCsvWriter {
   /// Appends one row per step and agent of `rollout` (the header first, for the first rollout)
   /// in one write, and flushes. Throws phantom::ConfigError naming the file and what differs if
   /// the rollout's param names, agents or space sizes do not fit the header the first rollout
-  /// fixed (or if a param is named like another column), phantom::ValueError naming the rollout
-  /// if it is malformed (a step without one record per agent, an entry longer than its space),
-  /// and phantom::Error if the file is closed or writing fails. Nothing of a rejected rollout is
-  /// written.
+  /// fixed (or if a param is named like another column), and phantom::Error if the file is
+  /// closed or writing fails. Nothing of a rejected rollout is written.
   void write(const Rollout& rollout);
   /// Flushes the file to disk and renames it to path() (an empty file if no rollout was
   /// written: there is no header without one). Throws phantom::Error on failure, leaving the

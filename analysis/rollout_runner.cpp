@@ -49,11 +49,6 @@ FieldSource value_source(const Range& range, float value) {
   return FieldSource(value);
 }
 
-void assign(std::optional<std::vector<float>>& dst, const float* src, int64_t n) {
-  if (!dst) dst.emplace();
-  dst->assign(src, src + n);
-}
-
 }  // namespace
 
 // ---- Per-worker state ----
@@ -312,9 +307,7 @@ void RolloutRunner::start_episode(EnvSlot& slot, std::size_t rollout_id, Rollout
     out.params[a].name = grid_.axes()[a].name;
     out.params[a].value = grid_.value(point, a);
   }
-  out.agent_ids = agent_ids_;
-  out.observation_sizes = observation_sizes_;
-  out.action_sizes = action_sizes_;
+  out.set_agents(agent_ids_, observation_sizes_, action_sizes_);
   slot.out = &out;
   slot.steps = 0;
   slot.live = true;
@@ -322,75 +315,46 @@ void RolloutRunner::start_episode(EnvSlot& slot, std::size_t rollout_id, Rollout
 
 namespace {
 
-// Writes what the agents saw and did before the env steps into `step`.
-void record_before(const PhantomEnv& env, const Actions& actions,
-                   const std::vector<int64_t>& obs_sizes, const std::vector<int64_t>& action_sizes,
-                   int64_t i, Step& step) {
+// Appends a step to `out` with what the agents saw and did before the env steps; returns its
+// index.
+std::size_t record_before(const PhantomEnv& env, const Actions& actions, Rollout& out) {
+  static const std::string kNoStage;
   const StepResult& seen = env.step_result();
-  step.i = i;
   const std::string* stage = env.current_stage();
-  if (stage) {
-    step.stage = *stage;
-  } else {
-    step.stage.clear();
+  const std::size_t i = out.add_step(stage ? *stage : kNoStage);
+  for (std::size_t pos = 0; pos < out.agent_ids().size(); ++pos) {
+    const int p = static_cast<int>(pos);
+    if (seen.observed(p)) out.set_observation(i, pos, seen.observation(p));
+    if (actions.has(p)) out.set_action(i, pos, actions.get(p));
   }
-  step.agents.resize(obs_sizes.size());
-  for (std::size_t pos = 0; pos < obs_sizes.size(); ++pos) {
-    AgentRecord& rec = step.agents[pos];
-    int p = static_cast<int>(pos);
-    if (seen.observed(p)) {
-      assign(rec.observation, seen.observation(p), obs_sizes[pos]);
-    } else {
-      rec.observation.reset();
-    }
-    if (actions.has(p)) {
-      assign(rec.action, actions.get(p), action_sizes[pos]);
-    } else {
-      rec.action.reset();
-    }
-  }
+  return i;
 }
 
-// Writes what the step reported into `step`.
-void record_after(const PhantomEnv& env, bool record_messages, Step& step) {
+// Writes what step i reported into `out`.
+void record_after(const PhantomEnv& env, bool record_messages, std::size_t i, Rollout& out) {
   const StepResult& r = env.step_result();
-  for (std::size_t pos = 0; pos < step.agents.size(); ++pos) {
-    AgentRecord& rec = step.agents[pos];
-    int p = static_cast<int>(pos);
-    if (r.has_reward(p)) {
-      rec.reward = r.reward(p);
-    } else {
-      rec.reward.reset();
-    }
+  for (std::size_t pos = 0; pos < out.agent_ids().size(); ++pos) {
+    const int p = static_cast<int>(pos);
+    if (r.has_reward(p)) out.set_reward(i, pos, r.reward(p));
     if (r.reported(p)) {
-      rec.terminated = r.terminated(p);
-      rec.truncated = r.truncated(p);
-    } else {
-      rec.terminated.reset();
-      rec.truncated.reset();
+      out.set_terminated(i, pos, r.terminated(p));
+      out.set_truncated(i, pos, r.truncated(p));
     }
-    if (r.observed(p)) {
-      rec.info = r.infos(p);
-    } else {
-      rec.info.reset();
-    }
+    if (r.observed(p)) out.set_info(i, pos, r.infos(p));
   }
-  if (!record_messages) {
-    step.messages.reset();
-    return;
-  }
+  if (!record_messages) return;
   Resolver& resolver = env.network().resolver();
   const MessageQueue& tracked = resolver.tracked();
-  if (!step.messages) step.messages.emplace();
-  step.messages->resize(tracked.size());
+  std::vector<RecordedMessage>& messages = out.record_messages(i);
+  messages.resize(tracked.size());
   const std::vector<std::string>& ids = env.agent_ids();
   for (std::size_t m = 0; m < tracked.size(); ++m) {
     const MessageHeader& h = tracked.headers()[m];
-    RecordedMessage& out = (*step.messages)[m];
-    out.sender_id = ids[static_cast<std::size_t>(h.sender)];
-    out.receiver_id = ids[static_cast<std::size_t>(h.receiver)];
-    out.type = h.type_name;
-    out.payload_json = payload_json(h, tracked.payload(h));
+    RecordedMessage& message = messages[m];
+    message.sender_id = ids[static_cast<std::size_t>(h.sender)];
+    message.receiver_id = ids[static_cast<std::size_t>(h.receiver)];
+    message.type = h.type_name;
+    message.payload_json = payload_json(h, tracked.payload(h));
   }
   resolver.clear_tracked();
 }
@@ -436,20 +400,13 @@ void RolloutRunner::run_batch(Worker& worker, std::size_t first, std::size_t cou
     for (std::size_t s = 0; s < count; ++s) {
       EnvSlot& slot = worker.slots[s];
       if (!slot.live) continue;
-      Step* step = nullptr;
-      if (options_.record_steps) {
-        std::vector<Step>& steps = slot.out->steps;
-        if (static_cast<std::size_t>(slot.steps) == steps.size()) steps.emplace_back();
-        step = &steps[static_cast<std::size_t>(slot.steps)];
-        record_before(*slot.env, slot.actions, observation_sizes_, action_sizes_, slot.steps,
-                      *step);
-      }
+      std::size_t i = 0;
+      if (options_.record_steps) i = record_before(*slot.env, slot.actions, *slot.out);
       const StepResult& result = slot.env->step(slot.actions);
-      if (step) record_after(*slot.env, options_.record_messages, *step);
+      if (options_.record_steps) record_after(*slot.env, options_.record_messages, i, *slot.out);
       slot.metrics.record(*slot.env);
       ++slot.steps;
       if (result.done() || (options_.max_steps > 0 && slot.steps >= options_.max_steps)) {
-        slot.out->steps.resize(options_.record_steps ? static_cast<std::size_t>(slot.steps) : 0);
         slot.out->metrics = slot.metrics.reduced(Mode::eval);
         slot.live = false;
         --live;

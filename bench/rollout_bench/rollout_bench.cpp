@@ -51,7 +51,7 @@ void run(benchmark::State& state, std::shared_ptr<phantom::Policy> policy,
                                 {}, policies, options);
   int64_t steps = 0;
   for (auto _ : state) {
-    runner.run([&](const phantom::Rollout& r) { steps += static_cast<int64_t>(r.steps.size()); });
+    runner.run([&](const phantom::Rollout& r) { steps += static_cast<int64_t>(r.size()); });
   }
   state.SetItemsProcessed(state.iterations() * kEpisodes);
   state.counters["episodes_per_core"] = benchmark::Counter(

@@ -119,27 +119,26 @@ TEST(RolloutRunner, EpisodesStopWhenDoneOrAtMaxSteps) {
       phantom::run_rollouts(dealer_factory(), config, noisy_dealer(), quiet(2, 1, 2));
   ASSERT_EQ(rollouts.size(), 2u);
   for (const Rollout& r : rollouts) {
-    ASSERT_EQ(r.steps.size(), 3u) << "Python always ran num_steps";
+    ASSERT_EQ(r.size(), 3u) << "Python always ran num_steps";
     EXPECT_EQ(r.terminations_for_agent("D1"),
               (std::vector<std::optional<bool>>{false, false, true}));
   }
   RolloutOptions cut = quiet();
   cut.max_steps = 2;
-  EXPECT_EQ(
-      phantom::run_rollouts(dealer_factory(), {{"steps", 10}}, noisy_dealer(), cut)[0].steps.size(),
-      2u);
+  EXPECT_EQ(phantom::run_rollouts(dealer_factory(), {{"steps", 10}}, noisy_dealer(), cut)[0].size(),
+            2u);
 }
 
 TEST(RolloutRunner, RecordsEachStepsObservationsActionsRewardsAndFlags) {
   RolloutOptions o = quiet();
   o.explore = true;
   Rollout r = phantom::run_rollouts(dealer_factory(), {{"steps", 3}}, noisy_dealer(), o)[0];
-  ASSERT_EQ(r.agent_ids, (std::vector<std::string>{"D1"}));
-  EXPECT_EQ(r.observation_sizes, (std::vector<int64_t>{4}));
-  EXPECT_EQ(r.action_sizes, (std::vector<int64_t>{1}));
-  ASSERT_EQ(r.steps.size(), 3u);
+  ASSERT_EQ(r.agent_ids(), (std::vector<std::string>{"D1"}));
+  EXPECT_EQ(r.observation_sizes(), (std::vector<int64_t>{4}));
+  EXPECT_EQ(r.action_sizes(), (std::vector<int64_t>{1}));
+  ASSERT_EQ(r.size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) {
-    const phantom::AgentRecord& d = r[i].agents[0];
+    const phantom::AgentRecord d = r[i].agents[0];
     EXPECT_EQ(r[i].i, static_cast<int64_t>(i));
     EXPECT_EQ(r[i].stage, "");
     ASSERT_TRUE(d.observation && d.action && d.reward);
@@ -175,9 +174,9 @@ TEST(RolloutRunner, WithoutStepsARolloutKeepsItsHeaderAndMetrics) {
   auto rollouts = phantom::run_rollouts(dealer_factory(), {{"steps", 3}}, noisy_dealer(), o);
   ASSERT_EQ(rollouts.size(), 2u);
   for (const Rollout& r : rollouts) {
-    EXPECT_TRUE(r.steps.empty());
+    EXPECT_TRUE(r.empty());
     EXPECT_EQ(r.metric("price").value, 3.0) << "metrics are recorded at every step all the same";
-    EXPECT_EQ(r.agent_ids, (std::vector<std::string>{"D1"}));
+    EXPECT_EQ(r.agent_ids(), (std::vector<std::string>{"D1"}));
   }
 }
 
@@ -185,18 +184,18 @@ TEST(RolloutRunner, RecordMessagesKeepsEveryMessageOfEveryStep) {
   RolloutOptions o = quiet();
   o.record_messages = true;
   Rollout r = phantom::run_rollouts(dealer_factory(), {{"steps", 3}}, noisy_dealer(), o)[0];
-  for (std::size_t i = 0; i < r.steps.size(); ++i) {
-    ASSERT_TRUE(r[i].messages.has_value());
-    ASSERT_EQ(r[i].messages->size(), 1u) << "one bid per step, tracked messages cleared";
-    const phantom::RecordedMessage& m = (*r[i].messages)[0];
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    ASSERT_NE(r.messages(i), nullptr);
+    ASSERT_EQ(r.messages(i)->size(), 1u) << "one bid per step, tracked messages cleared";
+    const phantom::RecordedMessage& m = (*r.messages(i))[0];
     EXPECT_EQ(m.sender_id, "B1");
     EXPECT_EQ(m.receiver_id, "D1");
     EXPECT_NE(m.type.find("Bid"), std::string::npos);
     EXPECT_EQ(m.payload_json.rfind("{\"v\":", 0), 0u) << m.payload_json;
     // The bid the dealer observes at the next step is the one recorded.
-    if (i + 1 < r.steps.size()) {
+    if (i + 1 < r.size()) {
       std::string expected =
-          "{\"v\":" + std::to_string(static_cast<int>((*r[i + 1].agents[0].observation)[3])) + "}";
+          "{\"v\":" + std::to_string(static_cast<int>(r.observation(i + 1, 0)[3])) + "}";
       EXPECT_EQ(m.payload_json, expected);
     }
   }
@@ -307,11 +306,11 @@ TEST(RolloutRunner, FsmStagesAreRecordedAndBatchingDoesNotChangeAnything) {
     std::vector<Rollout> three = phantom::run_rollouts(make_env, {}, p, quiet(6, 2, 3));
     ASSERT_EQ(one.size(), three.size());
     for (std::size_t r = 0; r < one.size(); ++r) {
-      ASSERT_EQ(one[r].steps.size(), 8u);
+      ASSERT_EQ(one[r].size(), 8u);
       for (std::size_t i = 0; i < 8; ++i) {
-        const std::string& stage = one[r][i].stage;
+        const std::string stage = one[r].stage(i);
         ASSERT_TRUE(stage == "a" || stage == "b");
-        EXPECT_EQ(stage, three[r][i].stage);
+        EXPECT_EQ(stage, three[r].stage(i));
         // Only the stage's agent acts.
         EXPECT_EQ(one[r][i].agents[0].action.has_value(), stage == "a");
         EXPECT_EQ(one[r][i].agents[1].action.has_value(), stage == "b");

@@ -46,6 +46,16 @@ Step step(int64_t i, std::vector<AgentRecord> agents, std::string stage = "") {
   return s;
 }
 
+// A rollout of these agents (ids, observation and action sizes) made of `steps`.
+Rollout make_rollout(std::vector<std::string> ids, std::vector<int64_t> observation_sizes,
+                     std::vector<int64_t> action_sizes, const std::vector<Step>& steps,
+                     int64_t rollout_id = 0) {
+  Rollout r(std::move(ids), std::move(observation_sizes), std::move(action_sizes));
+  r.rollout_id = rollout_id;
+  for (const Step& s : steps) r.append(s);
+  return r;
+}
+
 AgentRecord acted(Vec action) {
   AgentRecord r;
   r.action = std::move(action);
@@ -66,23 +76,13 @@ Rollout python_rollout() {
   AgentRecord reward_only;
   reward_only.reward = 0.5;
 
-  Rollout r;
-  r.rollout_id = 7;
-  r.agent_ids = {"agent"};
-  r.observation_sizes = {1};
-  r.action_sizes = {1};
-  r.steps = {step(0, {full}), step(1, {reward_only}), step(2, {AgentRecord{}})};
-  return r;
+  return make_rollout({"agent"}, {1}, {1},
+                      {step(0, {full}), step(1, {reward_only}), step(2, {AgentRecord{}})}, 7);
 }
 
 // Two agents over four steps of a two-stage FSM: A acts in stage "odd" with [1] then [2], B in
 // stage "even" with [5] each time.
 Rollout fsm_rollout() {
-  Rollout r;
-  r.rollout_id = 3;
-  r.agent_ids = {"A", "B"};
-  r.observation_sizes = {1, 2};
-  r.action_sizes = {1, 1};
   AgentRecord a0 = acted({1});
   a0.observation = Vec{0.5f};
   a0.reward = 0.25;
@@ -91,10 +91,11 @@ Rollout fsm_rollout() {
   AgentRecord b1 = acted({5});
   b1.observation = Vec{1, 2};
   b1.info = infos("price", 3);
-  r.steps = {step(0, {a0, AgentRecord{}}, "odd"), step(1, {AgentRecord{}, b1}, "even"),
-             step(2, {acted({2}), AgentRecord{}}, "odd"),
-             step(3, {AgentRecord{}, acted({5})}, "even")};
-  return r;
+  return make_rollout(
+      {"A", "B"}, {1, 2}, {1, 1},
+      {step(0, {a0, AgentRecord{}}, "odd"), step(1, {AgentRecord{}, b1}, "even"),
+       step(2, {acted({2}), AgentRecord{}}, "odd"), step(3, {AgentRecord{}, acted({5})}, "even")},
+      3);
 }
 
 std::vector<std::optional<double>> info_values(const std::vector<std::optional<Infos>>& infos,
@@ -213,21 +214,20 @@ TEST(Rollout, StepsForAgentCarriesTheStepNumberStageAndRecord) {
 }
 
 TEST(Rollout, CountActionsMostCommonFirstAndTiesInOrderOfFirstAppearance) {
-  Rollout r;
-  r.agent_ids = {"A", "B"};
   // In order of appearance: [3] [1] | [2] - | [1] [3] | [2] [4]: counts [3]2 [1]2 [2]2 [4]1.
-  r.steps = {step(0, {acted({3}), acted({1})}), step(1, {acted({2}), AgentRecord{}}),
-             step(2, {acted({1}), acted({3})}), step(3, {acted({2}), acted({4})})};
+  Rollout r = make_rollout({"A", "B"}, {0, 0}, {1, 1},
+                           {step(0, {acted({3}), acted({1})}), step(1, {acted({2}), AgentRecord{}}),
+                            step(2, {acted({1}), acted({3})}), step(3, {acted({2}), acted({4})})});
   EXPECT_EQ(pairs(r.count_actions()), (std::vector<std::pair<Vec, int64_t>>{
                                           {Vec{3}, 2}, {Vec{1}, 2}, {Vec{2}, 2}, {Vec{4}, 1}}));
   // A more common action moves ahead of one that appeared earlier.
-  r.steps.push_back(step(4, {acted({4}), acted({4})}));
+  r.append(step(4, {acted({4}), acted({4})}));
   EXPECT_EQ(pairs(r.count_actions()), (std::vector<std::pair<Vec, int64_t>>{
                                           {Vec{4}, 3}, {Vec{3}, 2}, {Vec{1}, 2}, {Vec{2}, 2}}));
   // Multi-component actions are compared whole.
-  Rollout m;
-  m.agent_ids = {"A"};
-  m.steps = {step(0, {acted({1, 2})}), step(1, {acted({2, 1})}), step(2, {acted({1, 2})})};
+  const Rollout m =
+      make_rollout({"A"}, {0}, {2},
+                   {step(0, {acted({1, 2})}), step(1, {acted({2, 1})}), step(2, {acted({1, 2})})});
   EXPECT_EQ(pairs(m.count_actions()),
             (std::vector<std::pair<Vec, int64_t>>{{Vec{1, 2}, 2}, {Vec{2, 1}, 1}}));
   EXPECT_TRUE(Rollout{}.count_actions().empty());
@@ -249,10 +249,9 @@ TEST(Rollout, CountAgentActionsCountsStepsWithoutAnActionAsNone) {
 
 TEST(Rollout, CountActionsCountsMinusZeroWithZeroAndNaNsTogether) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  Rollout r;
-  r.agent_ids = {"A"};
-  r.steps = {step(0, {acted({0.0f, nan})}), step(1, {acted({-0.0f, nan})}),
-             step(2, {acted({0.0f, 1.0f})})};
+  const Rollout r = make_rollout({"A"}, {0}, {2},
+                                 {step(0, {acted({0.0f, nan})}), step(1, {acted({-0.0f, nan})}),
+                                  step(2, {acted({0.0f, 1.0f})})});
   const std::vector<ActionCount> counts = r.count_actions();
   ASSERT_EQ(counts.size(), 2u);
   EXPECT_EQ(counts[0].count, 2);
@@ -317,14 +316,92 @@ TEST(Rollout, ParamAndMetricLookupsNameWhatIsMissingAndWhatThereIs) {
   EXPECT_CONTAINS(error_message<ValueError>([] { Rollout{}.metric("x"); }), "the metrics are none");
 }
 
-TEST(Rollout, AStepWithoutOneRecordPerAgentIsAValueError) {
+TEST(Rollout, AppendRejectsAMalformedStepAndKeepsTheRolloutAsItWas) {
   Rollout r = fsm_rollout();
-  r.steps[2].agents.pop_back();
-  const std::string message = error_message<ValueError>([&] { r.actions_for_agent("A"); });
-  EXPECT_CONTAINS(message, "rollout 3: step 2 has 1 agent records, expected 2");
-  EXPECT_THROW(r.count_actions(), ValueError);
-  // Steps the filter leaves out are not read.
-  EXPECT_EQ(r.actions_for_agent("A", false, StageFilter{{"even"}}).size(), 2u);
+  std::string message = error_message<ValueError>([&] { r.append(step(4, {acted({1})}, "odd")); });
+  EXPECT_CONTAINS(message, "rollout 3, step 4: 1 agent records, expected 2 (one per agent id)");
+  message = error_message<ValueError>([&] { r.append(step(5, {acted({1}), AgentRecord{}})); });
+  EXPECT_CONTAINS(message, "rollout 3, step 5: expected step 4");
+  AgentRecord long_observation;
+  long_observation.observation = Vec{1, 2, 3};
+  message = error_message<ValueError>([&] {
+    r.append(step(4, {AgentRecord{}, long_observation}));
+  });
+  EXPECT_CONTAINS(message,
+                  "rollout 3, step 4, agent 'B': the observation has 3 components, "
+                  "expected the agent's observation size 2");
+  message = error_message<ValueError>([&] { r.append(step(4, {acted({1, 2}), AgentRecord{}})); });
+  EXPECT_CONTAINS(message,
+                  "agent 'A': the action has 2 components, expected the agent's action "
+                  "size 1");
+  EXPECT_EQ(r.size(), 4u);
+  EXPECT_EQ(r.actions_for_agent("A", true).size(), 2u);
+}
+
+TEST(Rollout, AStepReadsBackAsAppendedEntryByEntry) {
+  AgentRecord only_terminated;
+  only_terminated.terminated = true;
+  only_terminated.info = Infos{};
+  AgentRecord full = acted({7, 8});
+  full.observation = Vec{0.5f};
+  full.reward = -2.5;
+  full.truncated = true;
+  full.terminated = false;
+  full.info = infos("price", 3);
+  full.info->set("cost", 4);
+  Step s = step(0, {only_terminated, full}, "buy");
+  s.messages = std::vector<phantom::RecordedMessage>{{"A", "B", "Order", "{\"size\":2}"}};
+  Rollout r = make_rollout({"A", "B"}, {0, 1}, {1, 2}, {s});
+  r.append(step(1, {acted({9}), AgentRecord{}}, "buy"));
+
+  const Step back = r[0];
+  EXPECT_EQ(back.i, 0);
+  EXPECT_EQ(back.stage, "buy");
+  ASSERT_EQ(back.agents.size(), 2u);
+  EXPECT_FALSE(back.agents[0].observation.has_value());
+  EXPECT_FALSE(back.agents[0].action.has_value());
+  EXPECT_FALSE(back.agents[0].reward.has_value());
+  EXPECT_EQ(back.agents[0].terminated, std::optional<bool>(true));
+  EXPECT_FALSE(back.agents[0].truncated.has_value());  // the two flags are kept apart
+  ASSERT_TRUE(back.agents[0].info.has_value());
+  EXPECT_TRUE(back.agents[0].info->empty());
+  EXPECT_EQ(back.agents[1].observation, OptVec(Vec{0.5f}));
+  EXPECT_EQ(back.agents[1].action, OptVec(Vec{7, 8}));
+  EXPECT_EQ(back.agents[1].reward, std::optional<double>(-2.5));
+  EXPECT_EQ(back.agents[1].terminated, std::optional<bool>(false));
+  EXPECT_EQ(back.agents[1].truncated, std::optional<bool>(true));
+  EXPECT_EQ(back.agents[1].info->items(),
+            (std::vector<std::pair<std::string, double>>{{"price", 3.0}, {"cost", 4.0}}));
+  ASSERT_TRUE(back.messages.has_value());
+  ASSERT_EQ(back.messages->size(), 1u);
+  EXPECT_EQ((*back.messages)[0].payload_json, "{\"size\":2}");
+  // A step without messages has none, even after one that had them.
+  EXPECT_FALSE(r[1].messages.has_value());
+  EXPECT_EQ(r.messages(1), nullptr);
+  EXPECT_EQ(r.action(1, 0)[0], 9.0f);
+  EXPECT_EQ(r.action(1, 1), nullptr);
+
+  std::string message = error_message<ValueError>([&] { r.reward(0, 2); });
+  EXPECT_CONTAINS(message, "agent index 2 is out of range; the rollout has 2 agents");
+  EXPECT_CONTAINS(error_message<ValueError>([&] { r.set_reward(2, 0, 1.0); }),
+                  "step index 2 is out of range; the rollout has 2 steps");
+  EXPECT_THROW(r.messages(2), ValueError);
+  EXPECT_THROW(r.stage(2), ValueError);
+}
+
+TEST(Rollout, SetAgentsForgetsTheStepsAndChecksTheSizes) {
+  Rollout r = fsm_rollout();
+  r.set_agents({"X"}, {3}, {1});
+  EXPECT_TRUE(r.empty());
+  EXPECT_EQ(r.agent_ids(), (std::vector<std::string>{"X"}));
+  r.append(step(0, {acted({4})}));
+  EXPECT_EQ(r.actions_for_agent("X"), (std::vector<OptVec>{Vec{4}}));
+  EXPECT_FALSE(r[0].agents[0].observation.has_value());  // nothing left from the FSM rollout
+
+  std::string message = error_message<ValueError>([&] { r.set_agents({"X", "Y"}, {1}, {1, 1}); });
+  EXPECT_CONTAINS(message, "1 observation sizes and 2 action sizes for 2 agents");
+  message = error_message<ValueError>([&] { r.set_agents({"X"}, {1}, {-1}); });
+  EXPECT_CONTAINS(message, "agent 'X' has observation size 1 and action size -1");
 }
 
 }  // namespace
