@@ -36,7 +36,10 @@ void Rollout::set_agents(const std::vector<std::string>& agent_ids,
     }
   }
   // The runner calls this before every episode with the same agents: assign() reuses the
-  // strings' and vectors' storage.
+  // strings' and vectors' storage, and the step arrays keep their room when the layout is the
+  // same.
+  const std::size_t old_agents = agent_ids_.size();
+  const int64_t old_observation_width = observation_width_, old_action_width = action_width_;
   agent_ids_.assign(agent_ids.begin(), agent_ids.end());
   observation_sizes_ = observation_sizes;
   action_sizes_ = action_sizes;
@@ -51,13 +54,17 @@ void Rollout::set_agents(const std::vector<std::string>& agent_ids,
   offsets(observation_sizes_, observation_offsets_, observation_width_);
   offsets(action_sizes_, action_offsets_, action_width_);
 
+  if (agent_ids_.size() != old_agents || observation_width_ != old_observation_width ||
+      action_width_ != old_action_width) {
+    capacity_ = 0;
+    observations_.clear();
+    actions_.clear();
+    rewards_.clear();
+    flags_.clear();
+    info_ranges_.clear();
+  }
   step_stage_.clear();
   stage_names_.clear();
-  observations_.clear();
-  actions_.clear();
-  rewards_.clear();
-  flags_.clear();
-  info_ranges_.clear();
   info_items_.clear();
   info_keys_.clear();
   messages_.clear();
@@ -73,21 +80,14 @@ std::size_t Rollout::agent_index(const std::string& agent_id) const {
   return static_cast<std::size_t>(it - agent_ids_.begin());
 }
 
-void Rollout::check_step(std::size_t i) const {
+void Rollout::throw_out_of_range(std::size_t i, std::size_t agent) const {
   if (i >= size()) {
     throw ValueError(label() + ": step index " + std::to_string(i) +
                      " is out of range; the rollout has " + std::to_string(size()) + " steps");
   }
-}
-
-std::size_t Rollout::entry(std::size_t i, std::size_t agent) const {
-  check_step(i);
-  if (agent >= agent_ids_.size()) {
-    throw ValueError(label() + ": agent index " + std::to_string(agent) +
-                     " is out of range; the rollout has " + std::to_string(agent_ids_.size()) +
-                     " agents");
-  }
-  return i * agent_ids_.size() + agent;
+  throw ValueError(label() + ": agent index " + std::to_string(agent) +
+                   " is out of range; the rollout has " + std::to_string(agent_ids_.size()) +
+                   " agents");
 }
 
 // ---- Reading ----
@@ -178,15 +178,24 @@ std::size_t Rollout::add_step(const std::string& stage) {
     if (it == stage_names_.end()) stage_names_.push_back(stage);
   }
   const std::size_t i = step_stage_.size();
+  if (i == capacity_) reserve_steps(std::max<std::size_t>(64, 2 * capacity_));
   step_stage_.push_back(s);
-  const std::size_t entries = (i + 1) * agent_ids_.size();
-  observations_.resize(static_cast<std::size_t>(static_cast<int64_t>(i + 1) * observation_width_));
-  actions_.resize(static_cast<std::size_t>(static_cast<int64_t>(i + 1) * action_width_));
+  // Every entry starts absent. The other arrays keep what an earlier step or episode left
+  // there: an entry is read only where its flag says it was set.
+  std::fill_n(flags_.begin() + static_cast<std::ptrdiff_t>(i * agent_ids_.size()),
+              agent_ids_.size(), uint8_t{0});
+  if (!messages_.empty()) messages_.resize(i + 1);
+  return i;
+}
+
+void Rollout::reserve_steps(std::size_t steps) {
+  const std::size_t entries = steps * agent_ids_.size();
+  observations_.resize(steps * static_cast<std::size_t>(observation_width_));
+  actions_.resize(steps * static_cast<std::size_t>(action_width_));
   rewards_.resize(entries);
   flags_.resize(entries);
   info_ranges_.resize(entries);
-  if (!messages_.empty()) messages_.resize(i + 1);
-  return i;
+  capacity_ = steps;
 }
 
 void Rollout::set_observation(std::size_t i, std::size_t agent, const float* values) {

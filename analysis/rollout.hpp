@@ -241,10 +241,18 @@ class Rollout {
     uint32_t begin = 0, count = 0;
   };
 
-  // ValueError naming i when there is no step i.
-  void check_step(std::size_t i) const;
+  // ValueError naming i when there is no step i. Inline: every accessor checks.
+  void check_step(std::size_t i) const {
+    if (i >= size()) throw_out_of_range(i, 0);
+  }
   // Index of (i, agent) in the per-entry arrays; ValueError when out of range.
-  std::size_t entry(std::size_t i, std::size_t agent) const;
+  std::size_t entry(std::size_t i, std::size_t agent) const {
+    if (i >= size() || agent >= agent_ids_.size()) throw_out_of_range(i, agent);
+    return i * agent_ids_.size() + agent;
+  }
+  [[noreturn]] void throw_out_of_range(std::size_t i, std::size_t agent) const;
+  // Makes room in the per-step arrays for `steps` steps.
+  void reserve_steps(std::size_t steps);
   std::string label() const;
 
   std::vector<std::string> agent_ids_;
@@ -253,7 +261,10 @@ class Rollout {
   std::vector<int64_t> observation_offsets_, action_offsets_;
   int64_t observation_width_ = 0, action_width_ = 0;
 
-  std::vector<uint32_t> step_stage_;  // per step: index in stage_names_
+  // The arrays below step_stage_ have room for capacity_ steps (>= size()), grown by doubling,
+  // so that adding a step is a few stores rather than a resize of each array.
+  std::size_t capacity_ = 0;
+  std::vector<uint32_t> step_stage_;  // per step: index in stage_names_ (its size is size())
   std::vector<std::string> stage_names_;
   std::vector<float> observations_;                      // per step: observation_width_ floats
   std::vector<float> actions_;                           // per step: action_width_ floats

@@ -93,12 +93,15 @@ std::optional<double> SimpleMetric::reduce(const std::vector<double>& values, Mo
 
 namespace metrics_detail {
 
-const Agent& find_agent(const PhantomEnv& env, const std::string& id) {
+const Agent& AgentLookup::find(const PhantomEnv& env) const {
   const Network& net = env.network();
-  if (!net.contains(id)) {
-    throw ConfigError("metric: no agent with id '" + id + "' in the env");
+  AgentIndex index = hint_.load(std::memory_order_relaxed);
+  if (index < 0 || index >= net.size() || net.id_of(index) != id_) {
+    index = net.find_index(id_);
+    if (index < 0) throw ConfigError("metric: no agent with id '" + id_ + "' in the env");
+    hint_.store(index, std::memory_order_relaxed);
   }
-  return net[id];
+  return net.agent(index);
 }
 
 void throw_wrong_agent_type(const Agent& agent, const std::string& expected) {

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -132,17 +133,34 @@ class SimpleMetric : public Metric {
 };
 
 namespace metrics_detail {
-// The agent `id` of env; ConfigError naming the id when there is none.
-const Agent& find_agent(const PhantomEnv& env, const std::string& id);
 [[noreturn]] void throw_wrong_agent_type(const Agent& agent, const std::string& expected);
 [[noreturn]] void throw_wrong_env_type(const PhantomEnv& env, const std::string& expected);
 void check_group_reduce(Reduce r);
 
-// The agent `id` as an AgentT; ConfigError naming the id and the actual and expected types when
-// it is of another type.
+// Finds one agent by id in the envs a metric is recorded from. It remembers the agent's index:
+// envs built by one factory hold the agent at the same index, so a lookup is then one string
+// comparison instead of a hash lookup (metrics are read at every step). The hint is atomic
+// because the rollout runner's threads share one metric; a stale hint only costs the hash lookup.
+class AgentLookup {
+ public:
+  explicit AgentLookup(std::string id) : id_(std::move(id)) {}
+  AgentLookup(const AgentLookup& other)
+      : id_(other.id_), hint_(other.hint_.load(std::memory_order_relaxed)) {}
+  AgentLookup& operator=(const AgentLookup&) = delete;
+  const std::string& id() const { return id_; }
+  // ConfigError naming the id when the env has no such agent.
+  const Agent& find(const PhantomEnv& env) const;
+
+ private:
+  std::string id_;
+  mutable std::atomic<AgentIndex> hint_{-1};
+};
+
+// The agent as an AgentT; ConfigError naming the id and the actual and expected types when it is
+// of another type. An exact type match (the usual case) needs no dynamic_cast.
 template <class AgentT>
-const AgentT& agent_as(const PhantomEnv& env, const std::string& id) {
-  const Agent& a = find_agent(env, id);
+const AgentT& agent_as(const Agent& a) {
+  if (typeid(a) == typeid(AgentT)) return static_cast<const AgentT&>(a);
   const auto* typed = dynamic_cast<const AgentT*>(&a);
   if (typed == nullptr) throw_wrong_agent_type(a, type_name<AgentT>());
   return *typed;
@@ -159,15 +177,15 @@ class SimpleAgentMetric : public SimpleMetric {
                     Reduce eval_reduce = Reduce::none, std::vector<std::string> stages = {},
                     std::string description = "")
       : SimpleMetric(train_reduce, eval_reduce, std::move(stages), std::move(description)),
-        agent_id_(std::move(agent_id)),
+        agent_(std::move(agent_id)),
         getter_(std::move(getter)) {}
   double extract(const PhantomEnv& env) const override {
-    return getter_(metrics_detail::agent_as<AgentT>(env, agent_id_));
+    return getter_(metrics_detail::agent_as<AgentT>(agent_.find(env)));
   }
-  const std::string& agent_id() const { return agent_id_; }
+  const std::string& agent_id() const { return agent_.id(); }
 
  private:
-  std::string agent_id_;
+  metrics_detail::AgentLookup agent_;
   Getter getter_;
 };
 
@@ -208,12 +226,13 @@ class AggregatedAgentMetric : public SimpleMetric {
         group_reduce_(group_reduce) {
     metrics_detail::check_group_reduce(group_reduce_);
     if (agent_ids_.empty()) throw ConfigError("AggregatedAgentMetric needs at least one agent id");
+    for (const std::string& id : agent_ids_) agents_.emplace_back(id);
   }
   double extract(const PhantomEnv& env) const override {
     // Combined on the fly (no buffer), summing left to right like reduce_values().
     double sum = 0, lo = 0, hi = 0;
     for (std::size_t i = 0; i < agent_ids_.size(); ++i) {
-      double v = getter_(metrics_detail::agent_as<AgentT>(env, agent_ids_[i]));
+      double v = getter_(metrics_detail::agent_as<AgentT>(agents_[i].find(env)));
       sum += v;
       lo = i == 0 ? v : std::min(lo, v);
       hi = i == 0 ? v : std::max(hi, v);
@@ -234,6 +253,7 @@ class AggregatedAgentMetric : public SimpleMetric {
 
  private:
   std::vector<std::string> agent_ids_;
+  std::vector<metrics_detail::AgentLookup> agents_;  // parallel to agent_ids_
   Getter getter_;
   Reduce group_reduce_;
 };

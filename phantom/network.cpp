@@ -33,6 +33,11 @@ AgentIndex Network::index_of(const std::string& id) const {
   return it->second;
 }
 
+AgentIndex Network::find_index(const std::string& id) const {
+  auto it = index_.find(id);
+  return it == index_.end() ? -1 : it->second;
+}
+
 std::vector<Agent*> Network::agents_where(const std::function<bool(const Agent&)>& pred) const {
   std::vector<Agent*> out;
   for (const auto& a : agents_)

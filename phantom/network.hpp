@@ -58,6 +58,8 @@ class Network {
   const std::string& id_of(AgentIndex index) const { return ids_[static_cast<std::size_t>(index)]; }
   Agent& agent(AgentIndex index) const { return *agents_[static_cast<std::size_t>(index)]; }
   Agent& operator[](const std::string& id) const { return agent(index_of(id)); }
+  /// The index of agent `id`, or -1 if there is none (for callers with their own error).
+  AgentIndex find_index(const std::string& id) const;
 
   /// Agents for which pred(agent) holds, in insertion order.
   std::vector<Agent*> agents_where(const std::function<bool(const Agent&)>& pred) const;

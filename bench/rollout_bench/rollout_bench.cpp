@@ -1,5 +1,7 @@
 // Rollout throughput on the supply chain (100-step episodes, every step recorded).
 //
+//   BM_SupplyChainBareEpisodes                the env alone (reset, then step with a constant
+//                                              order until done): the ceiling for one core
 //   BM_RolloutSupplyChain/workers/batch       a constant-order policy: the runner's own cost
 //   BM_RolloutSupplyChainMetricsOnly/...      the same, keeping only the metrics (no steps)
 //   BM_RolloutSupplyChainPpo/workers/batch    an untrained 64x64 tanh PPO actor (inference
@@ -60,6 +62,33 @@ void run(benchmark::State& state, std::shared_ptr<phantom::Policy> policy,
   state.counters["recorded_steps_per_episode"] =
       static_cast<double>(steps) / static_cast<double>(state.iterations() * kEpisodes);
 }
+
+// The same 1,024 episodes without the runner: no policy, no recording, no metrics. The runner's
+// overhead is its time over this one's, measured in the same process and VM phase (run with
+// --benchmark_enable_random_interleaving on a noisy machine).
+void BM_SupplyChainBareEpisodes(benchmark::State& state) {
+  auto env = supply_chain::make_env();
+  phantom::Actions actions = env->make_actions();
+  for (auto _ : state) {
+    for (uint64_t episode = 0; episode < kEpisodes; ++episode) {
+      env->reset(episode);
+      while (!env->done()) {
+        actions.set(0)[0] = 9.0f;
+        benchmark::DoNotOptimize(env->step(actions).reward(0));
+      }
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kEpisodes);
+  state.counters["episodes_per_core"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * kEpisodes), benchmark::Counter::kAvgThreadsRate);
+}
+// threads:2 runs two such loops at once, one env each: how far two cores of this machine scale
+// with no runner at all (the ceiling for the runner's 2-worker speed-up).
+BENCHMARK(BM_SupplyChainBareEpisodes)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_RolloutSupplyChain(benchmark::State& state) {
   run(state, std::make_shared<ConstantOrder>(phantom::box(0, 1, {3}), phantom::box(0, 100, {1})));

@@ -391,6 +391,17 @@ TEST(Rollout, AStepReadsBackAsAppendedEntryByEntry) {
 
 TEST(Rollout, SetAgentsForgetsTheStepsAndChecksTheSizes) {
   Rollout r = fsm_rollout();
+  // The same agents again (the runner's next episode): the buffers are reused, the entries are
+  // not.
+  r.set_agents({"A", "B"}, {1, 2}, {1, 1});
+  EXPECT_TRUE(r.empty());
+  r.add_step("odd");
+  EXPECT_EQ(r.observation(0, 0), nullptr);
+  EXPECT_EQ(r.action(0, 0), nullptr);
+  EXPECT_FALSE(r.reward(0, 0).has_value());
+  EXPECT_FALSE(r.terminated(0, 0).has_value());
+  EXPECT_FALSE(r.info(0, 1).has_value());
+  EXPECT_EQ(r.messages(0), nullptr);
   r.set_agents({"X"}, {3}, {1});
   EXPECT_TRUE(r.empty());
   EXPECT_EQ(r.agent_ids(), (std::vector<std::string>{"X"}));

@@ -304,6 +304,42 @@ TEST(MetricErrors, WrongAgentTypeNamesIdAndBothTypes) {
   expect_throw_with<ConfigError>([&] { m.extract(env); }, {"'other'", "Other", "Counter"});
 }
 
+// A metric remembers where it found its agent; envs that hold the agent elsewhere, as a
+// subclass, or not at all must still be read right.
+class LoudCounter : public Counter {
+ public:
+  using Counter::Counter;
+};
+
+TEST(MetricLookup, FollowsTheAgentToAnotherIndexTypeOrEnv) {
+  auto env_with = [](std::vector<std::shared_ptr<phantom::Agent>> agents) {
+    auto net = std::make_unique<phantom::Network>();
+    for (auto& a : agents) net->add_agent(std::move(a));
+    return std::make_unique<PhantomEnv>(std::move(net), 1);
+  };
+  auto first = std::make_shared<Counter>("agent1", 1.0);
+  first->value = 1;
+  auto moved = std::make_shared<LoudCounter>("agent1", 1.0);
+  moved->value = 2;
+  auto impostor = std::make_shared<Counter>("agent2", 1.0);
+  impostor->value = 3;
+  auto a = env_with({first});
+  auto b = env_with({std::make_shared<Other>("other"), impostor, moved});
+  auto c = env_with({std::make_shared<Counter>("agent2", 1.0)});  // agent1 missing
+
+  SimpleAgentMetric<Counter> m("agent1", agent_value);
+  AggregatedAgentMetric<Counter> g({"agent1"}, agent_value, Reduce::sum);
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(m.extract(*a), 1.0);
+    EXPECT_EQ(g.extract(*a), 1.0);
+    EXPECT_EQ(m.extract(*b), 2.0) << "found at index 2, through its base class";
+    EXPECT_EQ(g.extract(*b), 2.0);
+  }
+  EXPECT_EQ(m.extract(*a), 1.0);  // index 0 again: agent1 there, not b's index-0 agent
+  expect_throw_with<ConfigError>([&] { m.extract(*c); }, {"'agent1'"});
+  EXPECT_EQ(m.extract(*b), 2.0);
+}
+
 TEST(MetricErrors, WrongEnvTypeNamesBothTypes) {
   auto env = supply_chain::make_env();
   SimpleEnvMetric<MockEnv> m(env_prop);

@@ -117,6 +117,8 @@ TEST_F(NetworkTest, Getters) {
   EXPECT_TRUE(net.agents_without_type<phantom::Agent>().empty());
   EXPECT_EQ(&net["inv"], inv);
   EXPECT_THROW(net.index_of("nobody"), NetworkError);
+  EXPECT_EQ(net.find_index("inv2"), 2);
+  EXPECT_EQ(net.find_index("nobody"), -1);
 }
 
 // 100 -> inv keeps 50, returns 50 -> mm keeps 25, returns 25 -> stops (not > 25).
