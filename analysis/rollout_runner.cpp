@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "analysis/ordered_jobs.hpp"
 #include "analysis/progress_bar.hpp"
 #include "nn/error.hpp"
 #include "nn/thread_pool.hpp"
@@ -19,9 +20,8 @@ namespace {
 // Stream ids of the generators derived from options.seed (one purpose each).
 constexpr uint64_t kEpisodeSeedStream = 0x524f4c4c4f555431ull;  // "ROLLOUT1"
 constexpr uint64_t kPolicyStream = 0x524f4c4c4f555432ull;       // "ROLLOUT2"
-// Rollouts a worker runs between two hand-overs to the sink: enough to keep the threads busy
-// for much longer than a hand-over takes, few enough to bound the memory of a wave.
-constexpr std::size_t kRolloutsPerWorkerPerWave = 64;
+// Rollouts each worker may have finished or under way before the sink has taken them.
+constexpr std::size_t kRolloutsPerWorkerInFlight = 64;
 
 std::vector<std::string> keys(const std::map<std::string, std::shared_ptr<Policy>>& m) {
   std::vector<std::string> out;
@@ -422,14 +422,19 @@ void RolloutRunner::run(const RolloutSink& sink) {
   const std::size_t batch = static_cast<std::size_t>(options_.batch_size);
   const std::size_t batches = (total + batch - 1) / batch;
   const std::size_t workers = static_cast<std::size_t>(options_.workers);
-  const std::size_t batches_per_worker =
-      std::max<std::size_t>(1, (kRolloutsPerWorkerPerWave + batch - 1) / batch);
-  const std::size_t wave_batches = workers * batches_per_worker;
+  // Batches started and not yet handed to the sink: each worker can be a few batches ahead of
+  // the sink, enough that it rarely waits for the calling thread, few enough to bound memory.
+  const std::size_t window =
+      workers * std::max<std::size_t>(2, (kRolloutsPerWorkerInFlight + batch - 1) / batch);
 
   std::vector<std::unique_ptr<Worker>> state;
   for (std::size_t w = 0; w < workers; ++w) state.push_back(make_worker());
   nn::ThreadPool pool(options_.workers);
-  std::vector<Rollout> wave(std::min(total, wave_batches * batch));
+  // Batch b writes its rollouts to slots [(b % window) * batch, ... + batch): a rollout's buffers
+  // are reused by the batch that takes its slot next.
+  std::vector<Rollout> slots(std::min(total, window * batch));
+  auto first_slot = [&](std::size_t b) { return (b % window) * batch; };
+  auto batch_size_of = [&](std::size_t b) { return std::min(batch, total - b * batch); };
 
   std::optional<ProgressBar> progress;
   if (options_.show_progress) {
@@ -438,24 +443,16 @@ void RolloutRunner::run(const RolloutSink& sink) {
     progress.emplace(static_cast<int64_t>(total), "rollouts",
                      options_.progress_out ? *options_.progress_out : std::cerr, po);
   }
-  for (std::size_t first_batch = 0; first_batch < batches; first_batch += wave_batches) {
-    const std::size_t n_batches = std::min(wave_batches, batches - first_batch);
-    pool.run([&](int ith, int nth) {
-      // Contiguous runs of batches, so a worker's consecutive rollouts share a grid point and
-      // its envs are reused.
-      std::size_t begin = n_batches * static_cast<std::size_t>(ith) / static_cast<std::size_t>(nth);
-      std::size_t end =
-          n_batches * static_cast<std::size_t>(ith + 1) / static_cast<std::size_t>(nth);
-      for (std::size_t b = begin; b < end; ++b) {
-        std::size_t first_id = (first_batch + b) * batch;
-        std::size_t count = std::min(batch, total - first_id);
-        run_batch(*state[static_cast<std::size_t>(ith)], first_id, count, &wave[b * batch]);
-      }
-    });
-    const std::size_t done = std::min(total, (first_batch + n_batches) * batch);
-    for (std::size_t k = 0; k < done - first_batch * batch; ++k) sink(wave[k]);
-    if (progress) progress->update(static_cast<int64_t>(done));
-  }
+  run_ordered(
+      pool, batches, window,
+      [&](int ith, std::size_t b) {
+        run_batch(*state[static_cast<std::size_t>(ith)], b * batch, batch_size_of(b),
+                  &slots[first_slot(b)]);
+      },
+      [&](std::size_t b) {
+        for (std::size_t k = 0; k < batch_size_of(b); ++k) sink(slots[first_slot(b) + k]);
+        if (progress) progress->update(static_cast<int64_t>(b * batch + batch_size_of(b)));
+      });
   if (progress) progress->finish();
 }
 

@@ -26,9 +26,10 @@
 // Execution. Rollouts are cut into batches of options.batch_size consecutive ids; a worker steps
 // the envs of a batch together and asks each policy for the actions of all of them at once
 // (Policy::compute_actions). Every episode ends when the env says it is done (or after
-// max_steps). Workers take contiguous runs of batches; once all of a wave is done, the calling
-// thread hands its rollouts to the sink in rollout-id order, so a sweep of any size streams
-// through a bounded amount of memory.
+// max_steps). Each worker takes the next batch as soon as it is free, and the calling thread
+// (itself a worker) hands finished rollouts to the sink in rollout-id order as soon as they are
+// ready (ordered_jobs.hpp). Only a few batches per worker are in flight at a time, so a sweep of
+// any size streams through a bounded amount of memory.
 //
 // Requirements on the inputs (checked where possible, with ConfigErrors that say what to change):
 //  - the env config holds no Sampler (as in Python: randomness comes from the seeds, and one

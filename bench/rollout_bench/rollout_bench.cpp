@@ -97,6 +97,7 @@ BENCHMARK(BM_RolloutSupplyChain)
     ->ArgNames({"workers", "batch"})
     ->Args({1, 1})
     ->Args({1, 16})
+    ->Args({2, 1})
     ->Args({2, 16})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
