@@ -427,12 +427,16 @@ void RolloutRunner::run(const RolloutSink& sink) {
   const std::size_t window =
       workers * std::max<std::size_t>(2, (kRolloutsPerWorkerInFlight + batch - 1) / batch);
 
-  std::vector<std::unique_ptr<Worker>> state;
-  for (std::size_t w = 0; w < workers; ++w) state.push_back(make_worker());
-  nn::ThreadPool pool(options_.workers);
+  if (!pool_) {
+    std::vector<std::unique_ptr<Worker>> made;  // kept only if every worker could be made
+    for (std::size_t w = 0; w < workers; ++w) made.push_back(make_worker());
+    workers_ = std::move(made);
+    pool_ = std::make_unique<nn::ThreadPool>(options_.workers);
+  }
   // Batch b writes its rollouts to slots [(b % window) * batch, ... + batch): a rollout's buffers
   // are reused by the batch that takes its slot next.
-  std::vector<Rollout> slots(std::min(total, window * batch));
+  std::vector<Rollout>& slots = slots_;
+  slots.resize(std::min(total, window * batch));
   auto first_slot = [&](std::size_t b) { return (b % window) * batch; };
   auto batch_size_of = [&](std::size_t b) { return std::min(batch, total - b * batch); };
 
@@ -444,9 +448,9 @@ void RolloutRunner::run(const RolloutSink& sink) {
                      options_.progress_out ? *options_.progress_out : std::cerr, po);
   }
   run_ordered(
-      pool, batches, window,
+      *pool_, batches, window,
       [&](int ith, std::size_t b) {
-        run_batch(*state[static_cast<std::size_t>(ith)], b * batch, batch_size_of(b),
+        run_batch(*workers_[static_cast<std::size_t>(ith)], b * batch, batch_size_of(b),
                   &slots[first_slot(b)]);
       },
       [&](std::size_t b) {

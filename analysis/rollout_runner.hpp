@@ -62,6 +62,10 @@
 #include "phantom/policy_config.hpp"
 #include "phantom/policy_mapping.hpp"
 
+namespace nn {
+class ThreadPool;
+}
+
 namespace phantom {
 
 /// Which policy drives each strategic agent.
@@ -127,7 +131,9 @@ class RolloutRunner {
   uint64_t episode_seed(std::size_t point, int repeat) const;
 
   /// Runs every rollout and gives each to `sink` in rollout-id order. Exceptions from the env,
-  /// the policies or the sink propagate (after the workers have stopped).
+  /// the policies or the sink propagate (after the workers have stopped). The worker threads,
+  /// their policy instances and their envs are made by the first run and kept for the next ones
+  /// (a second run gives the same rollouts, without rebuilding anything). One run at a time.
   void run(const RolloutSink& sink);
   /// Runs every rollout and returns them in rollout-id order.
   std::vector<Rollout> collect();
@@ -152,6 +158,11 @@ class RolloutRunner {
   ResolvedPolicies resolved_;
   std::vector<std::string> agent_ids_;
   std::vector<int64_t> observation_sizes_, action_sizes_;
+  /// Made by the first run(): the threads, and each one's policies and envs.
+  std::unique_ptr<nn::ThreadPool> pool_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  /// The rollouts of the batches in flight (ordered_jobs.hpp), reused from run to run.
+  std::vector<Rollout> slots_;
 };
 
 /// RolloutRunner(...).collect(): every rollout, in rollout-id order.

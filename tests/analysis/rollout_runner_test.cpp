@@ -245,21 +245,26 @@ TEST(RolloutRunnerParallel, SupplyChainCsvIsIdenticalForAnyWorkerCountAndBatchSi
     o.metrics.emplace_back("stock", phantom::agent_metric<supply_chain::ShopAgent>(
                                         "SHOP", &supply_chain::ShopAgent::stock,
                                         phantom::Reduce::mean, phantom::Reduce::mean));
-    std::string path = dir.file("w") + std::to_string(workers) + "b" + std::to_string(batch);
-    phantom::RolloutCsvWriter steps(path + ".csv");
-    phantom::RolloutMetricsCsvWriter metrics(path + "-metrics.csv");
-    phantom::RolloutRunner(make_env, {}, p, o).run([&](const Rollout& r) {
-      steps.write(r);
-      metrics.write(r);
-    });
-    steps.close();
-    metrics.close();
-    std::string text = read_file(path + ".csv") + read_file(path + "-metrics.csv");
-    if (reference.empty()) {
-      reference = text;
-      EXPECT_GT(text.size(), 10u * 100u * 20u);
-    } else {
-      EXPECT_EQ(text, reference) << workers << " workers, batch " << batch;
+    // A second run of the same runner reuses its threads, policies and envs: same output.
+    phantom::RolloutRunner runner(make_env, {}, p, o);
+    for (int run = 0; run < 2; ++run) {
+      std::string path = dir.file("w") + std::to_string(workers) + "b" + std::to_string(batch) +
+                         "r" + std::to_string(run);
+      phantom::RolloutCsvWriter steps(path + ".csv");
+      phantom::RolloutMetricsCsvWriter metrics(path + "-metrics.csv");
+      runner.run([&](const Rollout& r) {
+        steps.write(r);
+        metrics.write(r);
+      });
+      steps.close();
+      metrics.close();
+      std::string text = read_file(path + ".csv") + read_file(path + "-metrics.csv");
+      if (reference.empty()) {
+        reference = text;
+        EXPECT_GT(text.size(), 10u * 100u * 20u);
+      } else {
+        EXPECT_EQ(text, reference) << workers << " workers, batch " << batch << ", run " << run;
+      }
     }
   }
 }
