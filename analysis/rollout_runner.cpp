@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <iostream>
+#include <mutex>
 
 #include "analysis/ordered_jobs.hpp"
 #include "analysis/progress_bar.hpp"
@@ -75,7 +76,8 @@ struct PolicyGroup {
   int64_t obs_size = 0, action_size = 0;
 };
 
-struct RolloutRunner::Worker {
+// Aligned to a cache line like RolloutSlot: each worker thread writes its own at every step.
+struct alignas(64) RolloutRunner::Worker {
   std::vector<PolicyGroup> groups;
   std::vector<EnvSlot> slots;
   // Staging of one batched inference call.
@@ -362,8 +364,10 @@ void record_after(const PhantomEnv& env, bool record_messages, std::size_t i, Ro
 }  // namespace
 
 void RolloutRunner::run_batch(Worker& worker, std::size_t first, std::size_t count,
-                              Rollout* out) const {
-  for (std::size_t s = 0; s < count; ++s) start_episode(worker.slots[s], first + s, out[s]);
+                              RolloutSlot* out) const {
+  for (std::size_t s = 0; s < count; ++s) {
+    start_episode(worker.slots[s], first + s, out[s].rollout);
+  }
   std::size_t live = count;
   while (live > 0) {
     // Act: each policy once, for every live env where one of its agents observed something.
@@ -428,14 +432,25 @@ void RolloutRunner::run(const RolloutSink& sink) {
       workers * std::max<std::size_t>(2, (kRolloutsPerWorkerInFlight + batch - 1) / batch);
 
   if (!pool_) {
-    std::vector<std::unique_ptr<Worker>> made;  // kept only if every worker could be made
-    for (std::size_t w = 0; w < workers; ++w) made.push_back(make_worker());
-    workers_ = std::move(made);
-    pool_ = std::make_unique<nn::ThreadPool>(options_.workers);
+    // Each thread makes its own worker (one at a time: the custom policy factories need not be
+    // thread-safe), so that what a worker writes at every step (its staging buffers, its policy
+    // clones' scratch) is allocated by that thread, away from the other workers' memory.
+    auto pool = std::make_unique<nn::ThreadPool>(options_.workers);
+    std::vector<std::unique_ptr<Worker>> made(static_cast<std::size_t>(pool->num_threads()));
+    std::mutex one_at_a_time;
+    pool->run([&](int ith, int) {
+      std::lock_guard<std::mutex> lock(one_at_a_time);
+      made[static_cast<std::size_t>(ith)] = make_worker();
+    });
+    for (auto& w : made) {
+      if (!w) w = make_worker();  // the run was inline (run() called from a pool task)
+    }
+    workers_ = std::move(made);  // kept only if every worker could be made
+    pool_ = std::move(pool);
   }
   // Batch b writes its rollouts to slots [(b % window) * batch, ... + batch): a rollout's buffers
   // are reused by the batch that takes its slot next.
-  std::vector<Rollout>& slots = slots_;
+  std::vector<RolloutSlot>& slots = slots_;
   slots.resize(std::min(total, window * batch));
   auto first_slot = [&](std::size_t b) { return (b % window) * batch; };
   auto batch_size_of = [&](std::size_t b) { return std::min(batch, total - b * batch); };
@@ -454,7 +469,7 @@ void RolloutRunner::run(const RolloutSink& sink) {
                   &slots[first_slot(b)]);
       },
       [&](std::size_t b) {
-        for (std::size_t k = 0; k < batch_size_of(b); ++k) sink(slots[first_slot(b) + k]);
+        for (std::size_t k = 0; k < batch_size_of(b); ++k) sink(slots[first_slot(b) + k].rollout);
         if (progress) progress->update(static_cast<int64_t>(b * batch + batch_size_of(b)));
       });
   if (progress) progress->finish();

@@ -141,8 +141,14 @@ class RolloutRunner {
  private:
   struct Worker;
   struct EnvSlot;
+  /// One rollout of the batches in flight, on cache lines of its own: neighbouring slots are
+  /// written step by step by different threads, and sharing a line would make the two cores
+  /// take it from each other at every write (false sharing).
+  struct alignas(64) RolloutSlot {
+    Rollout rollout;
+  };
   std::unique_ptr<Worker> make_worker() const;
-  void run_batch(Worker& worker, std::size_t first, std::size_t count, Rollout* out) const;
+  void run_batch(Worker& worker, std::size_t first, std::size_t count, RolloutSlot* out) const;
   void start_episode(EnvSlot& slot, std::size_t rollout_id, Rollout& out) const;
   void bind_supertype_ranges(EnvSlot& slot) const;
 
@@ -162,7 +168,7 @@ class RolloutRunner {
   std::unique_ptr<nn::ThreadPool> pool_;
   std::vector<std::unique_ptr<Worker>> workers_;
   /// The rollouts of the batches in flight (ordered_jobs.hpp), reused from run to run.
-  std::vector<Rollout> slots_;
+  std::vector<RolloutSlot> slots_;
 };
 
 /// RolloutRunner(...).collect(): every rollout, in rollout-id order.
