@@ -448,10 +448,13 @@ void RolloutRunner::run(const RolloutSink& sink) {
     workers_ = std::move(made);  // kept only if every worker could be made
     pool_ = std::move(pool);
   }
-  // Batch b writes its rollouts to slots [(b % window) * batch, ... + batch): a rollout's buffers
-  // are reused by the batch that takes its slot next.
-  std::vector<RolloutSlot>& slots = slots_;
-  slots.resize(std::min(total, window * batch));
+  // The thread that runs batch b writes its rollouts to its own slots [(b % window) * batch,
+  // ... + batch). At most `window` batches are in flight, so no two of them share an index; and
+  // each thread reuses only slots it wrote itself, which are still in its core's cache (slots
+  // shared by all threads would move between the cores at every write).
+  slots_.resize(workers_.size());
+  for (std::vector<RolloutSlot>& own : slots_) own.resize(std::min(total, window * batch));
+  std::vector<std::size_t> ran_by(window);  // the thread of the batch at each index
   auto first_slot = [&](std::size_t b) { return (b % window) * batch; };
   auto batch_size_of = [&](std::size_t b) { return std::min(batch, total - b * batch); };
 
@@ -465,10 +468,12 @@ void RolloutRunner::run(const RolloutSink& sink) {
   run_ordered(
       *pool_, batches, window,
       [&](int ith, std::size_t b) {
-        run_batch(*workers_[static_cast<std::size_t>(ith)], b * batch, batch_size_of(b),
-                  &slots[first_slot(b)]);
+        const auto w = static_cast<std::size_t>(ith);
+        ran_by[b % window] = w;  // read by the sink after run_ordered marks b done
+        run_batch(*workers_[w], b * batch, batch_size_of(b), &slots_[w][first_slot(b)]);
       },
       [&](std::size_t b) {
+        const std::vector<RolloutSlot>& slots = slots_[ran_by[b % window]];
         for (std::size_t k = 0; k < batch_size_of(b); ++k) sink(slots[first_slot(b) + k].rollout);
         if (progress) progress->update(static_cast<int64_t>(b * batch + batch_size_of(b)));
       });

@@ -167,8 +167,9 @@ class RolloutRunner {
   /// Made by the first run(): the threads, and each one's policies and envs.
   std::unique_ptr<nn::ThreadPool> pool_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  /// The rollouts of the batches in flight (ordered_jobs.hpp), reused from run to run.
-  std::vector<RolloutSlot> slots_;
+  /// Per worker, the rollouts of the batches it has in flight (ordered_jobs.hpp), reused from
+  /// run to run.
+  std::vector<std::vector<RolloutSlot>> slots_;
 };
 
 /// RolloutRunner(...).collect(): every rollout, in rollout-id order.
