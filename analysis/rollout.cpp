@@ -145,22 +145,24 @@ const std::vector<RecordedMessage>* Rollout::messages(std::size_t i) const {
   return messages_[i] ? &*messages_[i] : nullptr;
 }
 
+AgentRecord Rollout::record(std::size_t i, std::size_t agent) const {
+  AgentRecord out;
+  if (const float* o = observation(i, agent)) {
+    out.observation.emplace(o, o + observation_sizes_[agent]);
+  }
+  if (const float* x = action(i, agent)) out.action.emplace(x, x + action_sizes_[agent]);
+  out.reward = reward(i, agent);
+  out.terminated = terminated(i, agent);
+  out.truncated = truncated(i, agent);
+  out.info = info(i, agent);
+  return out;
+}
+
 Step Rollout::operator[](std::size_t i) const {
   Step step;
   step.stage = stage(i);
   step.i = static_cast<int64_t>(i);
-  step.agents.resize(agent_ids_.size());
-  for (std::size_t a = 0; a < agent_ids_.size(); ++a) {
-    AgentRecord& record = step.agents[a];
-    const auto n_obs = static_cast<std::size_t>(observation_sizes_[a]);
-    const auto n_action = static_cast<std::size_t>(action_sizes_[a]);
-    if (const float* o = observation(i, a)) record.observation.emplace(o, o + n_obs);
-    if (const float* x = action(i, a)) record.action.emplace(x, x + n_action);
-    record.reward = reward(i, a);
-    record.terminated = terminated(i, a);
-    record.truncated = truncated(i, a);
-    record.info = info(i, a);
-  }
+  for (std::size_t a = 0; a < agent_ids_.size(); ++a) step.agents.push_back(record(i, a));
   if (const std::vector<RecordedMessage>* m = messages(i)) step.messages = *m;
   return step;
 }

@@ -153,6 +153,8 @@ class Rollout {
   bool empty() const { return step_stage_.empty(); }
   /// A copy of step i; throws ValueError naming i and the number of steps when out of range.
   Step operator[](std::size_t i) const;
+  /// A copy of one agent's entries at step i (ValueError when i or agent is out of range).
+  AgentRecord record(std::size_t i, std::size_t agent) const;
   /// The FSM stage step i ran in ("" outside FSM envs).
   const std::string& stage(std::size_t i) const;
   /// Agent `agent`'s observation before step i (observation_sizes()[agent] floats), or nullptr

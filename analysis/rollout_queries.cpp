@@ -159,16 +159,7 @@ std::vector<AgentStep> Rollout::steps_for_agent(const std::string& agent_id,
   std::vector<AgentStep> out;
   for (std::size_t i = 0; i < size(); ++i) {
     if (!stage_kept(stages, stage(i))) continue;
-    AgentStep s;
-    s.i = static_cast<int64_t>(i);
-    s.stage = stage(i);
-    s.observation = copy_of(observation(i, agent), observation_sizes_[agent]);
-    s.reward = reward(i, agent);
-    s.terminated = terminated(i, agent);
-    s.truncated = truncated(i, agent);
-    s.info = info(i, agent);
-    s.action = copy_of(action(i, agent), action_sizes_[agent]);
-    out.push_back(std::move(s));
+    out.push_back(AgentStep{record(i, agent), static_cast<int64_t>(i), stage(i)});
   }
   return out;
 }
