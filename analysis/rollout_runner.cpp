@@ -370,7 +370,7 @@ void RolloutRunner::run_batch(Worker& worker, std::size_t first, std::size_t cou
   }
   std::size_t live = count;
   while (live > 0) {
-    // Act: each policy once, for every live env where one of its agents observed something.
+    // Act: each policy once, for every live env where one of its agents acts (StepResult::acts).
     for (std::size_t s = 0; s < count; ++s) worker.slots[s].actions.clear();
     for (PolicyGroup& g : worker.groups) {
       worker.rows.clear();
@@ -381,7 +381,7 @@ void RolloutRunner::run_batch(Worker& worker, std::size_t first, std::size_t cou
         if (!slot.live) continue;
         const StepResult& seen = slot.env->step_result();
         for (int pos : g.positions) {
-          if (!seen.observed(pos)) continue;
+          if (!seen.acts(pos)) continue;
           const float* obs = seen.observation(pos);
           worker.observations.insert(worker.observations.end(), obs, obs + g.obs_size);
           worker.rngs.push_back(slot.rngs[static_cast<std::size_t>(pos)]);

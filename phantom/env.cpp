@@ -48,7 +48,7 @@ void StepResult::clear() {
   // One pass over the agents: envs have few strategic agents, and five std::fill calls on
   // one-byte vectors cost more than the stores themselves.
   for (std::size_t i = 0; i < observed_.size(); ++i) {
-    observed_[i] = rewarded_[i] = reported_[i] = terminated_[i] = truncated_[i] = 0;
+    observed_[i] = rewarded_[i] = reported_[i] = terminated_[i] = truncated_[i] = acts_[i] = 0;
     rewards_[i] = 0.0;
     infos_[i].clear();
   }
@@ -89,6 +89,7 @@ PhantomEnv::PhantomEnv(std::unique_ptr<Network> network, std::optional<int64_t> 
   result_.reported_.assign(s, 0);
   result_.terminated_.assign(s, 0);
   result_.truncated_.assign(s, 0);
+  result_.acts_.assign(s, 0);
   result_.rewards_.assign(s, 0.0);
   result_.infos_.resize(s);
 }
@@ -194,6 +195,7 @@ const StepResult& PhantomEnv::reset(std::optional<uint64_t> seed) {
     result_.observed_[static_cast<std::size_t>(i)] =
         strategic_[static_cast<std::size_t>(i)]->encode_observation(*ctx, out) ? 1 : 0;
   }
+  mark_acting_agents(nullptr);
   if (telemetry_) telemetry_->on_reset(*this);
   return result_;
 }
@@ -266,8 +268,20 @@ const StepResult& PhantomEnv::step(const Actions& actions) {
   }
   result_.all_terminated = is_terminated();
   result_.all_truncated = is_truncated();
+  mark_acting_agents(nullptr);
   if (telemetry_) telemetry_->on_step_end(*this);
   return result_;
+}
+
+void PhantomEnv::mark_acting_agents(const std::vector<char>* acting_next) {
+  const bool over = result_.done();
+  for (int i = 0; i < num_strategic(); ++i) {
+    auto si = static_cast<std::size_t>(i);
+    auto index = static_cast<std::size_t>(strategic_index_[si]);
+    bool acts = !over && result_.observed_[si] && !agent_done_[index] &&
+                (!acting_next || (*acting_next)[index]);
+    result_.acts_[si] = acts ? 1 : 0;
+  }
 }
 
 bool PhantomEnv::is_terminated() const {

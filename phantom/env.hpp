@@ -71,6 +71,12 @@ class StepResult {
   bool terminated(int i) const { return terminated_[static_cast<std::size_t>(i)] != 0; }
   bool truncated(int i) const { return truncated_[static_cast<std::size_t>(i)] != 0; }
   const Infos& infos(int i) const { return infos_[static_cast<std::size_t>(i)]; }
+  /// Whether agent i acts at the next step: it was observed by the last reset()/step(), it is
+  /// not done, the episode is not over, and (in an FSM env) it acts in the stage that comes
+  /// next. This is the one rule for who acts: whatever drives an env gives actions to exactly
+  /// these agents, so every action it records is one the env decodes, and an agent that left
+  /// the episode (observed one last time, with its final reward) is never asked again.
+  bool acts(int i) const { return acts_[static_cast<std::size_t>(i)] != 0; }
   /// The episode is over for everyone (Python's "__all__" flags).
   bool all_terminated = false;
   bool all_truncated = false;
@@ -82,7 +88,7 @@ class StepResult {
   void clear();
   std::vector<float> obs_;
   std::vector<std::size_t> offsets_;
-  std::vector<char> observed_, rewarded_, reported_, terminated_, truncated_;
+  std::vector<char> observed_, rewarded_, reported_, terminated_, truncated_, acts_;
   std::vector<double> rewards_;
   std::vector<Infos> infos_;
 };
@@ -193,6 +199,10 @@ class PhantomEnv {
   virtual void post_message_resolution();
   /// Draws the managed samplers and samples the env supertype (start of reset()).
   void sample_supertypes();
+  /// Sets StepResult::acts for every strategic agent once the observations and done flags of a
+  /// reset() or step() are known: observed, not done, episode not over, and, when
+  /// `acting_next` is given (per network index), acting in the next stage.
+  void mark_acting_agents(const std::vector<char>* acting_next);
 
   std::unique_ptr<Network> network_;
   std::optional<int64_t> num_steps_;

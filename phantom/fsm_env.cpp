@@ -128,6 +128,7 @@ const StepResult& FiniteStateMachineEnv::reset(std::optional<uint64_t> seed) {
             ? 1
             : 0;
   }
+  mark_acting_agents(&st.acting);
   if (telemetry_) telemetry_->on_reset(*this);
   return result_;
 }
@@ -198,6 +199,7 @@ const StepResult& FiniteStateMachineEnv::step(const Actions& actions) {
   if (next < 0) ended_by_env_ = true;
   result_.all_terminated = is_terminated();
   result_.all_truncated = is_truncated();
+  mark_acting_agents(next >= 0 ? &stages_[static_cast<std::size_t>(next)].acting : nullptr);
   if (telemetry_) {
     StageTransition transition{previous_stage(), current_stage()};
     telemetry_->on_step_end(*this, &transition);

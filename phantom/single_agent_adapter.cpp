@@ -78,12 +78,12 @@ SingleAgentEnvAdapter::Transition SingleAgentEnvAdapter::reset(std::optional<uin
 }
 
 SingleAgentEnvAdapter::Transition SingleAgentEnvAdapter::step(const float* action) {
-  // The other agents act on what they observed last step; those that observed nothing stay
-  // silent (Python raised KeyError).
+  // The other agents act on what they observed last step (StepResult::acts); those that
+  // observed nothing or have left the episode stay silent (Python raised KeyError).
   const StepResult& last = env_->step_result();
   actions_.clear();
   for (int i = 0; i < env_->num_strategic(); ++i) {
-    if (i == position_ || !last.observed(i)) continue;
+    if (i == position_ || !last.acts(i)) continue;
     policies_[static_cast<std::size_t>(i)]->compute_action(last.observation(i), actions_.set(i),
                                                            rng_);
   }

@@ -1,7 +1,7 @@
 // SingleAgentEnvAdapter: a multi-agent env seen as a single-agent one.
 //
 // One strategic agent is "selected"; every other strategic agent is driven by a fixed Policy.
-// Each step, the other agents that observed something last step act on that observation; then
+// Each step, the other agents that act (StepResult::acts) act on their last observation; then
 // the env steps with the selected agent's action.
 #pragma once
 

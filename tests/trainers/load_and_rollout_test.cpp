@@ -128,8 +128,10 @@ TEST(TrainerLoad, RolloutsOfLoadedPoliciesActAsThePoliciesDo) {
       auto actions = r.actions_for_agent(agent);
       ASSERT_EQ(obs.size(), actions.size());
       for (std::size_t i = 0; i < obs.size(); ++i) {
-        ASSERT_EQ(obs[i].has_value(), actions[i].has_value());
-        if (!obs[i]) continue;
+        // A walker that left the episode is seen once more (its final observation) but no
+        // longer acts.
+        if (!actions[i]) continue;
+        ASSERT_TRUE(obs[i].has_value());
         float expected = 0.0f;
         q.compute_action(obs[i]->data(), &expected, rng);
         EXPECT_EQ((*actions[i])[0], expected);

@@ -21,7 +21,7 @@ struct PpoTrainer::Learner {
   ActWorkspace workspace;
   // The names of its statistics ("ppo/<id>/policy_loss", ...), built once.
   std::string stat_policy_loss, stat_value_loss, stat_entropy, stat_approx_kl, stat_clip_fraction,
-      stat_explained_variance, stat_learning_rate;
+      stat_explained_variance, stat_learning_rate, stat_transitions;
 
   // This step's acting batch: rows of features, and the (env, position) of each row.
   std::vector<float> features, actions, log_probs, values;
@@ -132,6 +132,7 @@ void PpoTrainer::setup(Setup& s) {
     learner->stat_clip_fraction = prefix + "clip_fraction";
     learner->stat_explained_variance = prefix + "explained_variance";
     learner->stat_learning_rate = prefix + "learning_rate";
+    learner->stat_transitions = prefix + "transitions";
     learner->net = net;
     learner->normalizer = normalizer;
     learner->params = net->parameters();
@@ -154,9 +155,9 @@ void PpoTrainer::setup(Setup& s) {
 std::vector<std::string> PpoTrainer::stat_names() const {
   std::vector<std::string> names;
   for (const auto& l : learners_) {
-    names.insert(names.end(),
-                 {l->stat_policy_loss, l->stat_value_loss, l->stat_entropy, l->stat_approx_kl,
-                  l->stat_clip_fraction, l->stat_explained_variance, l->stat_learning_rate});
+    names.insert(names.end(), {l->stat_policy_loss, l->stat_value_loss, l->stat_entropy,
+                               l->stat_approx_kl, l->stat_clip_fraction, l->stat_explained_variance,
+                               l->stat_learning_rate, l->stat_transitions});
   }
   return names;
 }
@@ -179,7 +180,7 @@ void PpoTrainer::act() {
     runner.actions().clear();
     const StepResult& r = runner.result();
     for (int i = 0; i < num_strategic_; ++i) {
-      if (!r.observed(i)) continue;  // agents act on what they observed
+      if (!r.acts(i)) continue;  // the env's rule: observed, still in the episode, its stage
       Learner* learner = learner_for(i);
       if (!learner) {
         int p = resolved_->policy_of_position[static_cast<std::size_t>(i)];
@@ -299,6 +300,7 @@ void PpoTrainer::update(Learner& l, float learning_rate, IterationStats& stats) 
   PolicyBuffer& b = l.buffer;
   int64_t n = b.size();
   stats.set_stat(l.stat_learning_rate, learning_rate);
+  stats.set_stat(l.stat_transitions, static_cast<double>(n));  // one per action the env decoded
   if (n == 0) return;
   b.advantages.resize(static_cast<std::size_t>(n));
   b.returns.resize(static_cast<std::size_t>(n));

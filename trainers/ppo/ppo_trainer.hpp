@@ -2,7 +2,7 @@
 // each shared by all the agents mapped to it (parameter sharing).
 //
 // One iteration:
-//  1. collect: for steps_per_env steps, every agent that observed something acts — trained
+//  1. collect: for steps_per_env steps, the agents the env says act (StepResult::acts) act — trained
 //     policies in one batch per policy across all envs, fixed policies one by one — then every
 //     env steps (in parallel when threads > 1; envs are independent, so results do not depend
 //     on the thread count). Finished episodes restart at once. Each transition is closed when

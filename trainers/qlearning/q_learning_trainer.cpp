@@ -122,8 +122,7 @@ void QLearningTrainer::choose_actions(const StepResult& r, double epsilon) {
   Actions& actions = runner_->actions();
   actions.clear();
   for (int i = 0; i < r.size(); ++i) {
-    // Agents act on their last observation; one that has just left the episode does not.
-    if (!r.observed(i) || (r.reported(i) && (r.terminated(i) || r.truncated(i)))) continue;
+    if (!r.acts(i)) continue;  // the env's rule: observed, still in the episode, its stage
     Seat& seat = seats_[static_cast<std::size_t>(i)];
     float* out = actions.set(i);
     if (!seat.table) {
