@@ -1,0 +1,182 @@
+// SampleBatch: transition rows stored column by column.
+//
+// Sampling produces one row per agent per env step: what the agent saw, what it did, what it got,
+// and what the policy knew when it acted (log-probability, value estimate...). Postprocessing
+// (GAE) then walks a whole trajectory of one column at a time, and training gathers minibatches
+// of rows. Both are cheap when each column is one contiguous array: a column is a name, a width
+// (values per row) and a type (float32 or int64), and its data is width x size() values, row-major.
+//
+// Columns keep the order in which they were added, so iteration, concatenation and equality are
+// deterministic. A column is found by name (a short linear search) or, in loops, by the integer
+// handle add_column returned: the handle is the column's position, so it also works in any batch
+// with the same columns (copies, slices, concatenations).
+//
+// Batches are reused: clear() forgets the rows but keeps the columns and their memory, so a batch
+// refilled to the same size (append_row, append) allocates nothing.
+//
+// Env infos are not stored: they are arbitrary per-agent data that no trainer reads back.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nn/rng.hpp"
+
+namespace phantom {
+
+/// The names of the standard columns. A transition row describes one agent acting once; the
+/// comment on each name gives the column's type, width and meaning. Flags are float32 0/1 so
+/// that postprocessing can use them in arithmetic (1 - terminated).
+namespace columns {
+/// float32 x obs size: the observation the agent acted on (after preprocessing and filtering).
+inline constexpr const char* kObs = "obs";
+/// float32 x obs size: the observation that followed the action.
+inline constexpr const char* kNewObs = "new_obs";
+/// float32 x action size: the action as the policy emitted it, before clipping or rescaling;
+/// discrete actions are integer indices stored as floats.
+inline constexpr const char* kActions = "actions";
+/// float32 x 1: the reward the action earned.
+inline constexpr const char* kRewards = "rewards";
+/// float32 x 1: 1 if the agent's episode reached a terminal state at this step (there is nothing
+/// to bootstrap from new_obs), else 0.
+inline constexpr const char* kTerminateds = "terminateds";
+/// float32 x 1: 1 if the agent's episode was cut off at this step without reaching a terminal
+/// state (a time limit), else 0.
+inline constexpr const char* kTruncateds = "truncateds";
+/// int64 x 1: the episode's id, shared by all its rows.
+inline constexpr const char* kEpsId = "eps_id";
+/// int64 x 1: the agent's position in the order of first appearance in the episode (0, 1, ...).
+inline constexpr const char* kAgentIndex = "agent_index";
+/// int64 x 1: the step of the episode at which obs was seen (0 for the first).
+inline constexpr const char* kT = "t";
+/// float32 x action size: the agent's previous action (zeros at its first step).
+inline constexpr const char* kPrevActions = "prev_actions";
+/// float32 x 1: the agent's previous reward (0 at its first step).
+inline constexpr const char* kPrevRewards = "prev_rewards";
+/// float32 x 1: the log-probability of the action under the policy that acted.
+inline constexpr const char* kActionLogp = "action_logp";
+/// float32 x 1: exp(action_logp), the action's probability (off-policy estimators read it).
+inline constexpr const char* kActionProb = "action_prob";
+/// float32 x 1: the acting policy's value estimate of obs.
+inline constexpr const char* kVfPreds = "vf_preds";
+/// float32 x 1: the advantage of the action, written by postprocessing (e.g. GAE).
+inline constexpr const char* kAdvantages = "advantages";
+/// float32 x 1: the value function's regression targets, written by postprocessing.
+inline constexpr const char* kValueTargets = "value_targets";
+}  // namespace columns
+
+/// The element type of a column.
+enum class ColumnType { float32, int64 };
+
+/// "float32" or "int64", for messages.
+const char* column_type_name(ColumnType type);
+
+/// Columnar storage of transition rows (see the top of this file).
+class SampleBatch {
+ public:
+  /// A column's position in the batch (0 for the first column added).
+  using Handle = int;
+
+  /// A batch with no columns and no rows.
+  SampleBatch() = default;
+
+  /// A batch with the standard columns except advantages and value_targets (postprocessing adds
+  /// those), in the order they are listed in `columns`. Throws ConfigError if a size is below 1.
+  static SampleBatch with_standard_columns(int64_t obs_size, int64_t action_size);
+
+  /// Adds a column of `width` values per row (existing rows get zeros) and returns its handle.
+  /// Adding a name that exists with the same width and type returns the existing handle. Throws
+  /// ConfigError naming the column if the name is empty, width < 1, or the name exists with
+  /// another width or type.
+  Handle add_column(const std::string& name, int64_t width, ColumnType type);
+
+  /// True if the batch has a column called `name`.
+  bool has_column(std::string_view name) const { return find(name) >= 0; }
+  /// The handle of column `name`; throws ConfigError naming it (and the present columns) if absent.
+  Handle column(std::string_view name) const;
+  /// Column names in the order they were added.
+  std::vector<std::string> column_names() const;
+  /// Number of columns (handles are 0 .. num_columns() - 1).
+  int num_columns() const { return static_cast<int>(columns_.size()); }
+
+  /// Values per row of a column. By name: ConfigError if absent; by handle: ValueError if out of
+  /// range (as for every accessor below).
+  int64_t width(std::string_view name) const { return width(column(name)); }
+  int64_t width(Handle column) const { return get(column).width; }
+  ColumnType type(std::string_view name) const { return type(column(name)); }
+  ColumnType type(Handle column) const { return get(column).type; }
+
+  /// Number of rows.
+  int64_t size() const { return size_; }
+
+  /// Adds a row of zeros to every column and returns its index.
+  int64_t append_row();
+  /// Makes room for `rows` rows in every column, so filling up to that size allocates nothing.
+  void reserve(int64_t rows);
+  /// Forgets the rows; keeps the columns and their memory.
+  void clear();
+
+  /// A column's data: size() x width values, row-major; valid until the next call that adds rows
+  /// or columns, or reserve(). Throws ValueError naming the column if it holds the other type.
+  float* f32(Handle column);
+  const float* f32(Handle column) const;
+  float* f32(std::string_view name) { return f32(column(name)); }
+  const float* f32(std::string_view name) const { return f32(column(name)); }
+  int64_t* i64(Handle column);
+  const int64_t* i64(Handle column) const;
+  int64_t* i64(std::string_view name) { return i64(column(name)); }
+  const int64_t* i64(std::string_view name) const { return i64(column(name)); }
+
+  /// Appends the rows of `other`, which must have the same columns (names, widths, types) in the
+  /// same order, else ConfigError naming the first column that differs. Allocates nothing when
+  /// the capacity suffices. `other` may be this batch (its rows are then doubled).
+  void append(const SampleBatch& other);
+  /// The rows of all `batches` in order. They must have the same columns in the same order, else
+  /// ConfigError naming the first differing column; no batches gives an empty batch.
+  static SampleBatch concat(const std::vector<const SampleBatch*>& batches);
+  /// A new batch with the same columns holding rows [begin, end). Throws ValueError stating the
+  /// bounds unless 0 <= begin <= end <= size().
+  SampleBatch slice(int64_t begin, int64_t end) const;
+  /// The batch cut into runs of consecutive rows with the same eps_id, in order (an episode
+  /// whose rows are not contiguous gives several pieces). Throws ConfigError if there is no
+  /// eps_id column.
+  std::vector<SampleBatch> split_by_episode() const;
+
+  /// Reorders the rows by one random permutation, the same for every column. The draws are
+  /// those of rng.shuffle on the row indices: for k = size() down to 2, j = rng.uniform_int(k),
+  /// then rows k-1 and j swap places (size() - 1 draws; none for fewer than 2 rows).
+  void shuffle(nn::Rng& rng);
+
+  /// Checks what a postprocessor may assume of its input: every row has the agent_index and the
+  /// eps_id of row 0, and no row but the last is terminated or truncated. Throws ValueError
+  /// naming the first row that breaks this, or ConfigError if one of those four columns is absent.
+  void check_single_trajectory() const;
+
+  /// True if `other` has the same columns in the same order and the same rows, bit for bit.
+  bool identical(const SampleBatch& other) const;
+
+ private:
+  struct Column {
+    std::string name;
+    int64_t width = 1;
+    ColumnType type = ColumnType::float32;
+    std::vector<float> floats;  // the data if type == float32
+    std::vector<int64_t> ints;  // the data if type == int64
+  };
+
+  /// The position of column `name`, or -1.
+  Handle find(std::string_view name) const;
+  const Column& get(Handle column) const;
+  /// A batch with the same columns and no rows.
+  SampleBatch empty_like() const;
+  /// "" if `other` has the same columns in the same order, else a sentence naming the first
+  /// column that differs.
+  std::string column_mismatch(const SampleBatch& other) const;
+
+  std::vector<Column> columns_;
+  int64_t size_ = 0;
+};
+
+}  // namespace phantom
