@@ -1,0 +1,219 @@
+// RolloutWorker: steps N copies of an env with a set of policies and returns what happened as
+// training batches, cut the way the trainer asked.
+//
+// One poll of the worker (every sub-env advances one step):
+//  1. act: every agent the env says acts (StepResult::acts) gets its policy (mapping function,
+//     called once per agent per episode), its observation is already filtered, and each policy
+//     computes the actions of all its agents in all sub-envs in one batch. A transition row is
+//     opened per action: obs, the action as chosen, log-prob, value, episode id, agent index,
+//     t, previous action and reward. The env receives the action rescaled (normalize_actions)
+//     or clipped (clip_actions); the row keeps the action as chosen;
+//  2. step every sub-env;
+//  3. observe: every observation is filtered once, as it arrives (the filter learns from it).
+//     Rewards are added to the agent's open row and to the episode's totals. A row closes when
+//     its agent acts again (new_obs = that observation), leaves the episode, or the episode
+//     ends (terminated / truncated flags; a hard horizon counts as truncated, so it is
+//     bootstrapped). callbacks.on_episode_step fires;
+//  4. cut: when a sub-env's fragment is full (truncate_episodes), or its episode ends, each
+//     agent's closed rows form one piece: rewards clipped, callbacks.on_postprocess_trajectory
+//     (which may rewrite rewards), then the policy's postprocess_trajectory (advantages, so
+//     rewrites change training), then the piece joins its policy's batch. An ended episode is
+//     reported (get_metrics) and the sub-env is reset (or, at a soft horizon, continues).
+//
+// Determinism: every sub-env has its own seed (worker seed + 1000 * worker index + vector
+// index, RLlib's rule) and acting draws from one generator of the worker in a fixed order
+// (policies in id order, sub-envs in order, agents in order), so a worker's batches depend on
+// its seed and inputs only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nn/rng.hpp"
+#include "nn/serialize.hpp"
+#include "phantom/env.hpp"
+#include "phantom/env_config.hpp"
+#include "phantom/policy.hpp"
+#include "phantom/policy_mapping.hpp"
+#include "trainers/sampling/callbacks.hpp"
+#include "trainers/sampling/episode.hpp"
+#include "trainers/sampling/episode_metrics.hpp"
+#include "trainers/sampling/filter_set.hpp"
+#include "trainers/sampling/multi_agent_batch.hpp"
+#include "trainers/sampling/sample_batch.hpp"
+#include "trainers/sampling/trainable_policy.hpp"
+
+namespace phantom {
+
+/// What an env factory is told about the env it builds.
+struct EnvContext {
+  EnvConfig config;
+  /// 0 for the local (driver) worker, 1..num_workers for the others.
+  int worker_index = 0;
+  /// Which of the worker's sub-envs (0..num_envs-1).
+  int vector_index = 0;
+  int num_workers = 0;
+};
+
+/// Builds one env for a worker.
+using WorkerEnvFactory = std::function<std::unique_ptr<PhantomEnv>(const EnvContext&)>;
+
+/// How sample() cuts the experience into batches.
+enum class BatchMode {
+  /// Each sub-env contributes exactly rollout_fragment_length steps per sample(), cutting
+  /// episodes anywhere (a cut piece is bootstrapped by the policy's postprocessing).
+  truncate_episodes,
+  /// sample() returns whole episodes only: at least num_envs x rollout_fragment_length steps.
+  complete_episodes,
+};
+
+/// What rollout_fragment_length counts.
+enum class CountStepsBy {
+  env_steps,    // one per sub-env step, however many agents acted
+  agent_steps,  // one per action taken
+};
+
+/// Reward clipping applied to training rows (episode metrics always use raw rewards).
+struct RewardClipping {
+  enum class Mode { off, sign, clamp };
+  /// off: rewards unchanged; sign: r := sign(r) in {-1, 0, 1}; clamp: r := clamp(r, -limit,
+  /// limit).
+  Mode mode = Mode::off;
+  double limit = 1.0;
+  static RewardClipping sign() { return {Mode::sign, 1.0}; }
+  static RewardClipping clamp(double limit) { return {Mode::clamp, limit}; }
+};
+
+/// The worker's settings. Defaults are RLlib's.
+struct RolloutWorkerOptions {
+  /// Sub-envs stepped together (>= 1).
+  int num_envs = 1;
+  /// Steps per sub-env per fragment (>= 1); the worker's batch target is this x num_envs.
+  int64_t rollout_fragment_length = 100;
+  BatchMode batch_mode = BatchMode::truncate_episodes;
+  CountStepsBy count_steps_by = CountStepsBy::env_steps;
+  /// Episodes end after this many steps (default: the env's own num_steps). A horizon above the
+  /// env's num_steps is a ConfigError.
+  std::optional<int64_t> horizon;
+  /// At the horizon, close the episode for metrics and callbacks but keep the env running (no
+  /// reset); rows are not marked done there.
+  bool soft_horizon = false;
+  /// Never mark a row terminated or truncated (the env is still reset).
+  bool no_done_at_end = false;
+  RewardClipping clip_rewards;
+  /// Box actions with finite bounds: the policy acts in [-1, 1], rescaled to [low, high] for the
+  /// env (then clipped). Takes precedence over clip_actions.
+  bool normalize_actions = true;
+  /// Box actions are clipped to their bounds for the env.
+  bool clip_actions = false;
+  /// "NoFilter", "MeanStdFilter" or "ConcurrentMeanStdFilter": one filter per policy.
+  std::string observation_filter = "NoFilter";
+  /// Policies that learn (learn_on_batch, compute_gradients); nullopt: every trainable policy.
+  std::optional<std::vector<std::string>> policies_to_train;
+  /// The worker's seed is seed + worker_index; its sub-envs get worker seed + 1000 x
+  /// worker_index + vector_index. nullopt: seed 0 everywhere (still deterministic).
+  std::optional<uint64_t> seed;
+  int worker_index = 0;
+  int num_workers = 0;
+  /// The env config every sub-env gets (in its EnvContext).
+  EnvConfig env_config;
+  /// Callbacks (null: none).
+  std::shared_ptr<Callbacks> callbacks;
+};
+
+/// Policy id -> policy. Trainable policies (TrainablePolicy) record log-probs and values and
+/// can learn; other policies act with log-prob 0 and never learn.
+using PolicyMap = std::map<std::string, std::shared_ptr<Policy>>;
+
+class RolloutWorker {
+ public:
+  /// Builds num_envs sub-envs, checks `mapping` against the first (PolicyMapping::assign) and
+  /// that `policies` holds every policy it names, and makes one filter per policy. Throws
+  /// ConfigError for bad options (naming the option), a policy the mapping names but
+  /// `policies` lacks, or sub-envs whose agents differ from the first's.
+  RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies, const PolicyMapping& mapping,
+                RolloutWorkerOptions options = {});
+  /// The same with a mapping function (agent id, episode) -> policy id, called the first time
+  /// an agent appears in an episode and cached for the rest of it. An id not in `policies` is a
+  /// ConfigError naming the agent and the id.
+  RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies, PolicyMappingFn mapping_fn,
+                RolloutWorkerOptions options = {});
+  ~RolloutWorker();
+  RolloutWorker(const RolloutWorker&) = delete;
+  RolloutWorker& operator=(const RolloutWorker&) = delete;
+
+  const RolloutWorkerOptions& options() const { return options_; }
+  int worker_index() const { return options_.worker_index; }
+
+  // ---- Sampling ----
+
+  /// Samples one batch (see BatchMode); fires on_sample_end on it. The batch is the worker's
+  /// own storage, valid until the next sample() (copy it to keep it).
+  MultiAgentBatch& sample();
+  /// Episodes finished since the last call (drained).
+  std::vector<EpisodeRecord> get_metrics();
+
+  // ---- Learning ----
+
+  /// learn_on_batch of every policy to train that has rows in `batch`: {policy id: stats}.
+  std::map<std::string, LearnerStats> learn_on_batch(MultiAgentBatch& batch);
+  /// compute_gradients of every policy to train with rows in `batch`.
+  std::map<std::string, Gradients> compute_gradients(MultiAgentBatch& batch,
+                                                     std::map<std::string, LearnerStats>& stats);
+  /// apply_gradients per policy id (no training filter: whatever is given is applied).
+  void apply_gradients(const std::map<std::string, Gradients>& gradients);
+  /// Whether `policy_id` learns on this worker.
+  bool is_trained(const std::string& policy_id) const;
+
+  // ---- Weights, global vars, filters, state ----
+
+  /// Weights of the trainable policies (or only of `policy_ids`), each under "<policy id>".
+  nn::StateDict get_weights(const std::vector<std::string>& policy_ids = {}) const;
+  /// Sets the weights of every trainable policy present in `weights`, then the global vars.
+  void set_weights(const nn::StateDict& weights, std::optional<GlobalVars> vars = std::nullopt);
+  /// Gives every trainable policy the global vars.
+  void set_global_vars(const GlobalVars& vars);
+  const GlobalVars& global_vars() const { return global_vars_; }
+  FilterSet& filters() { return filters_; }
+  /// Copies of the filters; with flush_after, their buffers are emptied afterwards.
+  FilterSnapshot get_filters(bool flush_after);
+  void sync_filters(const FilterSnapshot& snapshot);
+  /// Filters (flushed) and every trainable policy's state, plus the worker's generator.
+  void save(nn::StateDict& out, const std::string& prefix) const;
+  void restore(const nn::StateDict& in, const std::string& prefix);
+
+  // ---- Access ----
+
+  int num_envs() const;
+  PhantomEnv& env(int vector_index);
+  /// The seed of sub-env `vector_index`: worker seed + 1000 x worker_index + vector_index (so
+  /// seed + 1001 x worker_index + vector_index). Its k-th episode resets with a seed derived
+  /// from (this seed, k), so a restored worker replays the same episodes.
+  uint64_t sub_env_seed(int vector_index) const;
+  /// The worker's seed: options.seed + worker_index.
+  uint64_t worker_seed() const;
+  /// f(sub-env, vector index) for every sub-env, in order (e.g. to change every env's task).
+  void foreach_env(const std::function<void(PhantomEnv&, int)>& f);
+  /// f(policy, id) for every policy in id order; foreach_trainable_policy: the trained ones.
+  void foreach_policy(const std::function<void(Policy&, const std::string&)>& f);
+  void foreach_trainable_policy(const std::function<void(TrainablePolicy&, const std::string&)>& f);
+  /// The policy with this id, or null.
+  Policy* get_policy(const std::string& policy_id) const;
+
+ private:
+  struct SubEnv;
+  struct Impl;
+  RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies, const PolicyMapping* mapping,
+                PolicyMappingFn mapping_fn, RolloutWorkerOptions options);
+  RolloutWorkerOptions options_;
+  FilterSet filters_;
+  GlobalVars global_vars_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace phantom

@@ -1,0 +1,129 @@
+// TrainablePolicy: a policy that a rollout worker samples with and that learns from batches.
+//
+// A plain phantom::Policy only maps observations to actions. A trainable policy also
+//  * acts on a batch with the outputs training needs (each action's log-probability and, if it
+//    has a value function, the value of the observation);
+//  * decides how it explores through an Exploration object (trainers/sampling/exploration.hpp);
+//  * postprocesses each trajectory piece before it joins the training batch (advantages and
+//    value targets, for PPO);
+//  * learns from a batch, or computes and applies gradients in two calls;
+//  * exposes its weights (to copy between workers) and its whole state (for checkpoints:
+//    weights, optimiser, exploration, global timestep).
+//
+// The explore/timestep rule lives here, once: an explicit per-call value always wins, else the
+// policy's explore setting (set_explore) and its global timestep. Subclasses only say what the
+// action distribution is (action_distribution) and how they learn.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/distributions.hpp"
+#include "nn/serialize.hpp"
+#include "phantom/policy.hpp"
+#include "trainers/sampling/exploration.hpp"
+
+namespace phantom {
+
+class SampleBatch;
+
+/// What compute_actions() writes; the vectors are resized by the policy and reused by the
+/// caller, so acting allocates nothing once they have grown.
+struct ActionBatch {
+  /// rows x action size: the actions as the policy chose them (before any clipping or
+  /// rescaling for the env; log-probabilities refer to these).
+  std::vector<float> actions;
+  /// rows: log pi(action | obs) under the exploration's log-prob contract.
+  std::vector<float> logp;
+  /// rows: the value of each observation; empty for a policy without a value function.
+  std::vector<float> vf_preds;
+};
+
+/// Values the driver broadcasts to every policy after each training step.
+struct GlobalVars {
+  /// Env steps sampled so far by all workers.
+  int64_t timestep = 0;
+};
+
+/// Named statistics of one learning step ("policy_loss", ...), in a fixed order.
+using LearnerStats = std::vector<std::pair<std::string, double>>;
+
+/// Gradients of the parameters, in parameter order.
+using Gradients = std::vector<nn::Tensor>;
+
+class TrainablePolicy : public Policy {
+ public:
+  /// `exploration` must not be null; `explore` is the default for calls that do not say.
+  TrainablePolicy(SpacePtr observation_space, SpacePtr action_space,
+                  std::unique_ptr<Exploration> exploration, bool explore = true);
+
+  // ---- Acting ----
+
+  /// Acts on `rows` observations (row-major, observation size each). `explore` and `timestep`
+  /// override the policy's setting and global timestep for this call only. The global timestep
+  /// then advances by `rows` (as each worker's copy counts its own steps between syncs).
+  void compute_actions(const float* observations, int64_t rows, std::optional<bool> explore,
+                       std::optional<int64_t> timestep, nn::Rng& rng, ActionBatch& out);
+  using Policy::compute_actions;
+  /// The Policy interface (rollouts): one row, the policy's explore setting.
+  void compute_action(const float* observation, float* action, nn::Rng& rng) override;
+  void set_explore(bool explore) override { explore_ = explore; }
+  bool explore() const { return explore_; }
+  /// Whether compute_actions() fills vf_preds.
+  virtual bool has_value_function() const { return false; }
+
+  // ---- Learning ----
+
+  /// Adds what learning needs to one trajectory piece (one agent, one episode, in step order;
+  /// rewards already clipped and rewritten by callbacks): e.g. advantages and value targets.
+  /// Default: nothing.
+  virtual void postprocess_trajectory(SampleBatch& piece) { (void)piece; }
+  /// One learning step on `batch` (which it may reorder); returns its statistics.
+  virtual LearnerStats learn_on_batch(SampleBatch& batch) = 0;
+  /// Gradients of the loss on `batch` without applying them (for averaging across learners).
+  /// Default: throws ConfigError (the policy learns only through learn_on_batch).
+  virtual Gradients compute_gradients(SampleBatch& batch, LearnerStats& stats);
+  /// Applies gradients from compute_gradients(). Default: throws ConfigError.
+  virtual void apply_gradients(const Gradients& gradients);
+
+  // ---- Weights and state ----
+
+  /// The parameters only (what workers exchange), under `prefix`.
+  virtual void get_weights(nn::StateDict& out, const std::string& prefix) const = 0;
+  virtual void set_weights(const nn::StateDict& in, const std::string& prefix) = 0;
+  /// Everything a checkpoint needs: weights, optimiser (save_optimizer), exploration and the
+  /// global timestep.
+  void get_state(nn::StateDict& out, const std::string& prefix) const;
+  void set_state(const nn::StateDict& in, const std::string& prefix);
+  /// Receives the driver's global vars (sets the global timestep).
+  virtual void on_global_var_update(const GlobalVars& vars) { global_timestep_ = vars.timestep; }
+  int64_t global_timestep() const { return global_timestep_; }
+
+  Exploration& exploration() { return *exploration_; }
+  const Exploration& exploration() const { return *exploration_; }
+
+ protected:
+  /// The action distribution of `rows` observations (valid until the next call); when
+  /// `vf_preds` is not null, also writes each observation's value there.
+  virtual const nn::Distribution& action_distribution(const float* observations, int64_t rows,
+                                                      float* vf_preds) = 0;
+  /// Optimiser state for checkpoints (default: none).
+  virtual void save_optimizer(nn::StateDict& out, const std::string& prefix) const {
+    (void)out, (void)prefix;
+  }
+  virtual void load_optimizer(const nn::StateDict& in, const std::string& prefix) {
+    (void)in, (void)prefix;
+  }
+
+ private:
+  std::unique_ptr<Exploration> exploration_;
+  bool explore_;
+  int64_t global_timestep_ = 0;
+  ActionBatch single_;  // compute_action's scratch
+};
+
+}  // namespace phantom
