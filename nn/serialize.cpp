@@ -22,6 +22,9 @@
 //     int64    i64 (two's complement)
 //     string   u64 length L, then L bytes (any bytes, including NUL)
 //
+// Arrays stored with StateDict::set_doubles / set_int64s are plain string entries of 8
+// little-endian bytes per value (IEEE 754 bits or two's complement), not a kind of their own.
+//
 // Why this shape: the magic and version come first so any other file, or a file from a future
 // build, is recognised before anything else is trusted. The payload length lets the reader tell a
 // truncated file from a corrupted one before parsing, and the CRC at the end covers every byte
@@ -311,8 +314,8 @@ std::vector<std::string> StateDict::names() const {
 }
 
 template <class T>
-const T& StateDict::get(const std::string& name) const {
-  const char* expected = kKindNames[kind_index<T>()];
+const T& StateDict::get(const std::string& name, const char* expected) const {
+  if (expected == nullptr) expected = kKindNames[kind_index<T>()];
   auto it = index_.find(name);
   if (it == index_.end()) {
     throw phantom::FormatError(where(source_) + "no entry '" + name + "' (expected " + expected +
@@ -374,6 +377,62 @@ void StateDict::copy_into(const std::string& name, Tensor& dst) const {
                               dst.shape().to_string());
   }
   dst.copy_from(src);
+}
+
+// ---- Packed arrays --------------------------------------------------------------------------
+//
+// An array of doubles or int64s is one string entry of 8 bytes per value, each value's 64 bits
+// little-endian (IEEE 754 bits for a double, two's complement for an int64). It needs no kind of
+// its own in the file format, and reads back bit for bit on any host.
+
+namespace {
+// Both element types are exactly 64 bits whose pattern memcpy carries over unchanged.
+template <class T>
+std::string pack_words(const std::vector<T>& values) {
+  static_assert(sizeof(T) == 8, "a packed value is 8 bytes");
+  std::string bytes(values.size() * 8, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    uint64_t word;
+    std::memcpy(&word, &values[i], 8);
+    for (std::size_t b = 0; b < 8; ++b) {
+      bytes[i * 8 + b] = static_cast<char>(static_cast<uint8_t>(word >> (8 * b)));
+    }
+  }
+  return bytes;
+}
+}  // namespace
+
+void StateDict::set_doubles(const std::string& name, const std::vector<double>& values) {
+  set(name, Value(std::in_place_type<std::string>, pack_words(values)));
+}
+void StateDict::set_int64s(const std::string& name, const std::vector<int64_t>& values) {
+  set(name, Value(std::in_place_type<std::string>, pack_words(values)));
+}
+
+template <class T>
+std::vector<T> StateDict::get_packed(const std::string& name, const char* expected) const {
+  const std::string& bytes = get<std::string>(name, expected);
+  if (bytes.size() % 8 != 0) {
+    throw phantom::FormatError(where(source_) + "entry '" + name + "' holds " +
+                               std::to_string(bytes.size()) + " bytes, expected " + expected +
+                               " (a multiple of 8 bytes)");
+  }
+  std::vector<T> values(bytes.size() / 8);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    uint64_t word = 0;
+    for (std::size_t b = 0; b < 8; ++b) {
+      word |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i * 8 + b])) << (8 * b);
+    }
+    std::memcpy(&values[i], &word, 8);
+  }
+  return values;
+}
+
+std::vector<double> StateDict::get_doubles(const std::string& name) const {
+  return get_packed<double>(name, "a string of packed doubles");
+}
+std::vector<int64_t> StateDict::get_int64s(const std::string& name) const {
+  return get_packed<int64_t>(name, "a string of packed int64s");
 }
 
 // ---- Encoding and decoding ------------------------------------------------------------------

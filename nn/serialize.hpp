@@ -30,6 +30,13 @@ class StateDict {
   /// Stores the full generator state under name + ".seed", ".stream", ".block", ".buffer0" ..
   /// ".buffer3" and ".used" (int entries), so get_rng resumes the exact sequence.
   void set_rng(const std::string& name, const Rng& rng);
+  /// Stores an array of doubles as one string entry: 8 bytes per value, its IEEE 754 bits
+  /// little-endian whatever the host, so NaN payloads, -0 and infinities come back exactly.
+  /// Read it with get_doubles.
+  void set_doubles(const std::string& name, const std::vector<double>& values);
+  /// Stores an array of int64s as one string entry: 8 bytes per value, two's complement
+  /// little-endian whatever the host. Read it with get_int64s.
+  void set_int64s(const std::string& name, const std::vector<int64_t>& values);
 
   // Replacing an entry keeps its original position; a new name goes at the end.
 
@@ -46,6 +53,11 @@ class StateDict {
   int64_t get_int(const std::string& name) const;
   const std::string& get_string(const std::string& name) const;
   Rng get_rng(const std::string& name) const;
+  /// The values stored by set_doubles. Also throws FormatError (naming the entry and source) if
+  /// the string's length is not a multiple of 8.
+  std::vector<double> get_doubles(const std::string& name) const;
+  /// The values stored by set_int64s; throws FormatError as get_doubles does.
+  std::vector<int64_t> get_int64s(const std::string& name) const;
   /// Copies the stored tensor into `dst`; throws phantom::ShapeError if the shapes differ.
   void copy_into(const std::string& name, Tensor& dst) const;
 
@@ -67,9 +79,13 @@ class StateDict {
   };
 
   void set(const std::string& name, Value value);
-  // The entry `name` holding an alternative T; throws FormatError otherwise.
+  // The entry `name` holding an alternative T; throws FormatError otherwise, saying it expected
+  // `expected` (by default the kind's own name, e.g. "a string").
   template <class T>
-  const T& get(const std::string& name) const;
+  const T& get(const std::string& name, const char* expected = nullptr) const;
+  // The 8-byte little-endian words of a packed array entry (set_doubles / set_int64s), as T.
+  template <class T>
+  std::vector<T> get_packed(const std::string& name, const char* expected) const;
 
   std::vector<Entry> entries_;                // insertion order
   std::map<std::string, std::size_t> index_;  // name -> position in entries_

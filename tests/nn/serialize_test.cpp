@@ -1,7 +1,7 @@
 // Tests of state dict files (nn/serialize.hpp): CRC-32 known values, the byte layout, exact
-// round trips of every kind of entry, and, above all, that every damaged or foreign file is
-// rejected with a FormatError naming the file and the problem, never a crash, a hang or a huge
-// allocation. Also the atomic-write contract of save_state_dict.
+// round trips of every kind of entry and of packed arrays, and, above all, that every damaged or
+// foreign file is rejected with a FormatError naming the file and the problem, never a crash, a
+// hang or a huge allocation. Also the atomic-write contract of save_state_dict.
 //
 // Malformed files whose checksum is valid (what a buggy writer could produce) are built byte by
 // byte with RawFile below, which spells out the documented format independently of the encoder.
@@ -402,6 +402,113 @@ TEST(StateDict, RngEntriesAreValidated) {
   d.set_int("r.buffer2", -1);
   EXPECT_CONTAINS(error_message<phantom::FormatError>([&] { d.get_rng("r"); }), "r.buffer2");
   EXPECT_CONTAINS(error_message<phantom::FormatError>([&] { d.get_rng("nope"); }), "nope.seed");
+}
+
+// ---- Packed arrays --------------------------------------------------------------------------
+
+// Arrays of doubles and int64s go through a real file encoding unchanged, bit for bit.
+TEST(StateDict, PackedArraysRoundTripBitForBit) {
+  const std::vector<uint64_t> double_patterns = {
+      0x7ff8000000000123ull,  // quiet NaN with a payload
+      0x7ff0000000000001ull,  // signalling NaN
+      0xfff8000000000abcull,  // negative NaN with a payload
+      0x8000000000000000ull,  // -0.0
+      0x7ff0000000000000ull,  // +inf
+      0xfff0000000000000ull,  // -inf
+      0x0000000000000001ull,  // smallest denormal
+      0x7fefffffffffffffull,  // largest finite
+      double_bits(0.1)};
+  std::vector<double> doubles;
+  for (uint64_t b : double_patterns) doubles.push_back(double_from_bits(b));
+  const std::vector<int64_t> ints = {std::numeric_limits<int64_t>::min(),
+                                     std::numeric_limits<int64_t>::max(),
+                                     0,
+                                     -1,
+                                     1,
+                                     0x0102030405060708ll};
+  StateDict d;
+  d.set_doubles("d", doubles);
+  d.set_int64s("i", ints);
+  d.set_doubles("d_empty", {});
+  d.set_int64s("i_empty", {});
+  d.set_doubles("neg_zero", {-0.0});
+
+  const std::vector<uint8_t> bytes = nn::encode_state_dict(d);
+  const StateDict l = nn::decode_state_dict(bytes.data(), bytes.size(), "arrays.sd");
+  const std::vector<double> loaded = l.get_doubles("d");
+  ASSERT_EQ(loaded.size(), double_patterns.size());
+  for (std::size_t k = 0; k < loaded.size(); ++k) {
+    EXPECT_EQ(double_bits(loaded[k]), double_patterns[k]) << k;
+  }
+  EXPECT_EQ(l.get_int64s("i"), ints);
+  EXPECT_TRUE(l.get_doubles("d_empty").empty());
+  EXPECT_TRUE(l.get_int64s("i_empty").empty());
+  ASSERT_EQ(l.get_doubles("neg_zero").size(), 1u);
+  EXPECT_TRUE(std::signbit(l.get_doubles("neg_zero")[0]));
+  EXPECT_EQ(l.get_doubles("neg_zero")[0], 0.0);
+  // Both kinds are 8-byte words, so each reads the other's entries as the same bits.
+  EXPECT_EQ(static_cast<uint64_t>(l.get_int64s("d")[3]), 0x8000000000000000ull);
+}
+
+// The arrays are ordinary string entries of 8 little-endian bytes per value: the file is the
+// one a writer packing the bytes by hand would produce, so older files read back unchanged.
+TEST(StateDict, PackedArraysAreLittleEndianStrings) {
+  StateDict packed;
+  packed.set_doubles("d", {1.5, -2.0});
+  packed.set_int64s("i", {0x0102030405060708ll, -2});
+  const std::string d_bytes(
+      "\x00\x00\x00\x00\x00\x00\xf8\x3f"
+      "\x00\x00\x00\x00\x00\x00\x00\xc0",
+      16);
+  const std::string i_bytes(
+      "\x08\x07\x06\x05\x04\x03\x02\x01"
+      "\xfe\xff\xff\xff\xff\xff\xff\xff",
+      16);
+  EXPECT_EQ(packed.get_string("d"), d_bytes);
+  EXPECT_EQ(packed.get_string("i"), i_bytes);
+
+  StateDict by_hand;
+  by_hand.set_string("d", d_bytes);
+  by_hand.set_string("i", i_bytes);
+  EXPECT_EQ(nn::encode_state_dict(packed), nn::encode_state_dict(by_hand));
+  EXPECT_EQ(by_hand.get_doubles("d"), (std::vector<double>{1.5, -2.0}));
+  EXPECT_EQ(by_hand.get_int64s("i"), (std::vector<int64_t>{0x0102030405060708ll, -2}));
+
+  // Replacing an entry keeps its place, like the other setters.
+  packed.set_doubles("d", {});
+  EXPECT_EQ(packed.names(), (std::vector<std::string>{"d", "i"}));
+  EXPECT_EQ(packed.get_string("d"), "");
+}
+
+TEST(StateDict, PackedArrayErrorsNameEntryAndSource) {
+  StateDict d = small_dict();
+  d.set_string("odd", std::string(13, '\0'));
+  d.set_string("short", "1234567");
+  const std::vector<uint8_t> bytes = nn::encode_state_dict(d);
+  const StateDict l = nn::decode_state_dict(bytes.data(), bytes.size(), "ckpt/arrays.sd");
+
+  std::string msg = error_message<phantom::FormatError>([&] { l.get_doubles("nope"); });
+  EXPECT_CONTAINS(msg, "state dict 'ckpt/arrays.sd': no entry 'nope'");
+  EXPECT_CONTAINS(msg, "expected a string of packed doubles");
+  msg = error_message<phantom::FormatError>([&] { l.get_int64s("nope"); });
+  EXPECT_CONTAINS(msg, "no entry 'nope' (expected a string of packed int64s)");
+
+  msg = error_message<phantom::FormatError>([&] { l.get_doubles("step"); });
+  EXPECT_CONTAINS(msg, "'ckpt/arrays.sd'");
+  EXPECT_CONTAINS(msg, "'step' is an int, expected a string of packed doubles");
+  msg = error_message<phantom::FormatError>([&] { l.get_int64s("w"); });
+  EXPECT_CONTAINS(msg, "'w' is a tensor, expected a string of packed int64s");
+
+  msg = error_message<phantom::FormatError>([&] { l.get_doubles("odd"); });
+  EXPECT_CONTAINS(msg, "state dict 'ckpt/arrays.sd': entry 'odd' holds 13 bytes");
+  EXPECT_CONTAINS(msg, "a multiple of 8");
+  msg = error_message<phantom::FormatError>([&] { l.get_int64s("short"); });
+  EXPECT_CONTAINS(msg, "entry 'short' holds 7 bytes, expected a string of packed int64s");
+  EXPECT_CONTAINS(msg, "a multiple of 8");
+
+  // Built in memory, the message says so instead of naming a file.
+  msg = error_message<phantom::FormatError>([&] { d.get_doubles("odd"); });
+  EXPECT_CONTAINS(msg, "state dict (in memory): entry 'odd' holds 13 bytes");
 }
 
 // ---- Damaged and foreign files ------------------------------------------------------------

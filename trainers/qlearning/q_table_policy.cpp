@@ -1,7 +1,7 @@
 // QTablePolicy: construction checks, the greedy action, and saving the table.
 #include "trainers/qlearning/q_table_policy.hpp"
 
-#include <cstring>
+#include <algorithm>
 
 #include "nn/error.hpp"
 
@@ -57,32 +57,26 @@ void QTablePolicy::throw_bad_observation(float value) const {
 }
 
 void QTablePolicy::save(nn::StateDict& out, const std::string& prefix) const {
-  std::string bytes(table_->size() * 8, '\0');
-  for (std::size_t i = 0; i < table_->size(); ++i) {
-    uint64_t bits;
-    std::memcpy(&bits, &(*table_)[i], 8);
-    for (int b = 0; b < 8; ++b) bytes[i * 8 + b] = static_cast<char>((bits >> (8 * b)) & 0xFF);
-  }
   out.set_int(prefix + ".states", num_states_);
   out.set_int(prefix + ".actions", num_actions_);
-  out.set_string(prefix + ".values", bytes);
+  out.set_doubles(prefix + ".values", *table_);
 }
 
 void QTablePolicy::load(const nn::StateDict& in, const std::string& prefix) {
   int64_t states = in.get_int(prefix + ".states"), actions = in.get_int(prefix + ".actions");
-  const std::string& bytes = in.get_string(prefix + ".values");
-  if (states != num_states_ || actions != num_actions_ || bytes.size() != table_->size() * 8) {
+  if (states != num_states_ || actions != num_actions_) {
     throw FormatError(in.source() + ": " + prefix + ": a " + std::to_string(states) + " x " +
                       std::to_string(actions) + " Q table does not fit this policy's " +
                       std::to_string(num_states_) + " x " + std::to_string(num_actions_));
   }
-  for (std::size_t i = 0; i < table_->size(); ++i) {
-    uint64_t bits = 0;
-    for (int b = 0; b < 8; ++b) {
-      bits |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i * 8 + b])) << (8 * b);
-    }
-    std::memcpy(&(*table_)[i], &bits, 8);
+  const std::vector<double> values = in.get_doubles(prefix + ".values");
+  if (values.size() != table_->size()) {
+    throw FormatError(in.source() + ": " + prefix + ": the " + std::to_string(states) + " x " +
+                      std::to_string(actions) + " Q table holds " + std::to_string(values.size()) +
+                      " values, expected " + std::to_string(table_->size()));
   }
+  // Copied into the existing storage, which the clones share.
+  std::copy(values.begin(), values.end(), table_->begin());
 }
 
 }  // namespace phantom

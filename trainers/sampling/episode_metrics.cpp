@@ -10,13 +10,13 @@
 //   P.<i>.custom_metrics.count                               int
 //   P.<i>.custom_metrics.<j>.name / .value                   string, float
 //   P.<i>.hist_data.count                                    int
-//   P.<i>.hist_data.<j>.name / .values                       string, string of 8-byte
-//                                                            little-endian IEEE 754 doubles
+//   P.<i>.hist_data.<j>.name / .values                       string, doubles (set_doubles:
+//                                                            8 little-endian bytes each)
 #include "trainers/sampling/episode_metrics.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
+#include <limits>
 
 #include "nn/error.hpp"
 
@@ -62,33 +62,6 @@ bool is_reserved_hist_name(const std::string& name) {
           name.compare(name.size() - tail.size(), tail.size(), tail) == 0);
 }
 
-std::string encode_doubles(const std::vector<double>& values) {
-  std::string bytes(values.size() * 8, '\0');
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    uint64_t bits;
-    std::memcpy(&bits, &values[i], 8);
-    for (int b = 0; b < 8; ++b) bytes[i * 8 + b] = static_cast<char>((bits >> (8 * b)) & 0xFF);
-  }
-  return bytes;
-}
-
-std::vector<double> decode_doubles(const nn::StateDict& in, const std::string& name) {
-  const std::string& bytes = in.get_string(name);
-  if (bytes.size() % 8 != 0) {
-    throw FormatError(in.source() + ": entry '" + name + "' holds " + std::to_string(bytes.size()) +
-                      " bytes; expected a multiple of 8 (one double each)");
-  }
-  std::vector<double> values(bytes.size() / 8);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    uint64_t bits = 0;
-    for (int b = 0; b < 8; ++b) {
-      bits |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i * 8 + b])) << (8 * b);
-    }
-    std::memcpy(&values[i], &bits, 8);
-  }
-  return values;
-}
-
 // A saved count: an int in [0, limit].
 std::size_t get_count(const nn::StateDict& in, const std::string& name, int64_t limit) {
   int64_t n = in.get_int(name);
@@ -123,7 +96,7 @@ void save_record(const EpisodeRecord& r, nn::StateDict& out, const std::string& 
   for (const auto& [name, values] : r.hist_data) {
     const std::string e = p + ".hist_data." + std::to_string(j++);
     out.set_string(e + ".name", name);
-    out.set_string(e + ".values", encode_doubles(values));
+    out.set_doubles(e + ".values", values);
   }
 }
 
@@ -148,7 +121,7 @@ EpisodeRecord load_record(const nn::StateDict& in, const std::string& p) {
   n = get_count(in, p + ".hist_data.count", limit);
   for (std::size_t j = 0; j < n; ++j) {
     const std::string e = p + ".hist_data." + std::to_string(j);
-    r.hist_data[in.get_string(e + ".name")] = decode_doubles(in, e + ".values");
+    r.hist_data[in.get_string(e + ".name")] = in.get_doubles(e + ".values");
   }
   return r;
 }

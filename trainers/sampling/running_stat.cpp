@@ -3,38 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "nn/error.hpp"
 
 namespace phantom {
-
-namespace {
-
-// Doubles as 8 little-endian bytes each, whatever the host, so a saved file reads back the
-// same bits on any machine.
-std::string pack_doubles(const std::vector<double>& values) {
-  std::string bytes(values.size() * 8, '\0');
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    uint64_t bits;
-    std::memcpy(&bits, &values[i], 8);
-    for (std::size_t b = 0; b < 8; ++b)
-      bytes[i * 8 + b] = static_cast<char>((bits >> (8 * b)) & 0xFF);
-  }
-  return bytes;
-}
-
-void unpack_doubles(const std::string& bytes, std::vector<double>& values) {
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    uint64_t bits = 0;
-    for (std::size_t b = 0; b < 8; ++b) {
-      bits |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i * 8 + b])) << (8 * b);
-    }
-    std::memcpy(&values[i], &bits, 8);
-  }
-}
-
-}  // namespace
 
 RunningStat::RunningStat(int64_t size) {
   if (size < 0) throw ConfigError("RunningStat: size " + std::to_string(size) + " is negative");
@@ -97,8 +69,8 @@ void RunningStat::clear() {
 void RunningStat::save(nn::StateDict& out, const std::string& prefix) const {
   out.set_int(prefix + ".size", size());
   out.set_int(prefix + ".count", count_);
-  out.set_string(prefix + ".mean", pack_doubles(mean_));
-  out.set_string(prefix + ".sum_sq_dev", pack_doubles(sum_sq_dev_));
+  out.set_doubles(prefix + ".mean", mean_);
+  out.set_doubles(prefix + ".sum_sq_dev", sum_sq_dev_);
 }
 
 void RunningStat::load(const nn::StateDict& in, const std::string& prefix) {
@@ -108,19 +80,19 @@ void RunningStat::load(const nn::StateDict& in, const std::string& prefix) {
                      " elements, these have " + std::to_string(size()));
   }
   const int64_t saved_count = in.get_int(prefix + ".count");
-  const std::string& mean = in.get_string(prefix + ".mean");
-  const std::string& sum_sq_dev = in.get_string(prefix + ".sum_sq_dev");
-  const std::size_t bytes = mean_.size() * 8;
-  if (saved_count < 0 || mean.size() != bytes || sum_sq_dev.size() != bytes) {
+  const std::vector<double> mean = in.get_doubles(prefix + ".mean");
+  const std::vector<double> sum_sq_dev = in.get_doubles(prefix + ".sum_sq_dev");
+  if (saved_count < 0 || mean.size() != mean_.size() || sum_sq_dev.size() != mean_.size()) {
     throw FormatError(in.source() + ": " + prefix + ": running statistics with count " +
                       std::to_string(saved_count) + " and " + std::to_string(mean.size()) + " + " +
                       std::to_string(sum_sq_dev.size()) +
-                      " bytes of moments; expected a count >= 0 and " + std::to_string(bytes) +
-                      " bytes each");
+                      " moment values; expected a count >= 0 and " + std::to_string(mean_.size()) +
+                      " values each");
   }
+  // Only now that everything was read and checked: a failed load changes nothing.
   count_ = saved_count;
-  unpack_doubles(mean, mean_);
-  unpack_doubles(sum_sq_dev, sum_sq_dev_);
+  std::copy(mean.begin(), mean.end(), mean_.begin());
+  std::copy(sum_sq_dev.begin(), sum_sq_dev.end(), sum_sq_dev_.begin());
 }
 
 }  // namespace phantom
