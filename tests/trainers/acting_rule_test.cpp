@@ -126,10 +126,21 @@ TEST(ActingRule, PpoAcrossEpisodesEnvsAndEndings) {
 }
 
 TEST(ActingRule, PpoOnFsmTurns) {
+  // Iterations of whole episodes (9 steps): every action's transition is stored.
   auto log = std::make_shared<DecodeLog>();
   auto make = [log](const phantom::EnvConfig&) { return uneven::make_turns_env(3, 20, log, 9); };
-  int64_t stored = ppo_transitions(make, 1, 10, 2);
+  int64_t stored = ppo_transitions(make, 1, 9, 2);
   EXPECT_EQ(stored, uneven::total(*log));
+  // Cut mid-episode: an agent observed but not acting next keeps its transition open (its
+  // rewards still arrive) until it acts again, so the last iteration may leave one per agent
+  // for the next; nothing is stored that the env did not decode.
+  auto cut_log = std::make_shared<DecodeLog>();
+  auto cut = [cut_log](const phantom::EnvConfig&) {
+    return uneven::make_turns_env(3, 20, cut_log, 9);
+  };
+  int64_t cut_stored = ppo_transitions(cut, 1, 10, 2);
+  EXPECT_LE(cut_stored, uneven::total(*cut_log));
+  EXPECT_GE(cut_stored, uneven::total(*cut_log) - 2);
 }
 
 int64_t q_updates(const phantom::EnvFactory& make, int iterations) {

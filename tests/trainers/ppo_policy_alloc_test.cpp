@@ -17,8 +17,8 @@ TEST(AllocPpoPolicy, SteadyStateComputeActionsAllocatesNothing) {
     config.shared_trunk = shared_trunk;
     auto net = std::make_shared<phantom::ActorCritic>(phantom::box(-1, 1, {3}),
                                                       phantom::box(-2, 2, {1}), config, init);
-    auto normalizer = std::make_shared<phantom::ObsNormalizer>(net->feature_size());
-    phantom::PpoPolicy policy(net, normalizer);
+    auto filter = std::make_shared<phantom::MeanStdFilter>(3);
+    phantom::PpoPolicy policy(net, filter);
     std::shared_ptr<phantom::Policy> clone = policy.clone();
     const int64_t rows = 16;
     std::vector<float> obs(static_cast<std::size_t>(rows * 3), 0.25f), actions(rows);

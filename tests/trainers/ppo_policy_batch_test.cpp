@@ -51,16 +51,18 @@ std::shared_ptr<ActorCritic> make_net(const Case& c, phantom::ActorCriticConfig 
 
 std::shared_ptr<PpoPolicy> make_policy(const Case& c) {
   auto net = make_net(c);
-  std::shared_ptr<phantom::ObsNormalizer> normalizer;
+  std::shared_ptr<phantom::ObservationFilter> filter;
   if (c.normalize) {
-    // Statistics away from (0, 1), so normalisation changes the features.
-    normalizer = std::make_shared<phantom::ObsNormalizer>(net->feature_size());
+    // Statistics away from (0, 1), so filtering changes the observations.
+    const int64_t size = c.observation_space->flat_size();
+    filter = std::make_shared<phantom::MeanStdFilter>(
+        size, phantom::MeanStdOptions{}, phantom::filter_passthrough_mask(*c.observation_space));
     nn::Rng rng(5);
-    std::vector<float> rows(static_cast<std::size_t>(20 * net->feature_size()));
+    std::vector<float> rows(static_cast<std::size_t>(20 * size));
     for (float& x : rows) x = rng.uniform(-0.5f, 1.5f);
-    normalizer->update(rows.data(), 20);
+    filter->apply(rows.data(), 20, /*update=*/true);
   }
-  return std::make_shared<PpoPolicy>(net, normalizer);
+  return std::make_shared<PpoPolicy>(net, filter);
 }
 
 std::vector<float> observations(const phantom::Space& space, int64_t rows, uint64_t seed) {
@@ -247,7 +249,7 @@ TEST(PpoPolicyClone, ActsIdenticallyAndSharesTheNetwork) {
       ASSERT_NE(clone, nullptr);
       auto& ppo_clone = dynamic_cast<PpoPolicy&>(*clone);
       EXPECT_EQ(ppo_clone.network(), policy->network()) << where;
-      EXPECT_EQ(ppo_clone.normalizer(), policy->normalizer()) << where;
+      EXPECT_EQ(ppo_clone.observation_filter(), policy->observation_filter()) << where;
       EXPECT_EQ(ppo_clone.deterministic(), policy->deterministic()) << where;
       EXPECT_EQ(clone->observation_space(), policy->observation_space());
       EXPECT_EQ(clone->action_space(), policy->action_space());

@@ -214,6 +214,29 @@ void ActorCritic::act_rows(const float* features, int64_t rows, bool determinist
   }
 }
 
+void ActorCritic::distribution(const float* features, int64_t rows, float* values,
+                               ActWorkspace& workspace, HeadDistribution& out) const {
+  nn::Tape* tape = nn::Tape::current();
+  if (!tape) throw ConfigError("ActorCritic::distribution needs an open TapeScope");
+  forward_rows(features, rows, values, workspace);
+  nn::Tensor params = tape->new_tensor({rows, params_}, /*with_grad=*/false);
+  std::copy_n(workspace.params.data(), rows * params_, params.data());
+  switch (head_) {
+    case Head::categorical:
+      out.current = &out.categorical.emplace(params);
+      break;
+    case Head::gaussian:
+      out.current = &out.gaussian.emplace(params, log_std_.detach());
+      break;
+    case Head::multi_categorical:
+      out.current = &out.multi_categorical.emplace(params, nvec_);
+      break;
+    case Head::bernoulli:
+      out.current = &out.bernoulli.emplace(params);
+      break;
+  }
+}
+
 void ActorCritic::values(const float* features, int64_t rows, float* out,
                          ActWorkspace& workspace) const {
   if (config_.shared_trunk) {

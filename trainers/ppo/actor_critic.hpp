@@ -17,9 +17,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "nn/distributions.hpp"
 #include "nn/layers.hpp"
 #include "nn/rng.hpp"
 #include "nn/serialize.hpp"
@@ -57,6 +59,18 @@ struct ActWorkspace {
   std::vector<float> trunk;   // shared-trunk output
 };
 
+/// The action distribution of a batch, as ActorCritic::distribution() builds it: one of the four
+/// head types, held by value so that building one allocates nothing (but a MultiCategorical's
+/// two small vectors).
+struct HeadDistribution {
+  std::optional<nn::Categorical> categorical;
+  std::optional<nn::DiagGaussian> gaussian;
+  std::optional<nn::MultiCategorical> multi_categorical;
+  std::optional<nn::Bernoulli> bernoulli;
+  /// The one built last.
+  const nn::Distribution* current = nullptr;
+};
+
 /// Differentiable results of evaluate() (tensors on the current tape).
 struct Evaluation {
   nn::Tensor log_prob;  // [B]
@@ -88,6 +102,12 @@ class ActorCritic {
   /// act() with rng = rngs[0].
   void act(const float* features, int64_t rows, bool deterministic, nn::Rng* rngs,
            const ActOutput& out, ActWorkspace& workspace) const;
+  /// Runs the actor on `rows` feature rows (and the critic into `values`, unless null) and
+  /// builds their action distribution into `out`, on the tape of the open TapeScope (which must
+  /// stay open while the distribution is used). Categorical actions are indices (the Discrete
+  /// start is not added). Allocates nothing once `workspace` has grown.
+  void distribution(const float* features, int64_t rows, float* values, ActWorkspace& workspace,
+                    HeadDistribution& out) const;
   /// State values only (for bootstrapping from a final observation).
   void values(const float* features, int64_t rows, float* out, ActWorkspace& workspace) const;
   /// The action the env receives: a Box action clipped to [-1, 1] and rescaled to the space's

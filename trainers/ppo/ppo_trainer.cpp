@@ -1,81 +1,23 @@
-// PpoTrainer: setup, collection, advantages and the minibatch update.
+// PpoTrainer: its policies and worker, and the iteration plan.
 #include "trainers/ppo/ppo_trainer.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 
 #include "nn/error.hpp"
-#include "trainers/ppo/gae.hpp"
 
 namespace phantom {
 
-/// One trained policy and everything its updates reuse from iteration to iteration.
-struct PpoTrainer::Learner {
-  std::string id;
-  std::shared_ptr<ActorCritic> net;
-  std::shared_ptr<ObsNormalizer> normalizer;  // null when observations are not normalised
-  std::unique_ptr<nn::Adam> adam;
-  std::vector<nn::Tensor> params;
-  PolicyBuffer buffer;
-  ActWorkspace workspace;
-  // The names of its statistics ("ppo/<id>/policy_loss", ...), built once.
-  std::string stat_policy_loss, stat_value_loss, stat_entropy, stat_approx_kl, stat_clip_fraction,
-      stat_explained_variance, stat_learning_rate, stat_transitions;
+namespace {
 
-  // This step's acting batch: rows of features, and the (env, position) of each row.
-  std::vector<float> features, actions, log_probs, values;
-  std::vector<std::pair<int, int>> rows;
-  // Transitions to close with V(final or current observation), and those observations.
-  std::vector<int64_t> bootstrap_of;
-  std::vector<float> bootstrap_features, bootstrap_values;
+// The statistics every PpoPolicy reports, in CSV column order.
+const std::vector<std::string>& ppo_stat_names() {
+  static const std::vector<std::string> names = {
+      "policy_loss",   "value_loss",         "entropy",       "approx_kl",
+      "clip_fraction", "explained_variance", "learning_rate", "transitions"};
+  return names;
+}
 
-  // Update scratch.
-  nn::Tape tape;
-  std::vector<int64_t> order;
-  std::vector<float> gae_running;
-  struct Minibatch {
-    int64_t size = 0;
-    nn::Tensor features, actions, log_probs, advantages, returns, values;
-  };
-  std::vector<Minibatch> minibatches;  // one per distinct minibatch size
-
-  /// Queues transition t to be closed with V(observation) by close_queued().
-  void queue_bootstrap(const float* observation, int64_t t) {
-    std::size_t at = bootstrap_features.size();
-    bootstrap_features.resize(at + static_cast<std::size_t>(net->feature_size()));
-    net->write_features(observation, bootstrap_features.data() + at);
-    bootstrap_of.push_back(t);
-  }
-  /// Values the queued observations in one batch and makes them their transitions' next values.
-  void close_queued() {
-    auto k = static_cast<int64_t>(bootstrap_of.size());
-    if (k > 0) {
-      if (normalizer) normalizer->normalize(bootstrap_features.data(), k);
-      bootstrap_values.resize(static_cast<std::size_t>(k));
-      net->values(bootstrap_features.data(), k, bootstrap_values.data(), workspace);
-      for (std::size_t j = 0; j < bootstrap_of.size(); ++j)
-        buffer.next_values[static_cast<std::size_t>(bootstrap_of[j])] = bootstrap_values[j];
-    }
-    bootstrap_of.clear();
-    bootstrap_features.clear();
-  }
-
-  Minibatch& minibatch(int64_t size) {
-    for (Minibatch& m : minibatches)
-      if (m.size == size) return m;
-    Minibatch m;
-    m.size = size;
-    m.features = nn::Tensor::zeros({size, net->feature_size()});
-    m.actions = nn::Tensor::zeros({size, net->action_size()});
-    m.log_probs = nn::Tensor::zeros({size});
-    m.advantages = nn::Tensor::zeros({size});
-    m.returns = nn::Tensor::zeros({size});
-    m.values = nn::Tensor::zeros({size});
-    minibatches.push_back(std::move(m));
-    return minibatches.back();
-  }
-};
+}  // namespace
 
 PpoTrainer::PpoTrainer(PpoOptions options) : Trainer("ppo"), options_(std::move(options)) {
   const PpoOptions& o = options_;
@@ -94,291 +36,71 @@ PpoTrainer::PpoTrainer(PpoOptions options) : Trainer("ppo"), options_(std::move(
 PpoTrainer::~PpoTrainer() = default;
 
 void PpoTrainer::setup(Setup& s) {
-  const TrainOptions& opt = *s.options;
-  resolved_ = s.resolved;
-  iterations_ = opt.iterations;
-  rng_ = nn::Rng(opt.seed, 1);
-  fixed_rng_ = nn::Rng(opt.seed, 2);
-  runners_.clear();
-  for (int e = 0; e < options_.num_envs; ++e) {
-    uint64_t env_seed = nn::Rng(opt.seed, 1000 + static_cast<uint64_t>(e)).next_u64();
-    runners_.push_back(
-        std::make_unique<EnvRunner>((*s.make_env)(*s.env_config), env_seed, opt.metrics));
-  }
-  num_strategic_ = runners_[0]->env().num_strategic();
-
-  learners_.clear();
-  learner_of_policy_.assign(resolved_->policies.size(), -1);
-  for (std::size_t p = 0; p < resolved_->policies.size(); ++p) {
-    const ResolvedPolicy& rp = resolved_->policies[p];
-    if (!rp.of_trainer_kind) continue;
-    rp.config.check_known_keys({});  // PPO takes its settings from PpoOptions
-    nn::Rng init_rng(opt.seed, 10 + p);
-    auto net = std::make_shared<ActorCritic>(rp.observation_space, rp.action_space,
-                                             options_.network, init_rng);
-    std::shared_ptr<ObsNormalizer> normalizer;
-    if (options_.normalize_observations) {
-      normalizer = std::make_shared<ObsNormalizer>(net->feature_size());
+  const TrainOptions& run = *s.options;
+  const ResolvedPolicies& resolved = *s.resolved;
+  iterations_ = run.iterations;
+  PolicyMap policies;
+  trained_.clear();
+  stat_columns_.clear();
+  for (std::size_t p = 0; p < resolved.policies.size(); ++p) {
+    const ResolvedPolicy& rp = resolved.policies[p];
+    if (rp.of_trainer_kind) {
+      rp.config.check_known_keys({});  // PPO takes its settings from PpoOptions
+      nn::Rng init_rng(run.seed, 10 + p);
+      auto net = std::make_shared<ActorCritic>(rp.observation_space, rp.action_space,
+                                               options_.network, init_rng);
+      (*s.policies)[p] =
+          std::make_shared<PpoPolicy>(net, nullptr, options_, nn::Rng(run.seed, 20 + p));
+      if (rp.trained) {
+        trained_.push_back(rp.id);
+        std::vector<std::string>& columns = stat_columns_[rp.id];
+        for (const std::string& name : ppo_stat_names())
+          columns.push_back("ppo/" + rp.id + "/" + name);
+      }
     }
-    (*s.policies)[p] = std::make_shared<PpoPolicy>(net, normalizer);
-    if (!rp.trained) continue;  // an untrained PPO policy acts like a fixed one
-    auto learner = std::make_unique<Learner>();
-    learner->id = rp.id;
-    std::string prefix = "ppo/" + rp.id + "/";
-    learner->stat_policy_loss = prefix + "policy_loss";
-    learner->stat_value_loss = prefix + "value_loss";
-    learner->stat_entropy = prefix + "entropy";
-    learner->stat_approx_kl = prefix + "approx_kl";
-    learner->stat_clip_fraction = prefix + "clip_fraction";
-    learner->stat_explained_variance = prefix + "explained_variance";
-    learner->stat_learning_rate = prefix + "learning_rate";
-    learner->stat_transitions = prefix + "transitions";
-    learner->net = net;
-    learner->normalizer = normalizer;
-    learner->params = net->parameters();
-    nn::AdamOptions adam;
-    adam.lr = options_.learning_rate;
-    adam.eps = options_.adam_eps;
-    learner->adam = std::make_unique<nn::Adam>(learner->params, adam);
-    learner->buffer.feature_size = net->feature_size();
-    learner->buffer.action_size = net->action_size();
-    learner_of_policy_[p] = static_cast<int>(learners_.size());
-    learners_.push_back(std::move(learner));
+    policies[rp.id] = (*s.policies)[p];
   }
-  policies_ = *s.policies;
-  pending_.assign(static_cast<std::size_t>(options_.num_envs * num_strategic_), -1);
-  env_stats_.assign(static_cast<std::size_t>(options_.num_envs), IterationStats{});
-  pool_ = options_.threads > 1 ? std::make_unique<nn::ThreadPool>(options_.threads) : nullptr;
-  for (auto& r : runners_) r->reset();
+  std::sort(trained_.begin(), trained_.end());
+
+  RolloutWorkerOptions w;
+  w.num_envs = options_.num_envs;
+  w.rollout_fragment_length = options_.steps_per_env;
+  w.batch_mode = BatchMode::truncate_episodes;
+  w.seed = run.seed;
+  w.env_config = *s.env_config;
+  w.observation_filter = options_.normalize_observations ? "MeanStdFilter" : "NoFilter";
+  // Box actions: the network acts in [-1, 1] and the worker rescales, or clips if not.
+  w.normalize_actions = options_.network.rescale_box_actions;
+  w.clip_actions = true;
+  w.policies_to_train = trained_;
+  w.metrics = run.metrics;
+  w.keep_episode_records = false;  // reported through collect_stats
+  w.num_threads = options_.threads;
+  const EnvFactory make_env = *s.make_env;
+  worker_ = std::make_unique<RolloutWorker>(
+      [make_env](const EnvContext& ctx) { return make_env(ctx.config); }, policies, run.policies,
+      w);
+  learner_stats_.clear();
+  for (const std::string& id : trained_) learner_stats_[id];
+  refresh_policy_filters();
 }
 
 std::vector<std::string> PpoTrainer::stat_names() const {
   std::vector<std::string> names;
-  for (const auto& l : learners_) {
-    names.insert(names.end(), {l->stat_policy_loss, l->stat_value_loss, l->stat_entropy,
-                               l->stat_approx_kl, l->stat_clip_fraction, l->stat_explained_variance,
-                               l->stat_learning_rate, l->stat_transitions});
+  for (const std::string& id : trained_) {
+    const std::vector<std::string>& columns = stat_columns_.at(id);
+    names.insert(names.end(), columns.begin(), columns.end());
   }
   return names;
 }
 
-// ---- Collection ----
-
-PpoTrainer::Learner* PpoTrainer::learner_for(int position) const {
-  int p = resolved_->policy_of_position[static_cast<std::size_t>(position)];
-  int li = learner_of_policy_[static_cast<std::size_t>(p)];
-  return li < 0 ? nullptr : learners_[static_cast<std::size_t>(li)].get();
-}
-
-void PpoTrainer::act() {
-  for (auto& l : learners_) {
-    l->rows.clear();
-    l->features.clear();
+void PpoTrainer::refresh_policy_filters() {
+  for (const std::string& id : trained_) {
+    auto& policy = dynamic_cast<PpoPolicy&>(*worker_->get_policy(id));
+    const ObservationFilter& live = worker_->filters().get(id);
+    if (!policy.observation_filter()) policy.set_observation_filter(live.copy());
+    policy.observation_filter()->sync(live);  // no allocation once the copy exists
   }
-  for (int e = 0; e < options_.num_envs; ++e) {
-    EnvRunner& runner = *runners_[static_cast<std::size_t>(e)];
-    runner.actions().clear();
-    const StepResult& r = runner.result();
-    for (int i = 0; i < num_strategic_; ++i) {
-      if (!r.acts(i)) continue;  // the env's rule: observed, still in the episode, its stage
-      Learner* learner = learner_for(i);
-      if (!learner) {
-        int p = resolved_->policy_of_position[static_cast<std::size_t>(i)];
-        policies_[static_cast<std::size_t>(p)]->compute_action(r.observation(i),
-                                                               runner.actions().set(i), fixed_rng_);
-        continue;
-      }
-      Learner& l = *learner;
-      std::size_t at = l.features.size();
-      l.features.resize(at + static_cast<std::size_t>(l.net->feature_size()));
-      l.net->write_features(r.observation(i), l.features.data() + at);
-      l.rows.emplace_back(e, i);
-    }
-  }
-  for (auto& lp : learners_) {
-    Learner& l = *lp;
-    auto k = static_cast<int64_t>(l.rows.size());
-    if (k == 0) continue;
-    if (l.normalizer) {
-      l.normalizer->update(l.features.data(), k);
-      l.normalizer->normalize(l.features.data(), k);
-    }
-    l.actions.resize(static_cast<std::size_t>(k * l.net->action_size()));
-    l.log_probs.resize(static_cast<std::size_t>(k));
-    l.values.resize(static_cast<std::size_t>(k));
-    l.net->act(l.features.data(), k, false, rng_,
-               {l.actions.data(), l.log_probs.data(), l.values.data()}, l.workspace);
-    for (int64_t j = 0; j < k; ++j) {
-      auto [e, i] = l.rows[static_cast<std::size_t>(j)];
-      auto stream = static_cast<std::size_t>(e * num_strategic_ + i);
-      float value = l.values[static_cast<std::size_t>(j)];
-      // The agent acts again: its previous transition continues into this state.
-      if (pending_[stream] >= 0)
-        l.buffer.next_values[static_cast<std::size_t>(pending_[stream])] = value;
-      const float* action = l.actions.data() + j * l.net->action_size();
-      pending_[stream] = l.buffer.append(l.features.data() + j * l.net->feature_size(), action,
-                                         l.log_probs[static_cast<std::size_t>(j)], value,
-                                         static_cast<int32_t>(stream));
-      l.net->env_action(action, runners_[static_cast<std::size_t>(e)]->actions().set(i));
-    }
-  }
-}
-
-void PpoTrainer::collect() {
-  for (int step = 0; step < options_.steps_per_env; ++step) {
-    act();
-    auto step_envs = [&](int64_t begin, int64_t end) {
-      for (int64_t e = begin; e < end; ++e)
-        runners_[static_cast<std::size_t>(e)]->step(env_stats_[static_cast<std::size_t>(e)]);
-    };
-    if (pool_) {
-      pool_->parallel_for(options_.num_envs, 1, step_envs);
-    } else {
-      step_envs(0, options_.num_envs);
-    }
-    // Rewards, and the transitions that ended with this step.
-    for (int e = 0; e < options_.num_envs; ++e) {
-      const StepResult& r = runners_[static_cast<std::size_t>(e)]->result();
-      for (int i = 0; i < num_strategic_; ++i) {
-        auto stream = static_cast<std::size_t>(e * num_strategic_ + i);
-        int64_t idx = pending_[stream];
-        if (idx < 0) continue;
-        Learner& l = *learner_for(i);  // a pending transition belongs to a learner
-        auto t = static_cast<std::size_t>(idx);
-        if (r.has_reward(i)) {
-          l.buffer.rewards[t] += options_.reward_scale * static_cast<float>(r.reward(i));
-        }
-        bool agent_done = r.reported(i) && (r.terminated(i) || r.truncated(i));
-        if (!agent_done && !r.done()) continue;
-        pending_[stream] = -1;
-        l.buffer.ends[t] = 1;
-        bool terminated = r.reported(i) && r.terminated(i);
-        bool truncated = r.reported(i) && r.truncated(i);
-        if (!terminated && !truncated) terminated = r.all_terminated;  // ended around the agent
-        if (terminated) {
-          l.buffer.next_values[t] = 0.0f;  // no future
-        } else if (r.observed(i)) {
-          // Truncated: the future was cut short, so bootstrap from the final observation.
-          l.queue_bootstrap(r.observation(i), idx);
-        } else {
-          l.buffer.next_values[t] = l.buffer.values[t];  // nothing observed: assume no change
-        }
-      }
-    }
-    for (auto& l : learners_) l->close_queued();
-    for (auto& runner : runners_)
-      if (runner->result().done()) runner->reset();
-  }
-  close_transitions();
-}
-
-// The rollout ends with episodes still running: their open transitions bootstrap from the
-// value of the current observation.
-void PpoTrainer::close_transitions() {
-  for (int e = 0; e < options_.num_envs; ++e) {
-    const StepResult& r = runners_[static_cast<std::size_t>(e)]->result();
-    for (int i = 0; i < num_strategic_; ++i) {
-      auto stream = static_cast<std::size_t>(e * num_strategic_ + i);
-      int64_t idx = pending_[stream];
-      if (idx < 0) continue;
-      pending_[stream] = -1;
-      Learner& l = *learner_for(i);
-      if (!r.observed(i)) {
-        l.buffer.next_values[static_cast<std::size_t>(idx)] =
-            l.buffer.values[static_cast<std::size_t>(idx)];
-        continue;
-      }
-      l.queue_bootstrap(r.observation(i), idx);
-    }
-  }
-  for (auto& l : learners_) l->close_queued();
-}
-
-// ---- Update ----
-
-void PpoTrainer::update(Learner& l, float learning_rate, IterationStats& stats) {
-  PolicyBuffer& b = l.buffer;
-  int64_t n = b.size();
-  stats.set_stat(l.stat_learning_rate, learning_rate);
-  stats.set_stat(l.stat_transitions, static_cast<double>(n));  // one per action the env decoded
-  if (n == 0) return;
-  b.advantages.resize(static_cast<std::size_t>(n));
-  b.returns.resize(static_cast<std::size_t>(n));
-  compute_gae(b.rewards.data(), b.values.data(), b.next_values.data(), b.ends.data(),
-              b.streams.data(), n, static_cast<int32_t>(pending_.size()), options_.gamma,
-              options_.gae_lambda, b.advantages.data(), b.returns.data(), l.gae_running);
-
-  l.adam->set_lr(learning_rate);
-  l.order.resize(static_cast<std::size_t>(n));
-  int chunks = static_cast<int>(std::min<int64_t>(options_.minibatches, n));
-  double sum_policy = 0, sum_value = 0, sum_entropy = 0, sum_kl = 0, sum_clip = 0;
-  int updates = 0;
-  int64_t F = l.net->feature_size(), A = l.net->action_size();
-  for (int epoch = 0; epoch < options_.epochs; ++epoch) {
-    for (int64_t i = 0; i < n; ++i) l.order[static_cast<std::size_t>(i)] = i;
-    for (int64_t i = n - 1; i > 0; --i) {  // Fisher-Yates with the trainer's generator
-      std::swap(l.order[static_cast<std::size_t>(i)],
-                l.order[static_cast<std::size_t>(rng_.uniform_int(0, i + 1))]);
-    }
-    for (int c = 0; c < chunks; ++c) {
-      auto range = nn::ThreadPool::split(n, c, chunks);
-      int64_t m = range.second - range.first;
-      Learner::Minibatch& mb = l.minibatch(m);
-      float* f = mb.features.data();
-      float* a = mb.actions.data();
-      float *lp = mb.log_probs.data(), *adv = mb.advantages.data(), *ret = mb.returns.data(),
-            *val = mb.values.data();
-      for (int64_t r = 0; r < m; ++r) {
-        auto t = static_cast<std::size_t>(l.order[static_cast<std::size_t>(range.first + r)]);
-        std::copy_n(b.features.data() + static_cast<int64_t>(t) * F, F, f + r * F);
-        std::copy_n(b.actions.data() + static_cast<int64_t>(t) * A, A, a + r * A);
-        lp[r] = b.log_probs[t];
-        adv[r] = b.advantages[t];
-        ret[r] = b.returns[t];
-        val[r] = b.values[t];
-      }
-      if (options_.normalize_advantages && m > 1) {
-        double mean = 0, var = 0;
-        for (int64_t r = 0; r < m; ++r) mean += adv[r];
-        mean /= static_cast<double>(m);
-        for (int64_t r = 0; r < m; ++r) var += (adv[r] - mean) * (adv[r] - mean);
-        double std = std::sqrt(var / static_cast<double>(m - 1));  // unbiased, as torch.std
-        for (int64_t r = 0; r < m; ++r) adv[r] = static_cast<float>((adv[r] - mean) / (std + 1e-8));
-      }
-      nn::TapeScope scope(l.tape);
-      Evaluation ev = l.net->evaluate(mb.features, mb.actions);
-      PpoLoss loss =
-          ppo_loss(ev, mb.log_probs, mb.advantages, mb.returns, mb.values, options_.loss);
-      l.adam->zero_grad();
-      loss.total.backward();
-      nn::clip_grad_norm(l.params, options_.max_grad_norm);
-      l.adam->step();
-      sum_policy += loss.policy_loss;
-      sum_value += loss.value_loss;
-      sum_entropy += loss.entropy;
-      sum_kl += loss.approx_kl;
-      sum_clip += loss.clip_fraction;
-      ++updates;
-    }
-  }
-  auto avg = [&](double s) { return s / static_cast<double>(updates); };
-  stats.set_stat(l.stat_policy_loss, avg(sum_policy));
-  stats.set_stat(l.stat_value_loss, avg(sum_value));
-  stats.set_stat(l.stat_entropy, avg(sum_entropy));
-  stats.set_stat(l.stat_approx_kl, avg(sum_kl));
-  stats.set_stat(l.stat_clip_fraction, avg(sum_clip));
-  // How much of the returns' variance the values (before the update) explained.
-  double mean_r = 0, var_r = 0, var_err = 0;
-  for (int64_t t = 0; t < n; ++t) mean_r += b.returns[static_cast<std::size_t>(t)];
-  mean_r /= static_cast<double>(n);
-  for (int64_t t = 0; t < n; ++t) {
-    double r = b.returns[static_cast<std::size_t>(t)];
-    double err = r - b.values[static_cast<std::size_t>(t)];
-    var_r += (r - mean_r) * (r - mean_r);
-    var_err += err * err;
-  }
-  stats.set_stat(l.stat_explained_variance,
-                 var_r > 0 ? 1.0 - var_err / var_r : std::numeric_limits<double>::quiet_NaN());
 }
 
 void PpoTrainer::training_step(int iteration, IterationStats& stats) {
@@ -386,37 +108,28 @@ void PpoTrainer::training_step(int iteration, IterationStats& stats) {
   if (options_.anneal_learning_rate && iterations_ > 0) {
     lr *= 1.0f - static_cast<float>(iteration) / static_cast<float>(iterations_);
   }
-  for (auto& s : env_stats_) s.reset(stats.returns.size(), stats.metrics.size());
-  for (auto& l : learners_) l->buffer.clear();
-  collect();
-  for (const IterationStats& s : env_stats_) stats.merge(s);  // env order: thread-independent
-  for (auto& l : learners_) update(*l, lr, stats);
+  worker_->foreach_trainable_policy(
+      [lr](TrainablePolicy& policy, const std::string&) { policy.set_learning_rate(lr); });
+  MultiAgentBatch& batch = worker_->sample();
+  worker_->collect_stats(stats);
+  for (auto& entry : learner_stats_) entry.second.reset();
+  worker_->learn_on_batch(batch, learner_stats_);
+  for (const std::string& id : trained_) {
+    const LearnerStats& ls = learner_stats_.at(id);
+    const std::vector<std::string>& columns = stat_columns_.at(id);
+    const std::vector<std::string>& names = ppo_stat_names();
+    for (std::size_t k = 0; k < names.size(); ++k) stats.set_stat(columns[k], ls.get(names[k]));
+  }
+  refresh_policy_filters();
 }
 
-// ---- Checkpoints ----
-
 void PpoTrainer::save_state(nn::StateDict& out) const {
-  out.set_rng("ppo.rng", rng_);
-  out.set_rng("ppo.fixed_rng", fixed_rng_);
-  for (const auto& l : learners_) {
-    l->net->save(out, "ppo." + l->id + ".net");
-    l->adam->save(out, "ppo." + l->id + ".adam");
-    if (l->normalizer) l->normalizer->save(out, "ppo." + l->id + ".obs");
-  }
-  for (std::size_t e = 0; e < runners_.size(); ++e)
-    runners_[e]->save(out, "ppo.env" + std::to_string(e));
+  worker_->save(out, "ppo.worker");
 }
 
 void PpoTrainer::load_state(const nn::StateDict& in) {
-  rng_ = in.get_rng("ppo.rng");
-  fixed_rng_ = in.get_rng("ppo.fixed_rng");
-  for (const auto& l : learners_) {
-    l->net->load(in, "ppo." + l->id + ".net");
-    l->adam->load(in, "ppo." + l->id + ".adam");
-    if (l->normalizer) l->normalizer->load(in, "ppo." + l->id + ".obs");
-  }
-  for (std::size_t e = 0; e < runners_.size(); ++e)
-    runners_[e]->load(in, "ppo.env" + std::to_string(e));
+  worker_->restore(in, "ppo.worker");
+  refresh_policy_filters();
 }
 
 }  // namespace phantom

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "nn/error.hpp"
+#include "nn/thread_pool.hpp"
 #include "trainers/env_runner.hpp"
 #include "trainers/iteration_stats.hpp"
 #include "trainers/sampling/observation_filter.hpp"
@@ -86,6 +87,7 @@ struct AgentState {
 
 struct RolloutWorker::SubEnv {
   std::unique_ptr<EnvRunner> runner;
+  IterationStats stats;  // since the last collect_stats()
   Episode episode;
   std::vector<AgentState> agents;  // by strategic position
   int64_t episodes_started = 0;    // episode ids, soft resets included
@@ -105,9 +107,7 @@ struct RolloutWorker::Impl {
   nn::Rng rng;
   MultiAgentBatch batch;
   std::vector<EpisodeRecord> finished;
-  IterationStats scratch_stats;  // EnvRunner wants one; the worker reports through Episode
-  std::vector<float> zeros;      // a missing final observation
-  std::vector<float> env_action;
+  std::unique_ptr<nn::ThreadPool> pool;  // null: sub-envs step on the calling thread
 };
 
 // ---- Construction ----
@@ -141,6 +141,7 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
     bad("clip_rewards limit must be > 0");
   }
   if (o.worker_index < 0 || o.num_workers < 0) bad("worker_index and num_workers must be >= 0");
+  if (o.num_threads < 1) bad("num_threads = " + std::to_string(o.num_threads) + ", expected >= 1");
   if (!make_env) bad("the env factory is empty");
   Impl& m = *impl_;
   m.make_env = std::move(make_env);
@@ -171,7 +172,7 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
       }
     }
     auto sub = std::make_unique<SubEnv>();
-    sub->runner = std::make_unique<EnvRunner>(std::move(env), sub_env_seed_for(v));
+    sub->runner = std::make_unique<EnvRunner>(std::move(env), sub_env_seed_for(v), o.metrics);
     sub->episode.env_index = v;
     m.envs.push_back(std::move(sub));
     if (o.callbacks)
@@ -245,6 +246,8 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
     m.horizon = o.horizon;
   }
 
+  if (o.num_threads > 1) m.pool = std::make_unique<nn::ThreadPool>(o.num_threads);
+  for (auto& sub : m.envs) sub->stats.reset(static_cast<std::size_t>(n), o.metrics.size());
   m.positions_by_id.resize(static_cast<std::size_t>(n));
   std::iota(m.positions_by_id.begin(), m.positions_by_id.end(), 0);
   std::sort(m.positions_by_id.begin(), m.positions_by_id.end(), [&](int a, int b) {
@@ -354,19 +357,15 @@ int64_t RolloutWorker::episode_id(SubEnv& s) const {
          (static_cast<int64_t>(s.episode.env_index) << 32) + s.episodes_started++;
 }
 
-// Closes agent i's open row: its next observation (or zeros) and its end flags.
+// Closes agent i's open row with the agent's latest observation as new_obs (its final one when
+// it left observed; otherwise the last it saw, so a value bootstrap assumes nothing changed)
+// and its end flags.
 void RolloutWorker::close_row(SubEnv& s, int i, bool terminated, bool truncated) {
   const StandardColumns& c = standard_columns();
   AgentState& a = s.agents[static_cast<std::size_t>(i)];
   const int64_t row = a.rows.size() - 1;
   const auto obs_size = static_cast<int64_t>(a.obs.size());
-  const bool observed = s.runner->result().observed(i);
-  float* new_obs = a.rows.f32(c.new_obs) + row * obs_size;
-  if (observed) {
-    std::copy_n(a.obs.data(), obs_size, new_obs);
-  } else {
-    std::fill_n(new_obs, obs_size, 0.0f);  // left without a final observation
-  }
+  std::copy_n(a.obs.data(), obs_size, a.rows.f32(c.new_obs) + row * obs_size);
   if (options_.no_done_at_end) terminated = truncated = false;
   a.rows.f32(c.terminateds)[row] = terminated ? 1.0f : 0.0f;
   a.rows.f32(c.truncateds)[row] = truncated ? 1.0f : 0.0f;
@@ -426,7 +425,7 @@ void RolloutWorker::end_episode(SubEnv& s, bool soft) {
     }
   }
   if (options_.callbacks) options_.callbacks->on_episode_end(*this, s.episode, s.episode.env_index);
-  m.finished.push_back(EpisodeRecord::from_episode(s.episode));
+  if (options_.keep_episode_records) m.finished.push_back(EpisodeRecord::from_episode(s.episode));
   if (soft) {
     s.episode.soft_reset(episode_id(s));
   } else {
@@ -521,10 +520,27 @@ void RolloutWorker::env_action(int i, const float* action, float* out, SubEnv& s
   }
 }
 
-// Steps sub-env `s` and processes what it reports; returns whether its episode ended.
-void RolloutWorker::step_and_observe(SubEnv& s) {
+// Steps every sampling sub-env, on the pool when there is one: env steps are independent, and
+// nothing shared is touched until observe() runs them in order.
+void RolloutWorker::step_envs() {
   Impl& m = *impl_;
-  const StepResult& r = s.runner->step(m.scratch_stats);
+  auto step = [&](int64_t begin, int64_t end) {
+    for (int64_t e = begin; e < end; ++e) {
+      SubEnv& s = *m.envs[static_cast<std::size_t>(e)];
+      if (s.sampling) s.runner->step(s.stats);
+    }
+  };
+  if (m.pool) {
+    m.pool->parallel_for(num_envs(), 1, step);
+  } else {
+    step(0, num_envs());
+  }
+}
+
+// Processes what sub-env `s` reported for its last step (see the top of the header).
+bool RolloutWorker::observe(SubEnv& s) {
+  Impl& m = *impl_;
+  const StepResult& r = s.runner->result();
   ++s.episode.length;
   ++s.fragment_env_steps;
   filter_observations(s);
@@ -553,13 +569,8 @@ void RolloutWorker::step_and_observe(SubEnv& s) {
   }
   if (options_.callbacks)
     options_.callbacks->on_episode_step(*this, s.episode, s.episode.env_index);
-  if (ending) {
-    if (hit_horizon && options_.soft_horizon) {
-      end_episode(s, /*soft=*/true);
-    } else {
-      end_episode(s, /*soft=*/false);
-    }
-  }
+  if (ending) end_episode(s, /*soft=*/hit_horizon && options_.soft_horizon);
+  return ending;
 }
 
 // ---- sample() ----
@@ -580,9 +591,10 @@ MultiAgentBatch& RolloutWorker::sample() {
     int sampling = num_envs();
     while (sampling > 0) {
       act();
+      step_envs();
       for (auto& s : m.envs) {
         if (!s->sampling) continue;
-        step_and_observe(*s);
+        observe(*s);
         const int64_t steps = by_agent ? s->fragment_agent_steps : s->fragment_env_steps;
         if (steps >= fragment) {
           emit_pieces(*s);
@@ -598,12 +610,11 @@ MultiAgentBatch& RolloutWorker::sample() {
     int64_t done_steps = 0;
     while (done_steps < target) {
       act();
+      step_envs();
       for (auto& s : m.envs) {
-        const std::size_t finished_before = m.finished.size();
         const int64_t length = s->episode.length + 1;
         const int64_t agent_steps_before = s->fragment_agent_steps;
-        step_and_observe(*s);
-        if (m.finished.size() > finished_before) {  // an episode ended in this step
+        if (observe(*s)) {  // an episode ended in this step
           const int64_t counted = by_agent ? agent_steps_before : length;
           done_steps += counted;
           m.batch.env_steps += length;
@@ -623,6 +634,13 @@ std::vector<EpisodeRecord> RolloutWorker::get_metrics() {
   return out;
 }
 
+void RolloutWorker::collect_stats(IterationStats& stats) {
+  for (auto& s : impl_->envs) {  // sub-env order: independent of the threads
+    stats.merge(s->stats);
+    s->stats.reset(s->stats.returns.size(), s->stats.metrics.size());
+  }
+}
+
 // ---- Learning ----
 
 bool RolloutWorker::is_trained(const std::string& policy_id) const {
@@ -630,20 +648,19 @@ bool RolloutWorker::is_trained(const std::string& policy_id) const {
   return it != impl_->slot_of.end() && impl_->slots[static_cast<std::size_t>(it->second)].trained;
 }
 
-std::map<std::string, LearnerStats> RolloutWorker::learn_on_batch(MultiAgentBatch& batch) {
-  std::map<std::string, LearnerStats> stats;
+void RolloutWorker::learn_on_batch(MultiAgentBatch& batch,
+                                   std::map<std::string, LearnerStats>& stats) {
   for (PolicySlot& slot : impl_->slots) {
     if (!slot.trained || !batch.has_policy(slot.id) || batch.batch(slot.id).size() == 0) continue;
     SampleBatch& b = batch.batch(slot.id);
-    LearnerStats result = slot.trainable->learn_on_batch(b);
-    if (options_.callbacks) {
+    LearnerStats& result = stats[slot.id];
+    if (options_.callbacks) {  // before the loss: it may change the batch
       std::map<std::string, double> custom;
       options_.callbacks->on_learn_on_batch(*slot.trainable, b, custom);
-      for (const auto& [k, v] : custom) result.emplace_back("custom_metrics/" + k, v);
+      for (const auto& [k, v] : custom) result.set("custom_metrics/" + k, v);
     }
-    stats[slot.id] = std::move(result);
+    slot.trainable->learn_on_batch(b, result);
   }
-  return stats;
 }
 
 std::map<std::string, Gradients> RolloutWorker::compute_gradients(
@@ -723,6 +740,10 @@ void RolloutWorker::save(nn::StateDict& out, const std::string& prefix) const {
   }
   out.set_rng(prefix + ".rng", impl_->rng);
   out.set_int(prefix + ".global_timestep", global_vars_.timestep);
+  for (int e = 0; e < num_envs(); ++e) {
+    save_sub_env(*impl_->envs[static_cast<std::size_t>(e)], out,
+                 prefix + ".env" + std::to_string(e));
+  }
 }
 
 void RolloutWorker::restore(const nn::StateDict& in, const std::string& prefix) {
@@ -732,6 +753,151 @@ void RolloutWorker::restore(const nn::StateDict& in, const std::string& prefix) 
   }
   impl_->rng = in.get_rng(prefix + ".rng");
   global_vars_.timestep = in.get_int(prefix + ".global_timestep");
+  for (int e = 0; e < num_envs(); ++e) {
+    restore_sub_env(*impl_->envs[static_cast<std::size_t>(e)], in,
+                    prefix + ".env" + std::to_string(e));
+  }
+}
+
+// A sub-env mid-episode: the env itself is restored by replaying the actions since its reset
+// (EnvRunner), everything the worker knows about the episode is saved as data. Episode
+// user_data holds arbitrary C++ values and is not saved.
+void RolloutWorker::save_sub_env(const SubEnv& s, nn::StateDict& out,
+                                 const std::string& prefix) const {
+  s.runner->save(out, prefix + ".runner");
+  out.set_int(prefix + ".started", s.started ? 1 : 0);
+  out.set_int(prefix + ".episodes_started", s.episodes_started);
+  out.set_int(prefix + ".fragment_agent_steps", s.fragment_agent_steps);
+  const Episode& ep = s.episode;
+  out.set_int(prefix + ".episode.id", ep.id);
+  out.set_int(prefix + ".episode.length", ep.length);
+  out.set_doubles(prefix + ".episode.total_reward", {ep.total_reward});
+  std::string keys;
+  std::vector<double> values;
+  for (const auto& [key, value] : ep.agent_rewards()) {
+    keys += key.first + '\n' + key.second + '\n';
+    values.push_back(value);
+  }
+  out.set_string(prefix + ".episode.reward_keys", keys);
+  out.set_doubles(prefix + ".episode.rewards", values);
+  keys.clear();
+  values.clear();
+  for (const auto& [name, value] : ep.custom_metrics) {
+    keys += name + '\n';
+    values.push_back(value);
+  }
+  out.set_string(prefix + ".episode.custom_metric_names", keys);
+  out.set_doubles(prefix + ".episode.custom_metrics", values);
+  int h = 0;
+  for (const auto& [name, list] : ep.hist_data) {
+    out.set_string(prefix + ".episode.hist" + std::to_string(h) + ".name", name);
+    out.set_doubles(prefix + ".episode.hist" + std::to_string(h) + ".values", list);
+    ++h;
+  }
+  out.set_int(prefix + ".episode.hists", h);
+  for (std::size_t i = 0; i < s.agents.size(); ++i) {
+    const AgentState& a = s.agents[i];
+    const std::string p = prefix + ".agent" + std::to_string(i);
+    a.rows.save(out, p + ".rows");
+    out.set_int(p + ".open", a.open ? 1 : 0);
+    out.set_string(p + ".policy",
+                   a.policy >= 0 ? impl_->slots[static_cast<std::size_t>(a.policy)].id : "");
+    out.set_int(p + ".agent_index", a.agent_index);
+    out.set_doubles(p + ".obs", std::vector<double>(a.obs.begin(), a.obs.end()));
+    out.set_doubles(p + ".prev_action",
+                    std::vector<double>(a.prev_action.begin(), a.prev_action.end()));
+    out.set_doubles(p + ".prev_reward", {a.prev_reward});
+  }
+}
+
+namespace {
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      out.push_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+void restore_floats(const nn::StateDict& in, const std::string& name, std::vector<float>& dst) {
+  std::vector<double> v = in.get_doubles(name);
+  if (v.size() != dst.size()) {
+    throw FormatError(in.source() + ": " + name + " holds " + std::to_string(v.size()) +
+                      " values, expected " + std::to_string(dst.size()));
+  }
+  std::copy(v.begin(), v.end(), dst.begin());
+}
+
+}  // namespace
+
+void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const std::string& prefix) {
+  Impl& m = *impl_;
+  s.runner->load(in, prefix + ".runner");
+  s.started = in.get_int(prefix + ".started") != 0;
+  s.episodes_started = in.get_int(prefix + ".episodes_started");
+  s.fragment_agent_steps = in.get_int(prefix + ".fragment_agent_steps");
+  Episode& ep = s.episode;
+  ep.reset(in.get_int(prefix + ".episode.id"));
+  ep.length = in.get_int(prefix + ".episode.length");
+  // Agents in their saved order, so their agent indices come back the same.
+  std::vector<std::pair<int, int>> by_index;  // (agent index, position)
+  for (std::size_t i = 0; i < s.agents.size(); ++i) {
+    AgentState& a = s.agents[i];
+    const std::string p = prefix + ".agent" + std::to_string(i);
+    a.rows.load(in, p + ".rows");
+    a.open = in.get_int(p + ".open") != 0;
+    const std::string& policy = in.get_string(p + ".policy");
+    a.policy = -1;
+    if (!policy.empty()) {
+      auto it = m.slot_of.find(policy);
+      if (it == m.slot_of.end()) {
+        throw FormatError(in.source() + ": " + p + ": policy '" + policy +
+                          "' is not a policy of this worker");
+      }
+      a.policy = it->second;
+    }
+    a.agent_index = static_cast<int>(in.get_int(p + ".agent_index"));
+    if (a.agent_index >= 0) by_index.emplace_back(a.agent_index, static_cast<int>(i));
+    restore_floats(in, p + ".obs", a.obs);
+    restore_floats(in, p + ".prev_action", a.prev_action);
+    a.prev_reward = static_cast<float>(in.get_doubles(p + ".prev_reward").at(0));
+  }
+  std::sort(by_index.begin(), by_index.end());
+  const std::vector<std::string>& ids = s.runner->env().strategic_agent_ids();
+  for (auto [index, i] : by_index) {
+    const AgentState& a = s.agents[static_cast<std::size_t>(i)];
+    const std::string saved = a.policy >= 0 ? m.slots[static_cast<std::size_t>(a.policy)].id : "";
+    if (saved.empty()) {
+      ep.ensure_agent(ids[static_cast<std::size_t>(i)]);
+    } else {
+      ep.policy_for(ids[static_cast<std::size_t>(i)],
+                    [&saved](const std::string&, const Episode&) { return saved; });
+    }
+  }
+  std::vector<std::string> keys = split_lines(in.get_string(prefix + ".episode.reward_keys"));
+  std::vector<double> values = in.get_doubles(prefix + ".episode.rewards");
+  if (keys.size() != 2 * values.size()) {
+    throw FormatError(in.source() + ": " + prefix + ": episode reward entries do not match");
+  }
+  for (std::size_t k = 0; k < values.size(); ++k)
+    ep.add_reward(keys[2 * k], keys[2 * k + 1], values[k]);
+  ep.total_reward = in.get_doubles(prefix + ".episode.total_reward").at(0);
+  keys = split_lines(in.get_string(prefix + ".episode.custom_metric_names"));
+  values = in.get_doubles(prefix + ".episode.custom_metrics");
+  if (keys.size() != values.size()) {
+    throw FormatError(in.source() + ": " + prefix + ": custom metric entries do not match");
+  }
+  for (std::size_t k = 0; k < values.size(); ++k) ep.custom_metrics[keys[k]] = values[k];
+  const int64_t hists = in.get_int(prefix + ".episode.hists");
+  for (int64_t h = 0; h < hists; ++h) {
+    const std::string p = prefix + ".episode.hist" + std::to_string(h);
+    ep.hist_data[in.get_string(p + ".name")] = in.get_doubles(p + ".values");
+  }
 }
 
 // ---- Access ----

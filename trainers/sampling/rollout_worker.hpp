@@ -13,7 +13,8 @@
 //     Rewards are added to the agent's open row and to the episode's totals. A row closes when
 //     its agent acts again (new_obs = that observation), leaves the episode, or the episode
 //     ends (terminated / truncated flags; a hard horizon counts as truncated, so it is
-//     bootstrapped). callbacks.on_episode_step fires;
+//     bootstrapped; new_obs = the agent's latest observation, even if the last step did not
+//     observe it). callbacks.on_episode_step fires;
 //  4. cut: when a sub-env's fragment is full (truncate_episodes), or its episode ends, each
 //     agent's closed rows form one piece: rewards clipped, callbacks.on_postprocess_trajectory
 //     (which may rewrite rewards), then the policy's postprocess_trajectory (advantages, so
@@ -38,8 +39,10 @@
 #include "nn/serialize.hpp"
 #include "phantom/env.hpp"
 #include "phantom/env_config.hpp"
+#include "phantom/metrics.hpp"
 #include "phantom/policy.hpp"
 #include "phantom/policy_mapping.hpp"
+#include "trainers/iteration_stats.hpp"
 #include "trainers/sampling/callbacks.hpp"
 #include "trainers/sampling/episode.hpp"
 #include "trainers/sampling/episode_metrics.hpp"
@@ -124,6 +127,15 @@ struct RolloutWorkerOptions {
   EnvConfig env_config;
   /// Callbacks (null: none).
   std::shared_ptr<Callbacks> callbacks;
+  /// Env metrics, recorded after every step and reduced per episode (collect_stats).
+  std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics;
+  /// Keep an EpisodeRecord of every finished episode for get_metrics(). Building a record
+  /// allocates (its tables are copied), so a trainer that reports through collect_stats() alone
+  /// turns this off to keep its steady-state loop allocation-free.
+  bool keep_episode_records = true;
+  /// Threads stepping the sub-envs (1: the calling thread only). Only env.step() runs on them;
+  /// everything else runs in sub-env order, so the batches do not depend on this number.
+  int num_threads = 1;
 };
 
 /// Policy id -> policy. Trainable policies (TrainablePolicy) record log-probs and values and
@@ -155,13 +167,20 @@ class RolloutWorker {
   /// Samples one batch (see BatchMode); fires on_sample_end on it. The batch is the worker's
   /// own storage, valid until the next sample() (copy it to keep it).
   MultiAgentBatch& sample();
-  /// Episodes finished since the last call (drained).
+  /// Episodes finished since the last call (drained); empty with keep_episode_records off.
   std::vector<EpisodeRecord> get_metrics();
+  /// Adds the steps, finished episodes' returns per strategic agent and reduced env metrics
+  /// since the last call to `stats` (sized for the env's strategic agents and the metrics),
+  /// merging the sub-envs in order, then starts counting again.
+  void collect_stats(IterationStats& stats);
 
   // ---- Learning ----
 
-  /// learn_on_batch of every policy to train that has rows in `batch`: {policy id: stats}.
-  std::map<std::string, LearnerStats> learn_on_batch(MultiAgentBatch& batch);
+  /// learn_on_batch of every policy to train that has rows in `batch`, writing each one's
+  /// statistics to stats[policy id] (entries are reused: no allocation in steady state).
+  /// callbacks.on_learn_on_batch runs first; what it puts in its result map is reported as
+  /// "custom_metrics/<name>".
+  void learn_on_batch(MultiAgentBatch& batch, std::map<std::string, LearnerStats>& stats);
   /// compute_gradients of every policy to train with rows in `batch`.
   std::map<std::string, Gradients> compute_gradients(MultiAgentBatch& batch,
                                                      std::map<std::string, LearnerStats>& stats);
@@ -183,7 +202,12 @@ class RolloutWorker {
   /// Copies of the filters; with flush_after, their buffers are emptied afterwards.
   FilterSnapshot get_filters(bool flush_after);
   void sync_filters(const FilterSnapshot& snapshot);
-  /// Filters (flushed) and every trainable policy's state, plus the worker's generator.
+  /// Everything needed to continue bit for bit: the filters (with their buffers: saving does not
+  /// flush them), every trainable policy's state, the worker's generator and global vars, and
+  /// each sub-env mid-episode (the env is restored by replaying the actions since its reset;
+  /// the episode's rows, rewards, bindings, custom metrics and hist data are saved as data;
+  /// Episode::user_data holds arbitrary values and is not saved). Restore into a worker built
+  /// with the same factory, policies and options.
   void save(nn::StateDict& out, const std::string& prefix) const;
   void restore(const nn::StateDict& in, const std::string& prefix);
 
@@ -219,11 +243,14 @@ class RolloutWorker {
   int64_t episode_id(SubEnv& s) const;
   void act();
   void env_action(int position, const float* action, float* out, SubEnv& s) const;
-  void step_and_observe(SubEnv& s);
+  void step_envs();
+  bool observe(SubEnv& s);
   void close_row(SubEnv& s, int position, bool terminated, bool truncated);
   void emit_piece(SubEnv& s, int position);
   void emit_pieces(SubEnv& s);
   void end_episode(SubEnv& s, bool soft);
+  void save_sub_env(const SubEnv& s, nn::StateDict& out, const std::string& prefix) const;
+  void restore_sub_env(SubEnv& s, const nn::StateDict& in, const std::string& prefix);
 
   RolloutWorkerOptions options_;
   FilterSet filters_;

@@ -372,24 +372,25 @@ void SampleBatch::check_single_trajectory() const {
   const int64_t* eps_id = i64(columns::kEpsId);
   const float* terminated = f32(columns::kTerminateds);
   const float* truncated = f32(columns::kTruncateds);
-  const std::string where = "SampleBatch::check_single_trajectory: row ";
+  // The messages are built only when a row breaks the rule: checking allocates nothing.
   for (int64_t row = 0; row < size_; ++row) {
-    std::string r = std::to_string(row);
-    if (agent[row] != agent[0]) {
-      throw ValueError(where + r + " has agent_index " + std::to_string(agent[row]) +
+    const bool other_agent = agent[row] != agent[0];
+    const bool other_episode = eps_id[row] != eps_id[0];
+    const bool ends_early = row + 1 < size_ && (terminated[row] != 0.0f || truncated[row] != 0.0f);
+    if (!other_agent && !other_episode && !ends_early) continue;
+    const std::string where = "SampleBatch::check_single_trajectory: row " + std::to_string(row);
+    if (other_agent) {
+      throw ValueError(where + " has agent_index " + std::to_string(agent[row]) +
                        " but row 0 has " + std::to_string(agent[0]) +
                        "; a trajectory holds the rows of one agent");
     }
-    if (eps_id[row] != eps_id[0]) {
-      throw ValueError(where + r + " has eps_id " + std::to_string(eps_id[row]) +
-                       " but row 0 has " + std::to_string(eps_id[0]) +
-                       "; a trajectory holds the rows of one episode");
+    if (other_episode) {
+      throw ValueError(where + " has eps_id " + std::to_string(eps_id[row]) + " but row 0 has " +
+                       std::to_string(eps_id[0]) + "; a trajectory holds the rows of one episode");
     }
-    if (row + 1 < size_ && (terminated[row] != 0.0f || truncated[row] != 0.0f)) {
-      throw ValueError(where + r + " is " + (terminated[row] != 0.0f ? "terminated" : "truncated") +
-                       " but is not the last of the " + std::to_string(size_) +
-                       " rows; a trajectory may only end at its last row");
-    }
+    throw ValueError(where + " is " + (terminated[row] != 0.0f ? "terminated" : "truncated") +
+                     " but is not the last of the " + std::to_string(size_) +
+                     " rows; a trajectory may only end at its last row");
   }
 }
 
@@ -402,6 +403,59 @@ bool SampleBatch::identical(const SampleBatch& other) const {
     }
   }
   return true;
+}
+
+void SampleBatch::save(nn::StateDict& out, const std::string& prefix) const {
+  out.set_int(prefix + ".rows", size_);
+  out.set_int(prefix + ".columns", static_cast<int64_t>(columns_.size()));
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    const Column& c = columns_[i];
+    const std::string p = prefix + ".column" + std::to_string(i);
+    out.set_string(p + ".name", c.name);
+    out.set_int(p + ".width", c.width);
+    if (c.type == ColumnType::float32) {
+      out.set_doubles(p + ".floats", std::vector<double>(c.floats.begin(), c.floats.end()));
+    } else {
+      out.set_int64s(p + ".ints", c.ints);
+    }
+  }
+}
+
+void SampleBatch::load(const nn::StateDict& in, const std::string& prefix) {
+  SampleBatch loaded;
+  const int64_t rows = in.get_int(prefix + ".rows");
+  const int64_t count = in.get_int(prefix + ".columns");
+  if (rows < 0 || count < 0) {
+    throw FormatError(in.source() + ": " + prefix + ": a batch of " + std::to_string(rows) +
+                      " rows and " + std::to_string(count) + " columns");
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    const std::string p = prefix + ".column" + std::to_string(i);
+    const std::string& name = in.get_string(p + ".name");
+    const int64_t width = in.get_int(p + ".width");
+    const bool floats = in.contains(p + ".floats");
+    Column c;
+    c.name = name;
+    c.width = width;
+    c.type = floats ? ColumnType::float32 : ColumnType::int64;
+    std::size_t values = 0;
+    if (floats) {
+      std::vector<double> v = in.get_doubles(p + ".floats");
+      c.floats.assign(v.begin(), v.end());  // floats were widened exactly: this is exact too
+      values = c.floats.size();
+    } else {
+      c.ints = in.get_int64s(p + ".ints");
+      values = c.ints.size();
+    }
+    if (width < 1 || values != static_cast<std::size_t>(rows * width) || loaded.find(name) >= 0) {
+      throw FormatError(in.source() + ": " + prefix + ": column '" + name + "' holds " +
+                        std::to_string(values) + " values, expected " + std::to_string(rows) +
+                        " rows of width " + std::to_string(width));
+    }
+    loaded.columns_.push_back(std::move(c));
+  }
+  loaded.size_ = rows;
+  *this = std::move(loaded);
 }
 
 }  // namespace phantom

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "nn/rng.hpp"
+#include "nn/serialize.hpp"
 
 namespace phantom {
 
@@ -164,6 +165,12 @@ class SampleBatch {
 
   /// True if `other` has the same columns in the same order and the same rows, bit for bit.
   bool identical(const SampleBatch& other) const;
+
+  /// Saves the columns (names, widths, types) and rows under `prefix`, bit for bit.
+  void save(nn::StateDict& out, const std::string& prefix) const;
+  /// Replaces this batch by what save() wrote. Throws FormatError naming the prefix if the
+  /// entries are missing or inconsistent.
+  void load(const nn::StateDict& in, const std::string& prefix);
 
  private:
   struct Column {

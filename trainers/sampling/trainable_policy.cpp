@@ -3,6 +3,7 @@
 #include "trainers/sampling/trainable_policy.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "nn/error.hpp"
 
@@ -30,6 +31,8 @@ void TrainablePolicy::compute_actions(const float* observations, int64_t rows,
   } else {
     out.vf_preds.clear();
   }
+  // Distributions and samples go to the arena: acting allocates nothing in steady state.
+  nn::TapeScope scope(act_tape_);
   const nn::Distribution& dist =
       action_distribution(observations, rows, has_value_function() ? out.vf_preds.data() : nullptr);
   exploration_->get_exploration_action(dist, t, explore_now, rng, out.actions.data(),
@@ -38,8 +41,34 @@ void TrainablePolicy::compute_actions(const float* observations, int64_t rows,
 }
 
 void TrainablePolicy::compute_action(const float* observation, float* action, nn::Rng& rng) {
+  if (observation_filter_) {
+    filtered_.assign(observation, observation + observation_space()->flat_size());
+    observation_filter_->apply(filtered_.data(), 1, /*update=*/false);
+    observation = filtered_.data();
+  }
   compute_actions(observation, 1, std::nullopt, std::nullopt, rng, single_);
   std::copy(single_.actions.begin(), single_.actions.end(), action);
+}
+
+void LearnerStats::set(std::string_view name, double value) {
+  for (auto& [n, v] : values_) {
+    if (n == name) {
+      v = value;
+      return;
+    }
+  }
+  values_.emplace_back(std::string(name), value);
+}
+
+void LearnerStats::reset() {
+  for (auto& entry : values_) entry.second = std::numeric_limits<double>::quiet_NaN();
+}
+
+double LearnerStats::get(std::string_view name) const {
+  for (const auto& [n, v] : values_) {
+    if (n == name) return v;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 Gradients TrainablePolicy::compute_gradients(SampleBatch&, LearnerStats&) {

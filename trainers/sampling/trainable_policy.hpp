@@ -19,13 +19,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "nn/distributions.hpp"
 #include "nn/serialize.hpp"
+#include "nn/tape.hpp"
 #include "phantom/policy.hpp"
 #include "trainers/sampling/exploration.hpp"
+#include "trainers/sampling/observation_filter.hpp"
 
 namespace phantom {
 
@@ -49,8 +52,21 @@ struct GlobalVars {
   int64_t timestep = 0;
 };
 
-/// Named statistics of one learning step ("policy_loss", ...), in a fixed order.
-using LearnerStats = std::vector<std::pair<std::string, double>>;
+/// Named statistics of one learning step ("policy_loss", ...), in the order first set. Setting
+/// a name again replaces its value in place, so a learner that reports the same statistics
+/// every step allocates nothing after the first.
+class LearnerStats {
+ public:
+  void set(std::string_view name, double value);
+  /// The value of `name`, or NaN.
+  double get(std::string_view name) const;
+  const std::vector<std::pair<std::string, double>>& values() const { return values_; }
+  /// Every value becomes NaN (the names stay): nothing is reported for a step that did not run.
+  void reset();
+
+ private:
+  std::vector<std::pair<std::string, double>> values_;
+};
 
 /// Gradients of the parameters, in parameter order.
 using Gradients = std::vector<nn::Tensor>;
@@ -82,13 +98,16 @@ class TrainablePolicy : public Policy {
   /// rewards already clipped and rewritten by callbacks): e.g. advantages and value targets.
   /// Default: nothing.
   virtual void postprocess_trajectory(SampleBatch& piece) { (void)piece; }
-  /// One learning step on `batch` (which it may reorder); returns its statistics.
-  virtual LearnerStats learn_on_batch(SampleBatch& batch) = 0;
+  /// One learning step on `batch` (which it may reorder), writing its statistics to `stats`.
+  virtual void learn_on_batch(SampleBatch& batch, LearnerStats& stats) = 0;
   /// Gradients of the loss on `batch` without applying them (for averaging across learners).
   /// Default: throws ConfigError (the policy learns only through learn_on_batch).
   virtual Gradients compute_gradients(SampleBatch& batch, LearnerStats& stats);
   /// Applies gradients from compute_gradients(). Default: throws ConfigError.
   virtual void apply_gradients(const Gradients& gradients);
+
+  /// Sets the optimiser's learning rate (schedules); default: ignored.
+  virtual void set_learning_rate(float learning_rate) { (void)learning_rate; }
 
   // ---- Weights and state ----
 
@@ -102,6 +121,19 @@ class TrainablePolicy : public Policy {
   /// Receives the driver's global vars (sets the global timestep).
   virtual void on_global_var_update(const GlobalVars& vars) { global_timestep_ = vars.timestep; }
   int64_t global_timestep() const { return global_timestep_; }
+
+  // ---- Acting outside the worker ----
+
+  /// Gives the policy a filter to apply (without updating it) to observations it receives
+  /// through the Policy interface (compute_action, rollouts): a copy of the filter it trained
+  /// with. The worker filters observations itself and calls compute_actions() above, which
+  /// never applies this filter. Null: none.
+  void set_observation_filter(std::shared_ptr<ObservationFilter> filter) {
+    observation_filter_ = std::move(filter);
+  }
+  const std::shared_ptr<ObservationFilter>& observation_filter() const {
+    return observation_filter_;
+  }
 
   Exploration& exploration() { return *exploration_; }
   const Exploration& exploration() const { return *exploration_; }
@@ -123,7 +155,10 @@ class TrainablePolicy : public Policy {
   std::unique_ptr<Exploration> exploration_;
   bool explore_;
   int64_t global_timestep_ = 0;
-  ActionBatch single_;  // compute_action's scratch
+  std::shared_ptr<ObservationFilter> observation_filter_;
+  nn::Tape act_tape_;            // distributions and samples live in its arena while acting
+  ActionBatch single_;           // compute_action's scratch
+  std::vector<float> filtered_;  // compute_action's filtered observation
 };
 
 }  // namespace phantom

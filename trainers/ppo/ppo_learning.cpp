@@ -1,0 +1,164 @@
+// PpoPolicy's learning: GAE per trajectory piece, then the minibatch update.
+//
+// One update, as CleanRL's loop reads: for each epoch, shuffle the rows; for each minibatch,
+// gather its rows, normalise its advantages, compute the PPO loss (ppo_loss.hpp), backward,
+// clip the global gradient norm, Adam step.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "nn/error.hpp"
+#include "nn/thread_pool.hpp"
+#include "trainers/ppo/gae.hpp"
+#include "trainers/ppo/ppo_learning.hpp"
+#include "trainers/sampling/sample_batch.hpp"
+
+namespace phantom {
+
+std::unique_ptr<PpoPolicy::Learning> PpoPolicy::make_learning() const {
+  auto l = std::make_unique<Learning>();
+  l->params = net_->parameters();
+  nn::AdamOptions adam;
+  adam.lr = options_.learning_rate;
+  adam.eps = options_.adam_eps;
+  l->adam = std::make_unique<nn::Adam>(l->params, adam);
+  return l;
+}
+
+// ---- Postprocessing: GAE over one piece ----
+
+void PpoPolicy::postprocess_trajectory(SampleBatch& piece) {
+  const int64_t n = piece.size();
+  const SampleBatch::Handle adv_col =
+      piece.add_column(columns::kAdvantages, 1, ColumnType::float32);
+  const SampleBatch::Handle target_col =
+      piece.add_column(columns::kValueTargets, 1, ColumnType::float32);
+  if (n == 0) return;
+  if (!learning_) throw ConfigError("PpoPolicy: a clone does not learn");
+  Learning& l = *learning_;
+  const auto un = static_cast<std::size_t>(n);
+  const float* rewards = piece.f32(columns::kRewards);
+  const float* values = piece.f32(columns::kVfPreds);
+  l.rewards.resize(un);
+  l.next_values.resize(un);
+  l.ends.assign(un, 0);
+  l.streams.assign(un, 0);
+  for (std::size_t t = 0; t < un; ++t) l.rewards[t] = options_.reward_scale * rewards[t];
+  // Within the piece each row continues into the next one's state.
+  for (std::size_t t = 0; t + 1 < un; ++t) l.next_values[t] = values[t + 1];
+  // The last row: no future if it terminated; else (truncated, or the piece was cut mid-
+  // episode) the future was cut short, so bootstrap from the value of the state it reached.
+  const int64_t last = n - 1;
+  l.ends[un - 1] = 1;
+  if (piece.f32(columns::kTerminateds)[last] != 0.0f) {
+    l.next_values[un - 1] = 0.0f;
+  } else {
+    const int64_t obs_size = observation_space()->flat_size();
+    l.bootstrap_features.resize(static_cast<std::size_t>(net_->feature_size()));
+    net_->write_features(piece.f32(columns::kNewObs) + last * obs_size,
+                         l.bootstrap_features.data());
+    net_->values(l.bootstrap_features.data(), 1, &l.next_values[un - 1], l.workspace);
+  }
+  compute_gae(l.rewards.data(), values, l.next_values.data(), l.ends.data(), l.streams.data(), n, 1,
+              options_.gamma, options_.gae_lambda, piece.f32(adv_col), piece.f32(target_col),
+              l.running);
+}
+
+// ---- The update ----
+
+void PpoPolicy::learn_on_batch(SampleBatch& b, LearnerStats& stats) {
+  if (!learning_) throw ConfigError("PpoPolicy: a clone does not learn");
+  Learning& l = *learning_;
+  const int64_t n = b.size();
+  stats.set("learning_rate", learning_rate_);
+  stats.set("transitions", static_cast<double>(n));  // one per action the env decoded
+  if (n == 0) return;
+  const float* obs = b.f32(columns::kObs);
+  const float* actions = b.f32(columns::kActions);
+  const float* old_logp = b.f32(columns::kActionLogp);
+  const float* advantages = b.f32(columns::kAdvantages);
+  const float* returns = b.f32(columns::kValueTargets);
+  const float* values = b.f32(columns::kVfPreds);
+  const int64_t O = observation_space()->flat_size(), F = net_->feature_size(),
+                A = net_->action_size();
+
+  l.adam->set_lr(learning_rate_);
+  l.order.resize(static_cast<std::size_t>(n));
+  const int chunks = static_cast<int>(std::min<int64_t>(options_.minibatches, n));
+  double sum_policy = 0, sum_value = 0, sum_entropy = 0, sum_kl = 0, sum_clip = 0;
+  int updates = 0;
+  for (int epoch = 0; epoch < options_.epochs; ++epoch) {
+    for (int64_t i = 0; i < n; ++i) l.order[static_cast<std::size_t>(i)] = i;
+    for (int64_t i = n - 1; i > 0; --i) {  // Fisher-Yates with the policy's generator
+      std::swap(l.order[static_cast<std::size_t>(i)],
+                l.order[static_cast<std::size_t>(shuffle_rng_.uniform_int(0, i + 1))]);
+    }
+    for (int c = 0; c < chunks; ++c) {
+      auto range = nn::ThreadPool::split(n, c, chunks);
+      const int64_t m = range.second - range.first;
+      Learning::Minibatch& mb = l.minibatch(m, F, A);
+      float *f = mb.features.data(), *a = mb.actions.data(), *lp = mb.log_probs.data(),
+            *adv = mb.advantages.data(), *ret = mb.returns.data(), *val = mb.values.data();
+      for (int64_t r = 0; r < m; ++r) {
+        const int64_t t = l.order[static_cast<std::size_t>(range.first + r)];
+        net_->write_features(obs + t * O, f + r * F);
+        std::copy_n(actions + t * A, A, a + r * A);
+        lp[r] = old_logp[t];
+        adv[r] = advantages[t];
+        ret[r] = returns[t];
+        val[r] = values[t];
+      }
+      if (options_.normalize_advantages && m > 1) {
+        double mean = 0, var = 0;
+        for (int64_t r = 0; r < m; ++r) mean += adv[r];
+        mean /= static_cast<double>(m);
+        for (int64_t r = 0; r < m; ++r) var += (adv[r] - mean) * (adv[r] - mean);
+        double std = std::sqrt(var / static_cast<double>(m - 1));  // unbiased, as torch.std
+        for (int64_t r = 0; r < m; ++r) adv[r] = static_cast<float>((adv[r] - mean) / (std + 1e-8));
+      }
+      nn::TapeScope scope(l.tape);
+      Evaluation ev = net_->evaluate(mb.features, mb.actions);
+      PpoLoss loss =
+          ppo_loss(ev, mb.log_probs, mb.advantages, mb.returns, mb.values, options_.loss);
+      l.adam->zero_grad();
+      loss.total.backward();
+      nn::clip_grad_norm(l.params, options_.max_grad_norm);
+      l.adam->step();
+      sum_policy += loss.policy_loss;
+      sum_value += loss.value_loss;
+      sum_entropy += loss.entropy;
+      sum_kl += loss.approx_kl;
+      sum_clip += loss.clip_fraction;
+      ++updates;
+    }
+  }
+  auto avg = [&](double s) { return s / static_cast<double>(updates); };
+  stats.set("policy_loss", avg(sum_policy));
+  stats.set("value_loss", avg(sum_value));
+  stats.set("entropy", avg(sum_entropy));
+  stats.set("approx_kl", avg(sum_kl));
+  stats.set("clip_fraction", avg(sum_clip));
+  // How much of the returns' variance the values (before the update) explained.
+  double mean_r = 0, var_r = 0, var_err = 0;
+  for (int64_t t = 0; t < n; ++t) mean_r += returns[t];
+  mean_r /= static_cast<double>(n);
+  for (int64_t t = 0; t < n; ++t) {
+    const double r = returns[t], err = r - values[t];
+    var_r += (r - mean_r) * (r - mean_r);
+    var_err += err * err;
+  }
+  stats.set("explained_variance",
+            var_r > 0 ? 1.0 - var_err / var_r : std::numeric_limits<double>::quiet_NaN());
+}
+
+void PpoPolicy::save_optimizer(nn::StateDict& out, const std::string& prefix) const {
+  if (learning_) learning_->adam->save(out, prefix + ".adam");
+  out.set_rng(prefix + ".shuffle_rng", shuffle_rng_);
+}
+
+void PpoPolicy::load_optimizer(const nn::StateDict& in, const std::string& prefix) {
+  if (learning_) learning_->adam->load(in, prefix + ".adam");
+  shuffle_rng_ = in.get_rng(prefix + ".shuffle_rng");
+}
+
+}  // namespace phantom
