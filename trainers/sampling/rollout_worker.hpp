@@ -210,6 +210,21 @@ class RolloutWorker {
   struct Impl;
   RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies, const PolicyMapping* mapping,
                 PolicyMappingFn mapping_fn, RolloutWorkerOptions options);
+  uint64_t sub_env_seed_for(int vector_index) const;
+  TrainablePolicy& trainable(const std::string& policy_id) const;
+  // The poll (see the top of this file) and the episode boundaries.
+  int bind(SubEnv& s, int position);
+  void filter_observations(SubEnv& s);
+  void start_episode(SubEnv& s);
+  int64_t episode_id(SubEnv& s) const;
+  void act();
+  void env_action(int position, const float* action, float* out, SubEnv& s) const;
+  void step_and_observe(SubEnv& s);
+  void close_row(SubEnv& s, int position, bool terminated, bool truncated);
+  void emit_piece(SubEnv& s, int position);
+  void emit_pieces(SubEnv& s);
+  void end_episode(SubEnv& s, bool soft);
+
   RolloutWorkerOptions options_;
   FilterSet filters_;
   GlobalVars global_vars_;

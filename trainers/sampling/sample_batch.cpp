@@ -223,6 +223,57 @@ void SampleBatch::append(const SampleBatch& other) {
   size_ += other.size_;
 }
 
+void SampleBatch::append_rows(const SampleBatch& other, int64_t begin, int64_t end) {
+  if (&other == this) throw ValueError("SampleBatch::append_rows: cannot copy rows of itself");
+  if (begin < 0 || begin > end || end > other.size_) {
+    throw ValueError("SampleBatch::append_rows: rows [" + std::to_string(begin) + ", " +
+                     std::to_string(end) + ") are not within the " + std::to_string(other.size_) +
+                     " rows of the source");
+  }
+  for (std::size_t i = 0; i < other.columns_.size(); ++i) {
+    const Column& from = other.columns_[i];
+    if (i >= columns_.size() || columns_[i].name != from.name || columns_[i].width != from.width ||
+        columns_[i].type != from.type) {
+      throw ConfigError("SampleBatch::append_rows: source column " + std::to_string(i) + " '" +
+                        from.name + "' is not column " + std::to_string(i) +
+                        " of the destination (its columns must come first, in order)");
+    }
+  }
+  const int64_t rows = end - begin;
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    Column& c = columns_[i];
+    auto old_values = static_cast<std::size_t>(size_ * c.width);
+    auto count = static_cast<std::size_t>(rows * c.width);
+    auto first = static_cast<std::size_t>(begin * c.width);
+    if (c.type == ColumnType::float32) {
+      c.floats.resize(old_values + count, 0.0f);
+      if (i < other.columns_.size() && count > 0)
+        std::copy_n(other.columns_[i].floats.data() + first, count, c.floats.data() + old_values);
+    } else {
+      c.ints.resize(old_values + count, 0);
+      if (i < other.columns_.size() && count > 0)
+        std::copy_n(other.columns_[i].ints.data() + first, count, c.ints.data() + old_values);
+    }
+  }
+  size_ += rows;
+}
+
+void SampleBatch::erase_front(int64_t rows) {
+  if (rows < 0 || rows > size_) {
+    throw ValueError("SampleBatch::erase_front: " + std::to_string(rows) +
+                     " rows asked of a batch of " + std::to_string(size_));
+  }
+  for (Column& c : columns_) {
+    auto drop = static_cast<std::ptrdiff_t>(rows * c.width);
+    if (c.type == ColumnType::float32) {
+      c.floats.erase(c.floats.begin(), c.floats.begin() + drop);
+    } else {
+      c.ints.erase(c.ints.begin(), c.ints.begin() + drop);
+    }
+  }
+  size_ -= rows;
+}
+
 SampleBatch SampleBatch::concat(const std::vector<const SampleBatch*>& batches) {
   if (batches.empty()) return SampleBatch();
   int64_t rows = 0;

@@ -133,6 +133,14 @@ class SampleBatch {
   /// same order, else ConfigError naming the first column that differs. Allocates nothing when
   /// the capacity suffices. `other` may be this batch (its rows are then doubled).
   void append(const SampleBatch& other);
+  /// Appends rows [begin, end) of `other` (not this batch), whose columns must be the first
+  /// columns of this batch, in order (else ConfigError naming the first difference); columns
+  /// this batch has beyond them are zero in the new rows. This is how a worker copies a piece
+  /// of a trajectory into a batch that postprocessing has given more columns. Allocates nothing
+  /// when the capacity suffices.
+  void append_rows(const SampleBatch& other, int64_t begin, int64_t end);
+  /// Drops the first `rows` rows, moving the rest to the front (keeps the memory).
+  void erase_front(int64_t rows);
   /// The rows of all `batches` in order. They must have the same columns in the same order, else
   /// ConfigError naming the first differing column; no batches gives an empty batch.
   static SampleBatch concat(const std::vector<const SampleBatch*>& batches);
