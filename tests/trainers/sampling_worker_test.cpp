@@ -13,7 +13,6 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -508,6 +507,20 @@ TEST(RolloutWorker, HorizonBeyondTheEnvLimitIsAConfigError) {
   EXPECT_HAS(m, "horizon");
 }
 
+TEST(RolloutWorker, NoDoneAtEndMarksNoRowDoneButStillResets) {
+  Script ends_at_3;
+  ends_at_3.end_at = 3;
+  RolloutWorkerOptions o = options_of(BatchMode::complete_episodes, 6);
+  o.no_done_at_end = true;
+  auto worker = single_agent_worker(ends_at_3, std::nullopt, o);
+  const SampleBatch& rows = worker->sample().batch("p");
+  ASSERT_EQ(rows.size(), 6);
+  EXPECT_EQ(floats(rows, col::kTerminateds), std::vector<float>(6, 0.0f));
+  EXPECT_EQ(floats(rows, col::kTruncateds), std::vector<float>(6, 0.0f));
+  EXPECT_EQ(rows.split_by_episode().size(), 2u);
+  EXPECT_EQ(scripted_env(*worker, 0).resets(), 3);  // the first, then after each episode
+}
+
 // ==== 3. Clipping =============================================================================
 
 TEST(RolloutWorker, SignRewardClippingReachesTrainingButNotMetrics) {
@@ -777,20 +790,39 @@ class TrajectoryChecker : public phantom::Callbacks {
   std::vector<std::string> failures;
 };
 
-/// Rows recorded per agent (one policy per agent: "p" + agent id) over `samples` samples.
-uneven::DecodeLog recorded_rows(RolloutWorker& worker, int samples,
-                                const std::vector<std::string>& agents,
-                                std::vector<MultiAgentBatch>* batches = nullptr) {
+/// After one sample: the rows recorded so far per agent, and the actions the env had decoded.
+struct Counts {
+  uneven::DecodeLog rows, decoded;
+};
+
+/// Samples `samples` times and counts after each (one policy per agent: "p" + agent id).
+std::vector<Counts> sample_and_count(RolloutWorker& worker, int samples,
+                                     const std::vector<std::string>& agents,
+                                     const uneven::DecodeLog& log,
+                                     std::vector<MultiAgentBatch>& batches) {
+  std::vector<Counts> counts;
   uneven::DecodeLog rows;
   for (int s = 0; s < samples; ++s) {
     MultiAgentBatch& batch = worker.sample();
     for (const std::string& agent : agents) {
       const std::string policy = "p" + agent;
-      if (batch.has_policy(policy)) rows[agent] += batch.batch(policy).size();
+      rows[agent] += batch.has_policy(policy) ? batch.batch(policy).size() : 0;
     }
-    if (batches) batches->push_back(copy_of(batch));
+    counts.push_back({rows, log});
+    batches.push_back(copy_of(batch));
   }
-  return rows;
+  return counts;
+}
+
+/// Expects every piece of every batch to be one agent's trajectory in one episode.
+void expect_single_trajectories(const std::vector<MultiAgentBatch>& batches) {
+  for (const MultiAgentBatch& batch : batches) {
+    for (const std::string& id : batch.policy_ids()) {
+      for (const SampleBatch& piece : batch.batch(id).split_by_episode()) {
+        EXPECT_NO_THROW(piece.check_single_trajectory()) << id;
+      }
+    }
+  }
 }
 
 /// The last row's (terminated, truncated) flags of every episode piece of `batch`.
@@ -821,16 +853,15 @@ TEST(RolloutWorker, AgentsWithDifferentLifespansGetARowPerDecodedAction) {
     RolloutWorker worker([log, lives](const EnvContext&) { return uneven::make_env(lives, log); },
                          policies, map_ids({{"pA", {"A"}}, {"pB", {"B"}}, {"pC", {"C"}}}), o);
     std::vector<MultiAgentBatch> batches;
-    EXPECT_EQ(recorded_rows(worker, 3, agents, &batches), *log);
+    const std::vector<Counts> counts = sample_and_count(worker, 3, agents, *log, batches);
+    // Every agent that is observed and still in the episode acts, so each of its rows is
+    // closed by the step after it: at every cut, rows = decoded actions.
+    for (std::size_t s = 0; s < counts.size(); ++s) {
+      EXPECT_EQ(counts[s].rows, counts[s].decoded) << "after sample " << s;
+    }
     EXPECT_GT(checker->pieces, 0);
     EXPECT_EQ(checker->failures, std::vector<std::string>{});
-    for (const MultiAgentBatch& batch : batches) {
-      for (const std::string& id : batch.policy_ids()) {
-        for (const SampleBatch& piece : batch.batch(id).split_by_episode()) {
-          EXPECT_NO_THROW(piece.check_single_trajectory()) << id;
-        }
-      }
-    }
+    expect_single_trajectories(batches);
     if (complete) {
       // One 6-step episode per sample.
       EXPECT_EQ((*log)["A"], 2 * 3);
@@ -855,7 +886,7 @@ TEST(RolloutWorker, AgentsTakingTurnsGetARowPerDecodedAction) {
     const bool complete = mode == BatchMode::complete_episodes;
     SCOPED_TRACE(complete ? "complete_episodes" : "truncate_episodes");
     auto log = std::make_shared<uneven::DecodeLog>();
-    RolloutWorkerOptions o = options_of(mode, complete ? 9 : 4);
+    RolloutWorkerOptions o = options_of(mode, complete ? 9 : 3);
     auto checker = std::make_shared<TrajectoryChecker>();
     o.callbacks = checker;
     PolicyMap policies{{"pA", logits_policy({0.0f, 0.0f}, phantom::discrete(16))},
@@ -863,10 +894,25 @@ TEST(RolloutWorker, AgentsTakingTurnsGetARowPerDecodedAction) {
     RolloutWorker worker([log](const EnvContext&) { return uneven::make_turns_env(3, 20, log, 9); },
                          policies, map_ids({{"pA", {"A"}}, {"pB", {"B"}}}), o);
     std::vector<MultiAgentBatch> batches;
-    EXPECT_EQ(recorded_rows(worker, 3, agents, &batches), *log);
+    const int samples = complete ? 2 : 6;
+    const std::vector<Counts> counts = sample_and_count(worker, samples, agents, *log, batches);
+    for (int s = 0; s < samples; ++s) {
+      const Counts& c = counts[static_cast<std::size_t>(s)];
+      // A row stays open until its agent acts again (or leaves, or the episode ends), so a cut
+      // inside an episode may hold back B's last row: at most one per agent. Every third
+      // 3-step fragment ends an episode (9 steps), and then nothing is held back.
+      const bool episode_end = complete || s % 3 == 2;
+      for (const std::string& agent : agents) {
+        const int64_t held_back = c.decoded.at(agent) - c.rows.at(agent);
+        EXPECT_GE(held_back, 0) << agent << " after sample " << s;
+        EXPECT_LE(held_back, episode_end ? 0 : 1) << agent << " after sample " << s;
+      }
+    }
+    EXPECT_EQ(counts.back().rows, counts.back().decoded);
     EXPECT_GT((*log)["A"], 0);
     EXPECT_GT((*log)["B"], (*log)["A"]);
     EXPECT_EQ(checker->failures, std::vector<std::string>{});
+    expect_single_trajectories(batches);
     if (complete) {
       for (const MultiAgentBatch& batch : batches) {
         EXPECT_EQ(end_flags(batch.batch("pA")), (std::vector<std::pair<float, float>>{{1, 0}}));
@@ -963,7 +1009,9 @@ TEST(RolloutWorker, WorkersWithTheSameOptionsGiveIdenticalBatches) {
 }
 
 TEST(RolloutWorker, RestoredWorkerContinuesLikeTheOriginal) {
-  // Whole episodes, so the saved worker stands between two episodes.
+  // Whole episodes, so the saved worker stands between two episodes. The fresh worker must go
+  // on from there: the next episode of each sub-env (its reset seed, so its observations, and
+  // its id), the acting generator and the policy's state.
   const RolloutWorkerOptions o = determinism_options(BatchMode::complete_episodes, 3);
   auto original = random_start_worker(o, 3);
   original->sample();
@@ -982,6 +1030,24 @@ TEST(RolloutWorker, RestoredWorkerContinuesLikeTheOriginal) {
     const MultiAgentBatch expected = copy_of(original->sample());
     expect_identical(expected, fresh->sample(), "sample after restore " + std::to_string(s));
   }
+}
+
+TEST(RolloutWorker, SaveAndRestoreCarryTheFilterStatisticsThroughTheFileFormat) {
+  RolloutWorkerOptions o = options_of(BatchMode::truncate_episodes, 10);
+  o.observation_filter = "MeanStdFilter";
+  auto original = single_agent_worker(Script{}, std::nullopt, o);
+  original->sample();  // observations 0, 1, ..., 10
+  nn::StateDict state;
+  original->save(state, "worker");
+  const std::vector<uint8_t> bytes = nn::encode_state_dict(state);
+  const nn::StateDict loaded = nn::decode_state_dict(bytes.data(), bytes.size(), "<memory>");
+
+  auto fresh = single_agent_worker(Script{}, std::nullopt, o);
+  fresh->restore(loaded, "worker");
+  const phantom::FilterSnapshot snapshot = fresh->get_filters(/*flush_after=*/false);
+  const auto& restored = dynamic_cast<const phantom::MeanStdFilter&>(*snapshot.at("p"));
+  EXPECT_EQ(restored.rs().count(), 11);
+  EXPECT_DOUBLE_EQ(restored.rs().mean(0), 5.0);
 }
 
 TEST(RolloutWorker, WeightsAndGlobalVarsTravelBetweenWorkers) {
@@ -1036,7 +1102,10 @@ TEST(RolloutWorker, PoliciesToTrainSelectsWhoLearns) {
                          PolicyMap{{"pa", pa}, {"pb", pb}, {"pz", pz}},
                          map_ids({{"pa", {"A"}}, {"pb", {"B"}}, {"pz", {"C"}}}), o);
     MultiAgentBatch& batch = worker.sample();
-    EXPECT_EQ(batch.batch("pz").size(), 5);  // the plain policy acts all the same
+    // The plain policy acts all the same, with log-prob 0 and no value.
+    EXPECT_EQ(batch.batch("pz").size(), 5);
+    EXPECT_EQ(floats(batch.batch("pz"), col::kActionLogp), std::vector<float>(5, 0.0f));
+    EXPECT_EQ(floats(batch.batch("pz"), col::kVfPreds), std::vector<float>(5, 0.0f));
     const std::map<std::string, phantom::LearnerStats> stats = worker.learn_on_batch(batch);
     std::set<std::string> learned;
     for (const auto& [id, s] : stats) {
@@ -1060,6 +1129,35 @@ TEST(RolloutWorker, PoliciesToTrainSelectsWhoLearns) {
     EXPECT_TRUE(weights.contains("pa.logits"));
     EXPECT_TRUE(weights.contains("pb.logits"));
   }
+}
+
+/// Rewrites the training batch before the loss and reports a statistic.
+class LearnHook : public phantom::Callbacks {
+ public:
+  void on_learn_on_batch(phantom::TrainablePolicy&, SampleBatch& train_batch,
+                         std::map<std::string, double>& result) override {
+    float* rewards = train_batch.f32(col::kRewards);
+    for (int64_t r = 0; r < train_batch.size(); ++r) rewards[r] = 0.0f;
+    result["hook_rows"] = static_cast<double>(train_batch.size());
+  }
+};
+
+TEST(RolloutWorker, LearnOnBatchCallbackRunsBeforeTheLoss) {
+  RolloutWorkerOptions o = options_of(BatchMode::truncate_episodes, 5);
+  o.callbacks = std::make_shared<LearnHook>();
+  auto policy = logits_policy();
+  auto worker = single_agent_worker(Script{}, std::nullopt, o, policy);
+  MultiAgentBatch& batch = worker->sample();
+  const std::map<std::string, phantom::LearnerStats> stats = worker->learn_on_batch(batch);
+  EXPECT_EQ(policy->learn_calls, 1);
+  // The hook zeroed the rewards (all 1) before the policy learned from them.
+  EXPECT_EQ(policy->learned_reward_sum, 0.0);
+  ASSERT_EQ(stats.count("p"), 1u);
+  bool reported = false;
+  for (const auto& [name, value] : stats.at("p")) {
+    if (name.find("hook_rows") != std::string::npos) reported = value == 5.0;
+  }
+  EXPECT_TRUE(reported) << "the hook's result entry is not among the learner statistics";
 }
 
 // ==== 10. Option errors =======================================================================

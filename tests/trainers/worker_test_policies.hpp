@@ -5,8 +5,9 @@
 //    value function, and postprocesses a trajectory piece by writing its undiscounted
 //    reward-to-go into the advantages column. Because the advantages are computed from the
 //    rewards the piece holds when the policy sees it, a test can tell whether a callback's
-//    reward rewrite reached the policy. Its learn_on_batch does not learn: it counts the calls
-//    and rows it saw. Its weights are the logits, so copying weights between workers is visible.
+//    reward rewrite reached the policy. Its learn_on_batch does not learn: it counts the calls,
+//    rows and rewards it saw. Its weights are the logits, so copying weights between workers is
+//    visible.
 //  * FixedMeanPolicy acts on a Box space with a Gaussian of fixed mean and a tiny spread; with
 //    explore = false it always emits exactly the mean, which is what the action clipping and
 //    rescaling tests need.
@@ -63,10 +64,12 @@ class FixedLogitsPolicy : public phantom::TrainablePolicy {
     }
   }
 
-  /// Records the call; returns {"rows": rows seen}.
+  /// Records the call, the rows and the sum of their rewards; returns {"rows": rows seen}.
   phantom::LearnerStats learn_on_batch(phantom::SampleBatch& batch) override {
     ++learn_calls;
     learned_rows += batch.size();
+    const float* rewards = batch.f32(phantom::columns::kRewards);
+    for (int64_t r = 0; r < batch.size(); ++r) learned_reward_sum += rewards[r];
     return {{"rows", static_cast<double>(batch.size())}};
   }
 
@@ -86,6 +89,7 @@ class FixedLogitsPolicy : public phantom::TrainablePolicy {
 
   int learn_calls = 0;
   int64_t learned_rows = 0;
+  double learned_reward_sum = 0.0;
   int postprocessed_pieces = 0;
 
  protected:
