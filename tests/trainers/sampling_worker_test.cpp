@@ -1106,13 +1106,14 @@ TEST(RolloutWorker, PoliciesToTrainSelectsWhoLearns) {
     EXPECT_EQ(batch.batch("pz").size(), 5);
     EXPECT_EQ(floats(batch.batch("pz"), col::kActionLogp), std::vector<float>(5, 0.0f));
     EXPECT_EQ(floats(batch.batch("pz"), col::kVfPreds), std::vector<float>(5, 0.0f));
-    const std::map<std::string, phantom::LearnerStats> stats = worker.learn_on_batch(batch);
+    std::map<std::string, phantom::LearnerStats> stats;
+    worker.learn_on_batch(batch, stats);
     std::set<std::string> learned;
     for (const auto& [id, s] : stats) {
       learned.insert(id);
-      ASSERT_EQ(s.size(), 1u) << id;
-      EXPECT_EQ(s[0].first, "rows");
-      EXPECT_EQ(s[0].second, 5.0) << id;
+      ASSERT_EQ(s.values().size(), 1u) << id;
+      EXPECT_EQ(s.values()[0].first, "rows");
+      EXPECT_EQ(s.values()[0].second, 5.0) << id;
     }
     EXPECT_EQ(learned, c.trained);
     EXPECT_EQ(pa->learn_calls, c.trained.count("pa") ? 1 : 0);
@@ -1148,13 +1149,14 @@ TEST(RolloutWorker, LearnOnBatchCallbackRunsBeforeTheLoss) {
   auto policy = logits_policy();
   auto worker = single_agent_worker(Script{}, std::nullopt, o, policy);
   MultiAgentBatch& batch = worker->sample();
-  const std::map<std::string, phantom::LearnerStats> stats = worker->learn_on_batch(batch);
+  std::map<std::string, phantom::LearnerStats> stats;
+  worker->learn_on_batch(batch, stats);
   EXPECT_EQ(policy->learn_calls, 1);
   // The hook zeroed the rewards (all 1) before the policy learned from them.
   EXPECT_EQ(policy->learned_reward_sum, 0.0);
   ASSERT_EQ(stats.count("p"), 1u);
   bool reported = false;
-  for (const auto& [name, value] : stats.at("p")) {
+  for (const auto& [name, value] : stats.at("p").values()) {
     if (name.find("hook_rows") != std::string::npos) reported = value == 5.0;
   }
   EXPECT_TRUE(reported) << "the hook's result entry is not among the learner statistics";

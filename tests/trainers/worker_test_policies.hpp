@@ -64,13 +64,13 @@ class FixedLogitsPolicy : public phantom::TrainablePolicy {
     }
   }
 
-  /// Records the call, the rows and the sum of their rewards; returns {"rows": rows seen}.
-  phantom::LearnerStats learn_on_batch(phantom::SampleBatch& batch) override {
+  /// Records the call, the rows and the sum of their rewards; reports "rows".
+  void learn_on_batch(phantom::SampleBatch& batch, phantom::LearnerStats& stats) override {
     ++learn_calls;
     learned_rows += batch.size();
     const float* rewards = batch.f32(phantom::columns::kRewards);
     for (int64_t r = 0; r < batch.size(); ++r) learned_reward_sum += rewards[r];
-    return {{"rows", static_cast<double>(batch.size())}};
+    stats.set("rows", static_cast<double>(batch.size()));
   }
 
   void get_weights(nn::StateDict& out, const std::string& prefix) const override {
@@ -131,8 +131,8 @@ class FixedMeanPolicy : public phantom::TrainablePolicy {
         action_size_(action_space->flat_size()),
         log_std_(nn::Tensor::full({action_size_}, -20.0f)) {}
 
-  phantom::LearnerStats learn_on_batch(phantom::SampleBatch& batch) override {
-    return {{"rows", static_cast<double>(batch.size())}};
+  void learn_on_batch(phantom::SampleBatch& batch, phantom::LearnerStats& stats) override {
+    stats.set("rows", static_cast<double>(batch.size()));
   }
   void get_weights(nn::StateDict& out, const std::string& prefix) const override {
     out.set_float(prefix + ".mean", mean_value_);

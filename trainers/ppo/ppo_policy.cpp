@@ -4,8 +4,8 @@
 #include <algorithm>
 
 #include "nn/error.hpp"
-#include "trainers/ppo/ppo_learning.hpp"
 #include "phantom/policy_config.hpp"
+#include "trainers/ppo/ppo_learning.hpp"
 
 namespace phantom {
 

@@ -73,8 +73,9 @@ class Callbacks {
   virtual void on_episode_step(RolloutWorker& worker, Episode& episode, int env_index);
 
   /// For each agent's trajectory piece, when it is cut (a fragment boundary or the episode
-  /// end), in sorted agent id order, after the rows were completed (reward clipping, the
-  /// policy's and exploration's postprocessing) and before the piece joins `policy_id`'s batch.
+  /// end), in sorted agent id order, after the rows were completed and their rewards clipped,
+  /// before the policy's postprocessing (see below) and before the piece joins `policy_id`'s
+  /// batch.
   /// May change `postprocessed_batch` in place: rewrite column values (rewards, observations)
   /// or add columns, keeping its rows (one agent, one episode, in order). `original_batch` is
   /// the piece as recorded, for reading only.

@@ -46,7 +46,8 @@ class Episode {
 
   // --- plain fields the worker owns --------------------------------------------------------
 
-  /// Identifies the episode in transition rows; the worker draws it from its own generator.
+  /// Identifies the episode in transition rows; the worker numbers episodes per (worker,
+  /// sub-env), so ids are unique within a worker and the same in every run.
   int64_t id = 0;
   /// Env steps taken in this episode so far (0 right after the reset that started it).
   int64_t length = 0;

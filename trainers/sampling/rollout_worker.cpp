@@ -8,6 +8,7 @@
 
 #include "nn/error.hpp"
 #include "nn/thread_pool.hpp"
+#include "phantom/format.hpp"
 #include "trainers/env_runner.hpp"
 #include "trainers/iteration_stats.hpp"
 #include "trainers/sampling/observation_filter.hpp"
@@ -157,8 +158,10 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
     if (v > 0) {
       const PhantomEnv& first = m.envs[0]->runner->env();
       if (env->strategic_agent_ids() != first.strategic_agent_ids()) {
-        throw ConfigError("RolloutWorker: sub-env " + std::to_string(v) +
-                          " has other strategic agents than sub-env 0");
+        throw ConfigError("RolloutWorker: the env factory built sub-env " + std::to_string(v) +
+                          " with strategic agents " + quoted_list(env->strategic_agent_ids()) +
+                          ", but sub-env 0 has " + quoted_list(first.strategic_agent_ids()) +
+                          "; every sub-env must have the same agents in the same order");
       }
       for (int i = 0; i < env->num_strategic(); ++i) {
         if (!(*env->strategic_agent(i).observation_space() ==
