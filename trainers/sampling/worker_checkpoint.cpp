@@ -1,0 +1,185 @@
+// RolloutWorker's checkpoints: filters, policies, the generator, and every sub-env mid-episode.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "nn/error.hpp"
+#include "phantom/format.hpp"
+#include "trainers/sampling/observation_filter.hpp"
+#include "trainers/sampling/worker_state.hpp"
+
+namespace phantom {
+
+using worker_internal::AgentState;
+using worker_internal::PolicySlot;
+using worker_internal::standard_columns;
+using worker_internal::StandardColumns;
+
+void RolloutWorker::save(nn::StateDict& out, const std::string& prefix) const {
+  filters_.save(out, prefix + ".filters");
+  for (const PolicySlot& slot : impl_->slots) {
+    if (slot.trainable) slot.trainable->get_state(out, prefix + ".policy." + slot.id);
+  }
+  out.set_rng(prefix + ".rng", impl_->rng);
+  out.set_int(prefix + ".global_timestep", global_vars_.timestep);
+  for (int e = 0; e < num_envs(); ++e) {
+    save_sub_env(*impl_->envs[static_cast<std::size_t>(e)], out,
+                 prefix + ".env" + std::to_string(e));
+  }
+}
+
+void RolloutWorker::restore(const nn::StateDict& in, const std::string& prefix) {
+  filters_.load(in, prefix + ".filters");
+  for (const PolicySlot& slot : impl_->slots) {
+    if (slot.trainable) slot.trainable->set_state(in, prefix + ".policy." + slot.id);
+  }
+  impl_->rng = in.get_rng(prefix + ".rng");
+  global_vars_.timestep = in.get_int(prefix + ".global_timestep");
+  for (int e = 0; e < num_envs(); ++e) {
+    restore_sub_env(*impl_->envs[static_cast<std::size_t>(e)], in,
+                    prefix + ".env" + std::to_string(e));
+  }
+}
+
+// A sub-env mid-episode: the env itself is restored by replaying the actions since its reset
+// (EnvRunner), everything the worker knows about the episode is saved as data. Episode
+// user_data holds arbitrary C++ values and is not saved.
+void RolloutWorker::save_sub_env(const SubEnv& s, nn::StateDict& out,
+                                 const std::string& prefix) const {
+  s.runner->save(out, prefix + ".runner");
+  out.set_int(prefix + ".started", s.started ? 1 : 0);
+  out.set_int(prefix + ".episodes_started", s.episodes_started);
+  out.set_int(prefix + ".fragment_agent_steps", s.fragment_agent_steps);
+  const Episode& ep = s.episode;
+  out.set_int(prefix + ".episode.id", ep.id);
+  out.set_int(prefix + ".episode.length", ep.length);
+  out.set_doubles(prefix + ".episode.total_reward", {ep.total_reward});
+  std::string keys;
+  std::vector<double> values;
+  for (const auto& [key, value] : ep.agent_rewards()) {
+    keys += key.first + '\n' + key.second + '\n';
+    values.push_back(value);
+  }
+  out.set_string(prefix + ".episode.reward_keys", keys);
+  out.set_doubles(prefix + ".episode.rewards", values);
+  keys.clear();
+  values.clear();
+  for (const auto& [name, value] : ep.custom_metrics) {
+    keys += name + '\n';
+    values.push_back(value);
+  }
+  out.set_string(prefix + ".episode.custom_metric_names", keys);
+  out.set_doubles(prefix + ".episode.custom_metrics", values);
+  int h = 0;
+  for (const auto& [name, list] : ep.hist_data) {
+    out.set_string(prefix + ".episode.hist" + std::to_string(h) + ".name", name);
+    out.set_doubles(prefix + ".episode.hist" + std::to_string(h) + ".values", list);
+    ++h;
+  }
+  out.set_int(prefix + ".episode.hists", h);
+  for (std::size_t i = 0; i < s.agents.size(); ++i) {
+    const AgentState& a = s.agents[i];
+    const std::string p = prefix + ".agent" + std::to_string(i);
+    a.rows.save(out, p + ".rows");
+    out.set_int(p + ".open", a.open ? 1 : 0);
+    out.set_string(p + ".policy",
+                   a.policy >= 0 ? impl_->slots[static_cast<std::size_t>(a.policy)].id : "");
+    out.set_int(p + ".agent_index", a.agent_index);
+    out.set_doubles(p + ".obs", std::vector<double>(a.obs.begin(), a.obs.end()));
+    out.set_doubles(p + ".prev_action",
+                    std::vector<double>(a.prev_action.begin(), a.prev_action.end()));
+    out.set_doubles(p + ".prev_reward", {a.prev_reward});
+  }
+}
+
+namespace {
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      out.push_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+void restore_floats(const nn::StateDict& in, const std::string& name, std::vector<float>& dst) {
+  std::vector<double> v = in.get_doubles(name);
+  if (v.size() != dst.size()) {
+    throw FormatError(in.source() + ": " + name + " holds " + std::to_string(v.size()) +
+                      " values, expected " + std::to_string(dst.size()));
+  }
+  std::copy(v.begin(), v.end(), dst.begin());
+}
+
+}  // namespace
+
+void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const std::string& prefix) {
+  Impl& m = *impl_;
+  s.runner->load(in, prefix + ".runner");
+  s.started = in.get_int(prefix + ".started") != 0;
+  s.episodes_started = in.get_int(prefix + ".episodes_started");
+  s.fragment_agent_steps = in.get_int(prefix + ".fragment_agent_steps");
+  Episode& ep = s.episode;
+  ep.reset(in.get_int(prefix + ".episode.id"));
+  ep.length = in.get_int(prefix + ".episode.length");
+  // Agents in their saved order, so their agent indices come back the same.
+  std::vector<std::pair<int, int>> by_index;  // (agent index, position)
+  for (std::size_t i = 0; i < s.agents.size(); ++i) {
+    AgentState& a = s.agents[i];
+    const std::string p = prefix + ".agent" + std::to_string(i);
+    a.rows.load(in, p + ".rows");
+    a.open = in.get_int(p + ".open") != 0;
+    const std::string& policy = in.get_string(p + ".policy");
+    a.policy = -1;
+    if (!policy.empty()) {
+      auto it = m.slot_of.find(policy);
+      if (it == m.slot_of.end()) {
+        throw FormatError(in.source() + ": " + p + ": policy '" + policy +
+                          "' is not a policy of this worker");
+      }
+      a.policy = it->second;
+    }
+    a.agent_index = static_cast<int>(in.get_int(p + ".agent_index"));
+    if (a.agent_index >= 0) by_index.emplace_back(a.agent_index, static_cast<int>(i));
+    restore_floats(in, p + ".obs", a.obs);
+    restore_floats(in, p + ".prev_action", a.prev_action);
+    a.prev_reward = static_cast<float>(in.get_doubles(p + ".prev_reward").at(0));
+  }
+  std::sort(by_index.begin(), by_index.end());
+  const std::vector<std::string>& ids = s.runner->env().strategic_agent_ids();
+  for (auto [index, i] : by_index) {
+    const AgentState& a = s.agents[static_cast<std::size_t>(i)];
+    const std::string saved = a.policy >= 0 ? m.slots[static_cast<std::size_t>(a.policy)].id : "";
+    if (saved.empty()) {
+      ep.ensure_agent(ids[static_cast<std::size_t>(i)]);
+    } else {
+      ep.policy_for(ids[static_cast<std::size_t>(i)],
+                    [&saved](const std::string&, const Episode&) { return saved; });
+    }
+  }
+  std::vector<std::string> keys = split_lines(in.get_string(prefix + ".episode.reward_keys"));
+  std::vector<double> values = in.get_doubles(prefix + ".episode.rewards");
+  if (keys.size() != 2 * values.size()) {
+    throw FormatError(in.source() + ": " + prefix + ": episode reward entries do not match");
+  }
+  for (std::size_t k = 0; k < values.size(); ++k)
+    ep.add_reward(keys[2 * k], keys[2 * k + 1], values[k]);
+  ep.total_reward = in.get_doubles(prefix + ".episode.total_reward").at(0);
+  keys = split_lines(in.get_string(prefix + ".episode.custom_metric_names"));
+  values = in.get_doubles(prefix + ".episode.custom_metrics");
+  if (keys.size() != values.size()) {
+    throw FormatError(in.source() + ": " + prefix + ": custom metric entries do not match");
+  }
+  for (std::size_t k = 0; k < values.size(); ++k) ep.custom_metrics[keys[k]] = values[k];
+  const int64_t hists = in.get_int(prefix + ".episode.hists");
+  for (int64_t h = 0; h < hists; ++h) {
+    const std::string p = prefix + ".episode.hist" + std::to_string(h);
+    ep.hist_data[in.get_string(p + ".name")] = in.get_doubles(p + ".values");
+  }
+}
+
+}  // namespace phantom

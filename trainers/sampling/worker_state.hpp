@@ -1,0 +1,115 @@
+// The rollout worker's internal state, shared by its three source files (rollout_worker.cpp:
+// construction and the API; worker_poll.cpp: the poll loop and sample(); worker_checkpoint.cpp:
+// save and restore). Not part of the installed API.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/thread_pool.hpp"
+#include "trainers/env_runner.hpp"
+#include "trainers/iteration_stats.hpp"
+#include "trainers/sampling/rollout_worker.hpp"
+
+namespace phantom {
+namespace worker_internal {
+
+// Handles of the standard columns: every trajectory batch is made by with_standard_columns, so
+// they are the same in all of them.
+struct StandardColumns {
+  SampleBatch::Handle obs, new_obs, actions, rewards, terminateds, truncateds, eps_id, agent_index,
+      t, prev_actions, prev_rewards, action_logp, action_prob, vf_preds;
+  explicit StandardColumns(const SampleBatch& b)
+      : obs(b.column(columns::kObs)),
+        new_obs(b.column(columns::kNewObs)),
+        actions(b.column(columns::kActions)),
+        rewards(b.column(columns::kRewards)),
+        terminateds(b.column(columns::kTerminateds)),
+        truncateds(b.column(columns::kTruncateds)),
+        eps_id(b.column(columns::kEpsId)),
+        agent_index(b.column(columns::kAgentIndex)),
+        t(b.column(columns::kT)),
+        prev_actions(b.column(columns::kPrevActions)),
+        prev_rewards(b.column(columns::kPrevRewards)),
+        action_logp(b.column(columns::kActionLogp)),
+        action_prob(b.column(columns::kActionProb)),
+        vf_preds(b.column(columns::kVfPreds)) {}
+};
+
+inline const StandardColumns& standard_columns() {
+  static const StandardColumns cols(SampleBatch::with_standard_columns(1, 1));
+  return cols;
+}
+
+inline float clip_reward(const RewardClipping& c, float r) {
+  switch (c.mode) {
+    case RewardClipping::Mode::off:
+      return r;
+    case RewardClipping::Mode::sign:
+      return static_cast<float>((r > 0.0f) - (r < 0.0f));
+    case RewardClipping::Mode::clamp:
+      return std::clamp(r, static_cast<float>(-c.limit), static_cast<float>(c.limit));
+  }
+  return r;
+}
+
+// ---- State ----
+
+/// One policy of the worker and the scratch of its acting batch and pieces.
+struct PolicySlot {
+  std::string id;
+  std::shared_ptr<Policy> policy;
+  TrainablePolicy* trainable = nullptr;  // null: a fixed policy (log-prob 0, never learns)
+  bool trained = false;
+  ObservationFilter* filter = nullptr;
+  int64_t obs_size = 0, action_size = 0;
+  // This poll's acting rows: the filtered observations and (sub-env, position) of each row.
+  std::vector<float> observations;
+  std::vector<std::pair<int, int>> rows;
+  ActionBatch out;
+  SampleBatch piece, original;  // postprocessing scratch
+};
+
+/// What the worker keeps about one strategic agent of a sub-env.
+struct AgentState {
+  SampleBatch rows;   // this episode's rows since the last cut; the last one may be open
+  bool open = false;  // the last row awaits its reward / next observation
+  int policy = -1;    // slot index, bound for the episode (-1: not yet seen)
+  int agent_index = -1;
+  std::vector<float> obs;  // the last observation, filtered
+  std::vector<float> prev_action;
+  float prev_reward = 0.0f;
+};
+
+}  // namespace worker_internal
+
+struct RolloutWorker::SubEnv {
+  std::unique_ptr<EnvRunner> runner;
+  IterationStats stats;  // since the last collect_stats()
+  Episode episode;
+  std::vector<worker_internal::AgentState> agents;  // by strategic position
+  int64_t episodes_started = 0;                     // episode ids, soft resets included
+  int64_t fragment_env_steps = 0, fragment_agent_steps = 0;
+  bool started = false;
+  bool sampling = false;  // takes part in the current sample()
+};
+
+struct RolloutWorker::Impl {
+  WorkerEnvFactory make_env;
+  PolicyMappingFn mapping_fn;
+  std::vector<worker_internal::PolicySlot> slots;  // in policy id order
+  std::map<std::string, int> slot_of;              // policy id -> slot
+  std::vector<std::unique_ptr<SubEnv>> envs;
+  std::vector<int> positions_by_id;  // strategic positions sorted by agent id
+  std::optional<int64_t> horizon;
+  nn::Rng rng;
+  MultiAgentBatch batch;
+  std::vector<EpisodeRecord> finished;
+  std::unique_ptr<nn::ThreadPool> pool;  // null: sub-envs step on the calling thread
+};
+
+}  // namespace phantom
