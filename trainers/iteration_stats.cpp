@@ -5,12 +5,14 @@
 
 namespace phantom {
 
-void IterationStats::reset(std::size_t num_agents, std::size_t num_metrics) {
+void IterationStats::reset(std::size_t num_agents, std::size_t num_metrics,
+                           std::size_t num_custom_metrics) {
   env_steps = agent_steps = episodes = 0;
   returns.assign(num_agents, Accumulator{});
   finished_returns.resize(num_agents);
   for (auto& r : finished_returns) r.clear();  // keeps capacity
   metrics.assign(num_metrics, Accumulator{});
+  custom_metrics.assign(num_custom_metrics, Accumulator{});
   for (auto& kv : stats_) kv.second = std::numeric_limits<double>::quiet_NaN();
 }
 
@@ -25,7 +27,8 @@ void IterationStats::set_stat(const std::string& name, double value) {
 }
 
 void IterationStats::merge(const IterationStats& other) {
-  if (other.returns.size() != returns.size() || other.metrics.size() != metrics.size()) {
+  if (other.returns.size() != returns.size() || other.metrics.size() != metrics.size() ||
+      other.custom_metrics.size() != custom_metrics.size()) {
     throw ValueError("IterationStats::merge: the two stats were sized for different envs");
   }
   env_steps += other.env_steps;
@@ -37,6 +40,9 @@ void IterationStats::merge(const IterationStats& other) {
                                other.finished_returns[i].end());
   }
   for (std::size_t i = 0; i < metrics.size(); ++i) metrics[i].merge(other.metrics[i]);
+  for (std::size_t i = 0; i < custom_metrics.size(); ++i) {
+    custom_metrics[i].merge(other.custom_metrics[i]);
+  }
 }
 
 }  // namespace phantom

@@ -40,8 +40,9 @@ struct Accumulator {
 
 class IterationStats {
  public:
-  /// Sizes the per-agent and per-metric slots (keeps memory); everything starts at zero.
-  void reset(std::size_t num_agents, std::size_t num_metrics);
+  /// Sizes the per-agent, per-metric and per-custom-metric slots (keeps memory); everything
+  /// starts at zero.
+  void reset(std::size_t num_agents, std::size_t num_metrics, std::size_t num_custom_metrics = 0);
 
   int64_t env_steps = 0;
   int64_t agent_steps = 0;  // steps times the strategic agents that acted or observed
@@ -51,6 +52,9 @@ class IterationStats {
   std::vector<Accumulator> returns;
   /// Per-episode reductions of each metric (its train reduce action), in the logger's order.
   std::vector<Accumulator> metrics;
+  /// Per-episode values of each custom metric (set by callbacks in Episode::custom_metrics; NaN
+  /// and missing values are skipped), in TrainOptions::custom_metrics order.
+  std::vector<Accumulator> custom_metrics;
   /// Every finished episode's return, per strategic position: finished_returns[k] holds the
   /// returns of the agent at position k, in the order the episodes ended (per env, envs in
   /// order after a merge). For windows such as "the mean of the last 100 episodes".

@@ -1,6 +1,7 @@
 // Trainer: setup, the iteration loop, the metrics CSV, progress and checkpoints.
 #include "trainers/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -28,6 +29,9 @@ std::vector<std::string> csv_columns(const ResolvedPolicies& resolved, const Pha
   for (const ResolvedPolicy& p : resolved.policies) add_reward("policy/" + p.id);
   for (const std::string& id : env.strategic_agent_ids()) add_reward("agent/" + id);
   for (const auto& m : options.metrics) cols.push_back("metric/" + m.first);
+  for (const std::string& k : options.custom_metrics) {
+    for (const char* s : {"_mean", "_min", "_max"}) cols.push_back("custom/" + k + s);
+  }
   for (const std::string& s : stat_names) cols.push_back(s);
   return cols;
 }
@@ -132,6 +136,15 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
                       ", expected >= 0 (0: only at the end)");
   }
   env_config.check_no_ranges(kind_ + " trainer");
+  for (std::size_t k = 0; k < options.custom_metrics.size(); ++k) {
+    const std::string& name = options.custom_metrics[k];
+    if (name.empty() ||
+        std::find(options.custom_metrics.begin(), options.custom_metrics.begin() + k, name) !=
+            options.custom_metrics.begin() + k) {
+      throw ConfigError(kind_ + " trainer: custom_metrics entry " + std::to_string(k) + " ('" +
+                        name + "') is empty or repeated; each names one metric once");
+    }
+  }
   if (!make_env) throw ConfigError(kind_ + " trainer: the env factory is empty");
 
   // The mapping is checked against a throwaway env of the same config.
@@ -143,6 +156,7 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
       create_registered_policies(resolved, options.registry);
   Setup s{&make_env, &env_config, &options, &resolved, &policies};
   setup(s);
+  if (options.callbacks) options.callbacks->on_algorithm_init(*this);
   TrainingResults results;
   for (std::size_t p = 0; p < policies.size(); ++p) {
     if (!policies[p]) {
@@ -201,8 +215,10 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
 
   IterationStats stats;
   for (int it = start; it < options.iterations; ++it) {
-    stats.reset(static_cast<std::size_t>(probe->num_strategic()), options.metrics.size());
+    stats.reset(static_cast<std::size_t>(probe->num_strategic()), options.metrics.size(),
+                options.custom_metrics.size());
     training_step(it, stats);
+    if (options.callbacks) options.callbacks->on_train_result(*this, stats);
     env_steps += stats.env_steps;
     agent_steps += stats.agent_steps;
 
@@ -225,6 +241,12 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
         set_reward(row, "agent/" + probe->strategic_agent_ids()[pos], stats.returns[pos]);
       for (std::size_t m = 0; m < options.metrics.size(); ++m)
         row.set("metric/" + options.metrics[m].first, stats.metrics[m].mean());
+      for (std::size_t k = 0; k < options.custom_metrics.size(); ++k) {
+        const Accumulator& a = stats.custom_metrics[k];
+        if (a.count == 0) continue;  // no episode reported it: empty cells
+        const std::string prefix = "custom/" + options.custom_metrics[k];
+        row.set(prefix + "_mean", a.mean()).set(prefix + "_min", a.min).set(prefix + "_max", a.max);
+      }
       for (const auto& kv : stats.stats())
         if (!std::isnan(kv.second)) row.set(kv.first, kv.second);
       csv->write_row(row);
@@ -253,6 +275,10 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
   if (progress) progress->finish();
   results.last = stats;
   return results;
+}
+
+void Trainer::foreach_env(const std::function<void(PhantomEnv&)>&) {
+  throw ConfigError(kind_ + " trainer: foreach_env before train() set it up (it has no envs)");
 }
 
 }  // namespace phantom

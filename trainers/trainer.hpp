@@ -33,6 +33,7 @@
 #include "phantom/policy.hpp"
 #include "phantom/policy_mapping.hpp"
 #include "trainers/iteration_stats.hpp"
+#include "trainers/sampling/callbacks.hpp"
 
 namespace phantom {
 
@@ -47,6 +48,15 @@ struct TrainOptions {
   PolicyRegistry registry;
   /// Env metrics, recorded every step and reduced per episode with their train reduce action.
   std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics;
+  /// Hooks into sampling and training (trainers/sampling/callbacks.hpp); null: none.
+  /// on_algorithm_init fires once the trainer is set up (before a resumed run's state is
+  /// loaded), on_train_result after each iteration, before its CSV row is written, so it may
+  /// change the row's values and, through Trainer::foreach_env, every env (a curriculum).
+  std::shared_ptr<Callbacks> callbacks;
+  /// Custom metrics callbacks set in Episode::custom_metrics, reported per iteration over the
+  /// episodes that finished in it as CSV columns "custom/<name>_mean", "_min" and "_max". They
+  /// are named up front because the CSV's columns are fixed when it is created.
+  std::vector<std::string> custom_metrics;
 
   /// Results directory base; empty: nothing is written.
   std::string results_dir;
@@ -85,6 +95,11 @@ class Trainer {
   Trainer& operator=(const Trainer&) = delete;
 
   const std::string& kind() const { return kind_; }
+
+  /// Calls f on every env the trainer samples from, in a fixed order (e.g. from
+  /// Callbacks::on_train_result, to change every env's task; the change applies from the next
+  /// iteration, mid-episode). Throws ConfigError before train() set the trainer up.
+  virtual void foreach_env(const std::function<void(PhantomEnv&)>& f);
 
   /// Trains from scratch. Throws ConfigError for a bad mapping, an env config with Ranges, or
   /// an empty policies_to_train (each message says which).

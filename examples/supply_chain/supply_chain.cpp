@@ -81,7 +81,7 @@ CustomerAgent::CustomerAgent(std::string id, std::string shop_id)
 }
 
 void CustomerAgent::generate_messages(Context& ctx) {
-  auto size = static_cast<int>(ctx.rng().uniform_int(0, kCustomerMaxOrderSize));
+  auto size = static_cast<int>(ctx.rng().uniform_int(0, max_order_size));
   if (shop_ < 0) shop_ = ctx.network().index_of(shop_id_);
   ctx.send(shop_, OrderRequest{size});
 }

@@ -96,12 +96,14 @@ class WarehouseAgent : public phantom::Agent {
   explicit WarehouseAgent(std::string id);
 };
 
-/// Orders 0-4 units uniformly at random every step.
+/// Orders 0 .. max_order_size - 1 units (by default 0-4) uniformly at random every step.
 class CustomerAgent : public phantom::Agent {
  public:
   CustomerAgent(std::string id, std::string shop_id);
   void generate_messages(phantom::Context& ctx) override;
   int received = 0;
+  /// The demand: orders are drawn from 0 .. max_order_size - 1 (>= 1). A curriculum raises it.
+  int max_order_size = kCustomerMaxOrderSize;
 
  private:
   std::string shop_id_;

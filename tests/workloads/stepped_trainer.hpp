@@ -30,7 +30,8 @@ class SteppedTrainer : public TrainerT {
 
   /// Runs the next iteration into `stats` (reset first, as train() does).
   void iterate(phantom::IterationStats& stats) {
-    stats.reset(static_cast<std::size_t>(probe_->num_strategic()), run_.metrics.size());
+    stats.reset(static_cast<std::size_t>(probe_->num_strategic()), run_.metrics.size(),
+                run_.custom_metrics.size());
     this->training_step(iteration_++, stats);
   }
 

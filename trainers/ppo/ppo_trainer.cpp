@@ -74,6 +74,8 @@ void PpoTrainer::setup(Setup& s) {
   w.clip_actions = true;
   w.policies_to_train = trained_;
   w.metrics = run.metrics;
+  w.callbacks = run.callbacks;
+  w.custom_metrics = run.custom_metrics;
   w.keep_episode_records = false;  // reported through collect_stats
   w.num_threads = options_.threads;
   const EnvFactory make_env = *s.make_env;
@@ -130,6 +132,11 @@ void PpoTrainer::save_state(nn::StateDict& out) const {
 void PpoTrainer::load_state(const nn::StateDict& in) {
   worker_->restore(in, "ppo.worker");
   refresh_policy_filters();
+}
+
+void PpoTrainer::foreach_env(const std::function<void(PhantomEnv&)>& f) {
+  if (!worker_) Trainer::foreach_env(f);  // throws: not set up
+  worker_->foreach_env([&f](PhantomEnv& env, int) { f(env); });
 }
 
 }  // namespace phantom

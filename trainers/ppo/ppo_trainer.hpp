@@ -32,6 +32,8 @@ class PpoTrainer : public Trainer {
   ~PpoTrainer() override;
 
   const PpoOptions& options() const { return options_; }
+  /// Every sub-env of the worker, in order.
+  void foreach_env(const std::function<void(PhantomEnv&)>& f) override;
 
  protected:
   void setup(Setup& setup) override;

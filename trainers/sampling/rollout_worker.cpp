@@ -158,7 +158,9 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
   }
 
   if (o.num_threads > 1) m.pool = std::make_unique<nn::ThreadPool>(o.num_threads);
-  for (auto& sub : m.envs) sub->stats.reset(static_cast<std::size_t>(n), o.metrics.size());
+  for (auto& sub : m.envs) {
+    sub->stats.reset(static_cast<std::size_t>(n), o.metrics.size(), o.custom_metrics.size());
+  }
   m.positions_by_id.resize(static_cast<std::size_t>(n));
   std::iota(m.positions_by_id.begin(), m.positions_by_id.end(), 0);
   std::sort(m.positions_by_id.begin(), m.positions_by_id.end(), [&](int a, int b) {
@@ -213,7 +215,8 @@ std::vector<EpisodeRecord> RolloutWorker::get_metrics() {
 void RolloutWorker::collect_stats(IterationStats& stats) {
   for (auto& s : impl_->envs) {  // sub-env order: independent of the threads
     stats.merge(s->stats);
-    s->stats.reset(s->stats.returns.size(), s->stats.metrics.size());
+    s->stats.reset(s->stats.returns.size(), s->stats.metrics.size(),
+                   s->stats.custom_metrics.size());
   }
 }
 

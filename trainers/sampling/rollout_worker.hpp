@@ -133,6 +133,9 @@ struct RolloutWorkerOptions {
   /// allocates (its tables are copied), so a trainer that reports through collect_stats() alone
   /// turns this off to keep its steady-state loop allocation-free.
   bool keep_episode_records = true;
+  /// Episode custom metrics (Episode::custom_metrics, set by callbacks) that collect_stats()
+  /// reports, in this order: each finished episode's value, unless missing or NaN.
+  std::vector<std::string> custom_metrics;
   /// Threads stepping the sub-envs (1: the calling thread only). Only env.step() runs on them;
   /// everything else runs in sub-env order, so the batches do not depend on this number.
   int num_threads = 1;

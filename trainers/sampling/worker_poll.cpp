@@ -149,6 +149,13 @@ void RolloutWorker::end_episode(SubEnv& s, bool soft) {
     }
   }
   if (options_.callbacks) options_.callbacks->on_episode_end(*this, s.episode, s.episode.env_index);
+  // The custom metrics as the callbacks left them, into this sub-env's statistics.
+  for (std::size_t k = 0; k < options_.custom_metrics.size(); ++k) {
+    auto it = s.episode.custom_metrics.find(options_.custom_metrics[k]);
+    if (it != s.episode.custom_metrics.end() && !std::isnan(it->second)) {
+      s.stats.custom_metrics[k].add(it->second);
+    }
+  }
   if (options_.keep_episode_records) m.finished.push_back(EpisodeRecord::from_episode(s.episode));
   if (soft) {
     s.episode.soft_reset(episode_id(s));
