@@ -1,6 +1,6 @@
 // QLearningTrainer on envs with known optimal Q-values: a chain, terminal vs truncated endings,
 // an FSM whose agents observe every other step, shared tables, fixed policies, the episode
-// loop's end, epsilon decay and configuration errors.
+// loop's end, epsilon decay, the explorations (EpsilonGreedy, SoftQ) and configuration errors.
 #include "trainers/qlearning/q_learning_trainer.hpp"
 
 #include <gtest/gtest.h>
@@ -141,7 +141,10 @@ TEST(QLearning, BootstrapsFromTheLastObservationOnTruncation) {
   EXPECT_NEAR(b.q(0, 0), 1.5, 1e-9);
 }
 
-TEST(QLearning, LearnsNothingFromATruncationWithoutAFinalObservation) {
+TEST(QLearning, BootstrapsATruncationWithoutAFinalObservationFromTheLastStateSeen) {
+  // The ticker is cut after one step without being observed, so no reward is reported; the
+  // row still closes (new_obs = the state it last saw) and makes one update per action, whose
+  // target is 0 + 0.6 max Q(0) = 0: the table stays at zero.
   tabular::TickerOptions o;
   o.end_at = 1;
   o.end_by_termination = false;
@@ -149,13 +152,15 @@ TEST(QLearning, LearnsNothingFromATruncationWithoutAFinalObservation) {
   QLearningTrainer trainer(fast_learner(0.6));
   TrainingResults r;
   const QTablePolicy& q = train_ticker(trainer, o, r);
-  EXPECT_EQ(stat(r, "q_updates"), 0.0);
+  EXPECT_EQ(stat(r, "q_updates"), 10.0);  // one per episode
+  EXPECT_EQ(stat(r, "td_error_mean"), 0.0);
+  EXPECT_EQ(q.q(0, 0), 0.0);
   EXPECT_EQ(q.q(0, 1), 0.0);
 
-  // Terminated without an observation, the transition still ends (at its reward, here none).
+  // Terminated without an observation, the transition ends at its reward (here none).
   o.end_by_termination = true;
   train_ticker(trainer, o, r);
-  EXPECT_EQ(stat(r, "q_updates"), 10.0);  // one per episode
+  EXPECT_EQ(stat(r, "q_updates"), 10.0);
 }
 
 TEST(QLearning, CreditsAgentsObservedEveryOtherStepWithTheirOwnRewards) {
@@ -285,6 +290,84 @@ TEST(QLearning, ActsGreedilyOnceEpsilonHasDecayedToZero) {
   EXPECT_LE(r.last.env_steps, 30);
 }
 
+// --- Exploration ---
+
+// The ticker paying its action (0 or 1) for 100 steps an episode, 10 episodes an iteration.
+// With gamma 0 the table learns Q = (0, 1) within the first episode, so from then on the
+// greedy action is 1 and every 0 is exploration. Returns the share of 0s per iteration and the
+// epsilon statistics.
+struct TickerRun {
+  std::vector<double> zero_share, epsilon;
+  TrainingResults results;
+};
+
+TickerRun run_ticker(const QLearningOptions& q, int iterations) {
+  tabular::TickerOptions o;
+  o.num_steps = 100;
+  QLearningTrainer trainer(q);
+  TrainOptions run = quiet_run(iterations, 11);
+  run.policies.add("t", phantom::agent_ids({"T"}));
+  run.policies_to_train = {"t"};
+  TickerRun out;
+  run.on_iteration = [&](int, const phantom::IterationStats& s, int64_t) {
+    EXPECT_EQ(s.episodes, 10);
+    out.zero_share.push_back(1.0 - s.returns[0].mean() / 100.0);
+    for (const auto& kv : s.stats()) {
+      if (kv.first == "epsilon") out.epsilon.push_back(kv.second);
+    }
+    return false;
+  };
+  out.results = trainer.train(factory([o] { return tabular::make_ticker_env(o); }), {}, run);
+  return out;
+}
+
+QLearningOptions ticker_learner() {
+  QLearningOptions q;
+  q.alpha = 0.5;
+  q.gamma = 0.0;
+  return q;
+}
+
+TEST(QLearningExploration, EpsilonGreedyExploresWithTheEpsilonOfEachIteration) {
+  QLearningOptions q = ticker_learner();
+  q.epsilon = 1.0;
+  q.epsilon_final = 0.0;
+  q.epsilon_decay_iterations = 4;
+  TickerRun r = run_ticker(q, 6);
+  EXPECT_EQ(r.epsilon, (std::vector<double>{1.0, 0.75, 0.5, 0.25, 0.0, 0.0}));
+  ASSERT_EQ(r.zero_share.size(), 6u);
+  // A random action is 0 half the time: 1000 actions an iteration put the share of 0s within a
+  // few hundredths of epsilon / 2; with epsilon 0 there is none.
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_NEAR(r.zero_share[i], r.epsilon[i] / 2.0, 0.05) << "iteration " << i;
+  }
+  EXPECT_EQ(r.zero_share[4], 0.0);
+  EXPECT_EQ(r.zero_share[5], 0.0);
+  // The returned table explored while training but acts greedily now.
+  const QTablePolicy& t = table_of(r.results, "t");
+  EXPECT_FALSE(t.explore());
+  EXPECT_EQ(t.q(0, 0), 0.0);
+  EXPECT_EQ(t.q(0, 1), 1.0);
+}
+
+TEST(QLearningExploration, SoftQSamplesTheBoltzmannPolicyOfTheTable) {
+  // Q converges to (0, 1), so action 1 is taken with probability e^(1/T) / (1 + e^(1/T)).
+  for (double temperature : {0.5, 2.0}) {
+    QLearningOptions q = ticker_learner();
+    q.exploration = "SoftQ";
+    q.softq_temperature = temperature;
+    TickerRun r = run_ticker(q, 3);
+    double p1 = std::exp(1.0 / temperature) / (1.0 + std::exp(1.0 / temperature));
+    EXPECT_NEAR(1.0 - r.zero_share.back(), p1, 0.05) << temperature;  // 0.881 or 0.622
+    for (double e : r.epsilon) EXPECT_TRUE(std::isnan(e));            // no epsilon with SoftQ
+    const QTablePolicy& t = table_of(r.results, "t");
+    EXPECT_STREQ(t.exploration().name(), "SoftQ");
+    EXPECT_EQ(t.q(0, 0), 0.0);
+    EXPECT_EQ(t.q(0, 1), 1.0);
+    EXPECT_EQ(t.greedy(0), 1);
+  }
+}
+
 // --- Errors ---
 
 TEST(QLearningErrors, RejectsOptionsOutOfRange) {
@@ -309,6 +392,13 @@ TEST(QLearningErrors, RejectsOptionsOutOfRange) {
   q = {};
   q.episodes_per_iteration = 0;
   EXPECT_HAS(message(q), "episodes_per_iteration = 0, expected >= 1");
+  q = {};
+  q.exploration = "Boltzmann";
+  EXPECT_HAS(message(q),
+             "QLearningOptions: exploration = 'Boltzmann', expected 'EpsilonGreedy' or 'SoftQ'");
+  q = {};
+  q.softq_temperature = 0.0;
+  EXPECT_HAS(message(q), "QLearningOptions: softq_temperature = 0, expected a finite value > 0");
 }
 
 TEST(QLearningErrors, NeedsAPolicyToTrain) {

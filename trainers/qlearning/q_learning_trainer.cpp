@@ -1,7 +1,10 @@
-// QLearningTrainer: setup, the episode loop, the update, checkpoints.
+// QLearningTrainer: option checks, the tables and the worker, and the iteration plan.
 #include "trainers/qlearning/q_learning_trainer.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <utility>
 
 #include "nn/error.hpp"
 #include "phantom/format.hpp"
@@ -9,9 +12,6 @@
 namespace phantom {
 
 namespace {
-
-// Streams derived from the run's seed, one per purpose.
-constexpr uint64_t kRunnerStream = 1, kExploreStream = 2, kPolicyStream = 3;
 
 void check_range(const char* name, double value, double lo, double hi, bool lo_open) {
   bool ok = (lo_open ? value > lo : value >= lo) && value <= hi;
@@ -22,10 +22,39 @@ void check_range(const char* name, double value, double lo, double hi, bool lo_o
   }
 }
 
+// Epsilon by iteration: linear from `epsilon` at 0 to `epsilon_final` at N, then constant.
+std::shared_ptr<const Schedule> epsilon_by_iteration(const QLearningOptions& o) {
+  if (o.epsilon_decay_iterations == 0) return std::make_shared<ConstantSchedule>(o.epsilon);
+  return std::make_shared<PiecewiseSchedule>(
+      std::vector<std::pair<int64_t, double>>{{0, o.epsilon},
+                                              {o.epsilon_decay_iterations, o.epsilon_final}},
+      o.epsilon_final);
+}
+
+// Switches exploration on for the trained tables while it lives: they explore only while the
+// trainer samples with them, and act greedily for everyone else (results, rollouts).
+class Exploring {
+ public:
+  Exploring(RolloutWorker& worker, const std::vector<std::string>& ids)
+      : worker_(worker), ids_(ids) {
+    set(true);
+  }
+  ~Exploring() { set(false); }
+  Exploring(const Exploring&) = delete;
+  Exploring& operator=(const Exploring&) = delete;
+
+ private:
+  void set(bool on) {
+    for (const std::string& id : ids_) worker_.get_policy(id)->set_explore(on);
+  }
+  RolloutWorker& worker_;
+  const std::vector<std::string>& ids_;
+};
+
 }  // namespace
 
 QLearningTrainer::QLearningTrainer(QLearningOptions options)
-    : Trainer("qlearning"), options_(options) {
+    : Trainer("qlearning"), options_(std::move(options)) {
   check_range("alpha", options_.alpha, 0.0, 1.0, true);
   check_range("gamma", options_.gamma, 0.0, 1.0, false);
   check_range("epsilon", options_.epsilon, 0.0, 1.0, false);
@@ -38,14 +67,21 @@ QLearningTrainer::QLearningTrainer(QLearningOptions options)
     throw ConfigError("QLearningOptions: episodes_per_iteration = " +
                       std::to_string(options_.episodes_per_iteration) + ", expected >= 1");
   }
+  if (options_.exploration != "EpsilonGreedy" && options_.exploration != "SoftQ") {
+    throw ConfigError("QLearningOptions: exploration = '" + options_.exploration +
+                      "', expected 'EpsilonGreedy' or 'SoftQ'");
+  }
+  if (!(options_.softq_temperature > 0.0) || std::isinf(options_.softq_temperature)) {
+    throw ConfigError("QLearningOptions: softq_temperature = " +
+                      double_string(options_.softq_temperature) + ", expected a finite value > 0");
+  }
+  epsilon_ = std::make_shared<IterationSchedule>(epsilon_by_iteration(options_));
 }
 
+QLearningTrainer::~QLearningTrainer() = default;
+
 double QLearningTrainer::epsilon_at(int64_t iteration) const {
-  int64_t n = options_.epsilon_decay_iterations;
-  if (n == 0) return options_.epsilon;
-  if (iteration >= n) return options_.epsilon_final;
-  double f = static_cast<double>(iteration) / static_cast<double>(n);
-  return options_.epsilon + (options_.epsilon_final - options_.epsilon) * f;
+  return epsilon_->value_at_iteration(iteration);
 }
 
 std::vector<std::string> QLearningTrainer::stat_names() const {
@@ -55,139 +91,83 @@ std::vector<std::string> QLearningTrainer::stat_names() const {
 void QLearningTrainer::setup(Setup& s) {
   const TrainOptions& run = *s.options;
   const ResolvedPolicies& resolved = *s.resolved;
-  nn::Rng root(run.seed);
-  runner_.reset();
-  runner_.emplace((*s.make_env)(*s.env_config), root.derive(kRunnerStream).next_u64(), run.metrics);
-  explore_rng_ = root.derive(kExploreStream);
-  policy_rng_ = root.derive(kPolicyStream);
-  iterations_done_ = 0;
+  QTablePolicyOptions table_options;
+  table_options.alpha = options_.alpha;
+  table_options.gamma = options_.gamma;
+  table_options.exploration = options_.exploration;
+  table_options.epsilon_greedy.epsilon_schedule = epsilon_;
+  table_options.soft_q.temperature = options_.softq_temperature;
 
-  tables_.clear();
-  table_ids_.clear();
-  std::vector<QTablePolicy*> trained(resolved.policies.size(), nullptr);
+  PolicyMap policies;
+  trained_.clear();
   for (std::size_t p = 0; p < resolved.policies.size(); ++p) {
     const ResolvedPolicy& rp = resolved.policies[p];
-    if (!rp.of_trainer_kind) continue;
-    if (!rp.config.empty()) {
-      throw ConfigError("policy '" + rp.id + "': unknown config key '" +
-                        rp.config.items().front().first +
-                        "' (qlearning policies take no config; alpha, gamma and epsilon are "
-                        "QLearningOptions)");
-    }
-    auto table = std::make_shared<QTablePolicy>(rp.observation_space, rp.action_space, rp.id);
-    (*s.policies)[p] = table;
-    if (rp.trained) trained[p] = table.get();
-    tables_.push_back(table);
-    table_ids_.push_back(rp.id);
-  }
-  PhantomEnv& env = runner_->env();
-  if (static_cast<std::size_t>(env.num_strategic()) != resolved.policy_of_position.size()) {
-    throw ConfigError("qlearning trainer: the env factory built envs with different agents (" +
-                      std::to_string(env.num_strategic()) + " and " +
-                      std::to_string(resolved.policy_of_position.size()) +
-                      " strategic agents) from one config");
-  }
-  seats_.assign(resolved.policy_of_position.size(), Seat{});
-  for (std::size_t i = 0; i < seats_.size(); ++i) {
-    auto p = static_cast<std::size_t>(resolved.policy_of_position[i]);
-    seats_[i].table = trained[p];
-    seats_[i].policy = (*s.policies)[p].get();
-  }
-}
-
-void QLearningTrainer::training_step(int, IterationStats& stats) {
-  double epsilon = epsilon_at(iterations_done_);
-  updates_ = 0;
-  td_error_sum_ = 0.0;
-  for (int e = 0; e < options_.episodes_per_iteration; ++e) run_episode(epsilon, stats);
-  ++iterations_done_;
-  stats.set_stat("epsilon", epsilon);
-  stats.set_stat("q_updates", static_cast<double>(updates_));
-  stats.set_stat("td_error_mean",
-                 updates_ ? td_error_sum_ / static_cast<double>(updates_) : std::nan(""));
-}
-
-void QLearningTrainer::run_episode(double epsilon, IterationStats& stats) {
-  for (Seat& seat : seats_) seat.state = -1;
-  const StepResult* r = &runner_->reset();
-  // Python's loop read `not terminated or truncated` and never stopped once truncated.
-  do {
-    choose_actions(*r, epsilon);
-    r = &runner_->step(stats);
-    learn(*r);
-  } while (!r->done());
-}
-
-void QLearningTrainer::choose_actions(const StepResult& r, double epsilon) {
-  Actions& actions = runner_->actions();
-  actions.clear();
-  for (int i = 0; i < r.size(); ++i) {
-    if (!r.acts(i)) continue;  // the env's rule: observed, still in the episode, its stage
-    Seat& seat = seats_[static_cast<std::size_t>(i)];
-    float* out = actions.set(i);
-    if (!seat.table) {
-      seat.policy->compute_action(r.observation(i), out, policy_rng_);
-      continue;
-    }
-    QTablePolicy& q = *seat.table;
-    int64_t s = q.state_of(r.observation(i));
-    // Drawn for every action, explored or not, as in Python.
-    bool explore = static_cast<double>(explore_rng_.uniform()) < epsilon;
-    int64_t a = explore ? explore_rng_.uniform_int(q.num_actions()) : q.greedy(s);
-    q.write_action(a, out);
-    seat.state = s;
-    seat.action = a;
-    seat.reward = 0.0;
-  }
-}
-
-void QLearningTrainer::learn(const StepResult& r) {
-  for (int i = 0; i < r.size(); ++i) {
-    Seat& seat = seats_[static_cast<std::size_t>(i)];
-    if (seat.state < 0) continue;  // no pending transition (or not learning)
-    if (r.has_reward(i)) seat.reward += r.reward(i);
-    bool terminated = r.all_terminated || (r.reported(i) && r.terminated(i));
-    bool truncated = r.all_truncated || (r.reported(i) && r.truncated(i));
-    if (r.observed(i)) {
-      double target = seat.reward;
-      if (!terminated) {
-        target += options_.gamma * seat.table->max_q(seat.table->state_of(r.observation(i)));
+    if (rp.of_trainer_kind) {
+      if (!rp.config.empty()) {
+        throw ConfigError("policy '" + rp.id + "': unknown config key '" +
+                          rp.config.items().front().first +
+                          "' (qlearning policies take no config; alpha, gamma and epsilon are "
+                          "QLearningOptions)");
       }
-      update(seat, target);
-    } else if (terminated) {
-      update(seat, seat.reward);
-    } else if (truncated) {
-      seat.state = -1;  // cut off with nothing to bootstrap from: no update (see the header)
+      (*s.policies)[p] = std::make_shared<QTablePolicy>(rp.observation_space, rp.action_space,
+                                                        rp.id, table_options);
+      if (rp.trained) trained_.push_back(rp.id);
     }
+    policies[rp.id] = (*s.policies)[p];
   }
+  std::sort(trained_.begin(), trained_.end());
+
+  RolloutWorkerOptions w;
+  // Exactly one whole episode per sample(): learning follows every episode.
+  w.num_envs = 1;
+  w.rollout_fragment_length = 1;
+  w.batch_mode = BatchMode::complete_episodes;
+  w.seed = run.seed;
+  w.env_config = *s.env_config;
+  w.policies_to_train = trained_;
+  w.metrics = run.metrics;
+  w.keep_episode_records = false;  // reported through collect_stats
+  const EnvFactory make_env = *s.make_env;
+  worker_ = std::make_unique<RolloutWorker>(
+      [make_env](const EnvContext& ctx) { return make_env(ctx.config); }, policies, run.policies,
+      w);
+  learner_stats_.clear();
+  for (const std::string& id : trained_) learner_stats_[id];
 }
 
-void QLearningTrainer::update(Seat& seat, double target) {
-  double& q = seat.table->q(seat.state, seat.action);
-  td_error_sum_ += std::fabs(target - q);
-  ++updates_;
-  q = (1.0 - options_.alpha) * q + options_.alpha * target;
-  seat.state = -1;
+void QLearningTrainer::training_step(int iteration, IterationStats& stats) {
+  epsilon_->set_iteration(iteration);
+  int64_t updates = 0;
+  double td_error_sum = 0.0;
+  {
+    Exploring exploring(*worker_, trained_);
+    for (int e = 0; e < options_.episodes_per_iteration; ++e) {
+      MultiAgentBatch& episode = worker_->sample();
+      for (auto& entry : learner_stats_) entry.second.reset();
+      worker_->learn_on_batch(episode, learner_stats_);
+      for (const auto& entry : learner_stats_) {
+        const double n = entry.second.get("q_updates");
+        if (!(n > 0.0)) continue;  // NaN: no rows of this policy in the episode
+        updates += static_cast<int64_t>(n);
+        td_error_sum += entry.second.get("td_error_mean") * n;
+      }
+    }
+  }
+  worker_->collect_stats(stats);
+  stats.set_stat("epsilon", options_.exploration == "EpsilonGreedy"
+                                ? epsilon_at(iteration)
+                                : std::numeric_limits<double>::quiet_NaN());
+  stats.set_stat("q_updates", static_cast<double>(updates));
+  stats.set_stat("td_error_mean", updates ? td_error_sum / static_cast<double>(updates)
+                                          : std::numeric_limits<double>::quiet_NaN());
 }
 
 void QLearningTrainer::save_state(nn::StateDict& out) const {
-  for (std::size_t t = 0; t < tables_.size(); ++t) {
-    tables_[t]->save(out, "qlearning.table." + table_ids_[t]);
-  }
-  out.set_rng("qlearning.explore_rng", explore_rng_);
-  out.set_rng("qlearning.policy_rng", policy_rng_);
-  out.set_int("qlearning.epsilon_iteration", iterations_done_);
-  runner_->save(out, "qlearning.runner");
+  worker_->save(out, "qlearning.worker");
 }
 
 void QLearningTrainer::load_state(const nn::StateDict& in) {
-  for (std::size_t t = 0; t < tables_.size(); ++t) {
-    tables_[t]->load(in, "qlearning.table." + table_ids_[t]);
-  }
-  explore_rng_ = in.get_rng("qlearning.explore_rng");
-  policy_rng_ = in.get_rng("qlearning.policy_rng");
-  iterations_done_ = in.get_int("qlearning.epsilon_iteration");
-  runner_->load(in, "qlearning.runner");
+  worker_->restore(in, "qlearning.worker");
 }
 
 }  // namespace phantom

@@ -1,5 +1,5 @@
-// QLearningTrainer: tabular Q-learning with epsilon-greedy exploration (Python Phantom's example
-// QLearningTrainer, with its bugs fixed; see docs/TRAINING_PLAN.md "Q-learning").
+// QLearningTrainer: tabular Q-learning (Python Phantom's example QLearningTrainer, with its bugs
+// fixed; see docs/TRAINING_PLAN.md "Q-learning"), as an iteration plan over one rollout worker.
 //
 //   phantom::QLearningOptions q;
 //   q.alpha = 0.1;  q.gamma = 0.9;  q.epsilon = 1.0;  q.epsilon_final = 0.05;
@@ -12,27 +12,39 @@
 //   auto results = trainer.train([](const phantom::EnvConfig&) {
 //     return supply_chain::make_discrete_env(); }, {}, run);
 //
-// Each iteration plays episodes_per_iteration whole episodes on one env. Every policy of kind
-// "qlearning" is a QTablePolicy; agents sharing a trained policy all update its one table. An
-// agent acts whenever it was observed (by the reset or the last step) and is not done; its
-// transition (state, action) completes when it is next observed, with every reward reported in
-// between summed, and then
-//   Q[s, a] <- (1 - alpha) Q[s, a] + alpha (R + gamma max_a' Q[s', a'])
-// where the bootstrap term is dropped when the agent (or the whole episode) terminated. On a
-// truncation the agent's final observation is bootstrapped from. An agent that leaves the
-// episode by truncation without a final observation makes no update: there is no s' to
-// bootstrap from, and treating the cut as terminal would be wrong.
+// Every policy of kind "qlearning" is a QTablePolicy; agents sharing a trained policy all
+// learn into its one table. One iteration is episodes_per_iteration times:
+//  1. sample: the worker (one sub-env, complete_episodes, rollout_fragment_length 1) plays
+//     exactly one whole episode. Who acts is the env's rule (StepResult::acts); an agent's
+//     transition closes when it next acts or leaves the episode, with every reward reported in
+//     between summed, so an FSM agent that acts every other step learns from its own turns;
+//  2. learn: each trained table's learn_on_batch on its rows (QTablePolicy's update: no
+//     bootstrap after a termination, a bootstrap from new_obs otherwise, truncations included).
+// So learning still happens episode by episode, but an episode acts with the table as it was
+// when the episode began (Python updated after every step).
+//
+// Exploration. Trained tables explore only while the trainer samples; at any other time (the
+// returned policies, rollouts, evaluation) they act greedily, and the tables of kind qlearning
+// that are not trained always do.
+// With exploration = "EpsilonGreedy" (the default) epsilon follows the iterations: the tables'
+// EpsilonGreedy reads an IterationSchedule (iteration_schedule.hpp) that the trainer moves to
+// the current iteration before sampling, so every action of iteration k explores with
+// epsilon_at(k). With "SoftQ" the tables sample softmax(Q / softq_temperature) instead and the
+// epsilon statistic is NaN.
+//
+// Checkpoints hold the worker: every table (trained or not) with its exploration state, the
+// worker's generator and its env mid-episode, so a resumed run continues bit for bit.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "nn/rng.hpp"
-#include "trainers/env_runner.hpp"
+#include "trainers/qlearning/iteration_schedule.hpp"
 #include "trainers/qlearning/q_table_policy.hpp"
+#include "trainers/sampling/rollout_worker.hpp"
 #include "trainers/trainer.hpp"
 
 namespace phantom {
@@ -50,12 +62,18 @@ struct QLearningOptions {
   int epsilon_decay_iterations = 0;
   /// Whole episodes per iteration (Python: 10).
   int episodes_per_iteration = 10;
+  /// How trained tables explore: "EpsilonGreedy" (with the epsilon above) or "SoftQ" (sampling
+  /// softmax(Q / softq_temperature); the epsilon options are then unused).
+  std::string exploration = "EpsilonGreedy";
+  /// SoftQ's temperature, finite and > 0: high is close to uniform, low close to greedy.
+  double softq_temperature = 1.0;
 };
 
 class QLearningTrainer : public Trainer {
  public:
   /// Throws ConfigError naming the first option out of range.
   explicit QLearningTrainer(QLearningOptions options = {});
+  ~QLearningTrainer() override;
 
   const QLearningOptions& options() const { return options_; }
   /// The exploration probability of iteration `iteration` (0-based).
@@ -64,36 +82,18 @@ class QLearningTrainer : public Trainer {
  protected:
   void setup(Setup& setup) override;
   void training_step(int iteration, IterationStats& stats) override;
-  /// "epsilon", "q_updates" (transitions learnt from), "td_error_mean" (mean |target - Q|).
+  /// "epsilon", "q_updates" (transitions learnt from, over all trained tables), "td_error_mean"
+  /// (mean |target - Q| before each of those updates).
   std::vector<std::string> stat_names() const override;
   void save_state(nn::StateDict& out) const override;
   void load_state(const nn::StateDict& in) override;
 
  private:
-  // One strategic agent of the env, by position.
-  struct Seat {
-    QTablePolicy* table = nullptr;  // the trained table it learns into, or null
-    Policy* policy = nullptr;       // the policy it acts with when it does not learn
-    int64_t state = -1;             // the pending transition's state (-1: none)
-    int64_t action = 0;
-    double reward = 0.0;  // rewards reported since the pending action
-  };
-
-  void run_episode(double epsilon, IterationStats& stats);
-  void choose_actions(const StepResult& r, double epsilon);
-  void learn(const StepResult& r);
-  void update(Seat& seat, double target);
-
   QLearningOptions options_;
-  std::optional<EnvRunner> runner_;
-  std::vector<std::shared_ptr<QTablePolicy>> tables_;  // every policy of kind "qlearning"
-  std::vector<std::string> table_ids_;
-  std::vector<Seat> seats_;
-  nn::Rng explore_rng_;          // epsilon tests and random actions
-  nn::Rng policy_rng_;           // handed to the policies that act without learning
-  int64_t iterations_done_ = 0;  // the epsilon schedule's position
-  int64_t updates_ = 0;
-  double td_error_sum_ = 0.0;
+  std::shared_ptr<IterationSchedule> epsilon_;  // read by every table's EpsilonGreedy
+  std::unique_ptr<RolloutWorker> worker_;
+  std::vector<std::string> trained_;  // trained policy ids, in id order
+  std::map<std::string, LearnerStats> learner_stats_;
 };
 
 }  // namespace phantom
