@@ -277,8 +277,37 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
   return results;
 }
 
-void Trainer::foreach_env(const std::function<void(PhantomEnv&)>&) {
-  throw ConfigError(kind_ + " trainer: foreach_env before train() set it up (it has no envs)");
+RolloutWorker& Trainer::make_worker(const Setup& s, RolloutWorkerOptions w) {
+  const TrainOptions& run = *s.options;
+  PolicyMap policies;
+  std::vector<std::string> trained;
+  for (std::size_t p = 0; p < s.resolved->policies.size(); ++p) {
+    const ResolvedPolicy& rp = s.resolved->policies[p];
+    policies[rp.id] = (*s.policies)[p];
+    if (rp.trained) trained.push_back(rp.id);
+  }
+  w.seed = run.seed;
+  w.env_config = *s.env_config;
+  w.policies_to_train = trained;
+  w.metrics = run.metrics;
+  w.callbacks = run.callbacks;
+  w.custom_metrics = run.custom_metrics;
+  const EnvFactory make_env = *s.make_env;
+  worker_ = std::make_unique<RolloutWorker>(
+      [make_env](const EnvContext& ctx) { return make_env(ctx.config); }, policies, run.policies,
+      std::move(w));
+  return *worker_;
+}
+
+RolloutWorker& Trainer::worker() const {
+  if (!worker_) {
+    throw ConfigError(kind_ + " trainer: it has no rollout worker before train() sets it up");
+  }
+  return *worker_;
+}
+
+void Trainer::foreach_env(const std::function<void(PhantomEnv&)>& f) {
+  worker().foreach_env([&f](PhantomEnv& env, int) { f(env); });
 }
 
 }  // namespace phantom

@@ -34,6 +34,7 @@
 #include "phantom/policy_mapping.hpp"
 #include "trainers/iteration_stats.hpp"
 #include "trainers/sampling/callbacks.hpp"
+#include "trainers/sampling/rollout_worker.hpp"
 
 namespace phantom {
 
@@ -99,7 +100,7 @@ class Trainer {
   /// Calls f on every env the trainer samples from, in a fixed order (e.g. from
   /// Callbacks::on_train_result, to change every env's task; the change applies from the next
   /// iteration, mid-episode). Throws ConfigError before train() set the trainer up.
-  virtual void foreach_env(const std::function<void(PhantomEnv&)>& f);
+  void foreach_env(const std::function<void(PhantomEnv&)>& f);
 
   /// Trains from scratch. Throws ConfigError for a bad mapping, an env config with Ranges, or
   /// an empty policies_to_train (each message says which).
@@ -144,6 +145,14 @@ class Trainer {
   virtual void save_state(nn::StateDict& out) const = 0;
   virtual void load_state(const nn::StateDict& in) = 0;
 
+  /// Builds the trainer's rollout worker, for setup() once it has filled every policy: the
+  /// options `w` (batch mode, sizes, filters...) completed with what the run decides — the
+  /// seed, the env config, env metrics, callbacks, custom metrics and the policies to train —
+  /// with every policy of the mapping, and sub-envs built by the run's env factory.
+  RolloutWorker& make_worker(const Setup& setup, RolloutWorkerOptions w);
+  /// The worker make_worker built; throws ConfigError before.
+  RolloutWorker& worker() const;
+
  private:
   enum class Mode { train, resume, load };
   TrainingResults run(const EnvFactory& make_env, const EnvConfig& env_config,
@@ -151,6 +160,7 @@ class Trainer {
                       std::optional<int64_t> checkpoint);
 
   std::string kind_;
+  std::unique_ptr<RolloutWorker> worker_;
 };
 
 }  // namespace phantom

@@ -39,7 +39,6 @@ void PpoTrainer::setup(Setup& s) {
   const TrainOptions& run = *s.options;
   const ResolvedPolicies& resolved = *s.resolved;
   iterations_ = run.iterations;
-  PolicyMap policies;
   trained_.clear();
   stat_columns_.clear();
   for (std::size_t p = 0; p < resolved.policies.size(); ++p) {
@@ -58,7 +57,6 @@ void PpoTrainer::setup(Setup& s) {
           columns.push_back("ppo/" + rp.id + "/" + name);
       }
     }
-    policies[rp.id] = (*s.policies)[p];
   }
   std::sort(trained_.begin(), trained_.end());
 
@@ -66,22 +64,13 @@ void PpoTrainer::setup(Setup& s) {
   w.num_envs = options_.num_envs;
   w.rollout_fragment_length = options_.steps_per_env;
   w.batch_mode = BatchMode::truncate_episodes;
-  w.seed = run.seed;
-  w.env_config = *s.env_config;
   w.observation_filter = options_.normalize_observations ? "MeanStdFilter" : "NoFilter";
   // Box actions: the network acts in [-1, 1] and the worker rescales, or clips if not.
   w.normalize_actions = options_.network.rescale_box_actions;
   w.clip_actions = true;
-  w.policies_to_train = trained_;
-  w.metrics = run.metrics;
-  w.callbacks = run.callbacks;
-  w.custom_metrics = run.custom_metrics;
   w.keep_episode_records = false;  // reported through collect_stats
   w.num_threads = options_.threads;
-  const EnvFactory make_env = *s.make_env;
-  worker_ = std::make_unique<RolloutWorker>(
-      [make_env](const EnvContext& ctx) { return make_env(ctx.config); }, policies, run.policies,
-      w);
+  make_worker(s, std::move(w));
   learner_stats_.clear();
   for (const std::string& id : trained_) learner_stats_[id];
   refresh_policy_filters();
@@ -98,8 +87,8 @@ std::vector<std::string> PpoTrainer::stat_names() const {
 
 void PpoTrainer::refresh_policy_filters() {
   for (const std::string& id : trained_) {
-    auto& policy = dynamic_cast<PpoPolicy&>(*worker_->get_policy(id));
-    const ObservationFilter& live = worker_->filters().get(id);
+    auto& policy = dynamic_cast<PpoPolicy&>(*worker().get_policy(id));
+    const ObservationFilter& live = worker().filters().get(id);
     if (!policy.observation_filter()) policy.set_observation_filter(live.copy());
     policy.observation_filter()->sync(live);  // no allocation once the copy exists
   }
@@ -110,12 +99,12 @@ void PpoTrainer::training_step(int iteration, IterationStats& stats) {
   if (options_.anneal_learning_rate && iterations_ > 0) {
     lr *= 1.0f - static_cast<float>(iteration) / static_cast<float>(iterations_);
   }
-  worker_->foreach_trainable_policy(
+  worker().foreach_trainable_policy(
       [lr](TrainablePolicy& policy, const std::string&) { policy.set_learning_rate(lr); });
-  MultiAgentBatch& batch = worker_->sample();
-  worker_->collect_stats(stats);
+  MultiAgentBatch& batch = worker().sample();
+  worker().collect_stats(stats);
   for (auto& entry : learner_stats_) entry.second.reset();
-  worker_->learn_on_batch(batch, learner_stats_);
+  worker().learn_on_batch(batch, learner_stats_);
   for (const std::string& id : trained_) {
     const LearnerStats& ls = learner_stats_.at(id);
     const std::vector<std::string>& columns = stat_columns_.at(id);
@@ -126,17 +115,12 @@ void PpoTrainer::training_step(int iteration, IterationStats& stats) {
 }
 
 void PpoTrainer::save_state(nn::StateDict& out) const {
-  worker_->save(out, "ppo.worker");
+  worker().save(out, "ppo.worker");
 }
 
 void PpoTrainer::load_state(const nn::StateDict& in) {
-  worker_->restore(in, "ppo.worker");
+  worker().restore(in, "ppo.worker");
   refresh_policy_filters();
-}
-
-void PpoTrainer::foreach_env(const std::function<void(PhantomEnv&)>& f) {
-  if (!worker_) Trainer::foreach_env(f);  // throws: not set up
-  worker_->foreach_env([&f](PhantomEnv& env, int) { f(env); });
 }
 
 }  // namespace phantom

@@ -32,8 +32,6 @@ class PpoTrainer : public Trainer {
   ~PpoTrainer() override;
 
   const PpoOptions& options() const { return options_; }
-  /// Every sub-env of the worker, in order.
-  void foreach_env(const std::function<void(PhantomEnv&)>& f) override;
 
  protected:
   void setup(Setup& setup) override;
@@ -48,7 +46,6 @@ class PpoTrainer : public Trainer {
 
   PpoOptions options_;
   int iterations_ = 0;
-  std::unique_ptr<RolloutWorker> worker_;
   std::vector<std::string> trained_;  // trained policy ids, in id order
   std::map<std::string, LearnerStats> learner_stats_;
   std::map<std::string, std::vector<std::string>> stat_columns_;  // id -> "ppo/<id>/<name>"

@@ -89,7 +89,6 @@ std::vector<std::string> QLearningTrainer::stat_names() const {
 }
 
 void QLearningTrainer::setup(Setup& s) {
-  const TrainOptions& run = *s.options;
   const ResolvedPolicies& resolved = *s.resolved;
   QTablePolicyOptions table_options;
   table_options.alpha = options_.alpha;
@@ -98,7 +97,6 @@ void QLearningTrainer::setup(Setup& s) {
   table_options.epsilon_greedy.epsilon_schedule = epsilon_;
   table_options.soft_q.temperature = options_.softq_temperature;
 
-  PolicyMap policies;
   trained_.clear();
   for (std::size_t p = 0; p < resolved.policies.size(); ++p) {
     const ResolvedPolicy& rp = resolved.policies[p];
@@ -113,7 +111,6 @@ void QLearningTrainer::setup(Setup& s) {
                                                         rp.id, table_options);
       if (rp.trained) trained_.push_back(rp.id);
     }
-    policies[rp.id] = (*s.policies)[p];
   }
   std::sort(trained_.begin(), trained_.end());
 
@@ -122,15 +119,8 @@ void QLearningTrainer::setup(Setup& s) {
   w.num_envs = 1;
   w.rollout_fragment_length = 1;
   w.batch_mode = BatchMode::complete_episodes;
-  w.seed = run.seed;
-  w.env_config = *s.env_config;
-  w.policies_to_train = trained_;
-  w.metrics = run.metrics;
   w.keep_episode_records = false;  // reported through collect_stats
-  const EnvFactory make_env = *s.make_env;
-  worker_ = std::make_unique<RolloutWorker>(
-      [make_env](const EnvContext& ctx) { return make_env(ctx.config); }, policies, run.policies,
-      w);
+  make_worker(s, std::move(w));
   learner_stats_.clear();
   for (const std::string& id : trained_) learner_stats_[id];
 }
@@ -140,11 +130,11 @@ void QLearningTrainer::training_step(int iteration, IterationStats& stats) {
   int64_t updates = 0;
   double td_error_sum = 0.0;
   {
-    Exploring exploring(*worker_, trained_);
+    Exploring exploring(worker(), trained_);
     for (int e = 0; e < options_.episodes_per_iteration; ++e) {
-      MultiAgentBatch& episode = worker_->sample();
+      MultiAgentBatch& episode = worker().sample();
       for (auto& entry : learner_stats_) entry.second.reset();
-      worker_->learn_on_batch(episode, learner_stats_);
+      worker().learn_on_batch(episode, learner_stats_);
       for (const auto& entry : learner_stats_) {
         const double n = entry.second.get("q_updates");
         if (!(n > 0.0)) continue;  // NaN: no rows of this policy in the episode
@@ -153,7 +143,7 @@ void QLearningTrainer::training_step(int iteration, IterationStats& stats) {
       }
     }
   }
-  worker_->collect_stats(stats);
+  worker().collect_stats(stats);
   stats.set_stat("epsilon", options_.exploration == "EpsilonGreedy"
                                 ? epsilon_at(iteration)
                                 : std::numeric_limits<double>::quiet_NaN());
@@ -163,11 +153,11 @@ void QLearningTrainer::training_step(int iteration, IterationStats& stats) {
 }
 
 void QLearningTrainer::save_state(nn::StateDict& out) const {
-  worker_->save(out, "qlearning.worker");
+  worker().save(out, "qlearning.worker");
 }
 
 void QLearningTrainer::load_state(const nn::StateDict& in) {
-  worker_->restore(in, "qlearning.worker");
+  worker().restore(in, "qlearning.worker");
 }
 
 }  // namespace phantom

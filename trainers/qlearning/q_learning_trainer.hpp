@@ -91,8 +91,7 @@ class QLearningTrainer : public Trainer {
  private:
   QLearningOptions options_;
   std::shared_ptr<IterationSchedule> epsilon_;  // read by every table's EpsilonGreedy
-  std::unique_ptr<RolloutWorker> worker_;
-  std::vector<std::string> trained_;  // trained policy ids, in id order
+  std::vector<std::string> trained_;            // trained policy ids, in id order
   std::map<std::string, LearnerStats> learner_stats_;
 };
 
