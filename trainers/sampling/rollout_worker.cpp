@@ -176,6 +176,7 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
                                                   agent.action_space()->flat_size());
       a.obs.assign(static_cast<std::size_t>(agent.observation_space()->flat_size()), 0.0f);
       a.prev_action.assign(static_cast<std::size_t>(agent.action_space()->flat_size()), 0.0f);
+      a.box = dynamic_cast<const BoxSpace*>(agent.action_space().get());
     }
   }
 }

@@ -128,11 +128,13 @@ const SampleBatch::Column& SampleBatch::get(Handle column) const {
 }
 
 int64_t SampleBatch::append_row() {
+  // push_back's inlined fast path (a capacity check and a store) costs a fraction of resize(),
+  // which calls out of line for every column: this runs once per action a worker records.
   for (Column& c : columns_) {
     if (c.type == ColumnType::float32) {
-      c.floats.resize(c.floats.size() + c.width);
+      for (int64_t k = 0; k < c.width; ++k) c.floats.push_back(0.0f);
     } else {
-      c.ints.resize(c.ints.size() + c.width);
+      for (int64_t k = 0; k < c.width; ++k) c.ints.push_back(0);
     }
   }
   return size_++;
@@ -160,28 +162,11 @@ void SampleBatch::clear() {
   size_ = 0;
 }
 
-float* SampleBatch::f32(Handle column) {
-  return const_cast<float*>(static_cast<const SampleBatch&>(*this).f32(column));
-}
-
-const float* SampleBatch::f32(Handle column) const {
-  const Column& c = get(column);
-  if (c.type != ColumnType::float32) {
-    throw ValueError("SampleBatch: column '" + c.name + "' holds int64 values, not float32");
-  }
-  return c.floats.data();
-}
-
-int64_t* SampleBatch::i64(Handle column) {
-  return const_cast<int64_t*>(static_cast<const SampleBatch&>(*this).i64(column));
-}
-
-const int64_t* SampleBatch::i64(Handle column) const {
-  const Column& c = get(column);
-  if (c.type != ColumnType::int64) {
-    throw ValueError("SampleBatch: column '" + c.name + "' holds float32 values, not int64");
-  }
-  return c.ints.data();
+void SampleBatch::throw_bad_access(Handle column, ColumnType wanted) const {
+  get(column);  // throws for a handle out of range
+  const Column& c = columns_[static_cast<std::size_t>(column)];
+  throw ValueError("SampleBatch: column '" + c.name + "' holds " + column_type_name(c.type) +
+                   " values, not " + column_type_name(wanted));
 }
 
 std::string SampleBatch::column_mismatch(const SampleBatch& other) const {

@@ -121,12 +121,23 @@ class SampleBatch {
 
   /// A column's data: size() x width values, row-major; valid until the next call that adds rows
   /// or columns, or reserve(). Throws ValueError naming the column if it holds the other type.
-  float* f32(Handle column);
-  const float* f32(Handle column) const;
+  // By handle: inline, since a worker calls them for every row it records.
+  float* f32(Handle column) {
+    return const_cast<float*>(static_cast<const SampleBatch&>(*this).f32(column));
+  }
+  const float* f32(Handle column) const {
+    if (!has_type(column, ColumnType::float32)) throw_bad_access(column, ColumnType::float32);
+    return columns_[static_cast<std::size_t>(column)].floats.data();
+  }
   float* f32(std::string_view name) { return f32(column(name)); }
   const float* f32(std::string_view name) const { return f32(column(name)); }
-  int64_t* i64(Handle column);
-  const int64_t* i64(Handle column) const;
+  int64_t* i64(Handle column) {
+    return const_cast<int64_t*>(static_cast<const SampleBatch&>(*this).i64(column));
+  }
+  const int64_t* i64(Handle column) const {
+    if (!has_type(column, ColumnType::int64)) throw_bad_access(column, ColumnType::int64);
+    return columns_[static_cast<std::size_t>(column)].ints.data();
+  }
   int64_t* i64(std::string_view name) { return i64(column(name)); }
   const int64_t* i64(std::string_view name) const { return i64(column(name)); }
 
@@ -183,6 +194,12 @@ class SampleBatch {
 
   /// The position of column `name`, or -1.
   Handle find(std::string_view name) const;
+  bool has_type(Handle column, ColumnType type) const {
+    return column >= 0 && column < num_columns() &&
+           columns_[static_cast<std::size_t>(column)].type == type;
+  }
+  // Throws the ValueError of a handle out of range or of the wrong type.
+  [[noreturn]] void throw_bad_access(Handle column, ColumnType wanted) const;
   const Column& get(Handle column) const;
   /// A batch with the same columns and no rows.
   SampleBatch empty_like() const;

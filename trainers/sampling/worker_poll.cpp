@@ -233,11 +233,11 @@ void RolloutWorker::act() {
 // The action the env receives: rescaled from [-1, 1] (normalize_actions) or clipped
 // (clip_actions) for Box spaces with finite bounds; anything else as chosen.
 void RolloutWorker::env_action(int i, const float* action, float* out, SubEnv& s) const {
-  const Space& space = *s.runner->env().strategic_agent(i).action_space();
-  const int64_t n = space.flat_size();
+  const AgentState& a = s.agents[static_cast<std::size_t>(i)];
+  const auto n = static_cast<int64_t>(a.prev_action.size());
   std::copy_n(action, n, out);
   if (!(options_.normalize_actions || options_.clip_actions)) return;
-  const auto* box = dynamic_cast<const BoxSpace*>(&space);
+  const BoxSpace* box = a.box;
   if (!box) return;
   const std::vector<float>& low = box->low();
   const std::vector<float>& high = box->high();

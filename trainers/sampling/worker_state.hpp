@@ -83,6 +83,7 @@ struct AgentState {
   std::vector<float> obs;  // the last observation, filtered
   std::vector<float> prev_action;
   float prev_reward = 0.0f;
+  const BoxSpace* box = nullptr;  // its action space when a Box (rescaled or clipped for the env)
 };
 
 }  // namespace worker_internal
