@@ -44,7 +44,15 @@ const std::string& Episode::agent_id(int agent_index) const {
 }
 
 void Episode::add_reward(const std::string& agent_id, const std::string& policy_id, double r) {
-  AgentSlot& slot = slot_for(agent_id);
+  add_reward_to(slot_for(agent_id), policy_id, r);
+}
+
+void Episode::add_reward(int agent_index, const std::string& policy_id, double r) {
+  if (agent_index < 0 || agent_index >= num_agents()) agent_id(agent_index);  // throws
+  add_reward_to(slots_[order_[static_cast<std::size_t>(agent_index)]], policy_id, r);
+}
+
+void Episode::add_reward_to(AgentSlot& slot, const std::string& policy_id, double r) {
   total_reward += r;
   for (std::size_t k = 0; k < slot.num_rewards; ++k) {
     if (slot.rewards[k].first == policy_id) {

@@ -92,6 +92,9 @@ class Episode {
   /// Adds a raw env reward `r` of `agent_id`, controlled by `policy_id`, to total_reward and to the
   /// (agent, policy) total. Gives the agent an agent_index if it has none.
   void add_reward(const std::string& agent_id, const std::string& policy_id, double r);
+  /// The same for the agent with this agent_index (no lookup by id: the worker's per-step path).
+  /// Throws ValueError if no agent has it.
+  void add_reward(int agent_index, const std::string& policy_id, double r);
   /// The reward totals of this episode per (agent id, policy id), in key order. Only pairs that
   /// received a reward appear (a reward of 0 counts). Builds the map: for episode ends, not steps.
   std::map<std::pair<std::string, std::string>, double> agent_rewards() const;
@@ -146,6 +149,7 @@ class Episode {
   const AgentSlot& present_slot(const std::string& agent_id) const;
   // The slot of `agent_id`, giving it an agent_index if it has none.
   AgentSlot& slot_for(const std::string& agent_id);
+  void add_reward_to(AgentSlot& slot, const std::string& policy_id, double r);
 
   // Every agent id this object has seen. A deque, so adding a slot never moves the others and
   // the references policy_for and last_action return stay valid.

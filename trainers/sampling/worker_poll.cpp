@@ -278,13 +278,11 @@ bool RolloutWorker::observe(SubEnv& s) {
   const bool hit_horizon = m.horizon && s.episode.length >= *m.horizon && !r.done();
   const bool ending = r.done() || hit_horizon;
   const StandardColumns& c = standard_columns();
-  const std::vector<std::string>& ids = s.runner->env().strategic_agent_ids();
   for (int i = 0; i < r.size(); ++i) {
     AgentState& a = s.agents[static_cast<std::size_t>(i)];
     if (r.has_reward(i)) {
-      const int p = bind(s, i);
-      s.episode.add_reward(ids[static_cast<std::size_t>(i)],
-                           m.slots[static_cast<std::size_t>(p)].id, r.reward(i));
+      const int p = bind(s, i);  // also gives the agent its agent_index
+      s.episode.add_reward(a.agent_index, m.slots[static_cast<std::size_t>(p)].id, r.reward(i));
       if (a.open) a.rows.f32(c.rewards)[a.rows.size() - 1] += static_cast<float>(r.reward(i));
     }
     if (!a.open) continue;
