@@ -1250,4 +1250,34 @@ TEST(RolloutWorkerParallel, WorkersOnTheirOwnThreadsSampleAsWhenRunOneAfterTheOt
   EXPECT_FALSE(sequential[0][0].batch("p").identical(sequential[1][0].batch("p")));
 }
 
+TEST(RolloutWorkerParallel, SubEnvsSteppedOnAPoolGiveTheSameBatches) {
+  // Different lifespans (A leaves early, C by truncation) in both batch modes, with episodes
+  // ending at different steps in different sub-envs: the batches do not depend on the threads.
+  for (BatchMode mode : {BatchMode::truncate_episodes, BatchMode::complete_episodes}) {
+    std::vector<std::vector<MultiAgentBatch>> runs;
+    for (int threads : {1, 2, 3}) {
+      RolloutWorkerOptions o = options_of(mode, 7, /*num_envs=*/5);
+      o.seed = 11;
+      o.num_threads = threads;
+      Script a, b, c;
+      a.random_start = b.random_start = c.random_start = true;
+      a.end_at = 2;
+      c.end_at = 5;
+      c.by_truncation = true;
+      RolloutWorker worker(scripted({{"A", a}, {"B", b}, {"C", c}}, 9),
+                           PolicyMap{{"p", logits_policy({0.3f, -0.2f})}, {"q", logits_policy()}},
+                           map_ids({{"p", {"A", "C"}}, {"q", {"B"}}}), o);
+      std::vector<MultiAgentBatch> samples;
+      for (int k = 0; k < 3; ++k) samples.push_back(copy_of(worker.sample()));
+      runs.push_back(std::move(samples));
+    }
+    for (std::size_t r = 1; r < runs.size(); ++r) {
+      for (int k = 0; k < 3; ++k) {
+        expect_identical(runs[0][static_cast<std::size_t>(k)], runs[r][static_cast<std::size_t>(k)],
+                         "threads run " + std::to_string(r) + " sample " + std::to_string(k));
+      }
+    }
+  }
+}
+
 }  // namespace
