@@ -306,6 +306,12 @@ RolloutWorker& Trainer::worker() const {
   return *worker_;
 }
 
+void Trainer::broadcast_global_vars(const IterationStats& stats) {
+  GlobalVars vars = worker().global_vars();
+  vars.timestep += stats.env_steps;
+  worker().set_global_vars(vars);
+}
+
 void Trainer::foreach_env(const std::function<void(PhantomEnv&)>& f) {
   worker().foreach_env([&f](PhantomEnv& env, int) { f(env); });
 }

@@ -152,6 +152,10 @@ class Trainer {
   RolloutWorker& make_worker(const Setup& setup, RolloutWorkerOptions w);
   /// The worker make_worker built; throws ConfigError before.
   RolloutWorker& worker() const;
+  /// After an iteration's learning: the global vars every policy receives, with timestep = the
+  /// env steps sampled so far (the previous value, restored from checkpoints with the worker,
+  /// plus this iteration's). Between two broadcasts each policy counts its own actions.
+  void broadcast_global_vars(const IterationStats& stats);
 
  private:
   enum class Mode { train, resume, load };

@@ -92,6 +92,14 @@ TEST(TrainerCallbacks, HooksCurriculumAndCustomMetricsReachTheCsv) {
   for (double v : csv.numbers("custom/never_mean")) EXPECT_TRUE(std::isnan(v));
 }
 
+TEST(TrainerCallbacks, PoliciesReceiveTheEnvStepsSampledAsGlobalTimestep) {
+  phantom::TrainOptions run = run_options(3);
+  phantom::TrainingResults res = phantom::PpoTrainer(small_options()).train(make_sign_env, {}, run);
+  auto& policy = dynamic_cast<phantom::TrainablePolicy&>(*res.policies.at("guesser"));
+  EXPECT_EQ(res.env_steps, 3 * 3 * 20);
+  EXPECT_EQ(policy.global_timestep(), res.env_steps);
+}
+
 TEST(TrainerCallbacks, ForeachEnvBeforeTrainIsAConfigError) {
   phantom::PpoTrainer trainer(small_options());
   std::string m = test_support::message_of<phantom::ConfigError>(

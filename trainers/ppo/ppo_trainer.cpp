@@ -105,6 +105,7 @@ void PpoTrainer::training_step(int iteration, IterationStats& stats) {
   worker().collect_stats(stats);
   for (auto& entry : learner_stats_) entry.second.reset();
   worker().learn_on_batch(batch, learner_stats_);
+  broadcast_global_vars(stats);
   for (const std::string& id : trained_) {
     const LearnerStats& ls = learner_stats_.at(id);
     const std::vector<std::string>& columns = stat_columns_.at(id);

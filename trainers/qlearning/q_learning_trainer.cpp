@@ -144,6 +144,7 @@ void QLearningTrainer::training_step(int iteration, IterationStats& stats) {
     }
   }
   worker().collect_stats(stats);
+  broadcast_global_vars(stats);
   stats.set_stat("epsilon", options_.exploration == "EpsilonGreedy"
                                 ? epsilon_at(iteration)
                                 : std::numeric_limits<double>::quiet_NaN());
