@@ -1,7 +1,8 @@
 # The friendly front door; CMake is the build. Every target builds out of tree under build*/.
 #   make            release build of libphantom.a (+ examples)
 #   make run        build, then train the supply-chain shop with PPO and compare it with the
-#                   best constant-order policy (results in results/supply_chain_ppo/)
+#                   best constant-order and order-up-to rules (results in
+#                   results/supply_chain_ppo/)
 #   make test       build and run the unit tests
 #   make bench      build and run the benchmarks (Release)
 #   make sanitize   ASan+UBSan build, all tests
