@@ -100,26 +100,59 @@ std::string find_checkpoint(const std::string& run_dir, std::optional<int64_t> i
 
 }  // namespace
 
+// ---- The three paths: train, resume, load ----
+
 TrainingResults Trainer::train(const EnvFactory& make_env, const EnvConfig& env_config,
                                const TrainOptions& options) {
-  return run(make_env, env_config, options, "", Mode::train, std::nullopt);
+  Prepared run = prepare(make_env, env_config, options);
+  Progress start;
+  std::optional<ResultsDir> dir;
+  std::optional<CsvMetricsLogger> csv;
+  if (!options.results_dir.empty()) {
+    dir.emplace(ResultsDir::create(options.results_dir, options.experiment, options.seed));
+    dir->write_config(config_text(kind_, options, env_config));
+    csv.emplace(dir->metrics_path(), run.columns);
+  }
+  return iterate(run, options, start, dir, csv);
 }
 
 TrainingResults Trainer::resume(const std::string& run_path, const EnvFactory& make_env,
                                 const EnvConfig& env_config, const TrainOptions& options) {
-  return run(make_env, env_config, options, ResultsDir::resolve(run_path), Mode::resume,
-             std::nullopt);
+  const std::string run_dir = ResultsDir::resolve(run_path);
+  Prepared run = prepare(make_env, env_config, options);
+  std::optional<ResultsDir> dir(std::in_place, run_dir);
+  nn::StateDict state = nn::load_state_dict(find_checkpoint(run_dir, std::nullopt, "resume"));
+  Progress start;
+  start.iteration = static_cast<int>(state.get_int("trainer.iteration"));
+  start.env_steps = state.get_int("trainer.env_steps");
+  start.agent_steps = state.get_int("trainer.agent_steps");
+  start.wall_seconds = state.get_float("trainer.wall_seconds");
+  load_state(state);
+  // The rows after the checkpoint are written again, exactly as an uninterrupted run would.
+  truncate_csv_after(dir->metrics_path(), start.iteration);
+  std::optional<CsvMetricsLogger> csv(std::in_place, dir->metrics_path(), run.columns,
+                                      CsvMetricsLogger::Mode::kAppend);
+  return iterate(run, options, start, dir, csv);
 }
 
 TrainingResults Trainer::load(const std::string& run_path, const EnvFactory& make_env,
                               const EnvConfig& env_config, const TrainOptions& options,
                               std::optional<int64_t> checkpoint) {
-  return run(make_env, env_config, options, ResultsDir::resolve(run_path), Mode::load, checkpoint);
+  const std::string run_dir = ResultsDir::resolve(run_path);
+  Prepared run = prepare(make_env, env_config, options);
+  nn::StateDict state = nn::load_state_dict(find_checkpoint(run_dir, checkpoint, "load"));
+  load_state(state);
+  TrainingResults& results = run.results;
+  results.run_dir = run_dir;
+  results.iterations = static_cast<int>(state.get_int("trainer.iteration"));
+  results.env_steps = state.get_int("trainer.env_steps");
+  return results;
 }
 
-TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_config,
-                             const TrainOptions& options, const std::string& resume_from, Mode mode,
-                             std::optional<int64_t> checkpoint) {
+// ---- What the three share ----
+
+Trainer::Prepared Trainer::prepare(const EnvFactory& make_env, const EnvConfig& env_config,
+                                   const TrainOptions& options) {
   if (options.policies_to_train.empty()) {
     throw ConfigError(kind_ +
                       " trainer: policies_to_train is empty; name at least one policy "
@@ -148,62 +181,42 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
   if (!make_env) throw ConfigError(kind_ + " trainer: the env factory is empty");
 
   // The mapping is checked against a throwaway env of the same config.
-  std::unique_ptr<PhantomEnv> probe = make_env(env_config);
-  if (!probe) throw ConfigError(kind_ + " trainer: the env factory returned null");
-  ResolvedPolicies resolved =
-      options.policies.resolve(*probe, kind_, options.policies_to_train, options.registry);
+  Prepared run;
+  run.probe = make_env(env_config);
+  if (!run.probe) throw ConfigError(kind_ + " trainer: the env factory returned null");
+  run.resolved =
+      options.policies.resolve(*run.probe, kind_, options.policies_to_train, options.registry);
   std::vector<std::shared_ptr<Policy>> policies =
-      create_registered_policies(resolved, options.registry);
-  Setup s{&make_env, &env_config, &options, &resolved, &policies};
+      create_registered_policies(run.resolved, options.registry);
+  Setup s{&make_env, &env_config, &options, &run.resolved, &policies};
   setup(s);
   if (options.callbacks) options.callbacks->on_algorithm_init(*this);
-  TrainingResults results;
   for (std::size_t p = 0; p < policies.size(); ++p) {
     if (!policies[p]) {
-      throw ValueError(kind_ + " trainer: setup() left policy '" + resolved.policies[p].id +
+      throw ValueError(kind_ + " trainer: setup() left policy '" + run.resolved.policies[p].id +
                        "' unbuilt");
     }
-    results.policies[resolved.policies[p].id] = policies[p];
+    run.results.policies[run.resolved.policies[p].id] = policies[p];
   }
+  run.columns = csv_columns(run.resolved, *run.probe, options, stat_names());
+  return run;
+}
 
-  // Where the results go, and where a resumed run starts.
-  int start = 0;
-  int64_t env_steps = 0, agent_steps = 0;
-  double wall_before = 0.0;
-  std::optional<ResultsDir> dir;
-  std::optional<CsvMetricsLogger> csv;
-  std::vector<std::string> stats_columns = stat_names();
-  std::vector<std::string> columns = csv_columns(resolved, *probe, options, stats_columns);
-  if (mode == Mode::load) {
-    nn::StateDict state = nn::load_state_dict(find_checkpoint(resume_from, checkpoint, "load"));
-    load_state(state);
-    results.run_dir = resume_from;
-    results.iterations = static_cast<int>(state.get_int("trainer.iteration"));
-    results.env_steps = state.get_int("trainer.env_steps");
-    return results;
-  }
-  if (mode == Mode::resume) {
-    dir.emplace(resume_from);
-    nn::StateDict state = nn::load_state_dict(find_checkpoint(resume_from, std::nullopt, "resume"));
-    start = static_cast<int>(state.get_int("trainer.iteration"));
-    env_steps = state.get_int("trainer.env_steps");
-    agent_steps = state.get_int("trainer.agent_steps");
-    wall_before = state.get_float("trainer.wall_seconds");
-    load_state(state);
-    truncate_csv_after(dir->metrics_path(), start);
-    csv.emplace(dir->metrics_path(), columns, CsvMetricsLogger::Mode::kAppend);
-  } else if (!options.results_dir.empty()) {
-    dir.emplace(ResultsDir::create(options.results_dir, options.experiment, options.seed));
-    dir->write_config(config_text(kind_, options, env_config));
-    csv.emplace(dir->metrics_path(), columns);
-  }
+TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Progress start,
+                                 std::optional<ResultsDir>& dir,
+                                 std::optional<CsvMetricsLogger>& csv) {
+  const ResolvedPolicies& resolved = run.resolved;
+  const PhantomEnv* probe = run.probe.get();
+  TrainingResults& results = run.results;
+  int64_t env_steps = start.env_steps, agent_steps = start.agent_steps;
+  const double wall_before = start.wall_seconds;
   if (dir) results.run_dir = dir->path();
-  results.iterations = start;
+  results.iterations = start.iteration;
 
   std::optional<ProgressBar> progress;
   if (options.show_progress && options.progress_out) {
     ProgressOptions po;
-    po.initial = start;
+    po.initial = start.iteration;
     progress.emplace(options.iterations, "training " + kind_, *options.progress_out, po);
   }
   int first_trained = resolved.index_of(options.policies_to_train.front());
@@ -214,7 +227,7 @@ TrainingResults Trainer::run(const EnvFactory& make_env, const EnvConfig& env_co
   };
 
   IterationStats stats;
-  for (int it = start; it < options.iterations; ++it) {
+  for (int it = start.iteration; it < options.iterations; ++it) {
     stats.reset(static_cast<std::size_t>(probe->num_strategic()), options.metrics.size(),
                 options.custom_metrics.size());
     training_step(it, stats);

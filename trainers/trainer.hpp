@@ -38,6 +38,9 @@
 
 namespace phantom {
 
+class CsvMetricsLogger;
+class ResultsDir;
+
 /// What to train, for how long, and where to write the results.
 struct TrainOptions {
   int iterations = 1;
@@ -158,10 +161,26 @@ class Trainer {
   void broadcast_global_vars(const IterationStats& stats);
 
  private:
-  enum class Mode { train, resume, load };
-  TrainingResults run(const EnvFactory& make_env, const EnvConfig& env_config,
-                      const TrainOptions& options, const std::string& resume_from, Mode mode,
-                      std::optional<int64_t> checkpoint);
+  /// Where an iteration count, step counters and wall time start (0 for a new run).
+  struct Progress {
+    int iteration = 0;
+    int64_t env_steps = 0, agent_steps = 0;
+    double wall_seconds = 0.0;
+  };
+  /// What every path sets up the same way: the options checked, a probe env, the resolved
+  /// mapping, the trainer's setup() with its worker, the returned policies and the CSV columns.
+  struct Prepared {
+    std::unique_ptr<PhantomEnv> probe;
+    ResolvedPolicies resolved;
+    TrainingResults results;
+    std::vector<std::string> columns;
+  };
+  Prepared prepare(const EnvFactory& make_env, const EnvConfig& env_config,
+                   const TrainOptions& options);
+  /// The iteration loop from `start`: training_step, callbacks, the CSV row, progress and
+  /// checkpoints (in `dir`, when there is one).
+  TrainingResults iterate(Prepared& run, const TrainOptions& options, Progress start,
+                          std::optional<ResultsDir>& dir, std::optional<CsvMetricsLogger>& csv);
 
   std::string kind_;
   std::unique_ptr<RolloutWorker> worker_;
