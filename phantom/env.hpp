@@ -1,6 +1,6 @@
 // PhantomEnv: steps a network of agents through an episode.
 //
-// One step (Python Phantom's order, spec §1.12):
+// One step (Python Phantom's order):
 //  1. the clock advances; every agent that is not done gets a context;
 //  2. agents act in network order: a strategic agent with an action decodes it, every other agent
 //     generates messages;

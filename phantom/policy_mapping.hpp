@@ -1,7 +1,7 @@
 // PolicyMapping: which policy controls which agents (Python's Trainer `policies` argument).
 //
 // Each entry gives a policy id, the agents it controls and, optionally, a policy kind and a
-// config. These are the six forms of Python Phantom (seed 001, spec §1.18), as a typed builder:
+// config. These are the six forms of Python Phantom (its Trainer), as a typed builder:
 //
 //   phantom::PolicyMapping m;                   // (each policy id once per mapping)
 //   m.add("p1", phantom::agents_of_type<ShopAgent>());                     // agent type

@@ -1,4 +1,4 @@
-// The supply-chain example of Python Phantom (spec §4.1), as a library of agents.
+// The supply-chain example of Python Phantom, as a library of agents.
 //
 // A shop buys stock from a warehouse and sells it to five customers. Each step the shop (the only
 // strategic agent) chooses how much stock to request; each customer orders 0-4 units. Orders are

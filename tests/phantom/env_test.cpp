@@ -1,5 +1,5 @@
 // PhantomEnv (Python Phantom's tests/test_env.py, one test per Python test) and the behaviours
-// we fix (spec §6 item 7).
+// we fix.
 #include <gtest/gtest.h>
 
 #include "phantom/env.hpp"
@@ -314,7 +314,7 @@ TEST_F(EnvTest, ActionsOfAnotherEnvAreAnError) {
   EXPECT_EQ(env->current_step(), 0);
 }
 
-// Fixed (spec §6 item 8): construction has no side effects; agents are reset by reset() only.
+// Fixed (a Python Phantom bug): construction has no side effects; agents are reset by reset() only.
 TEST_F(EnvTest, ConstructionResetsNothing) {
   EXPECT_EQ(a->reset_count, 0);
   EXPECT_EQ(b->reset_count, 0);

@@ -1,5 +1,5 @@
 // FiniteStateMachineEnv (Python Phantom's tests/fsm/*, one test per Python test) with our
-// reward-delivery rule, and the FSM fixes of spec §6 items 4-6.
+// reward-delivery rule, and the fixes of Python's FSM bugs.
 #include <gtest/gtest.h>
 
 #include "phantom/fsm_env.hpp"
@@ -373,7 +373,7 @@ TEST(FSMEnd, HandlerEndsTheEpisode) {
   EXPECT_FALSE(env.is_terminated());
 }
 
-// Spec §6 item 5, kept as in Python and documented: a stage without a rewarded list rewards and
+// Kept as in Python and documented: a stage without a rewarded list rewards and
 // observes every strategic agent, not only the next stage's acting agents.
 TEST(FSMObservers, NoRewardedListObservesEveryStrategicAgent) {
   FiniteStateMachineEnv env(network_of({"a", "b"}), 5, "S",
@@ -401,7 +401,7 @@ class Noisy : public Counting {
   }
 };
 
-// Fixed (spec §6 item 4): reset(seed) seeds the FSM env (Python's FSM ignored the seed).
+// Fixed (a Python Phantom bug): reset(seed) seeds the FSM env (Python's FSM ignored the seed).
 TEST(FSMReset, SeedRestartsTheGenerator) {
   auto run = [](uint64_t seed) {
     auto net = std::make_unique<phantom::Network>();
@@ -419,7 +419,7 @@ TEST(FSMReset, SeedRestartsTheGenerator) {
   EXPECT_EQ(first.front(), first.back());
 }
 
-// Fixed (spec §6 item 4): reset clears the stage history, the reported observations and the
+// Fixed (a Python Phantom bug): reset clears the stage history, the reported observations and the
 // rewards waiting for delivery (Python kept previous_stage and its cumulative dicts).
 TEST(FSMReset, ClearsStageHistoryObservationsAndPendingRewards) {
   auto net = std::make_unique<phantom::Network>();

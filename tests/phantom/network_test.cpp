@@ -87,7 +87,7 @@ TEST_F(NetworkTest, NullAgentIsAnError) {
   EXPECT_EQ(net.size(), 3);
 }
 
-// Fixed (spec §6 item 10): an unknown sender or receiver id is a NetworkError naming it, also
+// Fixed (a Python Phantom bug): an unknown sender or receiver id is a NetworkError naming it, also
 // when connection errors are ignored (Python raised KeyError there).
 TEST(NetworkSend, UnknownIdsAreErrorsEvenWhenIgnoringConnections) {
   phantom::NetworkOptions options;

@@ -1,4 +1,4 @@
-// PolicyMapping: the six forms of Python's Trainer policy mapping (seed 001), resolution against
+// PolicyMapping: the six forms of Python's Trainer policy mapping (its Trainer), resolution against
 // an env, and every ConfigError resolve() raises, each naming its culprit.
 #include "phantom/policy_mapping.hpp"
 
@@ -165,7 +165,7 @@ TEST_F(PolicyMappingTest, TypedSelectorIncludesSubclassesNamedDoesNot) {
   EXPECT_EQ(r.policies[1].agent_ids, std::vector<std::string>{"P1"});
 }
 
-// A type selector that also matches non-strategic agents skips them (Python crashed: §6.3).
+// A type selector that also matches non-strategic agents skips them (Python crashed).
 TEST_F(PolicyMappingTest, TypeSelectorSkipsAgentsWithoutActions) {
   auto net = std::make_unique<phantom::Network>();
   net->emplace<Market>("M");

@@ -19,7 +19,7 @@ std::string parse_error(const std::string& text) {
 
 TEST(PolicyMappingText, AllSixForms) {
   PolicyMapping m = PolicyMapping::parse(
-      "# the six forms of seed 001\n"
+      "# the six forms of Python Phantom's Trainer\n"
       "p1 = type Seller\n"
       "p2 = ids S1, S2\n"
       "p3 = constant : type Seller\n"

@@ -1,5 +1,5 @@
 // SingleAgentEnvAdapter (Python Phantom's tests/test_single_agent_env_wrapper.py, one test per
-// Python test) and its fixes (spec §6 item 3): non-strategic agents are fine, errors name the
+// Python test) and its fixes of Python bugs: non-strategic agents are fine, errors name the
 // right agent, agents that observed nothing do not act, reset takes a seed.
 #include <gtest/gtest.h>
 

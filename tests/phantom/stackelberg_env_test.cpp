@@ -55,8 +55,8 @@ class Counting : public phantom::StrategicAgent {
 };
 
 // test_stackelberg_env: three steps, leader / follower / leader. The observations, rewards and
-// call counts are Python's, except on the last step, where every live agent is observed (spec
-// §6 item 5: Python's Stackelberg observed only the next stage's agents).
+// call counts are Python's, except on the last step, where every live agent is observed
+// (Python's Stackelberg observed only the next stage's agents).
 TEST(Stackelberg, StackelbergEnv) {
   auto net = std::make_unique<phantom::Network>();
   auto& leader = net->emplace<Counting>("leader");

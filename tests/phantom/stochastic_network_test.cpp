@@ -1,5 +1,5 @@
 // StochasticNetwork (Python Phantom's tests/network/test_stochastic_network.py, one test per
-// Python test: _1 to _6) and its fixes (spec §6 item 11).
+// Python test: _1 to _6) and its fixes of Python bugs.
 #include <gtest/gtest.h>
 
 #include "phantom/stochastic_network.hpp"

@@ -1,4 +1,4 @@
-// The supply-chain example behaves as spec §4.1 describes, with its bugs fixed.
+// The supply-chain example behaves as Python Phantom's example does, with its bugs fixed.
 #include <gtest/gtest.h>
 
 #include "supply_chain.hpp"
