@@ -54,22 +54,22 @@ void RolloutWorker::save_sub_env(const SubEnv& s, nn::StateDict& out,
   out.set_int(prefix + ".episode.id", ep.id);
   out.set_int(prefix + ".episode.length", ep.length);
   out.set_doubles(prefix + ".episode.total_reward", {ep.total_reward});
-  std::string keys;
-  std::vector<double> values;
+  // Names are saved one entry each (any bytes), values beside them.
+  int k = 0;
   for (const auto& [key, value] : ep.agent_rewards()) {
-    keys += key.first + '\n' + key.second + '\n';
-    values.push_back(value);
+    const std::string p = prefix + ".episode.reward" + std::to_string(k++);
+    out.set_string(p + ".agent", key.first);
+    out.set_string(p + ".policy", key.second);
+    out.set_doubles(p + ".value", {value});
   }
-  out.set_string(prefix + ".episode.reward_keys", keys);
-  out.set_doubles(prefix + ".episode.rewards", values);
-  keys.clear();
-  values.clear();
+  out.set_int(prefix + ".episode.rewards", k);
+  k = 0;
   for (const auto& [name, value] : ep.custom_metrics) {
-    keys += name + '\n';
-    values.push_back(value);
+    const std::string p = prefix + ".episode.custom_metric" + std::to_string(k++);
+    out.set_string(p + ".name", name);
+    out.set_doubles(p + ".value", {value});
   }
-  out.set_string(prefix + ".episode.custom_metric_names", keys);
-  out.set_doubles(prefix + ".episode.custom_metrics", values);
+  out.set_int(prefix + ".episode.custom_metrics", k);
   int h = 0;
   for (const auto& [name, list] : ep.hist_data) {
     out.set_string(prefix + ".episode.hist" + std::to_string(h) + ".name", name);
@@ -94,16 +94,13 @@ void RolloutWorker::save_sub_env(const SubEnv& s, nn::StateDict& out,
 
 namespace {
 
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      out.push_back(text.substr(start, i - start));
-      start = i + 1;
-    }
+double one_double(const nn::StateDict& in, const std::string& name) {
+  std::vector<double> v = in.get_doubles(name);
+  if (v.size() != 1) {
+    throw FormatError(in.source() + ": " + name + " holds " + std::to_string(v.size()) +
+                      " values, expected 1");
   }
-  return out;
+  return v[0];
 }
 
 void restore_floats(const nn::StateDict& in, const std::string& name, std::vector<float>& dst) {
@@ -147,7 +144,7 @@ void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const st
     if (a.agent_index >= 0) by_index.emplace_back(a.agent_index, static_cast<int>(i));
     restore_floats(in, p + ".obs", a.obs);
     restore_floats(in, p + ".prev_action", a.prev_action);
-    a.prev_reward = static_cast<float>(in.get_doubles(p + ".prev_reward").at(0));
+    a.prev_reward = static_cast<float>(one_double(in, p + ".prev_reward"));
   }
   std::sort(by_index.begin(), by_index.end());
   const std::vector<std::string>& ids = s.runner->env().strategic_agent_ids();
@@ -161,20 +158,19 @@ void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const st
                     [&saved](const std::string&, const Episode&) { return saved; });
     }
   }
-  std::vector<std::string> keys = split_lines(in.get_string(prefix + ".episode.reward_keys"));
-  std::vector<double> values = in.get_doubles(prefix + ".episode.rewards");
-  if (keys.size() != 2 * values.size()) {
-    throw FormatError(in.source() + ": " + prefix + ": episode reward entries do not match");
+  const int64_t rewards = in.get_int(prefix + ".episode.rewards");
+  for (int64_t k = 0; k < rewards; ++k) {
+    const std::string p = prefix + ".episode.reward" + std::to_string(k);
+    ep.add_reward(in.get_string(p + ".agent"), in.get_string(p + ".policy"),
+                  one_double(in, p + ".value"));
   }
-  for (std::size_t k = 0; k < values.size(); ++k)
-    ep.add_reward(keys[2 * k], keys[2 * k + 1], values[k]);
-  ep.total_reward = in.get_doubles(prefix + ".episode.total_reward").at(0);
-  keys = split_lines(in.get_string(prefix + ".episode.custom_metric_names"));
-  values = in.get_doubles(prefix + ".episode.custom_metrics");
-  if (keys.size() != values.size()) {
-    throw FormatError(in.source() + ": " + prefix + ": custom metric entries do not match");
+  // Summed step by step in the original run: restored as saved, not re-added from the parts.
+  ep.total_reward = one_double(in, prefix + ".episode.total_reward");
+  const int64_t metrics = in.get_int(prefix + ".episode.custom_metrics");
+  for (int64_t k = 0; k < metrics; ++k) {
+    const std::string p = prefix + ".episode.custom_metric" + std::to_string(k);
+    ep.custom_metrics[in.get_string(p + ".name")] = one_double(in, p + ".value");
   }
-  for (std::size_t k = 0; k < values.size(); ++k) ep.custom_metrics[keys[k]] = values[k];
   const int64_t hists = in.get_int(prefix + ".episode.hists");
   for (int64_t h = 0; h < hists; ++h) {
     const std::string p = prefix + ".episode.hist" + std::to_string(h);
