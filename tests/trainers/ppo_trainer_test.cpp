@@ -82,11 +82,11 @@ std::vector<std::vector<std::string>> rows_without_time(const std::string& run_d
   return t.rows;
 }
 
-TEST(PpoTrainer, ResumeEqualsAnUninterruptedRun) {
+void expect_resume_equals_uninterrupted(const phantom::PpoOptions& options) {
   analysis_test::ScratchDir tmp;
   phantom::TrainOptions full = run_options(4);
   full.results_dir = tmp.file("full");
-  phantom::PpoTrainer uninterrupted(small_options());
+  phantom::PpoTrainer uninterrupted(options);
   auto expected = uninterrupted.train(make_sign_env, {}, full);
 
   // The same run, "crashed" after its iteration-2 checkpoint: the last checkpoint is gone and
@@ -94,14 +94,26 @@ TEST(PpoTrainer, ResumeEqualsAnUninterruptedRun) {
   phantom::TrainOptions crashed = run_options(4);
   crashed.results_dir = tmp.file("crashed");
   crashed.checkpoint_every = 2;
-  phantom::PpoTrainer first(small_options());
+  phantom::PpoTrainer first(options);
   auto part = first.train(make_sign_env, {}, crashed);
   std::filesystem::remove(part.run_dir + "/checkpoint-000004.bin");
-  phantom::PpoTrainer second(small_options());
+  phantom::PpoTrainer second(options);
   auto resumed = second.resume(part.run_dir, make_sign_env, {}, run_options(4));
 
   EXPECT_EQ(weights(resumed), weights(expected));
   EXPECT_EQ(rows_without_time(resumed.run_dir), rows_without_time(expected.run_dir));
+}
+
+TEST(PpoTrainer, ResumeEqualsAnUninterruptedRun) {
+  expect_resume_equals_uninterrupted(small_options());
+}
+
+TEST(PpoTrainer, ResumeWithSampleAsyncEqualsAnUninterruptedRun) {
+  // The checkpoint holds the fragment in flight, sampled with the weights of one update before.
+  phantom::PpoOptions o = small_options();
+  o.sample_async = true;
+  o.normalize_observations = true;
+  expect_resume_equals_uninterrupted(o);
 }
 
 TEST(PpoTrainer, OnIterationCanStopTheRun) {

@@ -1032,6 +1032,72 @@ TEST(RolloutWorker, RestoredWorkerContinuesLikeTheOriginal) {
   }
 }
 
+// ==== sample_async: the deterministic pipeline ===============================================
+
+/// Sets the policy's logits (its "weights") before each call, as a learner would update them;
+/// returns the batches and, in `returns`, each call's collected sum of episode returns.
+std::vector<MultiAgentBatch> pipeline_run(RolloutWorker& worker,
+                                          const std::vector<std::vector<float>>& weights,
+                                          std::vector<double>& returns) {
+  auto& policy = dynamic_cast<FixedLogitsPolicy&>(*worker.get_policy("p"));
+  std::vector<MultiAgentBatch> out;
+  for (const std::vector<float>& w : weights) {
+    policy.set_logits(w);
+    out.push_back(copy_of(worker.sample()));
+    phantom::IterationStats stats;
+    stats.reset(1, 0, 0);
+    worker.collect_stats(stats);
+    returns.push_back(stats.returns[0].sum);
+  }
+  return out;
+}
+
+const std::vector<std::vector<float>> kWeights = {
+    {2.0f, -2.0f}, {-2.0f, 2.0f}, {0.0f, 1.0f}, {1.0f, 0.0f}};
+
+TEST(RolloutWorker, SampleAsyncHandsOutTheFragmentSampledWithTheWeightsOfOneUpdateBefore) {
+  RolloutWorkerOptions o = determinism_options(BatchMode::truncate_episodes, 5);
+  o.sample_async = true;
+  auto async = random_start_worker(o, 3);
+  std::vector<double> async_returns, sync_returns;
+  const std::vector<MultiAgentBatch> got = pipeline_run(*async, kWeights, async_returns);
+  // The same worker without the pipeline, given at each call the weights the async worker had
+  // one call earlier (the first ones twice): fragment k was sampled with weights k - 1.
+  o.sample_async = false;
+  auto sync = random_start_worker(o, 3);
+  const std::vector<MultiAgentBatch> want =
+      pipeline_run(*sync, {kWeights[0], kWeights[0], kWeights[1], kWeights[2]}, sync_returns);
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    expect_identical(want[k], got[k], "call " + std::to_string(k));
+  }
+  EXPECT_EQ(async_returns, sync_returns);  // statistics travel with their fragment
+  ASSERT_GT(async_returns[1], 0.0);
+  // The lag is real: the weights of call 1 sample other actions than those of call 0.
+  EXPECT_FALSE(got[2].batch("p").identical(got[1].batch("p")));
+}
+
+TEST(RolloutWorker, SampleAsyncCheckpointHoldsTheFragmentInFlight) {
+  RolloutWorkerOptions o = determinism_options(BatchMode::truncate_episodes, 5);
+  o.sample_async = true;
+  auto original = random_start_worker(o, 3);
+  std::vector<double> returns;
+  pipeline_run(*original, {kWeights[0], kWeights[1]}, returns);
+  nn::StateDict state;
+  original->save(state, "worker");
+  const std::vector<uint8_t> bytes = nn::encode_state_dict(state);
+  auto fresh = random_start_worker(o, 3);
+  fresh->restore(nn::decode_state_dict(bytes.data(), bytes.size(), "<memory>"), "worker");
+  std::vector<double> want_returns, got_returns;
+  const std::vector<MultiAgentBatch> want =
+      pipeline_run(*original, {kWeights[2], kWeights[3]}, want_returns);
+  const std::vector<MultiAgentBatch> got =
+      pipeline_run(*fresh, {kWeights[2], kWeights[3]}, got_returns);
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    expect_identical(want[k], got[k], "call " + std::to_string(k) + " after restore");
+  }
+  EXPECT_EQ(got_returns, want_returns);
+}
+
 /// Custom metrics and hist data that grow every step, so a checkpoint mid-episode holds some.
 class StepTally : public phantom::Callbacks {
  public:

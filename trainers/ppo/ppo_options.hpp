@@ -34,6 +34,9 @@ struct PpoOptions {
   ActorCriticConfig network;
   /// Threads stepping the envs (1: the calling thread only).
   int threads = 1;
+  /// Learn from the fragment sampled one iteration earlier, with the weights of one update
+  /// before (RLlib's sample_async as a deterministic pipeline; RolloutWorkerOptions).
+  bool sample_async = false;
 };
 
 }  // namespace phantom

@@ -70,6 +70,7 @@ void PpoTrainer::setup(Setup& s) {
   w.clip_actions = true;
   w.keep_episode_records = false;  // reported through collect_stats
   w.num_threads = options_.threads;
+  w.sample_async = options_.sample_async;
   make_worker(s, std::move(w));
   learner_stats_.clear();
   for (const std::string& id : trained_) learner_stats_[id];

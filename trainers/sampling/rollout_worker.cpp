@@ -209,11 +209,24 @@ PhantomEnv& RolloutWorker::env(int vector_index) {
 
 std::vector<EpisodeRecord> RolloutWorker::get_metrics() {
   std::vector<EpisodeRecord> out;
-  out.swap(impl_->finished);
+  out.swap(options_.sample_async ? impl_->handed_out.finished : impl_->finished);
   return out;
 }
 
 void RolloutWorker::collect_stats(IterationStats& stats) {
+  if (!options_.sample_async) {
+    collect_sub_env_stats(stats);
+    return;
+  }
+  IterationStats& fragment = impl_->handed_out.stats;
+  if (fragment.returns.size() == stats.returns.size()) {  // sized: a fragment was handed out
+    stats.merge(fragment);
+    fragment.reset(fragment.returns.size(), fragment.metrics.size(),
+                   fragment.custom_metrics.size());
+  }
+}
+
+void RolloutWorker::collect_sub_env_stats(IterationStats& stats) {
   for (auto& s : impl_->envs) {  // sub-env order: independent of the threads
     stats.merge(s->stats);
     s->stats.reset(s->stats.returns.size(), s->stats.metrics.size(),

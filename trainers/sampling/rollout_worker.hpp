@@ -136,6 +136,14 @@ struct RolloutWorkerOptions {
   /// Episode custom metrics (Episode::custom_metrics, set by callbacks) that collect_stats()
   /// reports, in this order: each finished episode's value, unless missing or NaN.
   std::vector<std::string> custom_metrics;
+  /// The sampling pipeline of RLlib's `sample_async`, made deterministic: exactly one fragment
+  /// is in flight. Each sample() hands out the fragment sampled at the previous call and samples
+  /// the next one with the policies as they are now, so a batch was sampled with the weights
+  /// from one update before those it is learned with. (The first call samples two.) The
+  /// fragment in flight is sampled in the calling thread; its statistics and episode records
+  /// travel with it (collect_stats, get_metrics report the fragment handed out), and
+  /// checkpoints hold it.
+  bool sample_async = false;
   /// Threads stepping the sub-envs (1: the calling thread only). Only env.step() runs on them;
   /// everything else runs in sub-env order, so the batches do not depend on this number.
   int num_threads = 1;
@@ -167,8 +175,9 @@ class RolloutWorker {
 
   // ---- Sampling ----
 
-  /// Samples one batch (see BatchMode); fires on_sample_end on it. The batch is the worker's
-  /// own storage, valid until the next sample() (copy it to keep it).
+  /// Samples one batch (see BatchMode; with sample_async, the fragment in flight); fires
+  /// on_sample_end on each fragment when it is sampled. The batch is the worker's own storage,
+  /// valid until the next sample() (copy it to keep it).
   MultiAgentBatch& sample();
   /// Episodes finished since the last call (drained); empty with keep_episode_records off.
   std::vector<EpisodeRecord> get_metrics();
@@ -234,10 +243,12 @@ class RolloutWorker {
 
  private:
   struct SubEnv;
+  struct Fragment;
   struct Impl;
   RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies, const PolicyMapping* mapping,
                 PolicyMappingFn mapping_fn, RolloutWorkerOptions options);
   uint64_t sub_env_seed_for(int vector_index) const;
+  void collect_sub_env_stats(IterationStats& stats);
   TrainablePolicy& trainable(const std::string& policy_id) const;
   // The poll (see the top of this file) and the episode boundaries.
   int bind(SubEnv& s, int position);
@@ -246,6 +257,7 @@ class RolloutWorker {
   int64_t episode_id(SubEnv& s) const;
   void act();
   void env_action(int position, const float* action, float* out, SubEnv& s) const;
+  MultiAgentBatch& sample_fragment();
   void step_envs();
   bool observe(SubEnv& s);
   void close_row(SubEnv& s, int position, bool terminated, bool truncated);
@@ -254,6 +266,8 @@ class RolloutWorker {
   void end_episode(SubEnv& s, bool soft);
   void save_sub_env(const SubEnv& s, nn::StateDict& out, const std::string& prefix) const;
   void restore_sub_env(SubEnv& s, const nn::StateDict& in, const std::string& prefix);
+  void save_fragment(const Fragment& f, nn::StateDict& out, const std::string& prefix) const;
+  void restore_fragment(Fragment& f, const nn::StateDict& in, const std::string& prefix);
 
   RolloutWorkerOptions options_;
   FilterSet filters_;

@@ -15,6 +15,28 @@ using worker_internal::PolicySlot;
 using worker_internal::standard_columns;
 using worker_internal::StandardColumns;
 
+namespace {
+
+double one_double(const nn::StateDict& in, const std::string& name) {
+  std::vector<double> v = in.get_doubles(name);
+  if (v.size() != 1) {
+    throw FormatError(in.source() + ": " + name + " holds " + std::to_string(v.size()) +
+                      " values, expected 1");
+  }
+  return v[0];
+}
+
+void restore_floats(const nn::StateDict& in, const std::string& name, std::vector<float>& dst) {
+  std::vector<double> v = in.get_doubles(name);
+  if (v.size() != dst.size()) {
+    throw FormatError(in.source() + ": " + name + " holds " + std::to_string(v.size()) +
+                      " values, expected " + std::to_string(dst.size()));
+  }
+  std::copy(v.begin(), v.end(), dst.begin());
+}
+
+}  // namespace
+
 void RolloutWorker::save(nn::StateDict& out, const std::string& prefix) const {
   filters_.save(out, prefix + ".filters");
   for (const PolicySlot& slot : impl_->slots) {
@@ -26,6 +48,8 @@ void RolloutWorker::save(nn::StateDict& out, const std::string& prefix) const {
     save_sub_env(*impl_->envs[static_cast<std::size_t>(e)], out,
                  prefix + ".env" + std::to_string(e));
   }
+  out.set_int(prefix + ".in_flight", impl_->has_in_flight ? 1 : 0);
+  if (impl_->has_in_flight) save_fragment(impl_->in_flight, out, prefix + ".in_flight");
 }
 
 void RolloutWorker::restore(const nn::StateDict& in, const std::string& prefix) {
@@ -38,6 +62,141 @@ void RolloutWorker::restore(const nn::StateDict& in, const std::string& prefix) 
   for (int e = 0; e < num_envs(); ++e) {
     restore_sub_env(*impl_->envs[static_cast<std::size_t>(e)], in,
                     prefix + ".env" + std::to_string(e));
+  }
+  impl_->has_in_flight = in.get_int(prefix + ".in_flight") != 0;
+  if (impl_->has_in_flight) restore_fragment(impl_->in_flight, in, prefix + ".in_flight");
+}
+
+// ---- The fragment in flight (sample_async) ----
+
+namespace {
+
+void save_accumulators(const std::vector<Accumulator>& acc, nn::StateDict& out,
+                       const std::string& prefix) {
+  std::vector<int64_t> counts;
+  std::vector<double> values;  // sum, min, max of each
+  for (const Accumulator& a : acc) {
+    counts.push_back(a.count);
+    values.insert(values.end(), {a.sum, a.min, a.max});
+  }
+  out.set_int64s(prefix + ".counts", counts);
+  out.set_doubles(prefix + ".values", values);
+}
+
+void restore_accumulators(std::vector<Accumulator>& acc, const nn::StateDict& in,
+                          const std::string& prefix) {
+  std::vector<int64_t> counts = in.get_int64s(prefix + ".counts");
+  std::vector<double> values = in.get_doubles(prefix + ".values");
+  if (counts.size() != acc.size() || values.size() != 3 * acc.size()) {
+    throw FormatError(in.source() + ": " + prefix + ": " + std::to_string(counts.size()) +
+                      " saved accumulators, expected " + std::to_string(acc.size()));
+  }
+  for (std::size_t k = 0; k < acc.size(); ++k) {
+    acc[k].count = counts[k];
+    acc[k].sum = values[3 * k];
+    acc[k].min = values[3 * k + 1];
+    acc[k].max = values[3 * k + 2];
+  }
+}
+
+}  // namespace
+
+void RolloutWorker::save_fragment(const Fragment& f, nn::StateDict& out,
+                                  const std::string& prefix) const {
+  out.set_int(prefix + ".env_steps", f.batch.env_steps);
+  const std::vector<std::string> ids = f.batch.policy_ids();
+  out.set_int(prefix + ".policies", static_cast<int64_t>(ids.size()));
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    out.set_string(prefix + ".policy" + std::to_string(k), ids[k]);
+    f.batch.batch(ids[k]).save(out, prefix + ".batch" + std::to_string(k));
+  }
+  const IterationStats& st = f.stats;
+  out.set_int64s(prefix + ".steps", {st.env_steps, st.agent_steps, st.episodes});
+  save_accumulators(st.returns, out, prefix + ".returns");
+  save_accumulators(st.metrics, out, prefix + ".metrics");
+  save_accumulators(st.custom_metrics, out, prefix + ".custom_metrics");
+  for (std::size_t i = 0; i < st.finished_returns.size(); ++i) {
+    out.set_doubles(prefix + ".finished_returns" + std::to_string(i), st.finished_returns[i]);
+  }
+  out.set_int(prefix + ".records", static_cast<int64_t>(f.finished.size()));
+  for (std::size_t r = 0; r < f.finished.size(); ++r) {
+    const EpisodeRecord& rec = f.finished[r];
+    const std::string p = prefix + ".record" + std::to_string(r);
+    out.set_int64s(p + ".ints", {rec.length, rec.env_index});
+    out.set_doubles(p + ".total_reward", {rec.total_reward});
+    int k = 0;
+    for (const auto& [key, value] : rec.agent_rewards) {
+      const std::string q = p + ".reward" + std::to_string(k++);
+      out.set_string(q + ".agent", key.first);
+      out.set_string(q + ".policy", key.second);
+      out.set_doubles(q + ".value", {value});
+    }
+    out.set_int(p + ".rewards", k);
+    k = 0;
+    for (const auto& [name, value] : rec.custom_metrics) {
+      const std::string q = p + ".custom_metric" + std::to_string(k++);
+      out.set_string(q + ".name", name);
+      out.set_doubles(q + ".value", {value});
+    }
+    out.set_int(p + ".custom_metrics", k);
+    k = 0;
+    for (const auto& [name, list] : rec.hist_data) {
+      const std::string q = p + ".hist" + std::to_string(k++);
+      out.set_string(q + ".name", name);
+      out.set_doubles(q + ".values", list);
+    }
+    out.set_int(p + ".hists", k);
+  }
+}
+
+void RolloutWorker::restore_fragment(Fragment& f, const nn::StateDict& in,
+                                     const std::string& prefix) {
+  f.batch.clear();
+  f.batch.policy_batches.clear();
+  f.batch.env_steps = in.get_int(prefix + ".env_steps");
+  const int64_t policies = in.get_int(prefix + ".policies");
+  for (int64_t k = 0; k < policies; ++k) {
+    const std::string& id = in.get_string(prefix + ".policy" + std::to_string(k));
+    f.batch.policy_batches[id].load(in, prefix + ".batch" + std::to_string(k));
+  }
+  IterationStats& st = f.stats;
+  const IterationStats& shape = impl_->envs[0]->stats;
+  st.reset(shape.returns.size(), shape.metrics.size(), shape.custom_metrics.size());
+  std::vector<int64_t> steps = in.get_int64s(prefix + ".steps");
+  if (steps.size() != 3) throw FormatError(in.source() + ": " + prefix + ".steps: expected 3");
+  st.env_steps = steps[0];
+  st.agent_steps = steps[1];
+  st.episodes = steps[2];
+  restore_accumulators(st.returns, in, prefix + ".returns");
+  restore_accumulators(st.metrics, in, prefix + ".metrics");
+  restore_accumulators(st.custom_metrics, in, prefix + ".custom_metrics");
+  for (std::size_t i = 0; i < st.finished_returns.size(); ++i) {
+    st.finished_returns[i] = in.get_doubles(prefix + ".finished_returns" + std::to_string(i));
+  }
+  f.finished.clear();
+  const int64_t records = in.get_int(prefix + ".records");
+  for (int64_t r = 0; r < records; ++r) {
+    const std::string p = prefix + ".record" + std::to_string(r);
+    EpisodeRecord rec;
+    std::vector<int64_t> ints = in.get_int64s(p + ".ints");
+    if (ints.size() != 2) throw FormatError(in.source() + ": " + p + ".ints: expected 2");
+    rec.length = ints[0];
+    rec.env_index = static_cast<int>(ints[1]);
+    rec.total_reward = one_double(in, p + ".total_reward");
+    for (int64_t k = 0, n = in.get_int(p + ".rewards"); k < n; ++k) {
+      const std::string q = p + ".reward" + std::to_string(k);
+      rec.agent_rewards[{in.get_string(q + ".agent"), in.get_string(q + ".policy")}] =
+          one_double(in, q + ".value");
+    }
+    for (int64_t k = 0, n = in.get_int(p + ".custom_metrics"); k < n; ++k) {
+      const std::string q = p + ".custom_metric" + std::to_string(k);
+      rec.custom_metrics[in.get_string(q + ".name")] = one_double(in, q + ".value");
+    }
+    for (int64_t k = 0, n = in.get_int(p + ".hists"); k < n; ++k) {
+      const std::string q = p + ".hist" + std::to_string(k);
+      rec.hist_data[in.get_string(q + ".name")] = in.get_doubles(q + ".values");
+    }
+    f.finished.push_back(std::move(rec));
   }
 }
 
@@ -91,28 +250,6 @@ void RolloutWorker::save_sub_env(const SubEnv& s, nn::StateDict& out,
     out.set_doubles(p + ".prev_reward", {a.prev_reward});
   }
 }
-
-namespace {
-
-double one_double(const nn::StateDict& in, const std::string& name) {
-  std::vector<double> v = in.get_doubles(name);
-  if (v.size() != 1) {
-    throw FormatError(in.source() + ": " + name + " holds " + std::to_string(v.size()) +
-                      " values, expected 1");
-  }
-  return v[0];
-}
-
-void restore_floats(const nn::StateDict& in, const std::string& name, std::vector<float>& dst) {
-  std::vector<double> v = in.get_doubles(name);
-  if (v.size() != dst.size()) {
-    throw FormatError(in.source() + ": " + name + " holds " + std::to_string(v.size()) +
-                      " values, expected " + std::to_string(dst.size()));
-  }
-  std::copy(v.begin(), v.end(), dst.begin());
-}
-
-}  // namespace
 
 void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const std::string& prefix) {
   Impl& m = *impl_;

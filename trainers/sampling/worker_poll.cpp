@@ -305,6 +305,28 @@ bool RolloutWorker::observe(SubEnv& s) {
 // ---- sample() ----
 
 MultiAgentBatch& RolloutWorker::sample() {
+  if (!options_.sample_async) return sample_fragment();
+  Impl& m = *impl_;
+  // Samples a fragment into `in_flight`, with what it produced: the sub-envs' statistics (merged
+  // in order, then restarted) and the episodes that ended.
+  auto sample_in_flight = [&] {
+    sample_fragment();
+    std::swap(m.in_flight.batch, m.batch);
+    IterationStats& stats = m.in_flight.stats;
+    const IterationStats& shape = m.envs[0]->stats;
+    stats.reset(shape.returns.size(), shape.metrics.size(), shape.custom_metrics.size());
+    collect_sub_env_stats(stats);
+    m.in_flight.finished.clear();
+    m.in_flight.finished.swap(m.finished);
+    m.has_in_flight = true;
+  };
+  if (!m.has_in_flight) sample_in_flight();  // the first call fills the pipeline
+  std::swap(m.handed_out, m.in_flight);
+  sample_in_flight();
+  return m.handed_out.batch;
+}
+
+MultiAgentBatch& RolloutWorker::sample_fragment() {
   Impl& m = *impl_;
   m.batch.clear();
   m.batch.env_steps = 0;

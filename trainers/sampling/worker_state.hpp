@@ -99,6 +99,13 @@ struct RolloutWorker::SubEnv {
   bool sampling = false;  // takes part in the current sample()
 };
 
+/// sample_async: a fragment with the statistics and episode records it produced.
+struct RolloutWorker::Fragment {
+  MultiAgentBatch batch;
+  IterationStats stats;
+  std::vector<EpisodeRecord> finished;
+};
+
 struct RolloutWorker::Impl {
   WorkerEnvFactory make_env;
   PolicyMappingFn mapping_fn;
@@ -111,6 +118,8 @@ struct RolloutWorker::Impl {
   MultiAgentBatch batch;
   std::vector<EpisodeRecord> finished;
   std::unique_ptr<nn::ThreadPool> pool;  // null: sub-envs step on the calling thread
+  Fragment in_flight, handed_out;        // sample_async
+  bool has_in_flight = false;
 };
 
 }  // namespace phantom
