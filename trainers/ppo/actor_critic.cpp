@@ -9,6 +9,7 @@
 #include "nn/error.hpp"
 #include "nn/kernels/kernels.hpp"
 #include "nn/ops.hpp"
+#include "trainers/sampling/box_action.hpp"
 
 namespace phantom {
 
@@ -252,15 +253,8 @@ void ActorCritic::env_action(const float* action, float* out) const {
     std::copy_n(action, n, out);
     return;
   }
-  for (int64_t j = 0; j < n; ++j) {
-    float lo = low_[static_cast<std::size_t>(j)], hi = high_[static_cast<std::size_t>(j)];
-    if (config_.rescale_box_actions && std::isfinite(lo) && std::isfinite(hi)) {
-      float unit = std::min(std::max(action[j], -1.0f), 1.0f);
-      out[j] = lo + (unit + 1.0f) * 0.5f * (hi - lo);
-    } else {
-      out[j] = std::min(std::max(action[j], lo), hi);
-    }
-  }
+  box_env_action(low_.data(), high_.data(), n, config_.rescale_box_actions, /*clip=*/true, action,
+                 out);
 }
 
 Evaluation ActorCritic::evaluate(const nn::Tensor& features, const nn::Tensor& actions) const {

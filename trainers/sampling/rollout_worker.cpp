@@ -4,7 +4,6 @@
 #include "trainers/sampling/rollout_worker.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 
 #include "nn/error.hpp"
@@ -16,8 +15,6 @@ namespace phantom {
 
 using worker_internal::AgentState;
 using worker_internal::PolicySlot;
-using worker_internal::standard_columns;
-using worker_internal::StandardColumns;
 
 // ---- Construction ----
 

@@ -1,19 +1,13 @@
 // RolloutWorker's checkpoints: filters, policies, the generator, and every sub-env mid-episode.
 #include <algorithm>
-#include <cmath>
-#include <numeric>
 
 #include "nn/error.hpp"
-#include "phantom/format.hpp"
-#include "trainers/sampling/observation_filter.hpp"
 #include "trainers/sampling/worker_state.hpp"
 
 namespace phantom {
 
 using worker_internal::AgentState;
 using worker_internal::PolicySlot;
-using worker_internal::standard_columns;
-using worker_internal::StandardColumns;
 
 namespace {
 

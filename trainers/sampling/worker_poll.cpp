@@ -6,6 +6,7 @@
 
 #include "nn/error.hpp"
 #include "phantom/format.hpp"
+#include "trainers/sampling/box_action.hpp"
 #include "trainers/sampling/observation_filter.hpp"
 #include "trainers/sampling/worker_state.hpp"
 
@@ -230,25 +231,19 @@ void RolloutWorker::act() {
   }
 }
 
-// The action the env receives: rescaled from [-1, 1] (normalize_actions) or clipped
-// (clip_actions) for Box spaces with finite bounds; anything else as chosen.
+// The action the env receives (box_env_action: the one rule for Box actions); other spaces get
+// the action as chosen.
 void RolloutWorker::env_action(int i, const float* action, float* out, SubEnv& s) const {
   const AgentState& a = s.agents[static_cast<std::size_t>(i)];
   const auto n = static_cast<int64_t>(a.prev_action.size());
-  std::copy_n(action, n, out);
-  if (!(options_.normalize_actions || options_.clip_actions)) return;
   const BoxSpace* box = a.box;
-  if (!box) return;
-  const std::vector<float>& low = box->low();
-  const std::vector<float>& high = box->high();
-  for (int64_t k = 0; k < n; ++k) {
-    const auto kk = static_cast<std::size_t>(k);
-    const bool finite = std::isfinite(low[kk]) && std::isfinite(high[kk]);
-    if (options_.normalize_actions && finite) {
-      out[k] = low[kk] + (action[k] + 1.0f) * (high[kk] - low[kk]) / 2.0f;
-    }
-    out[k] = std::clamp(out[k], low[kk], high[kk]);
+  if (!box) {
+    std::copy_n(action, n, out);
+    return;
   }
+  // Normalising implies clipping: the env always gets an action within the bounds then.
+  box_env_action(box->low().data(), box->high().data(), n, options_.normalize_actions,
+                 options_.normalize_actions || options_.clip_actions, action, out);
 }
 
 // Steps every sampling sub-env, on the pool when there is one: env steps are independent, and

@@ -1,0 +1,20 @@
+// The action an env receives for a Box action as a policy chose it: the one rule, used by the
+// rollout worker (normalize_actions / clip_actions) and by PPO's networks acting for rollouts.
+//
+// Policies whose outputs are unbounded (a Gaussian's samples) act in [-1, 1] when normalising:
+// component k is clipped to [-1, 1] and mapped linearly onto [low_k, high_k]. Components with an
+// infinite bound are not mapped. With clipping, the result is clamped to [low_k, high_k].
+// The policy's own action (what log-probabilities refer to) is never changed: this writes `out`.
+#pragma once
+
+#include <cstdint>
+
+namespace phantom {
+
+/// Writes the env's action for the `n` components of `action` into `out`, given the Box bounds
+/// `low`/`high` (n each). normalize: map from [-1, 1] (finite bounds only); clip: clamp to the
+/// bounds. With neither, `out` is `action`.
+void box_env_action(const float* low, const float* high, int64_t n, bool normalize, bool clip,
+                    const float* action, float* out);
+
+}  // namespace phantom
