@@ -30,14 +30,17 @@ const StepResult& EnvRunner::reset() {
   ++episode_;
   std::fill(running_return_.begin(), running_return_.end(), 0.0);
   metrics_.clear();
-  action_log_.clear();
+  logged_ = 0;
   return r;
 }
 
 void EnvRunner::record_actions() {
-  std::size_t start = action_log_.size();
-  action_log_.resize(start + step_width_);  // grows during the first long episode only
-  float* out = action_log_.data() + start;
+  // The vector's size is its capacity, doubled when full, so that a step costs no call: it
+  // grows during the first long episode only.
+  if (logged_ + step_width_ > action_log_.size())
+    action_log_.resize(std::max(2 * action_log_.size(), logged_ + step_width_));
+  float* out = action_log_.data() + logged_;
+  logged_ += step_width_;
   for (int i = 0; i < env_->num_strategic(); ++i) {
     bool present = actions_.has(i);
     *out++ = present ? 1.0f : 0.0f;
@@ -79,10 +82,10 @@ void EnvRunner::finish_episode(IterationStats& stats) {
 
 void EnvRunner::save(nn::StateDict& out, const std::string& prefix) const {
   out.set_int(prefix + ".episode", episode_ - 1);
-  int64_t steps = static_cast<int64_t>(action_log_.size()) / log_width();
+  int64_t steps = static_cast<int64_t>(logged_) / log_width();
   out.set_int(prefix + ".steps", steps);
   nn::Tensor log = nn::Tensor::zeros({std::max<int64_t>(steps, 1), log_width()});
-  std::copy(action_log_.begin(), action_log_.end(), log.data());
+  std::copy_n(action_log_.begin(), logged_, log.data());
   out.set_tensor(prefix + ".actions", log);
 }
 

@@ -67,7 +67,8 @@ class EnvRunner {
   std::vector<double> running_return_;  // per strategic position
   std::vector<std::size_t> action_size_;
   std::size_t step_width_ = 0;     // floats per recorded step: every agent's action + presence
-  std::vector<float> action_log_;  // this episode's steps, step_width_ floats each
+  std::vector<float> action_log_;  // this episode's steps, step_width_ floats each, then room
+  std::size_t logged_ = 0;         // floats of action_log_ in use
 };
 
 }  // namespace phantom

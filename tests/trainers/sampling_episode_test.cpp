@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/error.hpp"
 #include "nn/serialize.hpp"
 #include "support/error_message.hpp"
 #include "trainers/iteration_stats.hpp"
@@ -180,6 +181,37 @@ TEST(Episode, RewardsSumPerAgentAndPolicyInKeyOrder) {
   ++it;
   EXPECT_EQ(it->first, std::make_pair(std::string("b"), std::string("p1")));
   EXPECT_EQ(it->second, 3.5);
+}
+
+// The worker's per-step path credits the bound policy, even when the agent was first credited
+// under another policy by id, and finds the entry again after each reset.
+TEST(Episode, RewardByIndexGoesToTheBoundPolicy) {
+  const PolicyMappingFn to_q = [](const std::string&, const Episode&) { return "q"; };
+  Episode episode(1);
+  episode.add_reward("a", "p", 1.0);                              // entry 0: (a, p)
+  EXPECT_THROW(episode.add_reward(0, 5.0), phantom::ValueError);  // a is not bound yet
+  episode.policy_for("a", to_q);
+  episode.add_reward(0, 2.0);  // entry 1: (a, q)
+  episode.add_reward(0, 0.5);
+  EXPECT_EQ(episode.total_reward, 3.5);
+  auto rewards = episode.agent_rewards();
+  EXPECT_EQ((rewards[{"a", "p"}]), 1.0);
+  EXPECT_EQ((rewards[{"a", "q"}]), 2.5);
+
+  for (bool soft : {true, false}) {
+    if (soft) {
+      episode.soft_reset(2);
+    } else {
+      episode.reset(3);
+      episode.policy_for("a", to_q);
+    }
+    episode.add_reward("a", "p", 4.0);  // now entry 0 is (a, p) again, before q
+    episode.add_reward(0, 1.0);
+    rewards = episode.agent_rewards();
+    EXPECT_EQ((rewards[{"a", "p"}]), 4.0) << (soft ? "soft reset" : "reset");
+    EXPECT_EQ((rewards[{"a", "q"}]), 1.0) << (soft ? "soft reset" : "reset");
+  }
+  EXPECT_THROW(episode.add_reward(1, 1.0), phantom::ValueError);  // no agent has index 1
 }
 
 TEST(Episode, SoftResetZeroesCountersAndKeepsWhatDescribesTheContinuingEnv) {

@@ -47,24 +47,34 @@ void Episode::add_reward(const std::string& agent_id, const std::string& policy_
   add_reward_to(slot_for(agent_id), policy_id, r);
 }
 
-void Episode::add_reward(int agent_index, const std::string& policy_id, double r) {
+void Episode::add_reward(int agent_index, double r) {
   if (agent_index < 0 || agent_index >= num_agents()) agent_id(agent_index);  // throws
-  add_reward_to(slots_[order_[static_cast<std::size_t>(agent_index)]], policy_id, r);
+  AgentSlot& slot = slots_[order_[static_cast<std::size_t>(agent_index)]];
+  if (slot.bound_entry != kNoEntry) {  // the common case: one lookup per episode
+    total_reward += r;
+    slot.rewards[slot.bound_entry].second += r;
+    return;
+  }
+  if (!slot.bound) {
+    throw ValueError("episode " + std::to_string(id) + ": agent '" + slot.agent_id +
+                     "' has no policy yet to credit its reward to (call policy_for first)");
+  }
+  slot.bound_entry = add_reward_to(slot, slot.policy_id, r);
 }
 
-void Episode::add_reward_to(AgentSlot& slot, const std::string& policy_id, double r) {
+std::size_t Episode::add_reward_to(AgentSlot& slot, const std::string& policy_id, double r) {
   total_reward += r;
   for (std::size_t k = 0; k < slot.num_rewards; ++k) {
     if (slot.rewards[k].first == policy_id) {
       slot.rewards[k].second += r;
-      return;
+      return k;
     }
   }
   // A new (agent, policy) pair this episode: reuse an entry left from an earlier episode.
   if (slot.num_rewards == slot.rewards.size()) slot.rewards.emplace_back();
   slot.rewards[slot.num_rewards].first = policy_id;
   slot.rewards[slot.num_rewards].second = r;
-  ++slot.num_rewards;
+  return slot.num_rewards++;
 }
 
 std::map<std::pair<std::string, std::string>, double> Episode::agent_rewards() const {
@@ -107,7 +117,10 @@ void Episode::soft_reset(int64_t new_id) {
   id = new_id;
   length = 0;
   total_reward = 0.0;
-  for (std::size_t s : order_) slots_[s].num_rewards = 0;
+  for (std::size_t s : order_) {
+    slots_[s].num_rewards = 0;
+    slots_[s].bound_entry = kNoEntry;
+  }
   hist_data.clear();
 }
 
@@ -121,6 +134,7 @@ void Episode::reset(int64_t new_id) {
     slot.bound = false;
     slot.policy_id.clear();
     slot.num_rewards = 0;
+    slot.bound_entry = kNoEntry;
     slot.last_observation.clear();
     slot.last_action.clear();
     slot.last_reward = 0.0f;

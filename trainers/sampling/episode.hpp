@@ -92,9 +92,10 @@ class Episode {
   /// Adds a raw env reward `r` of `agent_id`, controlled by `policy_id`, to total_reward and to the
   /// (agent, policy) total. Gives the agent an agent_index if it has none.
   void add_reward(const std::string& agent_id, const std::string& policy_id, double r);
-  /// The same for the agent with this agent_index (no lookup by id: the worker's per-step path).
-  /// Throws ValueError if no agent has it.
-  void add_reward(int agent_index, const std::string& policy_id, double r);
+  /// The same for the agent with this agent_index, under the policy policy_for bound it to (the
+  /// worker's per-step path: no lookup by id or policy). Throws ValueError if no agent has the
+  /// index or the agent is not bound.
+  void add_reward(int agent_index, double r);
   /// The reward totals of this episode per (agent id, policy id), in key order. Only pairs that
   /// received a reward appear (a reward of 0 counts). Builds the map: for episode ends, not steps.
   std::map<std::pair<std::string, std::string>, double> agent_rewards() const;
@@ -130,6 +131,8 @@ class Episode {
   void reset(int64_t new_id);
 
  private:
+  static constexpr std::size_t kNoEntry = static_cast<std::size_t>(-1);
+
   // Everything known about one agent id. Slots outlive episodes: an agent that reappears in a
   // later episode reuses its slot (and its buffers' capacity).
   struct AgentSlot {
@@ -140,6 +143,8 @@ class Episode {
     // Reward totals per policy; the first num_rewards entries are this episode's.
     std::vector<std::pair<std::string, double>> rewards;
     std::size_t num_rewards = 0;
+    // Entry of the bound policy in `rewards` once it was credited this episode; kNoEntry before.
+    std::size_t bound_entry = kNoEntry;
     std::vector<float> last_observation;
     std::vector<float> last_action;
     float last_reward = 0.0f;
@@ -149,7 +154,8 @@ class Episode {
   const AgentSlot& present_slot(const std::string& agent_id) const;
   // The slot of `agent_id`, giving it an agent_index if it has none.
   AgentSlot& slot_for(const std::string& agent_id);
-  void add_reward_to(AgentSlot& slot, const std::string& policy_id, double r);
+  // Adds r to the slot's (agent, policy) total; returns the entry's position.
+  std::size_t add_reward_to(AgentSlot& slot, const std::string& policy_id, double r);
 
   // Every agent id this object has seen. A deque, so adding a slot never moves the others and
   // the references policy_for and last_action return stay valid.

@@ -169,10 +169,9 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
     for (int i = 0; i < n; ++i) {
       const StrategicAgent& agent = env0.strategic_agent(i);
       AgentState& a = sub->agents[static_cast<std::size_t>(i)];
-      a.rows = SampleBatch::with_standard_columns(agent.observation_space()->flat_size(),
-                                                  agent.action_space()->flat_size());
+      a.trajectory = TrajectoryBuilder(agent.observation_space()->flat_size(),
+                                       agent.action_space()->flat_size());
       a.obs.assign(static_cast<std::size_t>(agent.observation_space()->flat_size()), 0.0f);
-      a.prev_action.assign(static_cast<std::size_t>(agent.action_space()->flat_size()), 0.0f);
       a.box = dynamic_cast<const BoxSpace*>(agent.action_space().get());
     }
   }

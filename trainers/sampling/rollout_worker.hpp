@@ -252,6 +252,7 @@ class RolloutWorker {
   TrainablePolicy& trainable(const std::string& policy_id) const;
   // The poll (see the top of this file) and the episode boundaries.
   int bind(SubEnv& s, int position);
+  int bind_first_time(SubEnv& s, int position);
   void filter_observations(SubEnv& s);
   void start_episode(SubEnv& s);
   int64_t episode_id(SubEnv& s) const;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <utility>
 
 #include "nn/error.hpp"
@@ -44,21 +45,39 @@ const char* column_type_name(ColumnType type) {
 }
 
 SampleBatch SampleBatch::with_standard_columns(int64_t obs_size, int64_t action_size) {
+  namespace sc = standard_column;
+  struct Spec {
+    const char* name;
+    int64_t width;
+    ColumnType type;
+    Handle handle;
+  };
+  const ColumnType f32 = ColumnType::float32, i64 = ColumnType::int64;
+  const Spec specs[] = {
+      {columns::kObs, obs_size, f32, sc::obs},
+      {columns::kNewObs, obs_size, f32, sc::new_obs},
+      {columns::kActions, action_size, f32, sc::actions},
+      {columns::kRewards, 1, f32, sc::rewards},
+      {columns::kTerminateds, 1, f32, sc::terminateds},
+      {columns::kTruncateds, 1, f32, sc::truncateds},
+      {columns::kEpsId, 1, i64, sc::eps_id},
+      {columns::kAgentIndex, 1, i64, sc::agent_index},
+      {columns::kT, 1, i64, sc::t},
+      {columns::kPrevActions, action_size, f32, sc::prev_actions},
+      {columns::kPrevRewards, 1, f32, sc::prev_rewards},
+      {columns::kActionLogp, 1, f32, sc::action_logp},
+      {columns::kActionProb, 1, f32, sc::action_prob},
+      {columns::kVfPreds, 1, f32, sc::vf_preds},
+  };
+  static_assert(sizeof(specs) / sizeof(specs[0]) == sc::count, "one spec per standard column");
   SampleBatch batch;
-  batch.add_column(columns::kObs, obs_size, ColumnType::float32);
-  batch.add_column(columns::kNewObs, obs_size, ColumnType::float32);
-  batch.add_column(columns::kActions, action_size, ColumnType::float32);
-  batch.add_column(columns::kRewards, 1, ColumnType::float32);
-  batch.add_column(columns::kTerminateds, 1, ColumnType::float32);
-  batch.add_column(columns::kTruncateds, 1, ColumnType::float32);
-  batch.add_column(columns::kEpsId, 1, ColumnType::int64);
-  batch.add_column(columns::kAgentIndex, 1, ColumnType::int64);
-  batch.add_column(columns::kT, 1, ColumnType::int64);
-  batch.add_column(columns::kPrevActions, action_size, ColumnType::float32);
-  batch.add_column(columns::kPrevRewards, 1, ColumnType::float32);
-  batch.add_column(columns::kActionLogp, 1, ColumnType::float32);
-  batch.add_column(columns::kActionProb, 1, ColumnType::float32);
-  batch.add_column(columns::kVfPreds, 1, ColumnType::float32);
+  for (const Spec& spec : specs) {
+    // A handle is the column's position: listing the specs in handle order makes them agree.
+    if (batch.add_column(spec.name, spec.width, spec.type) != spec.handle) {
+      throw std::logic_error(std::string("SampleBatch: standard column '") + spec.name +
+                             "' is out of its handle order");
+    }
+  }
   return batch;
 }
 
@@ -138,6 +157,21 @@ int64_t SampleBatch::append_row() {
     }
   }
   return size_++;
+}
+
+void SampleBatch::resize(int64_t rows) {
+  if (rows < 0) {
+    throw ValueError("SampleBatch::resize: rows = " + std::to_string(rows) + ", expected >= 0");
+  }
+  for (Column& c : columns_) {
+    std::size_t values = static_cast<std::size_t>(rows * c.width);
+    if (c.type == ColumnType::float32) {
+      c.floats.resize(values, 0.0f);
+    } else {
+      c.ints.resize(values, 0);
+    }
+  }
+  size_ = rows;
 }
 
 void SampleBatch::reserve(int64_t rows) {

@@ -114,6 +114,8 @@ class SampleBatch {
 
   /// Adds a row of zeros to every column and returns its index.
   int64_t append_row();
+  /// Grows or shrinks to `rows` rows; rows added are zero. Allocates nothing within capacity.
+  void resize(int64_t rows);
   /// Makes room for `rows` rows in every column, so filling up to that size allocates nothing.
   void reserve(int64_t rows);
   /// Forgets the rows; keeps the columns and their memory.
@@ -210,5 +212,29 @@ class SampleBatch {
   std::vector<Column> columns_;
   int64_t size_ = 0;
 };
+
+/// Handles of the standard columns. SampleBatch::with_standard_columns adds them first and in
+/// this order, so in every batch it makes (and in their copies, slices and concatenations) a
+/// standard column is found at its handle: loops that record or read rows use these instead of
+/// finding columns by name.
+namespace standard_column {
+enum : SampleBatch::Handle {
+  obs,
+  new_obs,
+  actions,
+  rewards,
+  terminateds,
+  truncateds,
+  eps_id,
+  agent_index,
+  t,
+  prev_actions,
+  prev_rewards,
+  action_logp,
+  action_prob,
+  vf_preds,
+  count  ///< the number of standard columns; handles from here on are extra columns
+};
+}  // namespace standard_column
 
 }  // namespace phantom

@@ -233,15 +233,16 @@ void RolloutWorker::save_sub_env(const SubEnv& s, nn::StateDict& out,
   for (std::size_t i = 0; i < s.agents.size(); ++i) {
     const AgentState& a = s.agents[i];
     const std::string p = prefix + ".agent" + std::to_string(i);
-    a.rows.save(out, p + ".rows");
-    out.set_int(p + ".open", a.open ? 1 : 0);
+    a.trajectory.to_batch().save(out, p + ".rows");
+    out.set_int(p + ".open", a.trajectory.open() ? 1 : 0);
     out.set_string(p + ".policy",
                    a.policy >= 0 ? impl_->slots[static_cast<std::size_t>(a.policy)].id : "");
     out.set_int(p + ".agent_index", a.agent_index);
     out.set_doubles(p + ".obs", std::vector<double>(a.obs.begin(), a.obs.end()));
+    const std::vector<float>& prev_action = a.trajectory.prev_action();
     out.set_doubles(p + ".prev_action",
-                    std::vector<double>(a.prev_action.begin(), a.prev_action.end()));
-    out.set_doubles(p + ".prev_reward", {a.prev_reward});
+                    std::vector<double>(prev_action.begin(), prev_action.end()));
+    out.set_doubles(p + ".prev_reward", {a.trajectory.prev_reward()});
   }
 }
 
@@ -259,8 +260,9 @@ void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const st
   for (std::size_t i = 0; i < s.agents.size(); ++i) {
     AgentState& a = s.agents[i];
     const std::string p = prefix + ".agent" + std::to_string(i);
-    a.rows.load(in, p + ".rows");
-    a.open = in.get_int(p + ".open") != 0;
+    SampleBatch rows;
+    rows.load(in, p + ".rows");
+    const bool open = in.get_int(p + ".open") != 0;
     const std::string& policy = in.get_string(p + ".policy");
     a.policy = -1;
     if (!policy.empty()) {
@@ -274,8 +276,11 @@ void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const st
     a.agent_index = static_cast<int>(in.get_int(p + ".agent_index"));
     if (a.agent_index >= 0) by_index.emplace_back(a.agent_index, static_cast<int>(i));
     restore_floats(in, p + ".obs", a.obs);
-    restore_floats(in, p + ".prev_action", a.prev_action);
-    a.prev_reward = static_cast<float>(one_double(in, p + ".prev_reward"));
+    std::vector<float> prev_action(a.trajectory.prev_action().size());
+    restore_floats(in, p + ".prev_action", prev_action);
+    a.trajectory.restore(rows, open, prev_action,
+                         static_cast<float>(one_double(in, p + ".prev_reward")),
+                         in.source() + ": " + p + ".rows");
   }
   std::sort(by_index.begin(), by_index.end());
   const std::vector<std::string>& ids = s.runner->env().strategic_agent_ids();

@@ -7,6 +7,7 @@
 #include "nn/error.hpp"
 #include "phantom/format.hpp"
 #include "trainers/sampling/box_action.hpp"
+#include "trainers/sampling/copy_values.hpp"
 #include "trainers/sampling/observation_filter.hpp"
 #include "trainers/sampling/worker_state.hpp"
 
@@ -15,16 +16,18 @@ namespace phantom {
 using worker_internal::AgentState;
 using worker_internal::clip_reward;
 using worker_internal::PolicySlot;
-using worker_internal::standard_columns;
-using worker_internal::StandardColumns;
 
 // ---- Episodes ----
 
-// Binds agent i of `s` to its policy for this episode (the mapping function is called once).
+// The slot of agent i's policy for this episode; the mapping function is called once.
 int RolloutWorker::bind(SubEnv& s, int i) {
+  const int policy = s.agents[static_cast<std::size_t>(i)].policy;
+  return policy >= 0 ? policy : bind_first_time(s, i);
+}
+
+int RolloutWorker::bind_first_time(SubEnv& s, int i) {
   Impl& m = *impl_;
   AgentState& a = s.agents[static_cast<std::size_t>(i)];
-  if (a.policy >= 0) return a.policy;
   const std::string& agent_id = s.runner->env().strategic_agent_ids()[static_cast<std::size_t>(i)];
   const std::string& policy_id = s.episode.policy_for(agent_id, m.mapping_fn);
   auto it = m.slot_of.find(policy_id);
@@ -33,8 +36,7 @@ int RolloutWorker::bind(SubEnv& s, int i) {
                       policy_id + "', which is not a policy of this worker");
   }
   const PolicySlot& slot = m.slots[static_cast<std::size_t>(it->second)];
-  if (slot.obs_size != a.rows.width(columns::kObs) ||
-      slot.action_size != a.rows.width(columns::kActions)) {
+  if (slot.obs_size != a.trajectory.obs_size() || slot.action_size != a.trajectory.action_size()) {
     throw ConfigError("RolloutWorker: policy '" + policy_id + "' does not fit agent '" + agent_id +
                       "' (other observation or action sizes)");
   }
@@ -50,7 +52,7 @@ void RolloutWorker::filter_observations(SubEnv& s) {
     if (!r.observed(i)) continue;
     AgentState& a = s.agents[static_cast<std::size_t>(i)];
     PolicySlot& slot = impl_->slots[static_cast<std::size_t>(bind(s, i))];
-    std::copy_n(r.observation(i), a.obs.size(), a.obs.data());
+    copy_values(r.observation(i), static_cast<int64_t>(a.obs.size()), a.obs.data());
     slot.filter->apply(a.obs.data(), 1, /*update=*/true);
   }
 }
@@ -60,12 +62,9 @@ void RolloutWorker::start_episode(SubEnv& s) {
   s.runner->reset();
   s.episode.reset(episode_id(s));
   for (AgentState& a : s.agents) {
-    a.rows.clear();
-    a.open = false;
+    a.trajectory.start_episode();
     a.policy = -1;
     a.agent_index = -1;
-    std::fill(a.prev_action.begin(), a.prev_action.end(), 0.0f);
-    a.prev_reward = 0.0f;
   }
   filter_observations(s);
   for (PolicySlot& slot : m.slots) {
@@ -86,42 +85,35 @@ int64_t RolloutWorker::episode_id(SubEnv& s) const {
 // it left observed; otherwise the last it saw, so a value bootstrap assumes nothing changed)
 // and its end flags.
 void RolloutWorker::close_row(SubEnv& s, int i, bool terminated, bool truncated) {
-  const StandardColumns& c = standard_columns();
   AgentState& a = s.agents[static_cast<std::size_t>(i)];
-  const int64_t row = a.rows.size() - 1;
-  const auto obs_size = static_cast<int64_t>(a.obs.size());
-  std::copy_n(a.obs.data(), obs_size, a.rows.f32(c.new_obs) + row * obs_size);
   if (options_.no_done_at_end) terminated = truncated = false;
-  a.rows.f32(c.terminateds)[row] = terminated ? 1.0f : 0.0f;
-  a.rows.f32(c.truncateds)[row] = truncated ? 1.0f : 0.0f;
-  a.prev_reward = a.rows.f32(c.rewards)[row];
-  a.open = false;
+  a.trajectory.close_row(a.obs.data(), terminated, truncated);
 }
 
 // Turns agent i's closed rows into a piece: clip rewards, callbacks, the policy's
 // postprocessing, then into its policy's batch.
 void RolloutWorker::emit_piece(SubEnv& s, int i) {
   Impl& m = *impl_;
-  const StandardColumns& c = standard_columns();
   AgentState& a = s.agents[static_cast<std::size_t>(i)];
-  const int64_t closed = a.open ? a.rows.size() - 1 : a.rows.size();
+  const int64_t closed = a.trajectory.closed();
   if (closed == 0) return;
   PolicySlot& slot = m.slots[static_cast<std::size_t>(a.policy)];
   SampleBatch& piece = slot.piece;
-  piece.clear();
+  // Reused: columns postprocessing added stay, zero until it fills them again.
   if (piece.num_columns() == 0)
     piece = SampleBatch::with_standard_columns(slot.obs_size, slot.action_size);
-  piece.append_rows(a.rows, 0, closed);
-  piece.check_single_trajectory();
+  a.trajectory.write_rows(closed, piece);
+  if (options_.callbacks) {
+    if (slot.original.num_columns() == 0)
+      slot.original = SampleBatch::with_standard_columns(slot.obs_size, slot.action_size);
+    a.trajectory.write_rows(closed, slot.original);
+  }
   if (options_.clip_rewards.mode != RewardClipping::Mode::off) {
-    float* rewards = piece.f32(c.rewards);
+    float* rewards = piece.f32(standard_column::rewards);
     for (int64_t r = 0; r < closed; ++r)
       rewards[r] = clip_reward(options_.clip_rewards, rewards[r]);
   }
   if (options_.callbacks) {
-    slot.original.clear();
-    if (slot.original.num_columns() == 0) slot.original = a.rows.slice(0, 0);
-    slot.original.append_rows(a.rows, 0, closed);
     const std::string& agent_id =
         s.runner->env().strategic_agent_ids()[static_cast<std::size_t>(i)];
     options_.callbacks->on_postprocess_trajectory(*this, s.episode, agent_id, slot.id, piece,
@@ -134,7 +126,7 @@ void RolloutWorker::emit_piece(SubEnv& s, int i) {
   } else {
     m.batch.batch(slot.id).append(piece);
   }
-  a.rows.erase_front(closed);
+  a.trajectory.erase_front(closed);
 }
 
 void RolloutWorker::emit_pieces(SubEnv& s) {
@@ -186,7 +178,6 @@ void RolloutWorker::act() {
       slot.rows.emplace_back(e, i);
     }
   }
-  const StandardColumns& c = standard_columns();
   for (PolicySlot& slot : m.slots) {
     const auto k = static_cast<int64_t>(slot.rows.size());
     if (k == 0) continue;
@@ -208,42 +199,29 @@ void RolloutWorker::act() {
       SubEnv& s = *m.envs[static_cast<std::size_t>(e)];
       AgentState& a = s.agents[static_cast<std::size_t>(i)];
       const float* action = out.actions.data() + j * slot.action_size;
-      SampleBatch& rows = a.rows;
-      const int64_t row = rows.append_row();
-      std::copy_n(a.obs.data(), slot.obs_size, rows.f32(c.obs) + row * slot.obs_size);
-      std::copy_n(action, slot.action_size, rows.f32(c.actions) + row * slot.action_size);
-      std::copy_n(a.prev_action.data(), slot.action_size,
-                  rows.f32(c.prev_actions) + row * slot.action_size);
-      rows.f32(c.prev_rewards)[row] = a.prev_reward;
-      const float logp = out.logp[static_cast<std::size_t>(j)];
-      rows.f32(c.action_logp)[row] = logp;
-      rows.f32(c.action_prob)[row] = std::exp(logp);
-      rows.f32(c.vf_preds)[row] =
-          out.vf_preds.empty() ? 0.0f : out.vf_preds[static_cast<std::size_t>(j)];
-      rows.i64(c.eps_id)[row] = s.episode.id;
-      rows.i64(c.agent_index)[row] = a.agent_index;
-      rows.i64(c.t)[row] = s.episode.length;
-      a.open = true;
-      std::copy_n(action, slot.action_size, a.prev_action.data());
+      const float vf = out.vf_preds.empty() ? 0.0f : out.vf_preds[static_cast<std::size_t>(j)];
+      a.trajectory.open_row(a.obs.data(), action, out.logp[static_cast<std::size_t>(j)], vf,
+                            s.episode.id, a.agent_index, s.episode.length);
       ++s.fragment_agent_steps;
       env_action(i, action, s.runner->actions().set(i), s);
     }
   }
 }
 
-// The action the env receives (box_env_action: the one rule for Box actions); other spaces get
-// the action as chosen.
+// The action the env receives (box_env_action: the one rule for Box actions); other spaces, and
+// Box actions when neither normalising nor clipping, get the action as chosen.
 void RolloutWorker::env_action(int i, const float* action, float* out, SubEnv& s) const {
   const AgentState& a = s.agents[static_cast<std::size_t>(i)];
-  const auto n = static_cast<int64_t>(a.prev_action.size());
+  const int64_t n = a.trajectory.action_size();
   const BoxSpace* box = a.box;
-  if (!box) {
-    std::copy_n(action, n, out);
+  // Normalising implies clipping: the env always gets an action within the bounds then.
+  const bool clip = options_.normalize_actions || options_.clip_actions;
+  if (!box || !clip) {
+    copy_values(action, n, out);
     return;
   }
-  // Normalising implies clipping: the env always gets an action within the bounds then.
-  box_env_action(box->low().data(), box->high().data(), n, options_.normalize_actions,
-                 options_.normalize_actions || options_.clip_actions, action, out);
+  box_env_action(box->low().data(), box->high().data(), n, options_.normalize_actions, clip, action,
+                 out);
 }
 
 // Steps every sampling sub-env, on the pool when there is one: env steps are independent, and
@@ -272,15 +250,14 @@ bool RolloutWorker::observe(SubEnv& s) {
   filter_observations(s);
   const bool hit_horizon = m.horizon && s.episode.length >= *m.horizon && !r.done();
   const bool ending = r.done() || hit_horizon;
-  const StandardColumns& c = standard_columns();
   for (int i = 0; i < r.size(); ++i) {
     AgentState& a = s.agents[static_cast<std::size_t>(i)];
     if (r.has_reward(i)) {
-      const int p = bind(s, i);  // also gives the agent its agent_index
-      s.episode.add_reward(a.agent_index, m.slots[static_cast<std::size_t>(p)].id, r.reward(i));
-      if (a.open) a.rows.f32(c.rewards)[a.rows.size() - 1] += static_cast<float>(r.reward(i));
+      bind(s, i);  // gives the agent its policy and agent_index
+      s.episode.add_reward(a.agent_index, r.reward(i));
+      if (a.trajectory.open()) a.trajectory.add_reward(static_cast<float>(r.reward(i)));
     }
-    if (!a.open) continue;
+    if (!a.trajectory.open()) continue;
     const bool left = r.reported(i) && (r.terminated(i) || r.truncated(i));
     if (left || ending) {
       bool terminated = (r.reported(i) && r.terminated(i)) || r.all_terminated;

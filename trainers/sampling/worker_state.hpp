@@ -14,36 +14,10 @@
 #include "trainers/env_runner.hpp"
 #include "trainers/iteration_stats.hpp"
 #include "trainers/sampling/rollout_worker.hpp"
+#include "trainers/sampling/trajectory_builder.hpp"
 
 namespace phantom {
 namespace worker_internal {
-
-// Handles of the standard columns: every trajectory batch is made by with_standard_columns, so
-// they are the same in all of them.
-struct StandardColumns {
-  SampleBatch::Handle obs, new_obs, actions, rewards, terminateds, truncateds, eps_id, agent_index,
-      t, prev_actions, prev_rewards, action_logp, action_prob, vf_preds;
-  explicit StandardColumns(const SampleBatch& b)
-      : obs(b.column(columns::kObs)),
-        new_obs(b.column(columns::kNewObs)),
-        actions(b.column(columns::kActions)),
-        rewards(b.column(columns::kRewards)),
-        terminateds(b.column(columns::kTerminateds)),
-        truncateds(b.column(columns::kTruncateds)),
-        eps_id(b.column(columns::kEpsId)),
-        agent_index(b.column(columns::kAgentIndex)),
-        t(b.column(columns::kT)),
-        prev_actions(b.column(columns::kPrevActions)),
-        prev_rewards(b.column(columns::kPrevRewards)),
-        action_logp(b.column(columns::kActionLogp)),
-        action_prob(b.column(columns::kActionProb)),
-        vf_preds(b.column(columns::kVfPreds)) {}
-};
-
-inline const StandardColumns& standard_columns() {
-  static const StandardColumns cols(SampleBatch::with_standard_columns(1, 1));
-  return cols;
-}
 
 inline float clip_reward(const RewardClipping& c, float r) {
   switch (c.mode) {
@@ -76,13 +50,10 @@ struct PolicySlot {
 
 /// What the worker keeps about one strategic agent of a sub-env.
 struct AgentState {
-  SampleBatch rows;   // this episode's rows since the last cut; the last one may be open
-  bool open = false;  // the last row awaits its reward / next observation
-  int policy = -1;    // slot index, bound for the episode (-1: not yet seen)
+  TrajectoryBuilder trajectory;  // this episode's rows since the last cut
+  int policy = -1;               // slot index, bound for the episode (-1: not yet seen)
   int agent_index = -1;
-  std::vector<float> obs;  // the last observation, filtered
-  std::vector<float> prev_action;
-  float prev_reward = 0.0f;
+  std::vector<float> obs;         // the last observation, filtered
   const BoxSpace* box = nullptr;  // its action space when a Box (rescaled or clipped for the env)
 };
 
