@@ -45,11 +45,8 @@ void EnvRunner::record_actions() {
     bool present = actions_.has(i);
     *out++ = present ? 1.0f : 0.0f;
     std::size_t n = action_size_[static_cast<std::size_t>(i)];
-    if (present) {
-      std::copy_n(actions_.get(i), n, out);
-    } else {
-      std::fill_n(out, n, 0.0f);
-    }
+    const float* action = actions_.get(i);
+    for (std::size_t k = 0; k < n; ++k) out[k] = present ? action[k] : 0.0f;
     out += n;
   }
 }

@@ -40,7 +40,7 @@ const std::string& Episode::agent_id(int agent_index) const {
                      std::to_string(agent_index) + " (it has " + std::to_string(num_agents()) +
                      " agents)");
   }
-  return slots_[order_[static_cast<std::size_t>(agent_index)]].agent_id;
+  return order_[static_cast<std::size_t>(agent_index)]->agent_id;
 }
 
 void Episode::add_reward(const std::string& agent_id, const std::string& policy_id, double r) {
@@ -49,7 +49,7 @@ void Episode::add_reward(const std::string& agent_id, const std::string& policy_
 
 void Episode::add_reward(int agent_index, double r) {
   if (agent_index < 0 || agent_index >= num_agents()) agent_id(agent_index);  // throws
-  AgentSlot& slot = slots_[order_[static_cast<std::size_t>(agent_index)]];
+  AgentSlot& slot = *order_[static_cast<std::size_t>(agent_index)];
   if (slot.bound_entry != kNoEntry) {  // the common case: one lookup per episode
     total_reward += r;
     slot.rewards[slot.bound_entry].second += r;
@@ -79,8 +79,8 @@ std::size_t Episode::add_reward_to(AgentSlot& slot, const std::string& policy_id
 
 std::map<std::pair<std::string, std::string>, double> Episode::agent_rewards() const {
   std::map<std::pair<std::string, std::string>, double> out;
-  for (std::size_t s : order_) {
-    const AgentSlot& slot = slots_[s];
+  for (const AgentSlot* present : order_) {
+    const AgentSlot& slot = *present;
     for (std::size_t k = 0; k < slot.num_rewards; ++k) {
       out[{slot.agent_id, slot.rewards[k].first}] = slot.rewards[k].second;
     }
@@ -117,9 +117,9 @@ void Episode::soft_reset(int64_t new_id) {
   id = new_id;
   length = 0;
   total_reward = 0.0;
-  for (std::size_t s : order_) {
-    slots_[s].num_rewards = 0;
-    slots_[s].bound_entry = kNoEntry;
+  for (AgentSlot* slot : order_) {
+    slot->num_rewards = 0;
+    slot->bound_entry = kNoEntry;
   }
   hist_data.clear();
 }
@@ -128,8 +128,8 @@ void Episode::reset(int64_t new_id) {
   id = new_id;
   length = 0;
   total_reward = 0.0;
-  for (std::size_t s : order_) {
-    AgentSlot& slot = slots_[s];
+  for (AgentSlot* present : order_) {
+    AgentSlot& slot = *present;
     slot.index = -1;
     slot.bound = false;
     slot.policy_id.clear();
@@ -168,7 +168,7 @@ Episode::AgentSlot& Episode::slot_for(const std::string& agent_id) {
   AgentSlot& slot = slots_[s];
   if (slot.index < 0) {
     slot.index = num_agents();
-    order_.push_back(s);
+    order_.push_back(&slot);
   }
   return slot;
 }

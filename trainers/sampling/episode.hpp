@@ -43,6 +43,11 @@ class Episode {
  public:
   /// An empty episode with the given id, for sub-env `env_index`.
   explicit Episode(int64_t id = 0, int env_index = 0);
+  // Not copyable: the agent order points into the object's own slots (a move keeps them valid).
+  Episode(const Episode&) = delete;
+  Episode& operator=(const Episode&) = delete;
+  Episode(Episode&&) = default;
+  Episode& operator=(Episode&&) = default;
 
   // --- plain fields the worker owns --------------------------------------------------------
 
@@ -157,11 +162,11 @@ class Episode {
   // Adds r to the slot's (agent, policy) total; returns the entry's position.
   std::size_t add_reward_to(AgentSlot& slot, const std::string& policy_id, double r);
 
-  // Every agent id this object has seen. A deque, so adding a slot never moves the others and
-  // the references policy_for and last_action return stay valid.
+  // Every agent id this object has seen. A deque, so adding a slot never moves the others: the
+  // pointers in order_ and the references policy_for and last_action return stay valid.
   std::deque<AgentSlot> slots_;
   std::map<std::string, std::size_t> where_;  // agent id -> position in slots_
-  std::vector<std::size_t> order_;            // slots of this episode's agents, by agent_index
+  std::vector<AgentSlot*> order_;             // this episode's agents' slots, by agent_index
 };
 
 }  // namespace phantom

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "nn/error.hpp"
+#include "nn/kernels/kernels.hpp"
 
 namespace phantom {
 
@@ -60,6 +61,8 @@ void TrajectoryBuilder::write_rows(int64_t rows, SampleBatch& out) const {
       std::copy_n(c.ints.data(), values, out.i64(h));
     }
   }
+  nn::kernels::exp(out.f32(standard_column::action_logp), out.f32(standard_column::action_prob),
+                   rows);
   for (int h = standard_column::count; h < out.num_columns(); ++h) {
     const auto values = static_cast<std::size_t>(rows * out.width(h));
     if (out.type(h) == ColumnType::float32) {

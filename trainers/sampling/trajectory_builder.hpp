@@ -13,7 +13,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -54,8 +53,7 @@ class TrajectoryBuilder {
                 f32(standard_column::prev_actions) + r * action_size_);
     f32(standard_column::rewards)[r] = 0.0f;
     f32(standard_column::prev_rewards)[r] = prev_reward_;
-    f32(standard_column::action_logp)[r] = logp;
-    f32(standard_column::action_prob)[r] = std::exp(logp);
+    f32(standard_column::action_logp)[r] = logp;  // action_prob follows when the rows are cut
     f32(standard_column::vf_preds)[r] = vf;
     i64(standard_column::eps_id)[r] = eps_id;
     i64(standard_column::agent_index)[r] = agent_index;
@@ -80,7 +78,8 @@ class TrajectoryBuilder {
     open_ = false;
   }
 
-  /// Writes the first `rows` rows into `out`, resized to `rows` rows. `out` must begin with the
+  /// Writes the first `rows` rows into `out`, resized to `rows` rows, with action_prob =
+  /// exp(action_logp) computed for all of them in one vectorised pass. `out` must begin with the
   /// standard columns of this builder's sizes, as SampleBatch::with_standard_columns makes them;
   /// any further columns are zero in these rows. The rows stay in the builder.
   void write_rows(int64_t rows, SampleBatch& out) const;

@@ -1,0 +1,165 @@
+// TrajectoryBuilder: rows open when an agent acts and close when its next observation arrives;
+// cut rows come out as standard SampleBatch columns with the previous action and reward chained.
+#include "trainers/sampling/trajectory_builder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "nn/error.hpp"
+#include "support/error_message.hpp"
+
+namespace {
+
+using phantom::SampleBatch;
+using phantom::TrajectoryBuilder;
+namespace sc = phantom::standard_column;
+
+// Row k of a 2-value observation, 1-value action agent: obs (k, -k), action 10 + k.
+void record(TrajectoryBuilder& b, int k, float reward, bool terminated = false) {
+  const float obs[2] = {static_cast<float>(k), static_cast<float>(-k)};
+  const float action[1] = {10.0f + static_cast<float>(k)};
+  b.open_row(obs, action, /*logp=*/-0.5f * static_cast<float>(k), /*vf=*/0.25f * k,
+             /*eps_id=*/7, /*agent_index=*/1, /*t=*/2 * k);
+  b.add_reward(reward);
+  b.add_reward(1.0f);  // a second reward in the same step adds up
+  const float next[2] = {static_cast<float>(k + 1), static_cast<float>(-k - 1)};
+  b.close_row(next, terminated, /*truncated=*/false);
+}
+
+TEST(TrajectoryBuilder, RowsComeOutAsStandardColumnsWithPreviousActionAndReward) {
+  TrajectoryBuilder b(2, 1);
+  for (int k = 0; k < 3; ++k) record(b, k, static_cast<float>(k), /*terminated=*/k == 2);
+  SampleBatch out = SampleBatch::with_standard_columns(2, 1);
+  b.write_rows(3, out);
+  ASSERT_EQ(out.size(), 3);
+  for (int k = 0; k < 3; ++k) {
+    SCOPED_TRACE(k);
+    EXPECT_EQ(out.f32(sc::obs)[2 * k], static_cast<float>(k));
+    EXPECT_EQ(out.f32(sc::obs)[2 * k + 1], static_cast<float>(-k));
+    EXPECT_EQ(out.f32(sc::new_obs)[2 * k], static_cast<float>(k + 1));
+    EXPECT_EQ(out.f32(sc::actions)[k], 10.0f + static_cast<float>(k));
+    EXPECT_EQ(out.f32(sc::prev_actions)[k], k == 0 ? 0.0f : 10.0f + static_cast<float>(k - 1));
+    EXPECT_EQ(out.f32(sc::rewards)[k], static_cast<float>(k) + 1.0f);
+    EXPECT_EQ(out.f32(sc::prev_rewards)[k], k == 0 ? 0.0f : static_cast<float>(k));
+    EXPECT_EQ(out.f32(sc::action_logp)[k], -0.5f * static_cast<float>(k));
+    EXPECT_NEAR(out.f32(sc::action_prob)[k], std::exp(-0.5 * k), 1e-6);
+    EXPECT_EQ(out.f32(sc::vf_preds)[k], 0.25f * k);
+    EXPECT_EQ(out.f32(sc::terminateds)[k], k == 2 ? 1.0f : 0.0f);
+    EXPECT_EQ(out.f32(sc::truncateds)[k], 0.0f);
+    EXPECT_EQ(out.i64(sc::eps_id)[k], 7);
+    EXPECT_EQ(out.i64(sc::agent_index)[k], 1);
+    EXPECT_EQ(out.i64(sc::t)[k], 2 * k);
+  }
+}
+
+TEST(TrajectoryBuilder, CuttingKeepsTheOpenRowAndTheChain) {
+  TrajectoryBuilder b(2, 1);
+  for (int k = 0; k < 40; ++k) record(b, k, 0.5f);  // past the first growth
+  const float obs[2] = {40.0f, -40.0f}, action[1] = {50.0f};
+  b.open_row(obs, action, 0.0f, 0.0f, 7, 1, 80);
+  EXPECT_TRUE(b.open());
+  EXPECT_EQ(b.size(), 41);
+  EXPECT_EQ(b.closed(), 40);
+  b.erase_front(b.closed());
+  EXPECT_EQ(b.size(), 1);
+  EXPECT_EQ(b.closed(), 0);
+  b.add_reward(3.0f);
+  const float next[2] = {41.0f, -41.0f};
+  b.close_row(next, false, true);
+  SampleBatch out = SampleBatch::with_standard_columns(2, 1);
+  b.write_rows(1, out);
+  EXPECT_EQ(out.f32(sc::obs)[0], 40.0f);
+  EXPECT_EQ(out.f32(sc::prev_actions)[0], 49.0f);  // the last action before the cut
+  EXPECT_EQ(out.f32(sc::prev_rewards)[0], 1.5f);
+  EXPECT_EQ(out.f32(sc::rewards)[0], 3.0f);
+  EXPECT_EQ(out.f32(sc::truncateds)[0], 1.0f);
+  EXPECT_EQ(out.i64(sc::t)[0], 80);
+}
+
+TEST(TrajectoryBuilder, ExtraColumnsOfTheTargetAreZeroInTheWrittenRows) {
+  TrajectoryBuilder b(2, 1);
+  for (int k = 0; k < 4; ++k) record(b, k, 1.0f);
+  SampleBatch out = SampleBatch::with_standard_columns(2, 1);
+  const SampleBatch::Handle advantages =
+      out.add_column("advantages", 1, phantom::ColumnType::float32);
+  const SampleBatch::Handle counts = out.add_column("counts", 2, phantom::ColumnType::int64);
+  out.resize(5);
+  for (int r = 0; r < 5; ++r) {
+    out.f32(advantages)[r] = 9.0f;  // what postprocessing left from an earlier piece
+    out.i64(counts)[2 * r] = out.i64(counts)[2 * r + 1] = 9;
+  }
+  b.write_rows(4, out);
+  ASSERT_EQ(out.size(), 4);
+  for (int r = 0; r < 4; ++r) {
+    EXPECT_EQ(out.f32(advantages)[r], 0.0f);
+    EXPECT_EQ(out.i64(counts)[2 * r + 1], 0);
+  }
+}
+
+TEST(TrajectoryBuilder, StartEpisodeForgetsRowsAndThePreviousActionAndReward) {
+  TrajectoryBuilder b(2, 1);
+  record(b, 3, 2.0f);
+  b.start_episode();
+  EXPECT_EQ(b.size(), 0);
+  EXPECT_FALSE(b.open());
+  record(b, 0, 0.0f);
+  SampleBatch out = SampleBatch::with_standard_columns(2, 1);
+  b.write_rows(1, out);
+  EXPECT_EQ(out.f32(sc::prev_actions)[0], 0.0f);
+  EXPECT_EQ(out.f32(sc::prev_rewards)[0], 0.0f);
+}
+
+TEST(TrajectoryBuilder, CheckpointRoundTripWithAnOpenRow) {
+  TrajectoryBuilder b(2, 1);
+  for (int k = 0; k < 3; ++k) record(b, k, 1.0f);
+  const float obs[2] = {3.0f, -3.0f}, action[1] = {13.0f};
+  b.open_row(obs, action, -1.0f, 0.5f, 7, 1, 6);
+  b.add_reward(4.0f);
+  const SampleBatch saved = b.to_batch();
+  ASSERT_EQ(saved.size(), 4);
+  EXPECT_EQ(saved.f32(sc::new_obs)[6], 0.0f);  // not known while the row is open
+  EXPECT_EQ(saved.f32(sc::terminateds)[3], 0.0f);
+
+  TrajectoryBuilder restored(2, 1);
+  restored.restore(saved, /*open=*/true, b.prev_action(), b.prev_reward(), "test");
+  EXPECT_TRUE(restored.open());
+  EXPECT_TRUE(restored.to_batch().identical(saved));
+  // Both continue identically: close the open row and record one more.
+  for (TrajectoryBuilder* t : {&b, &restored}) {
+    const float next[2] = {4.0f, -4.0f};
+    t->close_row(next, false, false);
+    record(*t, 4, 2.0f);
+  }
+  EXPECT_TRUE(restored.to_batch().identical(b.to_batch()));
+}
+
+TEST(TrajectoryBuilder, BadRequestsNameWhatWasExpected) {
+  TrajectoryBuilder b(2, 1);
+  record(b, 0, 1.0f);
+  SampleBatch out = SampleBatch::with_standard_columns(2, 1);
+  EXPECT_HAS(test_support::message_of<phantom::ValueError>([&] { b.write_rows(2, out); }),
+             "2 rows asked of a builder holding 1");
+  SampleBatch wrong = SampleBatch::with_standard_columns(3, 1);
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] { b.write_rows(1, wrong); }),
+             "standard columns for 2 observation and 1 action values");
+  EXPECT_THROW(b.erase_front(2), phantom::ValueError);
+
+  TrajectoryBuilder other(2, 1);
+  EXPECT_HAS(test_support::message_of<phantom::FormatError>(
+                 [&] { other.restore(wrong, false, {0.0f}, 0.0f, "ckpt agent0.rows"); }),
+             "ckpt agent0.rows: column 0 is not 'obs' of width 2");
+  EXPECT_HAS(test_support::message_of<phantom::FormatError>([&] {
+               other.restore(SampleBatch::with_standard_columns(2, 1), true, {0.0f}, 0.0f, "x");
+             }),
+             "an open row in an empty trajectory");
+  EXPECT_HAS(
+      test_support::message_of<phantom::FormatError>([&] {
+        other.restore(SampleBatch::with_standard_columns(2, 1), false, {0.0f, 1.0f}, 0.0f, "x");
+      }),
+      "the previous action has 2 values, expected 1");
+}
+
+}  // namespace
