@@ -10,6 +10,7 @@
 // which the determinism contract asks of sampling too.
 #include "nn/distributions.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -90,20 +91,36 @@ void check_index(float v, int64_t n, const char* who, int64_t row, int64_t compo
 // double so their rounding is negligible next to the 24-bit resolution of u. Returns -1 when the
 // row has no valid probabilities (NaN or infinite logits).
 int64_t sample_row(const float* logp, int64_t n, float u) {
+  // The probabilities are computed a chunk at a time (one exp call per chunk, not per value);
+  // exp gives the same bits however it is called, so both passes see the same p_j.
+  constexpr int64_t kChunk = 64;
+  float p[kChunk];
   double total = 0.0;
-  for (int64_t j = 0; j < n; ++j) total += exp1(logp[j]);
+  for (int64_t begin = 0; begin < n; begin += kChunk) {
+    const int64_t count = std::min(kChunk, n - begin);
+    kernels::exp(logp + begin, p, count);
+    for (int64_t j = 0; j < count; ++j) total += p[j];
+  }
   if (!(total > 0.0) || !std::isfinite(total)) return -1;
   double target = static_cast<double>(u) * total, cum = 0.0;
   int64_t last_positive = -1;
-  for (int64_t j = 0; j < n; ++j) {
-    float p = exp1(logp[j]);
-    if (p > 0.0f) last_positive = j;
-    cum += p;
-    if (target < cum) return j;
+  for (int64_t begin = 0; begin < n; begin += kChunk) {
+    const int64_t count = std::min(kChunk, n - begin);
+    kernels::exp(logp + begin, p, count);
+    for (int64_t j = 0; j < count; ++j) {
+      if (p[j] > 0.0f) last_positive = begin + j;
+      cum += p[j];
+      if (target < cum) return begin + j;
+    }
   }
   // Unreachable in practice: the second pass repeats the first one's additions in the same order,
   // so cum ends at exactly total > target. Kept as a guard.
   return last_positive;
+}
+
+[[noreturn]] void throw_no_valid_probabilities(const char* who, int64_t row, int64_t component) {
+  throw phantom::ValueError(std::string(who) + ": " + where(row, component) +
+                            " has no valid probabilities (are its logits NaN or infinite?)");
 }
 
 // Samples every row of `logp` [B, n] into out[b * stride] (one rng.uniform() per row, in order).
@@ -114,10 +131,7 @@ void sample_rows(const Tensor& logp, Rng& rng, float* out, int64_t stride, const
   const float* lp = logp.data();
   for (int64_t b = 0; b < rows; ++b) {
     int64_t j = sample_row(lp + b * n, n, rng.uniform());
-    if (j < 0) {
-      throw phantom::ValueError(std::string(who) + ": " + where(b, component) +
-                                " has no valid probabilities (are its logits NaN or infinite?)");
-    }
+    if (j < 0) throw_no_valid_probabilities(who, b, component);
     out[b * stride] = static_cast<float>(j);
   }
 }
@@ -131,6 +145,15 @@ int64_t argmax_row(const float* x, int64_t n) {
 }
 
 }  // namespace
+
+void Distribution::sample_into(Rng& rng, float* actions, float* logp) const {
+  const Tensor drawn = sample(rng);
+  std::copy_n(drawn.data(), drawn.numel(), actions);
+  if (logp) {
+    const Tensor lp = log_prob(drawn);
+    std::copy_n(lp.data(), batch_size(), logp);
+  }
+}
 
 // =============================================================================================
 // Categorical
@@ -151,6 +174,17 @@ Tensor Categorical::sample(Rng& rng) const {
   Tensor out = data_tensor(Shape{batch_size()});
   sample_rows(log_probs_, rng, out.data(), 1, "Categorical::sample", -1);
   return out;
+}
+
+void Categorical::sample_into(Rng& rng, float* actions, float* logp) const {
+  const int64_t rows = batch_size(), n = num_categories();
+  const float* lp = log_probs_.data();
+  for (int64_t b = 0; b < rows; ++b) {
+    const int64_t j = sample_row(lp + b * n, n, rng.uniform());
+    if (j < 0) throw_no_valid_probabilities("Categorical::sample", b, -1);
+    actions[b] = static_cast<float>(j);
+    if (logp) logp[b] = lp[b * n + j];  // what log_prob() gathers
+  }
 }
 
 Tensor Categorical::log_prob(const Tensor& actions) const {

@@ -51,6 +51,11 @@ class Distribution {
   virtual Tensor sample(Rng& rng) const = 0;
   /// log p(actions[b]) for each row b: [B], differentiable w.r.t. the parameters.
   virtual Tensor log_prob(const Tensor& actions) const = 0;
+  /// Acting without tensors: draws what sample() draws into `actions` (B x action_dim floats)
+  /// and, unless `logp` is null, writes log_prob() of those actions into logp[0..B). The values
+  /// and the rng draws are exactly those of sample() then log_prob(); a distribution overrides
+  /// this when it can skip building the tensors.
+  virtual void sample_into(Rng& rng, float* actions, float* logp) const;
   /// Entropy of each row's distribution: [B], differentiable w.r.t. the parameters.
   virtual Tensor entropy() const = 0;
   /// The most likely action of each row (same shape as sample()).
@@ -74,6 +79,8 @@ class Categorical final : public Distribution {
 
   /// [B] indices; draws exactly B rng.uniform() values (one per row, in row order).
   Tensor sample(Rng& rng) const override;
+  /// The drawn index's log-probability is read from log_probs(): no tensors are built.
+  void sample_into(Rng& rng, float* actions, float* logp) const override;
   /// actions: [B] (or [B, 1]) integer indices in [0, n); throws phantom::ValueError naming the row
   /// and value otherwise.
   Tensor log_prob(const Tensor& actions) const override;

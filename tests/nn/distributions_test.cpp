@@ -229,6 +229,41 @@ TEST(DistributionCategorical, GradientsMatchFiniteDifferences) {
                   [&] { return weighted_sum(nn::Categorical(logits).probs()); });
 }
 
+// sample_into is how a worker acts: it must draw and score exactly what sample() then log_prob()
+// would, and leave the generator where they leave it. Categorical has its own (tensor-free) path;
+// DiagGaussian and MultiCategorical use the default.
+TEST(DistributionSampleInto, EqualsSampleThenLogProb) {
+  Tensor logits =
+      Tensor::from_vector({0.5f, -1.0f, 2.0f, 3.0f, 3.0f, -2.0f, -1e9f, 0.0f, 1.0f}, Shape{3, 3});
+  Tensor mean = Tensor::from_vector({0.1f, -0.2f, 1.5f, 0.0f}, Shape{2, 2});
+  Tensor log_std = Tensor::from_vector({-0.5f, 0.3f}, Shape{2});
+  nn::Categorical categorical(logits);
+  nn::DiagGaussian gaussian(mean, log_std);
+  nn::MultiCategorical multi(
+      Tensor::from_vector({0.2f, 0.1f, -0.3f, 1.0f, 0.0f, 0.5f, 2.0f, -1.0f, 0.0f, 0.3f},
+                          Shape{2, 5}),
+      {2, 3});
+  for (const nn::Distribution* dist :
+       std::vector<const nn::Distribution*>{&categorical, &gaussian, &multi}) {
+    SCOPED_TRACE(dist->name());
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+      nn::Rng a(seed), b(seed);
+      Tensor drawn = dist->sample(a);
+      Tensor lp = dist->log_prob(drawn);
+      const int64_t n = dist->batch_size() * dist->action_dim();
+      std::vector<float> actions(static_cast<std::size_t>(n)),
+          logp(static_cast<std::size_t>(dist->batch_size()));
+      dist->sample_into(b, actions.data(), logp.data());
+      EXPECT_EQ(actions, drawn.to_vector());
+      EXPECT_EQ(logp, lp.to_vector());
+      EXPECT_EQ(a.next_u64(), b.next_u64());  // the same number of draws
+      nn::Rng c(seed);
+      dist->sample_into(c, actions.data(), nullptr);  // no log-probabilities asked
+      EXPECT_EQ(actions, drawn.to_vector());
+    }
+  }
+}
+
 TEST(DistributionCategorical, SampleFrequenciesMatchProbs) {
   // Three kinds of rows, each repeated N times in one batch; the third masks category 0.
   const int64_t N = 20000, n = 5;

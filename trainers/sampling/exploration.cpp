@@ -119,14 +119,9 @@ void Exploration::write_deterministic(const nn::Distribution& dist, float* actio
 
 void Exploration::write_sample(const nn::Distribution& dist, nn::Rng& rng, float* actions,
                                float* logp) const {
-  nn::Tensor sample = dist.sample(rng);
-  if (logp) {
-    nn::Tensor lp = dist.log_prob(sample);
-    std::copy_n(lp.data(), dist.batch_size(), logp);
-  }
-  const float* s = sample.data();
-  int64_t n = sample.numel();
-  for (int64_t i = 0; i < n; ++i) actions[i] = s[i] + discrete_start_;
+  dist.sample_into(rng, actions, logp);
+  const int64_t n = dist.batch_size() * dist.action_dim();
+  for (int64_t i = 0; i < n; ++i) actions[i] += discrete_start_;
 }
 
 void Exploration::write_zero_logp(int64_t rows, float* logp) {
