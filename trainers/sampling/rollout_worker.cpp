@@ -136,6 +136,7 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
                  make_observation_filter(o.observation_filter, slot.obs_size,
                                          filter_passthrough_mask(*policy->observation_space())));
     slot.filter = &filters_.get(id);
+    slot.filter_changes_observations = dynamic_cast<const NoFilter*>(slot.filter) == nullptr;
     m.slot_of[id] = static_cast<int>(m.slots.size());
     m.slots.push_back(std::move(slot));
     if (o.callbacks && m.slots.back().trainable) {

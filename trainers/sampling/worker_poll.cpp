@@ -53,7 +53,7 @@ void RolloutWorker::filter_observations(SubEnv& s) {
     AgentState& a = s.agents[static_cast<std::size_t>(i)];
     PolicySlot& slot = impl_->slots[static_cast<std::size_t>(bind(s, i))];
     copy_values(r.observation(i), static_cast<int64_t>(a.obs.size()), a.obs.data());
-    slot.filter->apply(a.obs.data(), 1, /*update=*/true);
+    if (slot.filter_changes_observations) slot.filter->apply(a.obs.data(), 1, /*update=*/true);
   }
 }
 

@@ -40,6 +40,7 @@ struct PolicySlot {
   TrainablePolicy* trainable = nullptr;  // null: a fixed policy (log-prob 0, never learns)
   bool trained = false;
   ObservationFilter* filter = nullptr;
+  bool filter_changes_observations = true;  // false for a NoFilter: nothing to call per step
   int64_t obs_size = 0, action_size = 0;
   // This poll's acting rows: the filtered observations and (sub-env, position) of each row.
   std::vector<float> observations;
