@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "nn/error.hpp"
+#include "trainers/sampling/copy_values.hpp"
 
 namespace phantom {
 
@@ -45,8 +46,11 @@ void EnvRunner::record_actions() {
     bool present = actions_.has(i);
     *out++ = present ? 1.0f : 0.0f;
     std::size_t n = action_size_[static_cast<std::size_t>(i)];
-    const float* action = actions_.get(i);
-    for (std::size_t k = 0; k < n; ++k) out[k] = present ? action[k] : 0.0f;
+    if (present) {
+      copy_values(actions_.get(i), static_cast<int64_t>(n), out);
+    } else {
+      std::fill_n(out, n, 0.0f);
+    }
     out += n;
   }
 }

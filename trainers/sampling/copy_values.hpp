@@ -1,10 +1,10 @@
 // copy_values: copies the few values of one agent's observation or action.
 //
-// The rollout worker copies each agent's observation and action several times per env step
-// (into its trajectory, its previous action, its filtered observation). They are a handful of
-// floats, for which std::copy_n's call to memcpy costs more than the copy itself. A plain loop
-// stays inline: the compiler cannot assume the two ranges are apart, so it keeps the loop (with an
-// overlap check) instead of turning it back into a memcpy call.
+// The rollout worker and its env runner copy each agent's observation and action several times
+// per env step (into its trajectory, its previous action, its filtered observation, the action
+// log). They are a handful of floats, for which std::copy_n's call to memcpy costs more than the
+// copy itself. A plain loop stays inline: the compiler cannot assume the two ranges are apart, so
+// it keeps the loop (vectorised, behind an overlap check) instead of turning it into a memcpy call.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,10 @@ namespace phantom {
 
 /// Copies `n` floats from `from` to `to`; for the short rows of one agent.
 inline void copy_values(const float* from, int64_t n, float* to) {
+  if (n == 1) {  // most actions: skip the vectorised loop's setup
+    to[0] = from[0];
+    return;
+  }
   for (int64_t k = 0; k < n; ++k) to[k] = from[k];
 }
 
