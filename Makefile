@@ -1,5 +1,8 @@
 # The friendly front door; CMake is the build. Every target builds out of tree under build*/.
-#   make            release build of libphantom.a (+ examples)
+# The library, `make`, `make run` and `make install` need only a C++17 compiler, CMake and make;
+# the tests need GoogleTest (libgtest-dev) and the benchmarks Google Benchmark (libbenchmark-dev).
+#   make            release build of libphantom.a, phantom-plot, the examples (+ the tests when
+#                   GoogleTest is installed)
 #   make run        build, then train the supply-chain shop with PPO and compare it with the
 #                   best constant-order and order-up-to rules (results in
 #                   results/supply_chain_ppo/)
@@ -8,44 +11,58 @@
 #   make sanitize   ASan+UBSan build, all tests
 #   make tsan       TSan build, the threading tests
 #   make format     clang-format every source file
-#   make install    install headers, libphantom.a, phantom-plot, CMake package and pkg-config
-#                   (PREFIX=...)
+#   make install    build and install the public headers, libphantom.a, phantom-plot, the CMake
+#                   package and pkg-config file (PREFIX=...; builds no tests)
+# BUILD=dir picks the build directory of make, run, test and install; CMAKE_FLAGS adds configure
+# options (e.g. -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON to build as if GoogleTest were missing).
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX   ?= /usr/local
 WERROR   ?= OFF
 CMAKE    ?= cmake
 CTEST    ?= ctest
 BENCH_FILTER ?= .
+BUILD    ?= build
+CMAKE_FLAGS ?=
 
-CONFIGURE = $(CMAKE) -S . -DPHANTOM_WERROR=$(WERROR)
+CONFIGURE = $(CMAKE) -S . -DPHANTOM_WERROR=$(WERROR) $(CMAKE_FLAGS)
 
 .PHONY: all build run test bench sanitize tsan format install clean
 
 all: build
 
 build:
-	$(CONFIGURE) -B build -DCMAKE_BUILD_TYPE=Release
-	$(CMAKE) --build build -j $(JOBS)
+	$(CONFIGURE) -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	$(CMAKE) --build $(BUILD) -j $(JOBS)
 
 # Builds only what the experiment needs (the library and one program), then runs it.
 run:
-	$(CONFIGURE) -B build -DCMAKE_BUILD_TYPE=Release
-	$(CMAKE) --build build -j $(JOBS) --target supply_chain_train
-	./build/examples/supply_chain_train --results results
+	$(CONFIGURE) -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target supply_chain_train
+	./$(BUILD)/examples/supply_chain_train --results results
+
+# Without GoogleTest (Google Benchmark), configuring leaves the tests (benchmarks) out with a
+# notice; the targets that run them then say so and fail, rather than report that nothing failed.
+# $(call require,<build dir>,TESTS|BENCH,<package>)
+require = @grep -q '^PHANTOM_HAVE_$(2):INTERNAL=ON' $(1)/CMakeCache.txt || { \
+  echo "make $@: $(3) is missing, so $(1) has nothing to run (see the configure notice above)"; \
+  exit 1; }
 
 test: build
-	$(CTEST) --test-dir build --output-on-failure -j $(JOBS) --timeout 600
+	$(call require,$(BUILD),TESTS,GoogleTest (libgtest-dev))
+	$(CTEST) --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
 
 bench:
 	$(CONFIGURE) -B build-bench -DCMAKE_BUILD_TYPE=Release -DPHANTOM_BUILD_BENCH=ON \
 	  -DPHANTOM_BUILD_TESTS=OFF -DPHANTOM_BUILD_EXAMPLES=OFF
 	$(CMAKE) --build build-bench -j $(JOBS)
+	$(call require,build-bench,BENCH,Google Benchmark (libbenchmark-dev))
 	@for b in build-bench/bench/*_bench; do [ -x "$$b" ] || continue; echo "== $$b"; $$b --benchmark_filter='$(BENCH_FILTER)' || exit 1; done
 
 sanitize:
 	$(CONFIGURE) -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHANTOM_SANITIZE=address \
 	  -DPHANTOM_BUILD_EXAMPLES=OFF
 	$(CMAKE) --build build-asan -j $(JOBS)
+	$(call require,build-asan,TESTS,GoogleTest (libgtest-dev))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(CTEST) --test-dir build-asan --output-on-failure -j $(JOBS) --timeout 900
 
@@ -55,14 +72,18 @@ tsan:
 	$(CONFIGURE) -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHANTOM_SANITIZE=thread \
 	  -DPHANTOM_BUILD_EXAMPLES=OFF
 	$(CMAKE) --build build-tsan -j $(JOBS)
+	$(call require,build-tsan,TESTS,GoogleTest (libgtest-dev))
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  $(CTEST) --test-dir build-tsan --output-on-failure -j $(JOBS) --timeout 900 -R '$(TSAN_TESTS)'
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
-install: build
-	$(CMAKE) --install build --prefix $(PREFIX)
+# Builds only what gets installed (the library and phantom-plot), never the tests.
+install:
+	$(CONFIGURE) -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target phantom phantom-plot
+	$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf build build-bench build-asan build-tsan

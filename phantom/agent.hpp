@@ -134,13 +134,6 @@ S& Agent::type() const {
   return *typed;
 }
 
-}  // namespace phantom
-
-// Context::send and friends need the whole Network; agent code that sends includes this header.
-#include "phantom/network.hpp"
-
-namespace phantom {
-
 template <class T, class F>
 void Agent::call_handler(void* f, Context& ctx, const MessageHeader& h, const void* payload) {
   Message<T> msg{h.sender, h.receiver, *static_cast<const T*>(payload), &ctx.agent_ids()};

@@ -1,6 +1,7 @@
 // Context accessors and the per-step context set.
 #include "phantom/context.hpp"
 
+#include "phantom/agent.hpp"
 #include "phantom/error.hpp"
 #include "phantom/network.hpp"
 #include "phantom/type_id.hpp"

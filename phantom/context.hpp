@@ -1,5 +1,9 @@
 // Context: what an agent knows and can do during one step — itself, the env view, its
 // neighbours, and sending messages (as itself) to them.
+//
+// Context::send is defined here, on top of Network::send (network.hpp sits below this header), so
+// any header that hands out a Context (agent.hpp, decoder.hpp, encoder.hpp, reward.hpp) is enough
+// for code that sends: a send compiles and links with no other include.
 #pragma once
 
 #include <new>
@@ -9,14 +13,13 @@
 
 #include "nn/rng.hpp"
 #include "phantom/message.hpp"
+#include "phantom/network.hpp"
 #include "phantom/type_id.hpp"
 #include "phantom/view.hpp"
 
 namespace phantom {
 
 class Agent;
-class Network;
-
 class ContextSet;
 
 /// What one agent knows and can do during one step.
@@ -80,6 +83,16 @@ class Context {
   std::size_t first_view_slot_ = 0;  // this context's neighbour views: set_->slots_[first...]
   AgentIndex index_ = -1;
 };
+
+template <class T>
+void Context::send(AgentIndex to, const T& payload) {
+  network_->send(index_, to, payload);
+}
+
+template <class T>
+void Context::send(const std::string& to, const T& payload) {
+  network_->send(index_, network_->index_of(to), payload);
+}
 
 template <class V>
 const V& Context::env_view() const {

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "phantom/agent.hpp"
+
 namespace phantom {
 
 Network::Network(std::unique_ptr<Resolver> resolver, NetworkOptions options)

@@ -14,13 +14,17 @@
 #include <utility>
 #include <vector>
 
-#include "phantom/agent.hpp"
-#include "phantom/context.hpp"
 #include "phantom/error.hpp"
 #include "phantom/resolver.hpp"
-#include "phantom/view.hpp"
 
 namespace phantom {
+
+// The network holds agents and runs the resolver over a step's contexts only through pointers and
+// references, so it needs neither class in full. That keeps this header below context.hpp, which
+// includes it to define Context::send, and below agent.hpp (code that calls an Agent's members
+// through the network includes agent.hpp).
+class Agent;
+class ContextSet;
 
 struct NetworkOptions {
   /// Sends along missing connections are queued anyway (and dropped at delivery) instead of
@@ -192,15 +196,5 @@ class Network {
   // agent; rows are added when a payload type with a higher index is first checked.
   mutable std::vector<std::vector<uint8_t>> verdicts_;
 };
-
-template <class T>
-void Context::send(AgentIndex to, const T& payload) {
-  network_->send(index_, to, payload);
-}
-
-template <class T>
-void Context::send(const std::string& to, const T& payload) {
-  network_->send(index_, network_->index_of(to), payload);
-}
 
 }  // namespace phantom

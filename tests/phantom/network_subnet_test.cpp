@@ -1,6 +1,8 @@
 // Network::subnet_for: an agent's neighbourhood as a network of its own.
 #include <gtest/gtest.h>
 
+#include "phantom/agent.hpp"
+#include "phantom/context.hpp"
 #include "phantom/network.hpp"
 
 namespace {

@@ -2,6 +2,7 @@
 // Python test: _1 to _6) and its fixes of Python bugs.
 #include <gtest/gtest.h>
 
+#include "phantom/agent.hpp"
 #include "phantom/stochastic_network.hpp"
 
 namespace {
