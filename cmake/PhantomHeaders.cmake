@@ -112,9 +112,11 @@ set(PHANTOM_INTERNAL_HEADERS
   nn/ops/op_support.hpp
   # The tokenizer behind the text forms; users parse through env_config.hpp / policy_mapping.hpp.
   phantom/config_lexer.hpp
-  # PPO's learning scratch, the rollout worker's state and its Box action rule.
+  # PPO's learning scratch; the rollout worker's state, Box action rule, row builder and copies.
   trainers/ppo/ppo_learning.hpp
   trainers/sampling/box_action.hpp
+  trainers/sampling/copy_values.hpp
+  trainers/sampling/trajectory_builder.hpp
   trainers/sampling/worker_state.hpp
   # The rollout runner's job scheduling, and the logic of the installed phantom-plot program.
   analysis/ordered_jobs.hpp
