@@ -230,7 +230,7 @@ TEST(ResultsDir, ALatestWithNulControlBytesOrDotsIsAFormatError) {
 // The same rule decides experiment names.
 TEST(ResultsDir, RejectsExperimentNamesWithControlBytes) {
   ScratchDir dir;
-  for (const std::string name :
+  for (const std::string& name :
        {std::string("a\0", 2), std::string("..\0", 3), std::string("a\tb"), std::string("a\nb")}) {
     EXPECT_CONTAINS(error_message<phantom::ConfigError>(
                         [&] { ResultsDir::create(dir.file("r"), name, 0, fixed_clock()); }),

@@ -551,6 +551,12 @@ TEST(Histogram, EqualHugeValuesGetARangeWithAWidth) {
     std::size_t total = 0;
     for (const std::size_t k : hist.count().counts) total += k;
     EXPECT_EQ(total, 3u) << v;
+    if (std::fabs(v) > 1e307) {
+      // The axis's ticks cannot be padded beyond the largest double: an error, as for a line
+      // chart of such values, not undefined behaviour.
+      EXPECT_THROW(hist.to_svg(), phantom::ValueError);
+      continue;
+    }
     const xml_test::Element svg = xml_test::parse(hist.to_svg());
     EXPECT_EQ(svg.find_all("rect", "bar").size(), 7u);
   }

@@ -80,7 +80,8 @@ TEST(ResumeMetricsCsv, ABadIterationCellIsAFormatErrorNamingTheFileLineAndColumn
       {"iteration\nx\n", "line 2, column 'iteration': 'x' is not an integer"},
       {"iteration\n1\n\n", "line 3, column 'iteration': '' is empty, not an integer"},
       {"iteration\n1e3\n", "line 2, column 'iteration': '1e3' is not an integer"},
-      {"iteration\n99999999999999999999\n", "'99999999999999999999' is out of range"},
+      {"iteration\n99999999999999999999\n",
+       "line 2, column 'iteration': '99999999999999999999' is out of range"},
       {"iteration\n 2\n", "line 2, column 'iteration': ' 2' is not an integer"},
   };
   for (const auto& c : cases) {
