@@ -1,6 +1,7 @@
 // The metrics CSV writer: header checks, torn-row repair and whole-row writes.
 #include "analysis/csv_logger.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -85,12 +86,19 @@ CsvMetricsLogger::CsvMetricsLogger(const std::string& path, std::vector<std::str
                                    Mode mode)
     : path_(path), columns_(std::move(columns)) {
   if (columns_.empty()) throw ConfigError("metrics CSV '" + path_ + "': no columns given");
+  // The header as a reader sees it: a byte order mark before the first name marks the file.
+  std::vector<std::string> names = columns_;
+  names[0] = std::string(skip_byte_order_mark(names[0]));
   for (std::size_t i = 0; i < columns_.size(); ++i) {
-    if (!index_.emplace(columns_[i], i).second) {
-      throw ConfigError("metrics CSV '" + path_ + "': column '" + columns_[i] + "' is given twice");
+    if (!index_.emplace(columns_[i], i).second ||
+        std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
+            names.begin() + static_cast<std::ptrdiff_t>(i)) {
+      throw ConfigError("metrics CSV '" + path_ + "': column '" + names[i] + "' is given twice");
     }
   }
-  const bool needs_header = mode == Mode::kOverwrite || prepare_append();
+  // Without a byte order mark in the file, the header is written as given (with the mark if the
+  // first column starts with one); after one already there, without a second.
+  const bool needs_header = mode == Mode::kOverwrite || prepare_append(names);
   file_.reset(std::fopen(path_.c_str(), mode == Mode::kOverwrite ? "wb" : "ab"));
   if (!file_) {
     throw Error("metrics CSV '" + path_ + "': cannot open: " + std::strerror(errno));
@@ -98,30 +106,39 @@ CsvMetricsLogger::CsvMetricsLogger(const std::string& path, std::vector<std::str
   // Unbuffered: each fwrite below reaches the system as one write of the whole row, instead of
   // being split at stdio buffer boundaries (which would make torn rows more likely).
   std::setvbuf(file_.get(), nullptr, _IONBF, 0);
-  if (needs_header) write_whole(header_line(columns_), "the header");
+  if (needs_header) {
+    const std::string header = header_line(columns_);
+    write_whole(kept_byte_order_mark_ ? std::string(skip_byte_order_mark(header)) : header,
+                "the header");
+  }
 }
 
-bool CsvMetricsLogger::prepare_append() {
+bool CsvMetricsLogger::prepare_append(const std::vector<std::string>& names) {
   std::error_code ec;
   if (!std::filesystem::exists(path_, ec)) return true;
   const std::string text = read_text_file(path_);
+  const std::string_view body = skip_byte_order_mark(text);
+  const std::size_t mark = text.size() - body.size();  // the byte order mark's bytes, if any
   const CsvCompleteRecords complete = find_complete_records(text);
   if (complete.records == 0) {
-    // Empty, or the writer died while writing the header: start again. Anything else is not a
-    // file of ours, and is not ours to destroy.
-    if (header_line(columns_).compare(0, text.size(), text) != 0) {
+    // Empty, or the writer died while writing the header: start again (after the byte order
+    // mark, which stays). Anything else is not a file of ours, and is not ours to destroy.
+    // (The second test: a header written with its mark, torn inside the mark.)
+    if (header_line(names).compare(0, body.size(), body) != 0 &&
+        header_line(columns_).compare(0, text.size(), text) != 0) {
       throw FormatError("metrics CSV '" + path_ +
                         "': the file has no complete line and does not start like the expected "
                         "header; not overwriting it");
     }
-    torn_bytes_dropped_ = text.size();
-    if (!text.empty()) truncate_file(path_, 0);
+    torn_bytes_dropped_ = body.size();
+    if (!body.empty()) truncate_file(path_, mark);
+    kept_byte_order_mark_ = mark > 0;
     return true;
   }
   const CsvTable table = parse_csv(std::string_view(text).substr(0, complete.bytes), path_);
-  if (table.header != columns_) {
+  if (table.header != names) {
     throw ConfigError("metrics CSV '" + path_ + "': the header differs from the columns given: " +
-                      first_difference(table.header, columns_));
+                      first_difference(table.header, names));
   }
   rows_ = table.rows.size();
   if (complete.bytes < text.size()) {

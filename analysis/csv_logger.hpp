@@ -7,6 +7,9 @@
 // handed to the system in one write and flushed, so a row that write_row returned from survives a
 // crash of the process. Append mode reopens a file (resuming a run): its header must equal the
 // columns given, and a torn last row (the process died in the middle of writing it) is cut off.
+// A UTF-8 byte order mark marks the file, not the first column (analysis/csv_reader.hpp): append
+// mode accepts a file that starts with one and keeps it, and a first column given with one is
+// written with it and compared without it.
 // The format is described in docs/FORMATS.md ("Metrics CSV").
 #pragma once
 
@@ -58,7 +61,8 @@ class CsvMetricsLogger {
     kOverwrite,
     /// Keep the rows already there: the header must equal `columns`, otherwise a ConfigError
     /// names the file and the first differing column; a torn last row is cut off. A missing or
-    /// empty file is started as in kOverwrite.
+    /// empty file is started as in kOverwrite. A byte order mark at the start of the file (or of
+    /// the first column) takes no part in the comparison and stays in the file.
     kAppend,
   };
 
@@ -92,8 +96,9 @@ class CsvMetricsLogger {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
 
-  // Append mode's checks and repair; returns true if the file still needs a header.
-  bool prepare_append();
+  // Append mode's checks and repair against the header `names` (the columns as a reader sees
+  // them); returns true if the file still needs a header.
+  bool prepare_append(const std::vector<std::string>& names);
   // Hands `text` to the system in one write and flushes it; throws phantom::Error on failure.
   void write_whole(const std::string& text, const char* what);
 
@@ -104,7 +109,8 @@ class CsvMetricsLogger {
   std::size_t rows_ = 0;
   std::size_t torn_bytes_dropped_ = 0;
   bool write_failed_ = false;
-  std::string line_;  // reused row buffer
+  bool kept_byte_order_mark_ = false;  // append mode found a mark and no header after it
+  std::string line_;                   // reused row buffer
 };
 
 }  // namespace phantom

@@ -2,10 +2,10 @@
 #include "analysis/csv_reader.hpp"
 
 #include <cmath>
-#include <cstdlib>
 
 #include "analysis/text_file.hpp"
 #include "nn/error.hpp"
+#include "nn/parse_number.hpp"
 
 namespace phantom {
 
@@ -116,10 +116,7 @@ CsvCompleteRecords find_complete_records(std::string_view text) {
 
 CsvTable parse_csv(std::string_view text, const std::string& source, CsvReadOptions options) {
   if (options.skip_unterminated_last_row) text = text.substr(0, find_complete_records(text).bytes);
-  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
-  if (text.substr(0, kByteOrderMark.size()) == kByteOrderMark) {
-    text.remove_prefix(kByteOrderMark.size());
-  }
+  text = skip_byte_order_mark(text);
   if (text.empty()) csv_error(source, "empty: no header row");
 
   CsvTable table;
@@ -160,25 +157,38 @@ std::size_t CsvTable::column(std::string_view name) const {
   return static_cast<std::size_t>(index);
 }
 
+std::string CsvTable::cell_place(std::size_t row, std::size_t col) const {
+  return "CSV '" + source + "': line " + std::to_string(row_lines[row]) + ", column '" +
+         header[col] + "'";
+}
+
 std::vector<double> CsvTable::numbers(std::string_view name) const {
   const std::size_t col = column(name);
   std::vector<double> values;
   values.reserve(rows.size());
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const std::string& cell = rows[r][col];
-    if (cell.empty()) {
-      values.push_back(std::nan(""));
-      continue;
-    }
-    char* end = nullptr;
-    const double value = std::strtod(cell.c_str(), &end);
-    if (end != cell.c_str() + cell.size()) {
-      csv_error(source, "line " + std::to_string(row_lines[r]) + ", column '" + std::string(name) +
-                            "': '" + cell + "' is not a number");
-    }
-    values.push_back(value);
+    values.push_back(cell.empty() ? std::nan("")
+                                  : require_real<FormatError>(cell, cell_place(r, col)));
   }
   return values;
+}
+
+std::vector<int64_t> CsvTable::integers(std::string_view name) const {
+  const std::size_t col = column(name);
+  std::vector<int64_t> values;
+  values.reserve(rows.size());
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    values.push_back(require_integer<FormatError>(rows[r][col], cell_place(r, col)));
+  }
+  return values;
+}
+
+std::string_view skip_byte_order_mark(std::string_view text) {
+  if (text.substr(0, kUtf8ByteOrderMark.size()) == kUtf8ByteOrderMark) {
+    text.remove_prefix(kUtf8ByteOrderMark.size());
+  }
+  return text;
 }
 
 }  // namespace phantom

@@ -7,9 +7,15 @@
 // Records end with LF or CRLF; a field may be quoted ("a,b", "say ""hi""", line breaks inside);
 // every record must have as many fields as the header. Anything else is a FormatError naming the
 // source and the line.
+//
+// A UTF-8 byte order mark (EF BB BF, which some spreadsheet programs put at the start of a file)
+// marks the file, not its first column: every reader skips it, so the first column's name never
+// starts with one, and CsvMetricsLogger accepts a file that starts with one in append mode and
+// keeps it there (docs/FORMATS.md, "Metrics CSV").
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,9 +37,22 @@ struct CsvTable {
   std::size_t column(std::string_view name) const;
   /// A column's cells as numbers, one per row: an empty cell is NaN, "inf"/"nan" are read as such.
   /// Throws phantom::FormatError naming the source, line and column for a cell that is not a
-  /// number.
+  /// number in the strict syntax of nn/parse_number.hpp (the whole cell, nothing around it).
   std::vector<double> numbers(std::string_view name) const;
+  /// A column's cells as integers, one per row (the strict syntax of nn/parse_number.hpp: "12",
+  /// "-3"; not "1e3", "+5" or " 5"). Throws phantom::FormatError naming the source, line and
+  /// column for a cell that is empty, not an integer or beyond int64.
+  std::vector<int64_t> integers(std::string_view name) const;
+  /// "CSV '<source>': line <n>, column '<name>'", where row `row`'s cell of column `col` is; the
+  /// start of every message about one cell.
+  std::string cell_place(std::size_t row, std::size_t col) const;
 };
+
+/// The UTF-8 byte order mark.
+constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
+
+/// `text` without a UTF-8 byte order mark at its start (unchanged if there is none).
+std::string_view skip_byte_order_mark(std::string_view text);
 
 /// How parse_csv and read_csv treat the end of the text.
 struct CsvReadOptions {

@@ -4,12 +4,14 @@
 
 #include <cmath>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
 #include "analysis/csv_reader.hpp"
 #include "analysis/svg_plot.hpp"
 #include "nn/error.hpp"
+#include "nn/parse_number.hpp"
 
 namespace phantom {
 
@@ -39,19 +41,14 @@ struct Options {
   bool help = false;
 };
 
-// "--bins" parsed strictly: digits only, 1..kMaxBins.
+// "--bins": a whole number from 1 to kMaxBins.
 int parse_bins(const std::string& text) {
-  int value = 0;
-  bool ok = !text.empty() && text.size() <= 5;
-  for (const char c : text) {
-    if (c < '0' || c > '9') ok = false;
-  }
-  if (ok) value = std::stoi(text);
-  if (!ok || value < 1 || value > kMaxBins) {
+  const std::optional<int64_t> value = parse_integer(text, 1, kMaxBins);
+  if (!value) {
     throw UsageError("--bins expects a whole number from 1 to " + std::to_string(kMaxBins) +
                      ", not '" + text + "'");
   }
-  return value;
+  return static_cast<int>(*value);
 }
 
 Options parse_args(const std::vector<std::string>& args) {

@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 #include <system_error>
 
 #include "nn/error.hpp"
+#include "nn/parse_number.hpp"
 
 namespace phantom {
 
@@ -22,10 +24,33 @@ constexpr const char* kConfigFile = "config.txt";
 constexpr std::string_view kCheckpointPrefix = "checkpoint-";
 constexpr std::string_view kCheckpointSuffix = ".bin";
 
-// A name that stays one entry inside its parent directory.
+// The one rule for a name that must stay one entry inside its parent directory (an experiment,
+// and the run LATEST names): not empty, not "." or "..", no '/' or '\', and printable characters
+// only. A NUL would end the name early for the system ("..\0" opens ".."); other control bytes
+// have no business in a directory name either. Bytes from 0x80 up (UTF-8) are allowed.
 bool is_plain_name(std::string_view name) {
-  return !name.empty() && name != "." && name != ".." &&
-         name.find_first_of("/\\") == std::string_view::npos;
+  if (name.empty() || name == "." || name == "..") return false;
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F || c == '/' || c == '\\') return false;
+  }
+  return true;
+}
+
+// `text` for a message, each byte that is not printable ASCII shown as \xNN.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7F) {
+      out += c;
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", byte);
+      out += buf;
+    }
+  }
+  return out;
 }
 
 // The iteration in "checkpoint-<digits>.bin", or -1 for any other name.
@@ -37,13 +62,9 @@ int64_t checkpoint_iteration(std::string_view name) {
   }
   const std::string_view digits = name.substr(
       kCheckpointPrefix.size(), name.size() - kCheckpointPrefix.size() - kCheckpointSuffix.size());
-  if (digits.size() > 18) return -1;  // would overflow int64
-  int64_t value = 0;
-  for (const char c : digits) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return -1;
-    value = value * 10 + (c - '0');
-  }
-  return value;
+  // Digits only (no sign), read by the library's one number rule.
+  if (digits.empty() || !std::isdigit(static_cast<unsigned char>(digits[0]))) return -1;
+  return parse_integer(digits, 0, std::numeric_limits<int64_t>::max()).value_or(-1);
 }
 
 // Whether a directory holds what a run writes.
@@ -58,12 +79,15 @@ bool looks_like_run(const fs::path& dir) {
 
 // The run directory a LATEST file names.
 std::string run_named_by(const fs::path& latest) {
-  std::string name = read_text_file(latest.string());
-  while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.pop_back();
+  // LATEST is written as the name and one line break; nothing else may be in it.
+  const std::string text = read_text_file(latest.string());
+  const std::string name =
+      !text.empty() && text.back() == '\n' ? text.substr(0, text.size() - 1) : text;
   if (!is_plain_name(name)) {
     throw FormatError("results: '" + latest.string() +
-                      "' should hold the name of a run directory beside it, but holds '" + name +
-                      "'");
+                      "' should hold the name of a run directory beside it (printable characters, "
+                      "no '/' or '\\', not '.' or '..', then at most one line break), but holds '" +
+                      printable(text) + "'");
   }
   const fs::path run = latest.parent_path() / name;
   std::error_code ec;
@@ -96,8 +120,10 @@ std::string run_dir_name(std::chrono::system_clock::time_point time, uint64_t se
 ResultsDir ResultsDir::create(const std::string& base, const std::string& experiment, uint64_t seed,
                               const Clock& clock) {
   if (!is_plain_name(experiment)) {
-    throw ConfigError("results: the experiment name '" + experiment +
-                      "' must be a non-empty directory name without '/' or '\\'");
+    throw ConfigError(
+        "results: the experiment name '" + printable(experiment) +
+        "' must be a non-empty directory name of printable characters without '/' or '\\', "
+        "not '.' or '..'");
   }
   const fs::path experiment_dir = fs::path(base) / experiment;
   std::error_code ec;

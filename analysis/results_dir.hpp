@@ -42,8 +42,8 @@ class ResultsDir {
   /// Makes <base>/<experiment>/<YYYYmmdd-HHMMSS>-seed<seed>/ (UTC time from `clock`, or the
   /// system clock if empty) and points <base>/<experiment>/LATEST at it. If that name is taken
   /// (two runs in one second), "-2", "-3", ... is appended. Throws phantom::ConfigError if
-  /// `experiment` is empty, ".", ".." or contains a path separator, phantom::Error (naming the
-  /// path) if a directory or LATEST cannot be written.
+  /// `experiment` is not a plain name (see resolve()), phantom::Error (naming the path) if a
+  /// directory or LATEST cannot be written.
   static ResultsDir create(const std::string& base, const std::string& experiment, uint64_t seed,
                            const Clock& clock = {});
 
@@ -51,7 +51,9 @@ class ResultsDir {
   /// LATEST run), or a LATEST file (the run it names). Throws phantom::ConfigError naming the
   /// path if it does not exist, is an empty directory, is neither kind of directory, or its
   /// LATEST names a run that does not exist; phantom::FormatError if LATEST does not hold a
-  /// plain directory name.
+  /// plain name followed by at most one line break. A plain name (also the rule for experiment
+  /// names) is non-empty, of printable characters (no NUL or other control byte), without '/'
+  /// or a backslash, and not "." or "..", so it always means one directory beside LATEST.
   static std::string resolve(const std::string& path);
   /// ResultsDir(resolve(path)).
   static ResultsDir open(const std::string& path) { return ResultsDir(resolve(path)); }

@@ -22,6 +22,8 @@ constexpr int kMinWidth = 200;
 constexpr int kMinHeight = 150;
 constexpr int kMaxBins = 10000;
 constexpr int kMaxDefaultBins = 200;
+// A histogram of values that are all equal spans them +- max(0.5, |value| * kSingleValuePad).
+constexpr double kSingleValuePad = 1e-9;
 constexpr double kTickFontSize = 11.0;
 constexpr double kLabelFontSize = 12.0;
 // A range end this close (in steps) to a tick lies on it: lo / step carries rounding error.
@@ -505,7 +507,13 @@ HistogramCounts Histogram::count() const {
   if (range) {
     result.range = *range;
   } else if (lo == hi) {
-    result.range = {lo - 0.5, hi + 0.5};
+    // Padded so that the range has a width at any magnitude: 0.5 beside 1e17 is no padding at
+    // all (doubles there are 16 apart), and a zero width would put every value in bin NaN. On
+    // the side where padding would overflow (a value near the largest double), none.
+    const double pad = std::max(0.5, std::fabs(lo) * kSingleValuePad);
+    result.range = {lo - pad, hi + pad};
+    if (!std::isfinite(result.range.lo)) result.range.lo = lo;
+    if (!std::isfinite(result.range.hi)) result.range.hi = hi;
   } else {
     result.range = {lo, hi};
   }
@@ -526,8 +534,10 @@ HistogramCounts Histogram::count() const {
     }
     // A first guess by arithmetic, then corrected against the edges themselves, so that a value
     // equal to an edge always lands in the bin that edge starts.
-    double guess = std::floor((v - result.range.lo) / span * static_cast<double>(n));
-    std::size_t bin = static_cast<std::size_t>(std::min(std::max(guess, 0.0), double(n - 1)));
+    // (Written so that even a NaN guess would give bin 0: casting NaN to an integer is undefined.)
+    const double guess = std::floor((v - result.range.lo) / span * static_cast<double>(n));
+    std::size_t bin =
+        guess > 0.0 ? static_cast<std::size_t>(std::min(guess, static_cast<double>(n - 1))) : 0;
     while (bin > 0 && v < result.edge(bin)) --bin;
     while (bin + 1 < n && v >= result.edge(bin + 1)) ++bin;
     ++result.counts[bin];

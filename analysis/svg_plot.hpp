@@ -94,8 +94,9 @@ struct HistogramCounts {
 /// A histogram of one set of values: one `<rect class="bar">` per bin, counts on the y axis.
 ///
 /// Non-finite values (NaN, infinities) are skipped; how many is reported by count() and noted on
-/// the plot. Without an explicit range the bins span the finite values' minimum to maximum
-/// (padded by 0.5 on each side if they are all equal).
+/// the plot. Without an explicit range the bins span the finite values' minimum to maximum. If
+/// they are all equal, the span is padded by max(0.5, |value| * 1e-9) on each side (so that it has
+/// a width at any magnitude; no padding on a side where it would overflow).
 struct Histogram {
   std::string title;
   std::string x_label;

@@ -58,14 +58,33 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions options)
   }
 }
 
-void Adam::set_steps_taken(int64_t t) {
-  t_ = 0;
-  beta1_pow_ = beta2_pow_ = 1.0;
+namespace {
+
+// beta multiplied into 1.0 t times, rounding after each multiplication exactly as t calls of
+// step() do (so a resumed run continues bit-identically). Once a multiplication no longer changes
+// the product (it reached zero, or a subnormal that rounds back to itself), no later one does, so
+// the loop stops there: for any beta < 1 that is after at most a few million factors (about
+// 745 / -ln(beta); ~750,000 for 0.999), whatever t is.
+double running_power(float beta, int64_t t) {
+  double power = 1.0;
   for (int64_t i = 0; i < t; ++i) {
-    ++t_;
-    beta1_pow_ *= options_.beta1;
-    beta2_pow_ *= options_.beta2;
+    const double next = power * beta;
+    if (next == power) break;
+    power = next;
   }
+  return power;
+}
+
+}  // namespace
+
+void Adam::set_steps_taken(int64_t t) {
+  if (t < 0 || t > kMaxSteps) {
+    throw phantom::ValueError("Adam: step count " + std::to_string(t) + " is outside 0.." +
+                              std::to_string(kMaxSteps));
+  }
+  t_ = t;
+  beta1_pow_ = running_power(options_.beta1, t);
+  beta2_pow_ = running_power(options_.beta2, t);
 }
 
 void Adam::step() {
@@ -102,7 +121,7 @@ void Adam::load(const StateDict& dict, const std::string& prefix) {
   lr_ = static_cast<float>(dict.get_float(prefix + ".lr"));
   get_tensors(dict, prefix + ".m", m_);
   get_tensors(dict, prefix + ".v", v_);
-  set_steps_taken(dict.get_int(prefix + ".step"));
+  set_steps_taken(dict.get_count(prefix + ".step", kMaxSteps));
 }
 
 float grad_norm(const std::vector<Tensor>& params) {

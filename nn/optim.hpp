@@ -67,11 +67,18 @@ class Adam : public Optimizer {
   /// First/second moment buffers, one per parameter (for checkpoints).
   std::vector<Tensor>& first_moments() { return m_; }
   std::vector<Tensor>& second_moments() { return v_; }
-  /// Restores the step count (and the bias-correction powers) when resuming.
+  /// The largest step count set_steps_taken and load() accept: 2^53, more updates than any run
+  /// makes (a billion a second for over three months), so a larger count in a file is corrupt.
+  static constexpr int64_t kMaxSteps = int64_t{1} << 53;
+
+  /// Restores the step count (and the bias-correction powers) when resuming; the cost does not
+  /// grow with t beyond a few million multiplications. Throws phantom::ValueError if t is
+  /// negative or above kMaxSteps.
   void set_steps_taken(int64_t t);
 
   /// Saves / restores moments, step count and hyper-parameters under "<prefix>.*", so training
-  /// resumes bit-identically. load() throws FormatError/ShapeError if the shapes or count differ.
+  /// resumes bit-identically. load() throws FormatError/ShapeError if the shapes or count differ,
+  /// FormatError (naming the file and entry) if the step count is outside 0..kMaxSteps.
   void save(StateDict& dict, const std::string& prefix) const;
   void load(const StateDict& dict, const std::string& prefix);
 

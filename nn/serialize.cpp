@@ -336,6 +336,14 @@ double StateDict::get_float(const std::string& name) const {
 int64_t StateDict::get_int(const std::string& name) const {
   return get<int64_t>(name);
 }
+int64_t StateDict::get_count(const std::string& name, int64_t max) const {
+  const int64_t value = get<int64_t>(name);
+  if (value < 0 || value > max) {
+    throw phantom::FormatError(where(source_) + "entry '" + name + "' = " + std::to_string(value) +
+                               " is not a count from 0 to " + std::to_string(max));
+  }
+  return value;
+}
 const std::string& StateDict::get_string(const std::string& name) const {
   return get<std::string>(name);
 }
@@ -629,7 +637,7 @@ void put_tensors(StateDict& dict, const std::string& prefix, const std::vector<T
 }
 
 void get_tensors(const StateDict& dict, const std::string& prefix, std::vector<Tensor>& tensors) {
-  int64_t count = dict.get_int(prefix + ".count");
+  int64_t count = dict.get_count(prefix + ".count");
   if (count != static_cast<int64_t>(tensors.size())) {
     throw phantom::FormatError("state dict '" + dict.source() + "': '" + prefix + "' holds " +
                                std::to_string(count) + " tensors, expected " +

@@ -51,6 +51,13 @@ class StateDict {
   const Tensor& tensor(const std::string& name) const;
   double get_float(const std::string& name) const;
   int64_t get_int(const std::string& name) const;
+  /// The default bound of get_count: 2^53, beyond any count a run reaches (steps, episodes,
+  /// rows) and small enough that adding one, or converting to double, stays exact.
+  static constexpr int64_t kMaxCount = int64_t{1} << 53;
+  /// An int entry that holds a count, size or counter read from a file: throws
+  /// phantom::FormatError naming the entry, the source and the bounds unless 0 <= value <= max.
+  /// Every such number a loader reads goes through here before it sizes a loop or an allocation.
+  int64_t get_count(const std::string& name, int64_t max = kMaxCount) const;
   const std::string& get_string(const std::string& name) const;
   Rng get_rng(const std::string& name) const;
   /// The values stored by set_doubles. Also throws FormatError (naming the entry and source) if

@@ -30,7 +30,6 @@
 #include "nn/thread_pool.hpp"
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -42,6 +41,7 @@
 #include <vector>
 
 #include "nn/error.hpp"
+#include "nn/parse_number.hpp"
 
 namespace nn {
 
@@ -54,7 +54,7 @@ constexpr int kSpinWindowMicros = 100;
 
 // The most threads PHANTOM_NUM_THREADS may ask for: a typo such as 80000 should fail loudly
 // rather than try to start that many threads.
-constexpr long kMaxThreadsFromEnv = 1024;
+constexpr int64_t kMaxThreadsFromEnv = 1024;
 
 // True while this thread executes a task (always, on a worker). A run() issued while it is set
 // runs inline, so a task may call ops that themselves use a pool without deadlocking.
@@ -112,24 +112,8 @@ int threads_from_env() {
   const char* name = "PHANTOM_NUM_THREADS";
   const char* text = std::getenv(name);
   if (text == nullptr) return 0;
-  // Only plain decimal digits: strtol alone would accept " 4", "+4" or "4abc".
-  bool digits_only = text[0] != '\0';
-  for (const char* p = text; *p != '\0'; ++p) {
-    if (*p < '0' || *p > '9') digits_only = false;
-  }
-  long value = 0;
-  if (digits_only) {
-    errno = 0;
-    value = std::strtol(text, nullptr, 10);
-    if (errno == ERANGE) value = 0;
-  }
-  if (value < 1 || value > kMaxThreadsFromEnv) {
-    throw phantom::ConfigError(std::string(name) + "='" + text +
-                               "' is not a valid thread count: expected a positive integer "
-                               "between 1 and " +
-                               std::to_string(kMaxThreadsFromEnv));
-  }
-  return static_cast<int>(value);
+  return static_cast<int>(phantom::require_integer<phantom::ConfigError>(
+      text, std::string(name) + ", the thread count (a positive integer)", 1, kMaxThreadsFromEnv));
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 // The configuration tokenizer.
 #include "phantom/config_lexer.hpp"
 
-#include <cerrno>
-#include <cstdlib>
 #include <utility>
 
 #include "nn/error.hpp"
@@ -192,18 +190,6 @@ std::string config_quote(const std::string& s) {
   bool bare = !s.empty();
   for (char c : s) bare = bare && !ends_word(c) && c != '\\';
   return bare ? s : quoted(s);
-}
-
-bool parse_config_number(const std::string& text, double& out) {
-  if (text.empty()) return false;
-  const char* begin = text.c_str();
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(begin, &end);
-  // Overflow to infinity is an error; underflow to a tiny or zero value is accepted.
-  if (end != begin + text.size() || (errno == ERANGE && (v > 1.0 || v < -1.0))) return false;
-  out = v;
-  return true;
 }
 
 }  // namespace phantom

@@ -88,8 +88,4 @@ class ConfigLexer {
 /// escapes. Writers use it for every name and value so that to_text() output always parses.
 std::string config_quote(const std::string& s);
 
-/// Parses all of `text` as a decimal number (strtod syntax, also "inf" and "nan"). Returns false,
-/// leaving `out` alone, if any character is left over or nothing parses.
-bool parse_config_number(const std::string& text, double& out);
-
 }  // namespace phantom

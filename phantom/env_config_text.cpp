@@ -3,11 +3,13 @@
 #include "phantom/env_config.hpp"
 
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <typeinfo>
 
 #include "nn/error.hpp"
+#include "nn/parse_number.hpp"
 #include "phantom/config_lexer.hpp"
 #include "phantom/format.hpp"
 #include "phantom/sampler.hpp"
@@ -18,13 +20,21 @@ namespace {
 
 // ---- Reading ----
 
+// A number (the strict syntax of nn/parse_number.hpp), or a positioned error saying why not.
+double read_double(ConfigLexer& lex, const ConfigToken& token) {
+  if (token.kind != ConfigToken::Kind::word) {
+    lex.fail(token, "expected a number, found " + token.describe());
+  }
+  std::string problem;
+  const std::optional<double> v = parse_real(token.text, &problem);
+  if (!v) lex.fail(token, problem);
+  return *v;
+}
+
 // A number, checked to be one a float holds: finite numbers within a float's range, and
 // integers exactly (a seed or a count must not be silently rounded).
 float read_float(ConfigLexer& lex, const ConfigToken& token) {
-  double v = 0.0;
-  if (token.kind != ConfigToken::Kind::word || !parse_config_number(token.text, v)) {
-    lex.fail(token, "expected a number, found " + token.describe());
-  }
+  const double v = read_double(lex, token);
   float f = static_cast<float>(v);
   if (std::isfinite(v) && !std::isfinite(f)) {
     lex.fail(token, "number " + token.text + " is beyond the range of a float");
@@ -35,20 +45,16 @@ float read_float(ConfigLexer& lex, const ConfigToken& token) {
   return f;
 }
 
-double read_double(ConfigLexer& lex, const ConfigToken& token) {
-  double v = 0.0;
-  if (token.kind != ConfigToken::Kind::word || !parse_config_number(token.text, v)) {
-    lex.fail(token, "expected a number, found " + token.describe());
-  }
-  return v;
-}
-
+// An integer written as one ("5", "-3"; not "5.0" or "1e3").
 int64_t read_int(ConfigLexer& lex, const ConfigToken& token) {
-  double v = read_double(lex, token);
-  if (!(std::floor(v) == v && std::fabs(v) < 9.0e15)) {
+  if (token.kind != ConfigToken::Kind::word) {
     lex.fail(token, "expected an integer, found " + token.describe());
   }
-  return static_cast<int64_t>(v);
+  std::string problem;
+  const std::optional<int64_t> v = parse_integer(token.text, std::numeric_limits<int64_t>::min(),
+                                                 std::numeric_limits<int64_t>::max(), &problem);
+  if (!v) lex.fail(token, problem);
+  return *v;
 }
 
 // "[1, 2, 3]" (the '[' already read).

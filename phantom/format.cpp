@@ -13,6 +13,10 @@ namespace phantom {
 
 namespace {
 
+// (The strtof/strtod calls below read back this file's own snprintf output to test the round
+// trip; they are not input parsing, which goes through nn/parse_number.hpp. strtof must stay:
+// reading a float through a double would round twice.)
+//
 // The fewest significant digits that read back as `v`, but at least `fallback` (and just
 // `fallback` where the library has no floating-point to_chars). "%.*g" with fewer digits never
 // reads back as `v`, so the searches below start here: one snprintf per number instead of up to

@@ -102,8 +102,16 @@ bool Network::first_verdicts(AgentIndex sender, AgentIndex receiver,
   return (verdict(sender, rules) & kCanSend) != 0 && (verdict(receiver, rules) & kCanReceive) != 0;
 }
 
+void Network::check_connection(AgentIndex a, AgentIndex b) const {
+  if (a == b) {
+    throw NetworkError("cannot connect agent '" + id_of(a) +
+                       "' to itself: a connection joins two different agents");
+  }
+}
+
 void Network::add_connection(const std::string& a, const std::string& b) {
   AgentIndex ia = index_of(a), ib = index_of(b);
+  check_connection(ia, ib);
   add_directed_edge(ia, ib);
   add_directed_edge(ib, ia);
 }
@@ -144,6 +152,12 @@ void Network::add_connections_with_adjacency_matrix(const std::vector<std::strin
                          " (agent '" + ids[i] + "') is " + std::to_string(m[i][i]));
     }
   }
+  // Every connection the matrix makes passes the connection rule before the first is made (a
+  // diagonal entry within the hollowness tolerance but positive would connect an agent to
+  // itself), so a refused matrix leaves the network as it was.
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      if (m[i][j] > 0) check_connection(index_of(ids[i]), index_of(ids[j]));
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < n; ++j)
       if (m[i][j] > 0) add_connection(ids[i], ids[j]);

@@ -36,7 +36,7 @@ struct NetworkOptions {
 
 class Network {
  public:
-  /// With no resolver, a BatchResolver without a round limit.
+  /// With no resolver, a BatchResolver with the default options (a round limit of 10,000).
   explicit Network(std::unique_ptr<Resolver> resolver = nullptr, NetworkOptions options = {});
   virtual ~Network() = default;
   Network(const Network&) = delete;
@@ -85,14 +85,17 @@ class Network {
   }
 
   // ---- Connections ----
-  /// Connects a and b both ways (a self-connection is allowed). Unknown ids throw NetworkError.
+  /// Connects a and b both ways. Unknown ids and a self-connection (a == b; see
+  /// check_connection) throw NetworkError.
   virtual void add_connection(const std::string& a, const std::string& b);
   void add_connections_from(const std::vector<std::pair<std::string, std::string>>& pairs);
   /// Connects every agent of `us` with every agent of `vs`.
   void add_connections_between(const std::vector<std::string>& us,
                                const std::vector<std::string>& vs);
   /// Connects ids[i] and ids[j] where matrix[i][j] > 0. The matrix must be square, as large as
-  /// `ids`, symmetric and hollow (zero diagonal), else NetworkError saying which.
+  /// `ids`, symmetric and hollow (diagonal entries below 1e-5 in magnitude, as in Python), and
+  /// every connection it makes must pass check_connection (so no positive diagonal entry),
+  /// else NetworkError saying which; nothing is connected then.
   void add_connections_with_adjacency_matrix(const std::vector<std::string>& ids,
                                              const std::vector<std::vector<double>>& matrix);
   bool has_edge(AgentIndex sender, AgentIndex receiver) const {
@@ -147,6 +150,10 @@ class Network {
   virtual void reset(nn::Rng& rng);
 
  protected:
+  /// The rule every new connection passes, whichever way it is made: two different agents (a
+  /// self-connection would have an agent message itself, which no model needs). Throws
+  /// NetworkError naming the agent otherwise.
+  void check_connection(AgentIndex a, AgentIndex b) const;
   static constexpr std::size_t kScanLimit = 16;
   // Networks of up to this many agents also keep their edges as a bit matrix (128 KiB at most).
   static constexpr std::size_t kEdgeMatrixLimit = 1024;

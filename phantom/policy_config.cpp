@@ -2,10 +2,10 @@
 #include "phantom/policy_config.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
+#include <optional>
 
 #include "nn/error.hpp"
+#include "nn/parse_number.hpp"
 #include "phantom/config_lexer.hpp"
 
 namespace phantom {
@@ -64,9 +64,9 @@ void PolicyConfig::throw_bad_value(const std::string& key, const std::string& va
 
 double PolicyConfig::get_double(const std::string& key) const {
   const std::string& text = required(key);
-  double v = 0.0;
-  if (!parse_config_number(text, v)) throw_bad_value(key, text, "a number");
-  return v;
+  const std::optional<double> v = parse_real(text);
+  if (!v) throw_bad_value(key, text, "a number");
+  return *v;
 }
 
 double PolicyConfig::get_double(const std::string& key, double fallback) const {
@@ -75,14 +75,9 @@ double PolicyConfig::get_double(const std::string& key, double fallback) const {
 
 int64_t PolicyConfig::get_int(const std::string& key) const {
   const std::string& text = required(key);
-  const char* begin = text.c_str();
-  char* end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(begin, &end, 10);
-  if (text.empty() || end != begin + text.size() || errno == ERANGE) {
-    throw_bad_value(key, text, "an integer");
-  }
-  return static_cast<int64_t>(v);
+  const std::optional<int64_t> v = parse_integer(text);
+  if (!v) throw_bad_value(key, text, "an integer");
+  return *v;
 }
 
 int64_t PolicyConfig::get_int(const std::string& key, int64_t fallback) const {

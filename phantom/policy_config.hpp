@@ -53,10 +53,11 @@ class PolicyConfig {
   // is a ConfigError. A value that does not convert is always a ConfigError naming the policy,
   // the key and the value.
 
-  /// Any number strtod reads in full ("0.5", "-1e3", "inf").
+  /// A number in the strict syntax of nn/parse_number.hpp ("0.5", "-1e3", "inf"; not " 5",
+  /// "+5" or "0x10").
   double get_double(const std::string& key) const;
   double get_double(const std::string& key, double fallback) const;
-  /// A decimal integer ("5", "-3"; not "5.0").
+  /// A decimal integer ("5", "-3"; not "5.0", "1e3", " 5" or "+5"), within int64.
   int64_t get_int(const std::string& key) const;
   int64_t get_int(const std::string& key, int64_t fallback) const;
   /// "true" / "false" (also "1" / "0").

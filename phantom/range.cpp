@@ -1,9 +1,11 @@
 #include "phantom/range.hpp"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "phantom/format.hpp"
 
@@ -11,8 +13,7 @@ namespace phantom {
 
 namespace {
 
-// Ranges are limited to 2^53 values, so every index i is exact in a double.
-constexpr double kMaxCount = 9007199254740992.0;
+constexpr double kMaxCount = static_cast<double>(kMaxRangeValues);
 
 // "UniformRange 'price'" or "UniformRange", the prefix of every message.
 std::string label(const char* kind, const std::string& name) {
@@ -26,6 +27,12 @@ void check_bound(const char* kind, const std::string& name, const char* what, do
     throw ConfigError(label(kind, name) + ": " + what + " = " + double_string(x) +
                       ", expected a finite number within the float range");
   }
+}
+
+// The distance from |x| to the next larger double.
+double ulp_at(double x) {
+  const double a = std::fabs(x);
+  return std::nextafter(a, std::numeric_limits<double>::infinity()) - a;
 }
 
 }  // namespace
@@ -68,21 +75,41 @@ UniformRange::UniformRange(double start, double end, double step, std::string na
     throw ConfigError(label(k, this->name()) + ": step = " + double_string(step) +
                       ", expected a finite non-zero number");
   }
-  double q = (end - start) / step;  // the count before rounding; <= 0 means no values
-  if (q > kMaxCount) {
-    throw ConfigError(label(k, this->name()) + ": (end - start) / step = " + double_string(q) +
-                      ", more than 2^53 values");
+  // The count is computed, never found by stepping: each check below is a few operations.
+  const double q = (end - start) / step;  // the count before rounding; <= 0 means no values
+  auto too_many = [&] {
+    return ConfigError(label(k, this->name()) + ": (end - start) / step = " + double_string(q) +
+                       ", more than the " + std::to_string(kMaxRangeValues) +
+                       " values a Range may hold");
+  };
+  if (q > kMaxCount + 1.0) throw too_many();  // (ceil(q) may still lose one below)
+  const double spacing = std::max(std::fabs(start), std::fabs(end));
+  // Successive values start + i * step must differ. Each is rounded twice (the product, then the
+  // sum), by at most one unit in the last place of `spacing`'s order each, so a step of more than
+  // four such units always advances; with a smaller one, neighbours can round to the same double
+  // (numpy.arange(1e30, 1e30 + 1e15, 1) would hold the same value millions of times). Only
+  // matters for a range of two values or more.
+  if (q > 1.0 && !(std::fabs(step) > 4.0 * ulp_at(spacing))) {
+    throw ConfigError(label(k, this->name()) + ": step = " + double_string(step) +
+                      " is too small to advance from " + double_string(start) + " to " +
+                      double_string(end) + " (doubles there are " + double_string(ulp_at(spacing)) +
+                      " apart): its values cannot be represented");
   }
   double n = q > 0.0 ? std::ceil(q) : 0.0;
   // ceil(q) is numpy's count, but q itself is rounded: the value at index n - 1 can land on or
   // past end (numpy.arange(1, 1.3, 0.1) ends with 1.3000000000000003), or the one at index n
-  // can still be before it. Fix the count against the values actually produced.
+  // can still be before it. With the step checked above, q is off by less than one, so one
+  // correction either way is enough.
   auto before_end = [&](double i) {
     double v = start + i * step;
     return step > 0.0 ? v < end : v > end;
   };
-  while (n > 0.0 && !before_end(n - 1.0)) n -= 1.0;
-  while (n < kMaxCount && before_end(n)) n += 1.0;
+  if (n > 0.0 && !before_end(n - 1.0)) {
+    n -= 1.0;
+  } else if (before_end(n)) {
+    n += 1.0;
+  }
+  if (n > kMaxCount) throw too_many();
   size_ = static_cast<std::size_t>(n);
 }
 
@@ -109,9 +136,9 @@ LinspaceRange::LinspaceRange(double start, double end, int64_t n, std::string na
     throw ConfigError(label(k, this->name()) + ": n = " + std::to_string(n) +
                       ", expected at least 1 value");
   }
-  if (static_cast<double>(n) > kMaxCount) {
-    throw ConfigError(label(k, this->name()) + ": n = " + std::to_string(n) +
-                      ", more than 2^53 values");
+  if (n > kMaxRangeValues) {
+    throw ConfigError(label(k, this->name()) + ": n = " + std::to_string(n) + ", more than the " +
+                      std::to_string(kMaxRangeValues) + " values a Range may hold");
   }
 }
 

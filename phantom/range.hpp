@@ -29,6 +29,11 @@
 
 namespace phantom {
 
+/// The most values a Range may hold: ten million. A rollout runs every grid point at least once,
+/// so a larger axis is a mistake (a step typed in the wrong unit), and refusing it up front keeps
+/// a constructor from allocating or looping for minutes. Constructors throw ConfigError beyond it.
+constexpr int64_t kMaxRangeValues = 10000000;
+
 /// The common interface of the ranges: a finite, ordered list of float values with a name.
 class Range {
  public:
@@ -67,8 +72,11 @@ class Range {
 /// value at or beyond end, or miss one before it. start on the wrong side of end gives no values.
 class UniformRange : public Range {
  public:
-  /// Throws ConfigError if start, end or step is not finite, if step == 0, or if the range
-  /// would have more than 2^53 values.
+  /// Throws ConfigError if start, end or step is not finite, if step == 0, if the range would
+  /// have more than kMaxRangeValues values, or if its values cannot be represented: a range of
+  /// two values or more whose step is at most four units in the last place of a double near
+  /// max(|start|, |end|), so that start + i * step might not advance from one index to the next
+  /// (arange(1e30, 1.00000000000000015e30, 1)). The count is computed in constant time.
   UniformRange(double start, double end, double step = 1.0, std::string name = "");
 
   std::size_t size() const override { return size_; }
@@ -92,7 +100,7 @@ class UniformRange : public Range {
 /// the last value is exactly end; n == 1 gives {start}.
 class LinspaceRange : public Range {
  public:
-  /// Throws ConfigError if start or end is not finite or if n < 1.
+  /// Throws ConfigError if start or end is not finite, if n < 1 or if n > kMaxRangeValues.
   LinspaceRange(double start, double end, int64_t n, std::string name = "");
 
   std::size_t size() const override { return static_cast<std::size_t>(n_); }

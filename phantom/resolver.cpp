@@ -1,6 +1,13 @@
 // BatchResolver: round-based delivery, receivers in first-message order.
 #include "phantom/resolver.hpp"
 
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "phantom/error.hpp"
 #include "phantom/network.hpp"
 #include "phantom/telemetry.hpp"
@@ -9,11 +16,47 @@ namespace phantom {
 
 BatchResolver::BatchResolver(BatchResolverOptions options)
     : Resolver(options.track_messages), options_(options) {
-  if (options.round_limit && *options.round_limit < 0) {
-    throw ConfigError("BatchResolver: round_limit must be >= 0, got " +
-                      std::to_string(*options.round_limit));
+  if (options.round_limit < 0) {
+    throw ConfigError("BatchResolver: round_limit must be >= 0 (0: unlimited), got " +
+                      std::to_string(options.round_limit));
   }
 }
+
+namespace {
+
+// The most sender -> receiver pairs a round-limit message lists.
+constexpr std::size_t kMaxListedPairs = 10;
+
+// "'A' -> 'B' (3), 'B' -> 'A' (1)": the distinct sender -> receiver pairs of the queued
+// messages with their counts, in first-message order, for the round-limit error.
+std::string messaging_pairs(const Network& network, const MessageQueue& queue) {
+  struct Pair {
+    std::size_t first = 0;  // the index of its first message
+    std::size_t count = 0;
+  };
+  std::map<std::pair<AgentIndex, AgentIndex>, Pair> by_agents;
+  for (std::size_t m = 0; m < queue.headers().size(); ++m) {
+    const MessageHeader& h = queue.headers()[m];
+    Pair& p = by_agents.try_emplace({h.sender, h.receiver}, Pair{m, 0}).first->second;
+    ++p.count;
+  }
+  std::vector<std::pair<Pair, std::pair<AgentIndex, AgentIndex>>> pairs;
+  for (const auto& entry : by_agents) pairs.push_back({entry.second, entry.first});
+  std::sort(pairs.begin(), pairs.end(),
+            [](const auto& a, const auto& b) { return a.first.first < b.first.first; });
+  std::string out;
+  for (std::size_t i = 0; i < pairs.size() && i < kMaxListedPairs; ++i) {
+    out += (i > 0 ? ", '" : "'") + network.id_of(pairs[i].second.first) + "' -> '" +
+           network.id_of(pairs[i].second.second) + "' (" + std::to_string(pairs[i].first.count) +
+           ")";
+  }
+  if (pairs.size() > kMaxListedPairs) {
+    out += " and " + std::to_string(pairs.size() - kMaxListedPairs) + " more pairs";
+  }
+  return out;
+}
+
+}  // namespace
 
 void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng) {
   auto num_agents = static_cast<std::size_t>(network.size());
@@ -23,15 +66,19 @@ void BatchResolver::resolve(Network& network, ContextSet& contexts, nn::Rng& rng
   TelemetryLogger* const telemetry = telemetry_;
   const bool drop_unconnected = network.options().ignore_connection_errors;
   const bool shuffle = options_.shuffle_batches;
+  const int limit = options_.round_limit;
   for (int round = 0; !pending_.empty(); ++round) {
-    if (options_.round_limit && round >= *options_.round_limit) {
-      std::size_t left = pending_.size();
+    if (limit > 0 && round >= limit) {
+      const std::string who = messaging_pairs(network, pending_);
+      const std::size_t left = pending_.size();
       pending_.clear();  // the next step starts clean (Python leaves the queue full)
       throw ResolverError(std::to_string(left) + " message(s) still queued after the " +
-                          "BatchResolver's round limit of " +
-                          std::to_string(*options_.round_limit) + " round(s)");
+                          "BatchResolver's round limit of " + std::to_string(limit) +
+                          " round(s); agents still messaging (sender -> receiver): " + who);
     }
-    if (telemetry) telemetry->on_resolver_round(round, options_.round_limit);
+    if (telemetry) {
+      telemetry->on_resolver_round(round, limit > 0 ? std::optional<int>(limit) : std::nullopt);
+    }
     // Take this round's messages; replies sent while handling them go to pending_.
     round_.swap(pending_);
     pending_.clear();

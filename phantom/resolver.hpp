@@ -6,7 +6,6 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "nn/rng.hpp"
@@ -77,8 +76,13 @@ class Resolver {
 };
 
 struct BatchResolverOptions {
-  /// Maximum number of rounds; unlimited when empty. 0 delivers nothing.
-  std::optional<int> round_limit;
+  /// The default round limit: far more rounds than any exchange of messages within one step
+  /// needs, so reaching it means agents that keep replying to each other (which would otherwise
+  /// never end the step).
+  static constexpr int kDefaultRoundLimit = 10000;
+  /// Maximum number of rounds of one resolve(); 0 means unlimited. Messages still queued after
+  /// the last round are a ResolverError naming the agents still messaging.
+  int round_limit = kDefaultRoundLimit;
   /// Shuffle each receiver's batch (with the env's generator) before delivering it.
   bool shuffle_batches = false;
   /// Keep a copy of every message (see Resolver::tracked()).

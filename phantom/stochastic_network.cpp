@@ -9,6 +9,7 @@ void StochasticNetwork::add_connection(const std::string& a, const std::string& 
 
 void StochasticNetwork::add_connection(const std::string& a, const std::string& b, double rate) {
   AgentIndex ia = index_of(a), ib = index_of(b);  // unknown ids are errors (Python added them)
+  check_connection(ia, ib);
   if (!(rate == rate)) {
     throw ConfigError("StochasticNetwork: the rate of connection '" + a + "'-'" + b + "' is NaN");
   }
@@ -23,6 +24,7 @@ void StochasticNetwork::add_connection(const std::string& a, const std::string& 
                                        std::shared_ptr<const Sampler> rate) {
   if (!rate) throw ConfigError("StochasticNetwork: null rate sampler for '" + a + "'-'" + b + "'");
   AgentIndex ia = index_of(a), ib = index_of(b);
+  check_connection(ia, ib);
   // Like a fixed rate: present right away if the sampler's current value is >= 1.
   bool now = rate->has_value() && rate->value() >= 1.0f;
   base_.push_back({ia, ib, 0.0, std::move(rate)});

@@ -92,7 +92,7 @@ void EnvRunner::save(nn::StateDict& out, const std::string& prefix) const {
 
 void EnvRunner::load(const nn::StateDict& in, const std::string& prefix) {
   int64_t episode = in.get_int(prefix + ".episode");
-  int64_t steps = in.get_int(prefix + ".steps");
+  int64_t steps = in.get_count(prefix + ".steps");
   const nn::Tensor& log = in.tensor(prefix + ".actions");
   if (episode < -1 || steps < 0 || (episode == -1 && steps != 0) || log.dim(1) != log_width() ||
       log.dim(0) < steps) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "analysis/csv_logger.hpp"
@@ -60,13 +61,16 @@ std::string config_text(const std::string& kind, const TrainOptions& options,
   return t;
 }
 
-// Keeps the CSV rows of iterations <= `iteration` (a resumed run rewrites those after it).
+// Keeps the CSV rows of iterations <= `iteration` (a resumed run rewrites those after it), and a
+// byte order mark if the file starts with one. A row whose iteration is not an integer is a
+// FormatError naming the file, line and column: such a file is not the one this run wrote.
 void truncate_csv_after(const std::string& path, int64_t iteration) {
   CsvReadOptions read_options;
   read_options.skip_unterminated_last_row = true;
-  CsvTable table = read_csv(path, read_options);
-  std::size_t col = table.column("iteration");
-  std::string text;
+  const std::string original = read_text_file(path);
+  const CsvTable table = parse_csv(original, path, read_options);
+  const std::vector<int64_t> iterations = table.integers("iteration");
+  std::string text(original, 0, original.size() - skip_byte_order_mark(original).size());
   auto append_line = [&](const std::vector<std::string>& fields) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       if (i > 0) text += ',';
@@ -75,8 +79,8 @@ void truncate_csv_after(const std::string& path, int64_t iteration) {
     text += '\n';
   };
   append_line(table.header);
-  for (const auto& row : table.rows) {
-    if (std::stoll(row[col]) <= iteration) append_line(row);
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    if (iterations[r] <= iteration) append_line(table.rows[r]);
   }
   write_text_atomic(path, text);
 }
@@ -123,9 +127,10 @@ TrainingResults Trainer::resume(const std::string& run_path, const EnvFactory& m
   std::optional<ResultsDir> dir(std::in_place, run_dir);
   nn::StateDict state = nn::load_state_dict(find_checkpoint(run_dir, std::nullopt, "resume"));
   Progress start;
-  start.iteration = static_cast<int>(state.get_int("trainer.iteration"));
-  start.env_steps = state.get_int("trainer.env_steps");
-  start.agent_steps = state.get_int("trainer.agent_steps");
+  start.iteration =
+      static_cast<int>(state.get_count("trainer.iteration", std::numeric_limits<int>::max()));
+  start.env_steps = state.get_count("trainer.env_steps");
+  start.agent_steps = state.get_count("trainer.agent_steps");
   start.wall_seconds = state.get_float("trainer.wall_seconds");
   load_state(state);
   // The rows after the checkpoint are written again, exactly as an uninterrupted run would.
@@ -144,8 +149,9 @@ TrainingResults Trainer::load(const std::string& run_path, const EnvFactory& mak
   load_state(state);
   TrainingResults& results = run.results;
   results.run_dir = run_dir;
-  results.iterations = static_cast<int>(state.get_int("trainer.iteration"));
-  results.env_steps = state.get_int("trainer.env_steps");
+  results.iterations =
+      static_cast<int>(state.get_count("trainer.iteration", std::numeric_limits<int>::max()));
+  results.env_steps = state.get_count("trainer.env_steps");
   return results;
 }
 

@@ -3,10 +3,11 @@
 //
 //   cartpole_demo [--episodes N] [--seed S] [--max-steps T]
 #include <cstdio>
-#include <cstdlib>
+#include <limits>
 #include <string>
 
 #include "cartpole.hpp"
+#include "nn/parse_number.hpp"
 
 namespace {
 
@@ -36,16 +37,25 @@ int main(int argc, char** argv) {
   int64_t max_steps = cartpole::kMaxEpisodeSteps;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--episodes") {
-      episodes = std::atoi(argv[i + 1]);
-    } else if (flag == "--seed") {
-      seed = std::strtoull(argv[i + 1], nullptr, 10);
-    } else if (flag == "--max-steps") {
-      max_steps = std::atoll(argv[i + 1]);
-    } else {
-      std::fprintf(stderr,
-                   "unknown option %s\nusage: %s [--episodes N] [--seed S] [--max-steps T]\n",
-                   argv[i], argv[0]);
+    const std::string where = "option " + flag;
+    // Numbers are read strictly (nn/parse_number.hpp); a bad one ends the program with a message.
+    try {
+      if (flag == "--episodes") {
+        episodes = static_cast<int>(phantom::require_integer<phantom::ConfigError>(
+            argv[i + 1], where, 1, std::numeric_limits<int>::max()));
+      } else if (flag == "--seed") {
+        seed = static_cast<uint64_t>(phantom::require_integer<phantom::ConfigError>(
+            argv[i + 1], where, 0, std::numeric_limits<int64_t>::max()));
+      } else if (flag == "--max-steps") {
+        max_steps = phantom::require_integer<phantom::ConfigError>(argv[i + 1], where, 1);
+      } else {
+        std::fprintf(stderr,
+                     "unknown option %s\nusage: %s [--episodes N] [--seed S] [--max-steps T]\n",
+                     argv[i], argv[0]);
+        return 2;
+      }
+    } catch (const phantom::ConfigError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
       return 2;
     }
   }

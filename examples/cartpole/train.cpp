@@ -6,13 +6,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <deque>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
 
 #include "cartpole.hpp"
+#include "nn/parse_number.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
 
 namespace {
@@ -72,19 +73,29 @@ int main(int argc, char** argv) {
   int threads = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--seeds") {
-      seeds = std::atoi(argv[i + 1]);
-    } else if (flag == "--first-seed") {
-      first_seed = std::strtoull(argv[i + 1], nullptr, 10);
-    } else if (flag == "--max-steps") {
-      max_steps = std::atoll(argv[i + 1]);
-    } else if (flag == "--threads") {
-      threads = std::atoi(argv[i + 1]);
-    } else {
-      std::fprintf(stderr,
-                   "unknown option %s\nusage: %s [--seeds N] [--first-seed S] [--max-steps "
-                   "STEPS] [--threads T]\n",
-                   argv[i], argv[0]);
+    const std::string where = "option " + flag;
+    auto integer = [&](int64_t min, int64_t max) {
+      return phantom::require_integer<phantom::ConfigError>(argv[i + 1], where, min, max);
+    };
+    // Numbers are read strictly (nn/parse_number.hpp); a bad one ends the program with a message.
+    try {
+      if (flag == "--seeds") {
+        seeds = static_cast<int>(integer(1, std::numeric_limits<int>::max()));
+      } else if (flag == "--first-seed") {
+        first_seed = static_cast<uint64_t>(integer(0, std::numeric_limits<int64_t>::max()));
+      } else if (flag == "--max-steps") {
+        max_steps = integer(1, std::numeric_limits<int64_t>::max());
+      } else if (flag == "--threads") {
+        threads = static_cast<int>(integer(1, std::numeric_limits<int>::max()));
+      } else {
+        std::fprintf(stderr,
+                     "unknown option %s\nusage: %s [--seeds N] [--first-seed S] [--max-steps "
+                     "STEPS] [--threads T]\n",
+                     argv[i], argv[0]);
+        return 2;
+      }
+    } catch (const phantom::ConfigError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
       return 2;
     }
   }

@@ -13,11 +13,12 @@
 // supported by this example).
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "nn/parse_number.hpp"
 #include "supply_chain.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
 
@@ -72,14 +73,23 @@ int main(int argc, char** argv) {
   std::string results = "results";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--iterations") {
-      iterations = std::atoi(argv[i + 1]);
-    } else if (flag == "--seed") {
-      seed = std::strtoull(argv[i + 1], nullptr, 10);
-    } else if (flag == "--results") {
-      results = argv[i + 1];
-    } else {
-      std::fprintf(stderr, "usage: %s [--iterations N] [--seed S] [--results DIR]\n", argv[0]);
+    const std::string where = "option " + flag;
+    // Numbers are read strictly (nn/parse_number.hpp); a bad one ends the program with a message.
+    try {
+      if (flag == "--iterations") {
+        iterations = static_cast<int>(phantom::require_integer<phantom::ConfigError>(
+            argv[i + 1], where, 0, std::numeric_limits<int>::max()));
+      } else if (flag == "--seed") {
+        seed = static_cast<uint64_t>(phantom::require_integer<phantom::ConfigError>(
+            argv[i + 1], where, 0, std::numeric_limits<int64_t>::max()));
+      } else if (flag == "--results") {
+        results = argv[i + 1];
+      } else {
+        std::fprintf(stderr, "usage: %s [--iterations N] [--seed S] [--results DIR]\n", argv[0]);
+        return 2;
+      }
+    } catch (const phantom::ConfigError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
       return 2;
     }
   }

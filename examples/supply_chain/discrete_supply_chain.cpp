@@ -16,7 +16,9 @@ bool DiscreteShopAgent::encode_observation(phantom::Context&, float* out) {
 }
 
 void DiscreteShopAgent::decode_action(phantom::Context& ctx, const float* action) {
-  request_stock(ctx, static_cast<int>(action[0]) * kOrderStep);
+  // The index is clamped into the action space as a float before it becomes an int.
+  const float choice = order_action(id(), action[0], 0.0f, static_cast<float>(kNumOrderSizes - 1));
+  request_stock(ctx, static_cast<int>(choice) * kOrderStep);
 }
 
 std::unique_ptr<phantom::PhantomEnv> make_discrete_env() {

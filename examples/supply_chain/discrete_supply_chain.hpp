@@ -4,7 +4,9 @@
 // picks an order size from a few choices:
 //
 //   observation  Discrete(20): min(stock / 5, 19), so stock 0-4 -> 0, ..., 95-100 -> 19
-//   action       Discrete(6):  order 5 * a units (0, 5, ..., 25), clamped as in the base shop
+//   action       Discrete(6):  order 5 * a units (0, 5, ..., 25), clamped as in the base shop;
+//                an index outside 0..5 is clamped into it first (fractions are cut), a NaN is a
+//                ValueError naming the agent (see order_action)
 //
 // Customers order 10 units per step on average (5 customers, 0-4 each), so a good shop keeps a
 // small buffer: too little stock misses sales, too much pays 0.1 per unit held per step.

@@ -3,11 +3,11 @@
 //
 //   supply_chain_demo [--episodes N] [--order UNITS] [--seed S]
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "nn/parse_number.hpp"
 #include "phantom/metrics.hpp"
 #include "supply_chain.hpp"
 
@@ -17,16 +17,25 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--episodes") {
-      episodes = std::atoi(argv[i + 1]);
-    } else if (flag == "--order") {
-      order = static_cast<float>(std::atof(argv[i + 1]));
-    } else if (flag == "--seed") {
-      seed = std::strtoull(argv[i + 1], nullptr, 10);
-    } else {
-      std::fprintf(stderr,
-                   "unknown option %s\nusage: %s [--episodes N] [--order UNITS] [--seed S]\n",
-                   argv[i], argv[0]);
+    const std::string where = "option " + flag;
+    // Numbers are read strictly (nn/parse_number.hpp); a bad one ends the program with a message.
+    try {
+      if (flag == "--episodes") {
+        episodes = static_cast<int>(phantom::require_integer<phantom::ConfigError>(
+            argv[i + 1], where, 1, std::numeric_limits<int>::max()));
+      } else if (flag == "--order") {
+        order = phantom::require_float<phantom::ConfigError>(argv[i + 1], where);
+      } else if (flag == "--seed") {
+        seed = static_cast<uint64_t>(phantom::require_integer<phantom::ConfigError>(
+            argv[i + 1], where, 0, std::numeric_limits<int64_t>::max()));
+      } else {
+        std::fprintf(stderr,
+                     "unknown option %s\nusage: %s [--episodes N] [--order UNITS] [--seed S]\n",
+                     argv[i], argv[0]);
+        return 2;
+      }
+    } catch (const phantom::ConfigError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
       return 2;
     }
   }

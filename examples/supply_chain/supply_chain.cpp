@@ -1,7 +1,10 @@
 // Supply-chain agents and env.
 #include "supply_chain.hpp"
 
+#include <algorithm>
 #include <cmath>
+
+#include "nn/error.hpp"
 
 namespace supply_chain {
 
@@ -10,6 +13,20 @@ using phantom::Message;
 
 int round_half_even(float x) {
   return static_cast<int>(std::nearbyint(x));
+}
+
+// Policies are not trusted to stay inside the action space: a diverged network gives NaN or
+// inf, a buggy one any number. Converting such a float to int is undefined behaviour, so every
+// action is brought into [low, high] as a float first. NaN has no sensible order size and means
+// the policy is broken, so it is an error rather than a silent 0.
+float order_action(const std::string& agent_id, float value, float low, float high) {
+  if (std::isnan(value)) {
+    throw phantom::ValueError("supply chain: agent '" + agent_id +
+                              "' chose a NaN action; expected a number (values outside [" +
+                              std::to_string(static_cast<int>(low)) + ", " +
+                              std::to_string(static_cast<int>(high)) + "] are clamped)");
+  }
+  return std::min(std::max(value, low), high);
 }
 
 ShopAgent::ShopAgent(std::string id, std::string warehouse_id)
@@ -49,7 +66,8 @@ bool ShopAgent::encode_observation(Context&, float* out) {
 }
 
 void ShopAgent::decode_action(Context& ctx, const float* action) {
-  request_stock(ctx, round_half_even(action[0]));
+  request_stock(
+      ctx, round_half_even(order_action(id(), action[0], 0.0f, static_cast<float>(kShopMaxStock))));
 }
 
 void ShopAgent::request_stock(Context& ctx, int units) {

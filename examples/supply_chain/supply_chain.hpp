@@ -60,7 +60,8 @@ struct StockResponse {
   }
 };
 
-/// Observation: [stock / 100, sales / 25, missed_sales / 25]; action: units to order, in [0, 100].
+/// Observation: [stock / 100, sales / 25, missed_sales / 25]; action: units to order, in [0, 100]
+/// (a value outside is clamped to it, a NaN is a ValueError; see order_action).
 class ShopAgent : public phantom::StrategicAgent {
  public:
   ShopAgent(std::string id, std::string warehouse_id);
@@ -115,7 +116,13 @@ std::unique_ptr<phantom::PhantomEnv> make_env();
 /// The same env around another shop (whose id must be "SHOP", its warehouse "WAREHOUSE").
 std::unique_ptr<phantom::PhantomEnv> make_env_with_shop(std::shared_ptr<ShopAgent> shop);
 
-/// Python's round(): halves go to the even neighbour (2.5 -> 2, 3.5 -> 4).
+/// Python's round(): halves go to the even neighbour (2.5 -> 2, 3.5 -> 4). `x` must be finite
+/// and within int's range (order_action makes it so).
 int round_half_even(float x);
+
+/// An action value made safe to convert to int: clamped into [low, high] (so +-inf and huge
+/// values become the nearest bound). A NaN throws phantom::ValueError naming `agent_id`. Both
+/// shops pass their action through it before rounding or truncating it.
+float order_action(const std::string& agent_id, float value, float low, float high);
 
 }  // namespace supply_chain

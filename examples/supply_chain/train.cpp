@@ -31,6 +31,7 @@
 #include "analysis/rollout_csv.hpp"
 #include "analysis/rollout_runner.hpp"
 #include "analysis/svg_plot.hpp"
+#include "nn/parse_number.hpp"
 #include "phantom/metrics.hpp"
 #include "supply_chain.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
@@ -220,38 +221,53 @@ int main(int argc, char** argv) {
       return 2;
     }
     const char* value = argv[i + 1];
-    auto real = [&] { return static_cast<float>(std::atof(value)); };
-    if (flag == "--iterations") {
-      iterations = std::atoi(value);
-    } else if (flag == "--seed") {
-      seed = std::strtoull(value, nullptr, 10);
-    } else if (flag == "--results") {
-      results = value;
-    } else if (flag == "--threads") {
-      threads = std::atoi(value);
-    } else if (flag == "--episodes") {
-      episodes = std::atoi(value);
-    } else if (flag == "--lr") {
-      ppo.learning_rate = real();
-    } else if (flag == "--entropy") {
-      ppo.loss.entropy_coef = real();
-    } else if (flag == "--gamma") {
-      ppo.gamma = real();
-    } else if (flag == "--reward-scale") {
-      ppo.reward_scale = real();
-    } else if (flag == "--log-std") {
-      ppo.network.initial_log_std = real();
-    } else if (flag == "--hidden") {
-      int64_t width = std::atoi(value);
-      ppo.network.hidden = {width, width};
-    } else if (flag == "--envs") {
-      ppo.num_envs = std::atoi(value);
-    } else if (flag == "--steps") {
-      ppo.steps_per_env = std::atoi(value);
-    } else if (flag == "--normalize") {
-      ppo.normalize_observations = std::atoi(value) != 0;
-    } else {
-      std::fprintf(stderr, "unknown option %s\n", argv[i]);
+    // Numbers are read strictly (nn/parse_number.hpp); a bad one ends the program with a message.
+    auto integer = [&](int64_t min) {
+      return phantom::require_integer<phantom::ConfigError>(value, "option " + flag, min,
+                                                            std::numeric_limits<int>::max());
+    };
+    auto real = [&] {
+      return phantom::require_float<phantom::ConfigError>(value, "option " + flag);
+    };
+    try {
+      if (flag == "--iterations") {
+        iterations = static_cast<int>(integer(0));
+      } else if (flag == "--seed") {
+        seed = static_cast<uint64_t>(phantom::require_integer<phantom::ConfigError>(
+            value, "option " + flag, 0, std::numeric_limits<int64_t>::max()));
+      } else if (flag == "--results") {
+        results = value;
+      } else if (flag == "--threads") {
+        threads = static_cast<int>(integer(1));
+      } else if (flag == "--episodes") {
+        episodes = static_cast<int>(integer(1));
+      } else if (flag == "--lr") {
+        ppo.learning_rate = real();
+      } else if (flag == "--entropy") {
+        ppo.loss.entropy_coef = real();
+      } else if (flag == "--gamma") {
+        ppo.gamma = real();
+      } else if (flag == "--reward-scale") {
+        ppo.reward_scale = real();
+      } else if (flag == "--log-std") {
+        ppo.network.initial_log_std = real();
+      } else if (flag == "--hidden") {
+        const int64_t width = integer(1);
+        ppo.network.hidden = {width, width};
+      } else if (flag == "--envs") {
+        ppo.num_envs = static_cast<int>(integer(1));
+      } else if (flag == "--steps") {
+        ppo.steps_per_env = static_cast<int>(integer(1));
+      } else if (flag == "--normalize") {
+        ppo.normalize_observations =
+            phantom::require_integer<phantom::ConfigError>(value, "option " + flag, 0, 1) != 0;
+      } else {
+        std::fprintf(stderr, "unknown option %s\n", argv[i]);
+        std::fprintf(stderr, usage, argv[0]);
+        return 2;
+      }
+    } catch (const phantom::ConfigError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
       std::fprintf(stderr, usage, argv[0]);
       return 2;
     }

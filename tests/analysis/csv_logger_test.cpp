@@ -287,3 +287,57 @@ TEST(AppendCsvField, QuotesOnlyWhenNeeded) {
 }
 
 }  // namespace
+
+// A UTF-8 byte order mark marks the file, not its first column. A file that starts with one
+// (saved by a spreadsheet program) is accepted in append mode, and the mark stays.
+TEST(CsvMetricsLogger, AppendAcceptsAndKeepsAByteOrderMark) {
+  ScratchDir dir;
+  const std::string path = dir.file("bom.csv");
+  write_all(path, "\xEF\xBB\xBFiteration,env_steps,reward_mean\n1,100,0.5\n");
+  {
+    CsvMetricsLogger log(path, kColumns, Mode::kAppend);
+    EXPECT_EQ(log.rows(), 1u);
+    log.write_row(CsvRow().set("iteration", 2).set("env_steps", 200).set("reward_mean", 1.0));
+  }
+  EXPECT_EQ(read_all(path), "\xEF\xBB\xBFiteration,env_steps,reward_mean\n1,100,0.5\n2,200,1\n");
+  EXPECT_EQ(phantom::read_csv(path).header, kColumns);
+}
+
+// Reproducer: a first column given with a byte order mark was written as is, read back without
+// it, and then refused in append mode ("the header differs"). It is the file's mark: written
+// once, never part of the name, and the same columns append to the file.
+TEST(CsvMetricsLogger, AFirstColumnWithAByteOrderMarkWritesTheFilesMark) {
+  ScratchDir dir;
+  const std::string path = dir.file("bom.csv");
+  const std::vector<std::string> columns = {"\xEF\xBB\xBFiteration", "loss"};
+  CsvMetricsLogger(path, columns).write_row(CsvRow().set("\xEF\xBB\xBFiteration", 1));
+  EXPECT_EQ(read_all(path), "\xEF\xBB\xBFiteration,loss\n1,\n");
+  EXPECT_EQ(phantom::read_csv(path).header, (std::vector<std::string>{"iteration", "loss"}));
+  {
+    CsvMetricsLogger again(path, columns, Mode::kAppend);
+    EXPECT_EQ(again.rows(), 1u);
+    again.write_row(CsvRow().set("\xEF\xBB\xBFiteration", 2));
+  }
+  CsvMetricsLogger(path, {"iteration", "loss"}, Mode::kAppend)
+      .write_row(CsvRow().set("iteration", 3));
+  EXPECT_EQ(read_all(path), "\xEF\xBB\xBFiteration,loss\n1,\n2,\n3,\n");
+  // With and without the mark, the names are the same column.
+  EXPECT_CONTAINS(error_message<phantom::ConfigError>([&] {
+                    CsvMetricsLogger(path, {"\xEF\xBB\xBFx", "x"});
+                  }),
+                  "column 'x' is given twice");
+}
+
+// A header torn after the mark (or inside it) is written again; the mark is written once.
+TEST(CsvMetricsLogger, AppendRewritesAHeaderTornAfterTheByteOrderMark) {
+  ScratchDir dir;
+  const std::string path = dir.file("torn.csv");
+  write_all(path, "\xEF\xBB\xBFitera");
+  { CsvMetricsLogger log(path, kColumns, Mode::kAppend); }
+  EXPECT_EQ(read_all(path), "\xEF\xBB\xBFiteration,env_steps,reward_mean\n");
+  write_all(path, "\xEF\xBB");
+  { CsvMetricsLogger log(path, {"\xEF\xBB\xBFiteration"}, Mode::kAppend); }
+  EXPECT_EQ(read_all(path), "\xEF\xBB\xBFiteration\n");
+  write_all(path, "\xEF\xBB\xBFloss");
+  EXPECT_THROW(CsvMetricsLogger(path, kColumns, Mode::kAppend), phantom::FormatError);
+}

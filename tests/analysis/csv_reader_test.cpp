@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/csv_reader.hpp"
@@ -97,3 +99,52 @@ TEST(CsvReader, ReadsFilesAndNamesAMissingOne) {
 }
 
 }  // namespace
+
+// A cell is a number only if all of it is one: strtod alone would accept " 5" and "+5", and
+// the C library's other readers turn "1e3" into 1.
+TEST(CsvReader, NumbersAreReadStrictly) {
+  const phantom::CsvTable t =
+      phantom::parse_csv("n\n 5\n+5\n0x10\n5abc\n1e999\n1.2e-322\n", "strict.csv");
+  const std::vector<std::string> bad = {" 5", "+5", "0x10", "5abc"};
+  for (std::size_t r = 0; r < bad.size(); ++r) {
+    phantom::CsvTable one = t;
+    one.rows = {t.rows[r]};
+    one.row_lines = {t.row_lines[r]};
+    EXPECT_CONTAINS(error_message<phantom::FormatError>([&] { one.numbers("n"); }),
+                    "CSV 'strict.csv': line " + std::to_string(r + 2) + ", column 'n': '" + bad[r] +
+                        "' is not a number");
+  }
+  phantom::CsvTable huge = t;
+  huge.rows = {t.rows[4], t.rows[5]};
+  huge.row_lines = {6, 7};
+  EXPECT_CONTAINS(error_message<phantom::FormatError>([&] { huge.numbers("n"); }),
+                  "line 6, column 'n': '1e999' is out of range (beyond a double)");
+  huge.rows = {t.rows[5]};
+  EXPECT_EQ(huge.numbers("n"), std::vector<double>{1.2e-322});  // a subnormal is a number
+}
+
+// integers(): every cell a whole integer; an empty cell, a fraction or "1e3" is a FormatError
+// naming the file, the line and the column.
+TEST(CsvReader, IntegersAreReadStrictly) {
+  const phantom::CsvTable good = phantom::parse_csv("i,x\n1,a\n-20,b\n", "good.csv");
+  EXPECT_EQ(good.integers("i"), (std::vector<int64_t>{1, -20}));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "'' is empty, not an integer"},
+      {"x", "'x' is not an integer"},
+      {"1e3", "'1e3' is not an integer"},
+      {"2.0", "'2.0' is not an integer"},
+      {"99999999999999999999", "'99999999999999999999' is out of range"}};
+  for (const auto& c : cases) {
+    const phantom::CsvTable t = phantom::parse_csv("x,i\na,1\nb," + c.first + "\n", "bad.csv");
+    EXPECT_CONTAINS(error_message<phantom::FormatError>([&] { t.integers("i"); }),
+                    "CSV 'bad.csv': line 3, column 'i': " + c.second);
+  }
+}
+
+TEST(CsvReader, SkipByteOrderMark) {
+  EXPECT_EQ(phantom::skip_byte_order_mark("\xEF\xBB\xBF"
+                                          "a,b"),
+            "a,b");
+  EXPECT_EQ(phantom::skip_byte_order_mark("a,b"), "a,b");
+  EXPECT_EQ(phantom::skip_byte_order_mark("\xEF\xBB"), "\xEF\xBB");  // not a whole mark
+}

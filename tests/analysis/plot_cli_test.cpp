@@ -199,3 +199,21 @@ TEST(PlotCli, FileAndDataProblemsAreErrors) {
 }
 
 }  // namespace
+
+// Reproducer: --hist on a column whose values are all equal and >= 1e17 cast NaN to size_t.
+TEST(PlotCli, AHistogramOfEqualHugeValuesWithNonFiniteOnes) {
+  ScratchDir dir;
+  write_all(dir.file("m.csv"), "iteration,x\n1,1e17\n2,1e17\n3,inf\n4,nan\n5,\n6,1e17\n");
+  const PlotRun r = plot({dir.file("m.csv"), "--hist", "x", "-o", dir.file("h.svg")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_CONTAINS(r.out, "3 values in 1 bin");
+  const xml_test::Element svg = xml_test::parse(read_all(dir.file("h.svg")));
+  const auto bars = svg.find_all("rect", "bar");
+  ASSERT_EQ(bars.size(), 1u);
+  EXPECT_EQ(bars[0]->attr("data-count"), "3");
+  // A column of nothing but inf and NaN has nothing to count: an error, not a crash.
+  write_all(dir.file("n.csv"), "x\ninf\nnan\n-inf\n");
+  const PlotRun none = plot({dir.file("n.csv"), "--hist", "x", "-o", dir.file("n.svg")});
+  EXPECT_NE(none.status, 0);
+  EXPECT_CONTAINS(none.err, "no finite values");
+}

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/csv_logger.hpp"
@@ -181,3 +183,58 @@ TEST(WriteTextAtomic, NamesThePathItCannotWrite) {
 }
 
 }  // namespace
+
+// Reproducer: "..\0" passed the old name check, and the system, which ends a name at NUL,
+// opened the experiment's parent; "." or a bare NUL gave the experiment directory itself. A
+// run name is printable, with no separator, not "." or ".."; only one trailing line break may
+// follow it, as create() writes it.
+TEST(ResultsDir, ALatestWithNulControlBytesOrDotsIsAFormatError) {
+  ScratchDir dir;
+  fs::create_directories(dir.path() / "exp" / "run1");
+  write_all(dir.file("exp/run1/metrics.csv"), "iteration\n");
+  const std::string latest = dir.file("exp/LATEST");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {std::string("..\0", 3), "holds '..\\x00'"},
+      {std::string("..\0\n", 4), "holds '..\\x00\\x0A'"},
+      {std::string(".\0", 2), "holds '.\\x00'"},
+      {std::string("\0", 1), "holds '\\x00'"},
+      {".", "holds '.'"},
+      {"..\n", "holds '..\\x0A'"},
+      {std::string("run1\0", 5), "holds 'run1\\x00'"},
+      {"run1\r\n", "holds 'run1\\x0D\\x0A'"},
+      {"run1\n\n", "holds 'run1\\x0A\\x0A'"},
+      {"run\x01"
+       "1\n",
+       "holds 'run\\x011\\x0A'"},
+      {"run1\x7F", "holds 'run1\\x7F'"},
+      {"run1 \n", ""},  // a printable name: refused only because no such run exists
+  };
+  for (const auto& c : cases) {
+    write_all(latest, c.first);
+    if (c.second.empty()) {
+      EXPECT_THROW(ResultsDir::resolve(latest), phantom::ConfigError);
+      continue;
+    }
+    const std::string message =
+        error_message<phantom::FormatError>([&] { ResultsDir::resolve(latest); });
+    EXPECT_CONTAINS(message, "'" + latest + "' should hold the name of a run directory");
+    EXPECT_CONTAINS(message, c.second);
+  }
+  for (const std::string text : {"run1", "run1\n"}) {
+    write_all(latest, text);
+    EXPECT_EQ(ResultsDir::resolve(latest), dir.file("exp/run1"));
+    EXPECT_EQ(ResultsDir::resolve(dir.file("exp")), dir.file("exp/run1"));
+  }
+}
+
+// The same rule decides experiment names.
+TEST(ResultsDir, RejectsExperimentNamesWithControlBytes) {
+  ScratchDir dir;
+  for (const std::string& name :
+       {std::string("a\0", 2), std::string("..\0", 3), std::string("a\tb"), std::string("a\nb")}) {
+    EXPECT_CONTAINS(error_message<phantom::ConfigError>(
+                        [&] { ResultsDir::create(dir.file("r"), name, 0, fixed_clock()); }),
+                    "must be a non-empty directory name of printable characters");
+  }
+  EXPECT_NO_THROW(ResultsDir::create(dir.file("r"), "my experiment \xC3\xA9", 0, fixed_clock()));
+}

@@ -531,3 +531,38 @@ TEST(Histogram, RejectsNoFiniteValuesAndBadSettings) {
 }
 
 }  // namespace
+
+// Reproducer: equal values of 1e17 or more were padded by 0.5, which does not change them, so the
+// range had no width and every value went to bin NaN cast to size_t (undefined behaviour). The
+// padding now grows with the value; non-finite values beside them are still skipped.
+TEST(Histogram, EqualHugeValuesGetARangeWithAWidth) {
+  for (const double v : {1e17, -3e17, 1e300, std::numeric_limits<double>::max(),
+                         -std::numeric_limits<double>::max()}) {
+    Histogram hist;
+    hist.values = {v, v, kNaN, v, kInf, -kInf};
+    const phantom::HistogramCounts c = hist.count();
+    EXPECT_LT(c.range.lo, c.range.hi) << v;
+    EXPECT_TRUE(std::isfinite(c.range.lo) && std::isfinite(c.range.hi)) << v;
+    EXPECT_LE(c.range.lo, v);
+    EXPECT_GE(c.range.hi, v);
+    EXPECT_EQ(c.counts, std::vector<std::size_t>{3}) << v;
+    EXPECT_EQ(c.non_finite, 3u);
+    hist.bins = 7;
+    std::size_t total = 0;
+    for (const std::size_t k : hist.count().counts) total += k;
+    EXPECT_EQ(total, 3u) << v;
+    if (std::fabs(v) > 1e307) {
+      // The axis's ticks cannot be padded beyond the largest double: an error, as for a line
+      // chart of such values, not undefined behaviour.
+      EXPECT_THROW(hist.to_svg(), phantom::ValueError);
+      continue;
+    }
+    const xml_test::Element svg = xml_test::parse(hist.to_svg());
+    EXPECT_EQ(svg.find_all("rect", "bar").size(), 7u);
+  }
+  // Small values keep the padding of 0.5.
+  Histogram small;
+  small.values = {2, 2};
+  EXPECT_EQ(small.count().range.lo, 1.5);
+  EXPECT_EQ(small.count().range.hi, 2.5);
+}

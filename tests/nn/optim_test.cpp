@@ -1,7 +1,11 @@
 // Optimisers against hand-computed updates; clipping; schedule.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include "nn/error.hpp"
 #include "nn/optim.hpp"
@@ -140,6 +144,66 @@ TEST(OptimSchedule, LinearInterpolatesAndHolds) {
   EXPECT_DOUBLE_EQ(s.at(100), 0.0);
   EXPECT_DOUBLE_EQ(s.at(1000), 0.0);
   EXPECT_THROW(nn::LinearSchedule(1, 0, 0), phantom::ValueError);
+}
+
+}  // namespace
+
+namespace {
+
+// Reproducer: a checkpoint holding an Adam step count of 2^62 hung loading, because the bias
+// correction powers were rebuilt by 2^62 multiplications. Counts beyond Adam::kMaxSteps (2^53)
+// are a FormatError naming the file and the entry.
+TEST(OptimAdam, AHugeStepCountInACheckpointIsAFormatError) {
+  nn::Tensor p = param({1.0f, 2.0f});
+  nn::Adam adam({p});
+  nn::StateDict saved;
+  adam.save(saved, "adam");
+  const std::string path = ::testing::TempDir() + "/optim_huge_step.ckpt";
+  for (const int64_t step : {int64_t{1} << 62, int64_t{-1}, nn::Adam::kMaxSteps + 1}) {
+    saved.set_int("adam.step", step);
+    nn::save_state_dict(saved, path);  // the project's writer: a valid checksum
+    const nn::StateDict loaded = nn::load_state_dict(path);
+    try {
+      adam.load(loaded, "adam");
+      FAIL() << "step " << step << " accepted";
+    } catch (const phantom::FormatError& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find(path), std::string::npos) << m;
+      EXPECT_NE(m.find("entry 'adam.step' = " + std::to_string(step) +
+                       " is not a count from 0 to 9007199254740992"),
+                std::string::npos)
+          << m;
+    }
+  }
+  EXPECT_THROW(adam.set_steps_taken(-1), phantom::ValueError);
+}
+
+// The powers stop changing once they reach zero or a subnormal that rounds back to itself, so
+// restoring any step count costs at most that many multiplications (about 740,000 for the
+// default beta2 = 0.999), and gives exactly the powers that many real steps give.
+TEST(OptimAdam, RestoringALargeStepCountIsFastAndExact) {
+  // `steps` real steps with zero gradients (moments stay 0), then one with a gradient: the update
+  // depends on the bias corrections, so equal parameters mean equal powers.
+  auto after = [](int64_t steps, bool restore) {
+    nn::Tensor p = param({1.0f, -2.0f, 0.5f});
+    nn::Adam adam({p});
+    if (restore) {
+      adam.set_steps_taken(steps);
+    } else {
+      set_grad(p, {0.0f, 0.0f, 0.0f});
+      for (int64_t t = 0; t < steps; ++t) adam.step();
+    }
+    set_grad(p, {0.3f, -0.1f, 0.7f});
+    adam.step();
+    return p.to_vector();
+  };
+  for (const int64_t t : {0, 1, 7, 1000, 1000000}) EXPECT_EQ(after(t, true), after(t, false)) << t;
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<float> at_max = after(nn::Adam::kMaxSteps, true);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_EQ(at_max, after(1000000, true));  // both past the powers' fixed points
 }
 
 }  // namespace

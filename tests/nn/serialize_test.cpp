@@ -792,3 +792,45 @@ TEST_F(SerializeFile, FailedRenameRemovesTheTempFile) {
 }
 
 }  // namespace
+
+namespace {
+
+// Hostile but checksum-valid files: a file written by the project's own writer, with one size
+// field changed and the checksum recomputed, must give a FormatError, never std::bad_alloc or
+// std::length_error.
+TEST(SerializeHostile, ATensorOf2To62ElementsIsAFormatError) {
+  StateDict d;
+  d.set_tensor("w", Tensor::from_vector({1.0f}, Shape{1}));
+  std::vector<uint8_t> bytes = nn::encode_state_dict(d);
+  // The entry: kind (4), name length (4), "w" (1), rank (4), then dimension 0 (8 bytes).
+  const std::size_t dim = 32 + 4 + 4 + 1 + 4;
+  const uint64_t huge = uint64_t{1} << 62;
+  for (int i = 0; i < 8; ++i) bytes[dim + i] = static_cast<uint8_t>(huge >> (8 * i));
+  reseal(bytes);
+  const std::string msg = decode_error(bytes);
+  EXPECT_CONTAINS(msg, "state dict 'crafted.sd'");
+  EXPECT_CONTAINS(msg,
+                  "entry 0 ('w'): shape [4611686018427387904] needs 4611686018427387904 "
+                  "float32 values but only 4 bytes remain in the payload");
+}
+
+// get_count: the one check for counts and sizes read from a file.
+TEST(SerializeHostile, GetCountBoundsCounts) {
+  StateDict d;
+  d.set_int("n", 7);
+  d.set_int("negative", -1);
+  d.set_int("huge", int64_t{1} << 62);
+  EXPECT_EQ(d.get_count("n"), 7);
+  EXPECT_EQ(d.get_count("n", 7), 7);
+  EXPECT_CONTAINS(error_message<phantom::FormatError>([&] { d.get_count("n", 6); }),
+                  "entry 'n' = 7 is not a count from 0 to 6");
+  EXPECT_CONTAINS(error_message<phantom::FormatError>([&] { d.get_count("negative"); }),
+                  "entry 'negative' = -1 is not a count from 0 to 9007199254740992");
+  EXPECT_CONTAINS(error_message<phantom::FormatError>([&] { d.get_count("huge"); }),
+                  "entry 'huge' = 4611686018427387904 is not a count");
+  d.set_int("model.count", int64_t{1} << 62);
+  std::vector<Tensor> none;
+  EXPECT_THROW(nn::get_tensors(d, "model", none), phantom::FormatError);
+}
+
+}  // namespace

@@ -83,9 +83,10 @@ TEST(DeliveryPath, HasEdgeMatchesTheConnectionsForSmallAndLargeNetworks) {
     auto id = [](int i) { return "N" + std::to_string(i); };
     for (int i = 0; i < n; ++i) {
       net.emplace<Logger>(id(i));
-      // Connect the new agent to a few earlier ones, some edges before the matrix grows.
-      for (int j : {0, i / 2, i - 1, i}) {
-        if (j < 0 || (i + j) % 3 == 0) continue;
+      // Connect the new agent to a few earlier ones, some edges before the matrix grows (never
+      // to itself: self-connections are refused).
+      for (int j : {0, i / 2, i - 1}) {
+        if (j < 0 || j == i || (i + j) % 3 == 0) continue;
         net.add_connection(id(i), id(j));
         edges.insert({i, j});
         edges.insert({j, i});

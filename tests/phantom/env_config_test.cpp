@@ -189,10 +189,10 @@ TEST(EnvConfigText, SyntaxErrorsGiveLineAndColumn) {
   EXPECT_HAS(parse_error("a = \n"),
              "env.cfg:1:5: expected a number, an array [...] or a sampler or range such as "
              "uniform(0, 1), found end of line");
-  EXPECT_HAS(parse_error("a = abc\n"), "env.cfg:1:5: expected a number, found 'abc'");
+  EXPECT_HAS(parse_error("a = abc\n"), "env.cfg:1:5: 'abc' is not a number");
   EXPECT_HAS(parse_error("a = \"1\"\n"), "env.cfg:1:5: expected a number, an array");
   EXPECT_HAS(parse_error("a = 1 2\n"), "env.cfg:1:7: expected end of line, found '2'");
-  EXPECT_HAS(parse_error("a = [1, x]\n"), "env.cfg:1:9: expected a number, found 'x'");
+  EXPECT_HAS(parse_error("a = [1, x]\n"), "env.cfg:1:9: 'x' is not a number");
   EXPECT_HAS(parse_error("a = [1 2]\n"), "env.cfg:1:8: expected ',' or ']', found '2'");
   EXPECT_HAS(parse_error("a = [1,\n"), "env.cfg:2:1: expected a number, found end of input");
   EXPECT_HAS(parse_error("a = uniform(0 1)\n"), "env.cfg:1:15: expected ',' or ')', found '1'");
@@ -215,8 +215,7 @@ TEST(EnvConfigText, CallErrorsGiveLineAndColumn) {
              "env.cfg:1:32: argument 'clip_low' is repeated");
   EXPECT_HAS(parse_error("a = normal(0, clip_low = 1, 2)\n"),
              "env.cfg:1:29: expected a keyword argument (name = value)");
-  EXPECT_HAS(parse_error("a = uniform_int(0, 2.5)\n"),
-             "env.cfg:1:20: expected an integer, found '2.5'");
+  EXPECT_HAS(parse_error("a = uniform_int(0, 2.5)\n"), "env.cfg:1:20: '2.5' is not an integer");
   EXPECT_HAS(parse_error("a = linspace(0, 1, 3, unit_array = yes)\n"),
              "env.cfg:1:36: expected true or false for 'unit_array', found 'yes'");
   // Parameters the sampler or range itself rejects, positioned at the call.
@@ -237,6 +236,27 @@ TEST(EnvConfigText, NumberAndNameErrors) {
   EXPECT_HAS(parse_error("= 1\n"), "env.cfg:1:1: expected an entry name, found '='");
   EXPECT_HAS(message_of<ConfigError>([] { EnvConfig::parse("x"); }),
              "<env config>:1:2: expected '=', found end of input");
+}
+
+// Numbers in config text are read strictly (nn/parse_number.hpp): the whole word is the number.
+TEST(EnvConfigText, NumbersAreReadStrictly) {
+  EXPECT_HAS(parse_error("a = +5\n"), "env.cfg:1:5: '+5' is not a number");
+  EXPECT_HAS(parse_error("a = 0x10\n"), "env.cfg:1:5: '0x10' is not a number");
+  EXPECT_HAS(parse_error("a = 1e999\n"), "env.cfg:1:5: '1e999' is out of range (beyond a double)");
+  EXPECT_HAS(parse_error("a = linspace(0, 1, 1e3)\n"), "env.cfg:1:20: '1e3' is not an integer");
+  EXPECT_HAS(parse_error("a = linspace(0, 1, 5.0)\n"), "env.cfg:1:20: '5.0' is not an integer");
+  EXPECT_HAS(parse_error("a = uniform_int(0, 99999999999999999999)\n"),
+             "env.cfg:1:20: '99999999999999999999' is out of range");
+  EXPECT_EQ(EnvConfig::parse("a = 1e-400\n").number("a"), 0.0f);  // underflow reads as zero
+}
+
+// Reproducer: this arange looped about 7e13 times before it could fail. Now it is refused at once
+// (the test's speed is the check), positioned at the call.
+TEST(EnvConfigText, ARangeWhoseValuesCannotAdvanceIsRefusedAtOnce) {
+  const std::string m = parse_error("x = arange(1e30, 1.00000000000000015e30, 1)\n");
+  EXPECT_HAS(m, "env.cfg:1:5: UniformRange 'x': ");
+  EXPECT_HAS(parse_error("x = arange(0, 1, 1e-9)\n"), "more than the 10000000 values");
+  EXPECT_HAS(parse_error("x = linspace(0, 1, 10000001)\n"), "more than the 10000000 values");
 }
 
 }  // namespace

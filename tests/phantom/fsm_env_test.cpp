@@ -304,11 +304,11 @@ TEST(FSMRewards, AccumulateUntilObserved) {
   EXPECT_EQ(r2.reward(0), 4.0);
 }
 
-// tests/fsm/test_one_state.py: one strategic agent with a self-loop edge, stage UNIT -> UNIT,
-// two steps. Both tests check the same sequence; they differ in how the stage is defined.
+// tests/fsm/test_one_state.py: one strategic agent, stage UNIT -> UNIT, two steps. Both tests
+// check the same sequence; they differ in how the stage is defined. (Python also connects the
+// agent to itself; no message uses that edge, and this port refuses self-connections.)
 void check_one_state(FSMStage unit) {
   auto net = network_of({"agent"});
-  net->add_connection("agent", "agent");
   FiniteStateMachineEnv env(std::move(net), 2, "UNIT", {std::move(unit)});
   Counting& a = agent(env, "agent");
   const phantom::StepResult& r0 = env.reset(1);

@@ -170,20 +170,53 @@ TEST_F(NetworkTest, ResetResetsAgentsAndDropsPendingMessages) {
   EXPECT_TRUE(net.resolver().pending().empty());
 }
 
-// Neighbours come in connection order; repeated connections add nothing; self-loops are allowed.
-TEST_F(NetworkTest, NeighbourOrderDuplicatesAndSelfLoops) {
+// Neighbours come in connection order; repeated connections add nothing.
+TEST_F(NetworkTest, NeighbourOrderAndDuplicates) {
   Network n;
   for (const char* id : {"a", "b", "c"}) n.emplace<Trader>(id);
   n.add_connection("a", "c");
   n.add_connection("a", "b");
   n.add_connection("a", "c");
-  n.add_connection("b", "b");
   std::vector<phantom::AgentIndex> want = {n.index_of("c"), n.index_of("b")};
   EXPECT_EQ(n.neighbours(n.index_of("a")), want);
-  EXPECT_EQ(n.neighbours(n.index_of("b")).size(), 2u);  // a and itself
-  EXPECT_TRUE(n.has_edge("b", "b"));
+  EXPECT_EQ(n.neighbours(n.index_of("b")).size(), 1u);
   n.add_connections_between({"b"}, {"c"});
   EXPECT_TRUE(n.has_edge("c", "b"));
+}
+
+// Reproducer: connect(A, A) was accepted silently (Python allowed it). A connection joins two
+// different agents, however it is made; an adjacency matrix with a non-zero diagonal was already
+// refused, and one whose diagonal passes the hollowness tolerance but would still connect an
+// agent to itself is refused by the same rule, leaving the network unchanged.
+TEST_F(NetworkTest, SelfConnectionsAreErrors) {
+  Network n;
+  for (const char* id : {"a", "b"}) n.emplace<Trader>(id);
+  try {
+    n.add_connection("b", "b");
+    FAIL() << "self-connection accepted";
+  } catch (const phantom::NetworkError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot connect agent 'b' to itself"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(n.has_edge("b", "b"));
+  EXPECT_TRUE(n.neighbours(n.index_of("b")).empty());
+  EXPECT_THROW(n.add_connections_from({{"a", "b"}, {"a", "a"}}), phantom::NetworkError);
+  EXPECT_THROW(n.add_connections_between({"a", "b"}, {"b"}), phantom::NetworkError);
+  EXPECT_THROW(n.add_connections_with_adjacency_matrix({"a", "b"}, {{1, 1}, {1, 0}}),
+               phantom::NetworkError);
+  Network m;
+  for (const char* id : {"a", "b"}) m.emplace<Trader>(id);
+  try {
+    m.add_connections_with_adjacency_matrix({"a", "b"}, {{0, 1}, {1, 1e-6}});
+    FAIL() << "a positive diagonal entry below the tolerance connected 'b' to itself";
+  } catch (const phantom::NetworkError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot connect agent 'b' to itself"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(m.has_edge("a", "b"));  // nothing was connected
+  m.add_connections_with_adjacency_matrix({"a", "b"}, {{0, 1}, {1, -1e-6}});  // tolerated
+  EXPECT_TRUE(m.has_edge("a", "b"));
+  EXPECT_FALSE(m.has_edge("b", "b"));
 }
 
 // Agents with many neighbours answer has_edge from a sorted copy of their neighbour list; it

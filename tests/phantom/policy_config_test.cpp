@@ -129,4 +129,21 @@ TEST(PolicyRegistryTest, Errors) {
              "built policy 'p' with spaces Box(0, 1, (2,)) -> Discrete(5)");
 }
 
+// Reproducer: get_int(" 5") and get_int("+5") were accepted (strtoll skips spaces and takes a
+// sign). The whole value must be the number (nn/parse_number.hpp).
+TEST(PolicyConfigTest, NumbersAreReadStrictly) {
+  for (const char* text : {" 5", "+5", "5 ", "1e3", "0x5", ""}) {
+    PolicyConfig c{{"n", text}};
+    EXPECT_HAS(message_of<ConfigError>([&] { c.get_int("n"); }), "is not an integer");
+  }
+  for (const char* text : {" 5", "+5", "0x10", "1e999", "nan(1)", ""}) {
+    PolicyConfig c{{"x", text}};
+    EXPECT_HAS(message_of<ConfigError>([&] { c.get_double("x"); }), "is not a number");
+  }
+  PolicyConfig ok{{"n", "-5"}, {"x", "-1e3"}, {"tiny", "1e-400"}};
+  EXPECT_EQ(ok.get_int("n"), -5);
+  EXPECT_EQ(ok.get_double("x"), -1000.0);
+  EXPECT_EQ(ok.get_double("tiny"), 0.0);
+}
+
 }  // namespace

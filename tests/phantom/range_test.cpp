@@ -3,6 +3,7 @@
 // to_string, identity, and every ConfigError with its message.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -250,9 +251,41 @@ TEST(RangeConfig, Bounds) {
 
 TEST(RangeConfig, TooManyValues) {
   EXPECT_EQ(error_message<ConfigError>([] { phantom::UniformRange(0.0, 1.0, 1e-300); }),
-            "UniformRange: (end - start) / step = 9.999999999999999e+299, more than 2^53 values");
+            "UniformRange: (end - start) / step = 9.999999999999999e+299, more than the "
+            "10000000 values a Range may hold");
   EXPECT_EQ(error_message<ConfigError>([] { phantom::LinspaceRange(0.0, 1.0, INT64_MAX); }),
-            "LinspaceRange: n = 9223372036854775807, more than 2^53 values");
+            "LinspaceRange: n = 9223372036854775807, more than the 10000000 values a Range may "
+            "hold");
+  // The limit itself is allowed, one more is not (for arange, also when the division's rounding
+  // alone would add the extra value).
+  EXPECT_EQ(phantom::LinspaceRange(0.0, 1.0, phantom::kMaxRangeValues).size(), 10000000u);
+  EXPECT_THROW(phantom::LinspaceRange(0.0, 1.0, phantom::kMaxRangeValues + 1), ConfigError);
+  EXPECT_EQ(phantom::UniformRange(0.0, 1e7, 1.0).size(), 10000000u);
+  EXPECT_THROW(phantom::UniformRange(0.0, 1e7 + 1.0, 1.0), ConfigError);
+  EXPECT_THROW(phantom::UniformRange(-1.0, 1e7, 1.0), ConfigError);
+}
+
+// Reproducer: arange(1e30, 1.00000000000000015e30, 1) looped about 7e13 times to find its count,
+// because start + i * 1 rounds back to start for every i (doubles near 1e30 are 1.4e14 apart).
+// The count is now computed, and a range whose values cannot advance is a ConfigError at once.
+TEST(RangeConfig, ValuesThatCannotBeRepresentedAreAnError) {
+  EXPECT_THROW(phantom::UniformRange(1e30, 1.00000000000000015e30, 1.0), ConfigError);
+  // Few enough values, but the step is below the spacing of doubles there.
+  const std::string m = error_message<ConfigError>(
+      [] { phantom::UniformRange(1e30, 1.0000000000000003e30, 1e8, "big"); });
+  EXPECT_EQ(m.rfind("UniformRange 'big': step = 1e+08 is too small to advance from 1e+30 to ", 0),
+            0u)
+      << m;
+  EXPECT_NE(m.find("its values cannot be represented"), std::string::npos) << m;
+  EXPECT_THROW(phantom::UniformRange(-1e30, -1.0000000000000003e30, -1e8), ConfigError);
+  // A step of a few units in the last place does advance, and the values are distinct doubles.
+  const double start = 1e30, ulp = std::nextafter(start, 2e30) - start;
+  const phantom::UniformRange ok(start, start + 40 * ulp, 5 * ulp);
+  EXPECT_EQ(ok.size(), 8u);
+  // One value (or none) needs no step to advance.
+  EXPECT_EQ(phantom::UniformRange(1e30, 1.00000000000000015e30, 1e30).size(), 1u);
+  EXPECT_EQ(phantom::UniformRange(1e30, 1e30, 1.0).size(), 0u);
+  EXPECT_EQ(phantom::UniformRange(2.0, 1.0, 1e-300).size(), 0u);
 }
 
 TEST(RangeConfig, LinspaceCount) {

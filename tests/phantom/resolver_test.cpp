@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "phantom/agent.hpp"
 #include "phantom/network.hpp"
@@ -62,10 +63,11 @@ TEST(Resolver, Ordering) {
 }
 
 // test_batch_resolver_round_limit: exceeding the round limit is an error, and (fixed) it leaves
-// the queue empty (Python leaves it full).
+// the queue empty (Python leaves it full). The message names the agents still messaging.
 TEST(Resolver, RoundLimitIsAnErrorAndClearsTheQueue) {
+  // A limit of one round delivers requests but not the replies they cause.
   phantom::BatchResolverOptions options;
-  options.round_limit = 0;
+  options.round_limit = 1;
   Network net(std::make_unique<phantom::BatchResolver>(options));
   net.emplace<Clocked>("A");
   net.emplace<Clocked>("B");
@@ -78,18 +80,10 @@ TEST(Resolver, RoundLimitIsAnErrorAndClearsTheQueue) {
     FAIL() << "no error at the round limit";
   } catch (const phantom::ResolverError& e) {
     EXPECT_NE(std::string(e.what()).find("1 message(s)"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("round limit of 0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("round limit of 1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'B' -> 'A' (1)"), std::string::npos) << e.what();
   }
   EXPECT_TRUE(net.resolver().pending().empty());
-
-  // A limit of one round delivers requests but not the replies they cause.
-  options.round_limit = 1;
-  Network one(std::make_unique<phantom::BatchResolver>(options));
-  one.emplace<Clocked>("A");
-  one.emplace<Clocked>("B");
-  one.add_connection("A", "B");
-  one.send("A", "B", Request{1});
-  EXPECT_THROW(one.resolve(contexts_for_all(one, contexts), rng), phantom::ResolverError);
 }
 
 // Passes a countdown back and forth until it reaches zero: one round per message.
@@ -104,23 +98,91 @@ class Countdown : public phantom::Agent {
   int handled = 0;
 };
 
-// The default resolver has no round limit (Python's docstrings claimed 2).
-TEST(Resolver, DefaultHasNoRoundLimit) {
+// The default resolver's round limit is 10,000 rounds (Python's docstrings claimed 2; Python had
+// none). A long exchange well within it is delivered in full.
+TEST(Resolver, DefaultRoundLimitIs10000) {
   Network net;
   auto* batch = dynamic_cast<phantom::BatchResolver*>(&net.resolver());
   ASSERT_NE(batch, nullptr);
-  EXPECT_FALSE(batch->options().round_limit.has_value());
+  EXPECT_EQ(batch->options().round_limit, 10000);
+  EXPECT_EQ(phantom::BatchResolverOptions::kDefaultRoundLimit, 10000);
   EXPECT_FALSE(batch->options().shuffle_batches);
   EXPECT_FALSE(batch->options().track_messages);
   auto& a = net.emplace<Countdown>("A");
   auto& b = net.emplace<Countdown>("B");
   net.add_connection("A", "B");
-  net.send("A", "B", Request{99});
+  net.send("A", "B", Request{9999});
   phantom::ContextSet contexts;
   nn::Rng rng(1);
   net.resolve(contexts_for_all(net, contexts), rng);
-  EXPECT_EQ(a.handled + b.handled, 100);  // 100 rounds
+  EXPECT_EQ(a.handled + b.handled, 10000);  // 10,000 rounds: exactly the limit
   EXPECT_TRUE(net.resolver().pending().empty());
+}
+
+// Reproducer: two agents that always answer each other looped forever under the default
+// resolver. Now the step fails after 10,000 rounds, naming both agents.
+TEST(Resolver, AgentsThatAlwaysReplyHitTheDefaultLimit) {
+  Network net;
+  net.emplace<Countdown>("ping");
+  net.emplace<Countdown>("pong");
+  net.emplace<Countdown>("idle");
+  net.add_connection("ping", "pong");
+  net.add_connection("ping", "idle");
+  net.send("ping", "pong", Request{std::numeric_limits<int>::max()});
+  phantom::ContextSet contexts;
+  nn::Rng rng(1);
+  try {
+    net.resolve(contexts_for_all(net, contexts), rng);
+    FAIL() << "no error";
+  } catch (const phantom::ResolverError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("round limit of 10000 round(s)"), std::string::npos) << m;
+    EXPECT_NE(m.find("agents still messaging (sender -> receiver): 'ping' -> 'pong' (1)"),
+              std::string::npos)
+        << m;
+    EXPECT_EQ(m.find("idle"), std::string::npos) << m;
+  }
+  EXPECT_TRUE(net.resolver().pending().empty());
+}
+
+// 0 means unlimited: an exchange longer than the default limit completes.
+TEST(Resolver, RoundLimitZeroIsUnlimited) {
+  phantom::BatchResolverOptions options;
+  options.round_limit = 0;
+  Network net(std::make_unique<phantom::BatchResolver>(options));
+  auto& a = net.emplace<Countdown>("A");
+  auto& b = net.emplace<Countdown>("B");
+  net.add_connection("A", "B");
+  net.send("A", "B", Request{25000});
+  phantom::ContextSet contexts;
+  nn::Rng rng(1);
+  net.resolve(contexts_for_all(net, contexts), rng);
+  EXPECT_EQ(a.handled + b.handled, 25001);
+}
+
+// At most ten sender -> receiver pairs are listed, then how many more there are.
+TEST(Resolver, RoundLimitMessageListsAtMostTenPairs) {
+  phantom::BatchResolverOptions options;
+  options.round_limit = 1;
+  Network net(std::make_unique<phantom::BatchResolver>(options));
+  net.emplace<Countdown>("hub");
+  for (int i = 0; i < 12; ++i) {
+    const std::string id = "s" + std::to_string(i);
+    net.emplace<Countdown>(id);
+    net.add_connection("hub", id);
+    net.send("hub", id, Request{5});
+  }
+  phantom::ContextSet contexts;
+  nn::Rng rng(1);
+  try {
+    net.resolve(contexts_for_all(net, contexts), rng);
+    FAIL() << "no error";
+  } catch (const phantom::ResolverError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("12 message(s)"), std::string::npos) << m;
+    EXPECT_NE(m.find("'s0' -> 'hub' (1), 's1' -> 'hub' (1)"), std::string::npos) << m;
+    EXPECT_NE(m.find("'s9' -> 'hub' (1) and 2 more pairs"), std::string::npos) << m;
+  }
 }
 
 TEST(Resolver, NegativeRoundLimitIsRejected) {
@@ -130,7 +192,8 @@ TEST(Resolver, NegativeRoundLimitIsRejected) {
     phantom::BatchResolver resolver{options};
     FAIL() << "negative round limit accepted";
   } catch (const phantom::ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("round_limit must be >= 0, got -1"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("round_limit must be >= 0 (0: unlimited), got -1"),
+              std::string::npos)
         << e.what();
   }
 }

@@ -173,4 +173,20 @@ TEST(StochasticNetwork, UnsampledRateSamplerIsAValueError) {
   EXPECT_THROW(net->resample_connectivity(rng), phantom::ValueError);
 }
 
+// A self-connection is refused whatever its rate (the rule of Network::check_connection), before
+// anything is recorded, so resampling never brings it back.
+TEST(StochasticNetwork, SelfConnectionsAreErrors) {
+  auto net = two_agents();
+  EXPECT_THROW(net->add_connection("A", "A"), phantom::NetworkError);
+  EXPECT_THROW(net->add_connection("A", "A", 0.5), phantom::NetworkError);
+  EXPECT_THROW(net->add_connection("B", "B", holding(1.0f)), phantom::NetworkError);
+  EXPECT_THROW(net->add_connections_from({{"A", "B", 1.0}, {"B", "B", 1.0}}),
+               phantom::NetworkError);
+  nn::Rng rng(3);
+  net->resample_connectivity(rng);
+  EXPECT_FALSE(net->has_edge("A", "A"));
+  EXPECT_FALSE(net->has_edge("B", "B"));
+  EXPECT_TRUE(net->has_edge("A", "B"));  // the valid connection before the bad one was made
+}
+
 }  // namespace

@@ -1,6 +1,12 @@
 // The supply-chain example behaves as Python Phantom's example does, with its bugs fixed.
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "discrete_supply_chain.hpp"
+#include "nn/error.hpp"
 #include "supply_chain.hpp"
 
 namespace {
@@ -99,6 +105,58 @@ TEST(SupplyChain, EpisodesAreReproducibleFromTheSeed) {
   };
   EXPECT_EQ(run(5), run(5));
   EXPECT_NE(run(5), run(6));
+}
+
+// Reproducer: NaN, inf or huge actions were converted to int, which is undefined behaviour.
+// Finite and infinite values are clamped into the action space first; NaN is an error naming
+// the agent (supply_chain::order_action).
+TEST(SupplyChain, NonFiniteAndHugeActionsAreClampedOrRefused) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  for (const auto& [action, delivered] :
+       {std::pair<float, int>{kInf, 100}, {-kInf, 0}, {1e30f, 100}, {-1e30f, 0}, {3e9f, 100}}) {
+    auto env = supply_chain::make_env();
+    auto& shop = static_cast<ShopAgent&>((*env)["SHOP"]);
+    phantom::Actions actions = env->make_actions();
+    env->reset(1);
+    actions.set(0)[0] = action;
+    env->step(actions);
+    EXPECT_EQ(shop.delivered_stock, delivered) << "action " << action;
+  }
+  auto env = supply_chain::make_env();
+  phantom::Actions actions = env->make_actions();
+  env->reset(1);
+  actions.set(0)[0] = std::numeric_limits<float>::quiet_NaN();
+  try {
+    env->step(actions);
+    FAIL() << "a NaN action was accepted";
+  } catch (const phantom::ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("agent 'SHOP' chose a NaN action"), std::string::npos)
+        << e.what();
+  }
+}
+
+// The discrete shop's action index likewise: clamped into 0..5 (5 units each), NaN refused.
+TEST(SupplyChain, DiscreteShopClampsItsActionIndex) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  for (const auto& [action, delivered] : {std::pair<float, int>{2.0f, 10},
+                                          {7.0f, 25},
+                                          {kInf, 25},
+                                          {1e30f, 25},
+                                          {-kInf, 0},
+                                          {-3e9f, 0}}) {
+    auto env = supply_chain::make_discrete_env();
+    auto& shop = static_cast<ShopAgent&>((*env)["SHOP"]);
+    phantom::Actions actions = env->make_actions();
+    env->reset(1);
+    actions.set(0)[0] = action;
+    env->step(actions);
+    EXPECT_EQ(shop.delivered_stock, delivered) << "action " << action;
+  }
+  auto env = supply_chain::make_discrete_env();
+  phantom::Actions actions = env->make_actions();
+  env->reset(1);
+  actions.set(0)[0] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW(env->step(actions), phantom::ValueError);
 }
 
 }  // namespace

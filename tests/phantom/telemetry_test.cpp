@@ -574,9 +574,11 @@ TEST(Telemetry, TerminalOutput) {
                        "        SEND         a1 --> a3         (Ping)               "
                        "value: 5, weight: 1.5, tag: \"hi\"\n"))
       << text;
-  EXPECT_TRUE(contains(text, "    RESOLVER ROUND 1/inf:\n        RECV         a1 --> a3")) << text;
+  // The default resolver's round limit (10,000); "inf" is printed for an unlimited one (0).
+  EXPECT_TRUE(contains(text, "    RESOLVER ROUND 1/10000:\n        RECV         a1 --> a3"))
+      << text;
   EXPECT_TRUE(contains(text,
-                       "    RESOLVER ROUND 2/inf:\n        RECV         a3 --> a1"
+                       "    RESOLVER ROUND 2/10000:\n        RECV         a3 --> a1"
                        "         (Pong)\n"))
       << text;
   EXPECT_TRUE(contains(text, "    REWARDS:\n        a1: 0.50\n        a2: 0.50\n")) << text;

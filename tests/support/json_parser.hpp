@@ -1,7 +1,9 @@
 // A strict JSON parser for tests (RFC 8259), written independently of phantom/json.hpp so that
 // it checks the writer rather than mirroring it. It rejects anything a strict reader would:
 // trailing commas, bare NaN/Infinity, leading zeros, raw control characters or invalid UTF-8 in
-// strings, lone surrogate escapes, duplicate object keys and trailing garbage.
+// strings, lone surrogate escapes, duplicate object keys, numbers beyond a double's range and
+// trailing garbage. Numbers too small for a normal double are valid JSON and read as the nearest
+// double (a subnormal, or zero).
 //
 //   json_test::Value v = json_test::parse(text);          // one document
 //   auto docs = json_test::parse_lines(text);             // JSON lines: one document per line
@@ -9,7 +11,10 @@
 //   v["steps"][0].keys()                                  // std::set of member names
 #pragma once
 
+#include <cerrno>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -208,7 +213,13 @@ class Parser {
     Value v;
     v.type = Value::Type::number;
     v.text = std::string(s_.substr(start, pos_ - start));
-    v.number = std::stod(v.text);
+    // strtod, not std::stod: stod throws out_of_range for every ERANGE, which also rejects valid
+    // subnormal numbers (1.2e-322) and numbers that round to zero. Those are accepted here (as
+    // the nearest double); only a magnitude beyond the largest double is an error. The grammar
+    // above has already checked the text, so strtod reads all of it.
+    errno = 0;
+    v.number = std::strtod(v.text.c_str(), nullptr);
+    if (errno == ERANGE && std::isinf(v.number)) fail("number out of range: " + v.text);
     return v;
   }
 

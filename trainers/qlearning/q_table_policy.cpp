@@ -159,7 +159,7 @@ void QTablePolicy::save(nn::StateDict& out, const std::string& prefix) const {
 }
 
 void QTablePolicy::load(const nn::StateDict& in, const std::string& prefix) {
-  int64_t states = in.get_int(prefix + ".states"), actions = in.get_int(prefix + ".actions");
+  int64_t states = in.get_count(prefix + ".states"), actions = in.get_count(prefix + ".actions");
   if (states != num_states_ || actions != num_actions_) {
     throw FormatError(in.source() + ": " + prefix + ": a " + std::to_string(states) + " x " +
                       std::to_string(actions) + " Q table does not fit this policy's " +

@@ -442,8 +442,8 @@ void SampleBatch::save(nn::StateDict& out, const std::string& prefix) const {
 
 void SampleBatch::load(const nn::StateDict& in, const std::string& prefix) {
   SampleBatch loaded;
-  const int64_t rows = in.get_int(prefix + ".rows");
-  const int64_t count = in.get_int(prefix + ".columns");
+  const int64_t rows = in.get_count(prefix + ".rows");
+  const int64_t count = in.get_count(prefix + ".columns");
   if (rows < 0 || count < 0) {
     throw FormatError(in.source() + ": " + prefix + ": a batch of " + std::to_string(rows) +
                       " rows and " + std::to_string(count) + " columns");
@@ -451,7 +451,7 @@ void SampleBatch::load(const nn::StateDict& in, const std::string& prefix) {
   for (int64_t i = 0; i < count; ++i) {
     const std::string p = prefix + ".column" + std::to_string(i);
     const std::string& name = in.get_string(p + ".name");
-    const int64_t width = in.get_int(p + ".width");
+    const int64_t width = in.get_count(p + ".width");
     const bool floats = in.contains(p + ".floats");
     Column c;
     c.name = name;
@@ -466,7 +466,8 @@ void SampleBatch::load(const nn::StateDict& in, const std::string& prefix) {
       c.ints = in.get_int64s(p + ".ints");
       values = c.ints.size();
     }
-    if (width < 1 || values != static_cast<std::size_t>(rows * width) || loaded.find(name) >= 0) {
+    if (width < 1 || rows > static_cast<int64_t>(values) / width ||
+        values != static_cast<std::size_t>(rows * width) || loaded.find(name) >= 0) {
       throw FormatError(in.source() + ": " + prefix + ": column '" + name + "' holds " +
                         std::to_string(values) + " values, expected " + std::to_string(rows) +
                         " rows of width " + std::to_string(width));

@@ -178,6 +178,9 @@ class SampleBatch {
 
   /// True if `other` has the same columns in the same order and the same rows, bit for bit.
   bool identical(const SampleBatch& other) const;
+  /// "" if `other` has the same columns in the same order, else a sentence naming the first
+  /// column that differs.
+  std::string column_mismatch(const SampleBatch& other) const;
 
   /// Saves the columns (names, widths, types) and rows under `prefix`, bit for bit.
   void save(nn::StateDict& out, const std::string& prefix) const;
@@ -205,9 +208,6 @@ class SampleBatch {
   const Column& get(Handle column) const;
   /// A batch with the same columns and no rows.
   SampleBatch empty_like() const;
-  /// "" if `other` has the same columns in the same order, else a sentence naming the first
-  /// column that differs.
-  std::string column_mismatch(const SampleBatch& other) const;
 
   std::vector<Column> columns_;
   int64_t size_ = 0;

@@ -90,7 +90,7 @@ void TrainablePolicy::set_state(const nn::StateDict& in, const std::string& pref
   set_weights(in, prefix + ".weights");
   load_optimizer(in, prefix + ".optimizer");
   exploration_->load(in, prefix + ".exploration");
-  global_timestep_ = in.get_int(prefix + ".global_timestep");
+  global_timestep_ = in.get_count(prefix + ".global_timestep");
 }
 
 }  // namespace phantom

@@ -52,7 +52,7 @@ void RolloutWorker::restore(const nn::StateDict& in, const std::string& prefix) 
     if (slot.trainable) slot.trainable->set_state(in, prefix + ".policy." + slot.id);
   }
   impl_->rng = in.get_rng(prefix + ".rng");
-  global_vars_.timestep = in.get_int(prefix + ".global_timestep");
+  global_vars_.timestep = in.get_count(prefix + ".global_timestep");
   for (int e = 0; e < num_envs(); ++e) {
     restore_sub_env(*impl_->envs[static_cast<std::size_t>(e)], in,
                     prefix + ".env" + std::to_string(e));
@@ -148,7 +148,7 @@ void RolloutWorker::restore_fragment(Fragment& f, const nn::StateDict& in,
   f.batch.clear();
   f.batch.policy_batches.clear();
   f.batch.env_steps = in.get_int(prefix + ".env_steps");
-  const int64_t policies = in.get_int(prefix + ".policies");
+  const int64_t policies = in.get_count(prefix + ".policies");
   for (int64_t k = 0; k < policies; ++k) {
     const std::string& id = in.get_string(prefix + ".policy" + std::to_string(k));
     f.batch.policy_batches[id].load(in, prefix + ".batch" + std::to_string(k));
@@ -168,7 +168,7 @@ void RolloutWorker::restore_fragment(Fragment& f, const nn::StateDict& in,
     st.finished_returns[i] = in.get_doubles(prefix + ".finished_returns" + std::to_string(i));
   }
   f.finished.clear();
-  const int64_t records = in.get_int(prefix + ".records");
+  const int64_t records = in.get_count(prefix + ".records");
   for (int64_t r = 0; r < records; ++r) {
     const std::string p = prefix + ".record" + std::to_string(r);
     EpisodeRecord rec;
@@ -177,16 +177,16 @@ void RolloutWorker::restore_fragment(Fragment& f, const nn::StateDict& in,
     rec.length = ints[0];
     rec.env_index = static_cast<int>(ints[1]);
     rec.total_reward = one_double(in, p + ".total_reward");
-    for (int64_t k = 0, n = in.get_int(p + ".rewards"); k < n; ++k) {
+    for (int64_t k = 0, n = in.get_count(p + ".rewards"); k < n; ++k) {
       const std::string q = p + ".reward" + std::to_string(k);
       rec.agent_rewards[{in.get_string(q + ".agent"), in.get_string(q + ".policy")}] =
           one_double(in, q + ".value");
     }
-    for (int64_t k = 0, n = in.get_int(p + ".custom_metrics"); k < n; ++k) {
+    for (int64_t k = 0, n = in.get_count(p + ".custom_metrics"); k < n; ++k) {
       const std::string q = p + ".custom_metric" + std::to_string(k);
       rec.custom_metrics[in.get_string(q + ".name")] = one_double(in, q + ".value");
     }
-    for (int64_t k = 0, n = in.get_int(p + ".hists"); k < n; ++k) {
+    for (int64_t k = 0, n = in.get_count(p + ".hists"); k < n; ++k) {
       const std::string q = p + ".hist" + std::to_string(k);
       rec.hist_data[in.get_string(q + ".name")] = in.get_doubles(q + ".values");
     }
@@ -250,11 +250,11 @@ void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const st
   Impl& m = *impl_;
   s.runner->load(in, prefix + ".runner");
   s.started = in.get_int(prefix + ".started") != 0;
-  s.episodes_started = in.get_int(prefix + ".episodes_started");
-  s.fragment_agent_steps = in.get_int(prefix + ".fragment_agent_steps");
+  s.episodes_started = in.get_count(prefix + ".episodes_started");
+  s.fragment_agent_steps = in.get_count(prefix + ".fragment_agent_steps");
   Episode& ep = s.episode;
   ep.reset(in.get_int(prefix + ".episode.id"));
-  ep.length = in.get_int(prefix + ".episode.length");
+  ep.length = in.get_count(prefix + ".episode.length");
   // Agents in their saved order, so their agent indices come back the same.
   std::vector<std::pair<int, int>> by_index;  // (agent index, position)
   for (std::size_t i = 0; i < s.agents.size(); ++i) {
@@ -294,7 +294,7 @@ void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const st
                     [&saved](const std::string&, const Episode&) { return saved; });
     }
   }
-  const int64_t rewards = in.get_int(prefix + ".episode.rewards");
+  const int64_t rewards = in.get_count(prefix + ".episode.rewards");
   for (int64_t k = 0; k < rewards; ++k) {
     const std::string p = prefix + ".episode.reward" + std::to_string(k);
     ep.add_reward(in.get_string(p + ".agent"), in.get_string(p + ".policy"),
@@ -302,12 +302,12 @@ void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const st
   }
   // Summed step by step in the original run: restored as saved, not re-added from the parts.
   ep.total_reward = one_double(in, prefix + ".episode.total_reward");
-  const int64_t metrics = in.get_int(prefix + ".episode.custom_metrics");
+  const int64_t metrics = in.get_count(prefix + ".episode.custom_metrics");
   for (int64_t k = 0; k < metrics; ++k) {
     const std::string p = prefix + ".episode.custom_metric" + std::to_string(k);
     ep.custom_metrics[in.get_string(p + ".name")] = one_double(in, p + ".value");
   }
-  const int64_t hists = in.get_int(prefix + ".episode.hists");
+  const int64_t hists = in.get_count(prefix + ".episode.hists");
   for (int64_t h = 0; h < hists; ++h) {
     const std::string p = prefix + ".episode.hist" + std::to_string(h);
     ep.hist_data[in.get_string(p + ".name")] = in.get_doubles(p + ".values");
