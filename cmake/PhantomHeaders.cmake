@@ -19,6 +19,7 @@ set(PHANTOM_PUBLIC_HEADERS
   nn/layers.hpp
   nn/ops.hpp
   nn/optim.hpp
+  nn/parse_number.hpp
   nn/rng.hpp
   nn/serialize.hpp
   nn/tape.hpp

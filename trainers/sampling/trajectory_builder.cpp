@@ -114,9 +114,12 @@ void TrajectoryBuilder::restore(const SampleBatch& rows, bool open,
     const std::string& name = names[static_cast<std::size_t>(h)];
     if (!rows.has_column(name) || rows.column(name) != h || rows.width(h) != expected.width(h) ||
         rows.type(h) != expected.type(h)) {
-      throw FormatError(what + ": column " + std::to_string(h) + " is not '" + name +
-                        "' of width " + std::to_string(expected.width(h)) + " and type " +
-                        column_type_name(expected.type(h)));
+      const std::string found = rows.column_names()[static_cast<std::size_t>(h)];
+      throw FormatError(what + ": column " + std::to_string(h) + " is '" + found + "' (" +
+                        column_type_name(rows.type(h)) + ", width " +
+                        std::to_string(rows.width(h)) + "), expected '" + name + "' (" +
+                        column_type_name(expected.type(h)) + ", width " +
+                        std::to_string(expected.width(h)) + ")");
     }
   }
   if (open && rows.size() == 0) throw FormatError(what + ": an open row in an empty trajectory");
