@@ -9,7 +9,10 @@
 //                            the same with an untrained 64x64 PPO shop acting on all 8 envs in
 //                            one batch (bare: the Policy interface; worker: compute_actions
 //                            with log-probs and values, as in training)
-// All report env_steps/s; the worker's overhead is 1 - worker / bare, within one run.
+// All report env_steps/s; the worker's overhead is bare / worker - 1, within one run. For
+// load-independent instruction counts, run one benchmark under callgrind with
+// --toggle-collect='*BareLoop::fragment*' or --toggle-collect='phantom::RolloutWorker::sample()'
+// and divide by the env steps of the calls counted (800 per call).
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -39,51 +42,68 @@ std::shared_ptr<phantom::Policy> shop_policy(const phantom::PhantomEnv& env, boo
 }
 
 // The bare loop: every env's acting agents, one batched call per step, then every env steps.
-void bare_loop(benchmark::State& state, bool ppo) {
-  std::vector<std::unique_ptr<phantom::PhantomEnv>> envs;
-  std::vector<phantom::Actions> actions;
-  for (int e = 0; e < kEnvs; ++e) {
-    envs.push_back(supply_chain::make_env());
-    envs.back()->reset(static_cast<uint64_t>(e));
-    actions.push_back(envs.back()->make_actions());
+class BareLoop {
+ public:
+  explicit BareLoop(bool ppo) {
+    for (int e = 0; e < kEnvs; ++e) {
+      envs_.push_back(supply_chain::make_env());
+      envs_.back()->reset(static_cast<uint64_t>(e));
+      actions_.push_back(envs_.back()->make_actions());
+      rngs_.emplace_back(1, static_cast<uint64_t>(e));
+    }
+    policy_ = shop_policy(*envs_[0], ppo);
+    obs_size_ = policy_->observation_space()->flat_size();
   }
-  std::shared_ptr<phantom::Policy> policy = shop_policy(*envs[0], ppo);
-  const int64_t obs_size = policy->observation_space()->flat_size();
-  std::vector<nn::Rng> rngs;
-  for (int e = 0; e < kEnvs; ++e) rngs.emplace_back(1, static_cast<uint64_t>(e));
-  std::vector<float> observations, actions_out;
-  std::vector<std::pair<int, int>> rows;  // (env, position)
-  std::vector<nn::Rng> row_rngs;
-  int64_t steps = 0;
-  for (auto _ : state) {
+
+  // kFragment steps of every env. Not inlined, so that callgrind can count it alone
+  // (--toggle-collect='*BareLoop::fragment*'), as it can RolloutWorker::sample().
+  [[gnu::noinline]] void fragment() {
     for (int t = 0; t < kFragment; ++t) {
-      observations.clear();
-      rows.clear();
-      row_rngs.clear();
+      observations_.clear();
+      rows_.clear();
+      row_rngs_.clear();
       for (int e = 0; e < kEnvs; ++e) {
-        const phantom::StepResult& seen = envs[static_cast<std::size_t>(e)]->step_result();
-        actions[static_cast<std::size_t>(e)].clear();
+        const phantom::StepResult& seen = envs_[static_cast<std::size_t>(e)]->step_result();
+        actions_[static_cast<std::size_t>(e)].clear();
         for (int i = 0; i < seen.size(); ++i) {
           if (!seen.acts(i)) continue;
-          observations.insert(observations.end(), seen.observation(i),
-                              seen.observation(i) + obs_size);
-          rows.emplace_back(e, i);
-          row_rngs.push_back(rngs[static_cast<std::size_t>(e)]);
+          observations_.insert(observations_.end(), seen.observation(i),
+                               seen.observation(i) + obs_size_);
+          rows_.emplace_back(e, i);
+          row_rngs_.push_back(rngs_[static_cast<std::size_t>(e)]);
         }
       }
-      actions_out.resize(rows.size());
-      policy->compute_actions(observations.data(), static_cast<int64_t>(rows.size()),
-                              actions_out.data(), row_rngs.data());
-      for (std::size_t k = 0; k < rows.size(); ++k) {
-        auto [e, i] = rows[k];
-        rngs[static_cast<std::size_t>(e)] = row_rngs[k];
-        actions[static_cast<std::size_t>(e)].set(i)[0] = actions_out[k];
+      actions_out_.resize(rows_.size());
+      policy_->compute_actions(observations_.data(), static_cast<int64_t>(rows_.size()),
+                               actions_out_.data(), row_rngs_.data());
+      for (std::size_t k = 0; k < rows_.size(); ++k) {
+        auto [e, i] = rows_[k];
+        rngs_[static_cast<std::size_t>(e)] = row_rngs_[k];
+        actions_[static_cast<std::size_t>(e)].set(i)[0] = actions_out_[k];
       }
       for (int e = 0; e < kEnvs; ++e) {
-        phantom::PhantomEnv& env = *envs[static_cast<std::size_t>(e)];
-        if (env.step(actions[static_cast<std::size_t>(e)]).done()) env.reset();
+        phantom::PhantomEnv& env = *envs_[static_cast<std::size_t>(e)];
+        if (env.step(actions_[static_cast<std::size_t>(e)]).done()) env.reset();
       }
     }
+  }
+
+ private:
+  std::vector<std::unique_ptr<phantom::PhantomEnv>> envs_;
+  std::vector<phantom::Actions> actions_;
+  std::shared_ptr<phantom::Policy> policy_;
+  int64_t obs_size_ = 0;
+  std::vector<nn::Rng> rngs_, row_rngs_;
+  std::vector<float> observations_, actions_out_;
+  std::vector<std::pair<int, int>> rows_;  // (env, position)
+};
+
+void bare_loop(benchmark::State& state, bool ppo) {
+  BareLoop loop(ppo);
+  loop.fragment();  // warm-up: buffers grow, as the worker's first sample() does
+  int64_t steps = 0;
+  for (auto _ : state) {
+    loop.fragment();
     steps += int64_t{kEnvs} * kFragment;
   }
   state.counters["env_steps/s"] =
