@@ -12,7 +12,7 @@
 //
 // Point k acts with a generator derived from (options.seed, k), so results do not depend on the
 // batch size. Python's version took a results directory and a policy id; here the caller loads
-// the policy (e.g. trainers/load_policies.hpp) and passes it.
+// the policy (e.g. from the TrainingResults::policies that Trainer::load returns) and passes it.
 #pragma once
 
 #include <cstdint>

@@ -72,7 +72,7 @@ namespace phantom {
 struct RolloutPolicies {
   /// Agents to policy ids (kinds are ignored: every policy is given below).
   PolicyMapping mapping;
-  /// The policies by id, e.g. TrainingResults::policies or load_trained_policies().
+  /// The policies by id, e.g. the TrainingResults::policies of Trainer::train or Trainer::load.
   std::map<std::string, std::shared_ptr<Policy>> policies;
   /// Agents whose mapped policy is replaced by a fixed one, by agent id. Each worker builds its
   /// own instance with factory(observation space, action space, config).
