@@ -8,6 +8,7 @@
 #include "discrete_supply_chain.hpp"
 #include "nn/error.hpp"
 #include "supply_chain.hpp"
+#include "support/error_message.hpp"
 
 namespace {
 
@@ -107,6 +108,15 @@ TEST(SupplyChain, EpisodesAreReproducibleFromTheSeed) {
   EXPECT_NE(run(5), run(6));
 }
 
+// One step of a fresh env (seed 1) in which the shop takes `action`; returns the shop.
+const ShopAgent& shop_after_one_step(phantom::PhantomEnv& env, float action) {
+  phantom::Actions actions = env.make_actions();
+  env.reset(1);
+  actions.set(0)[0] = action;
+  env.step(actions);
+  return static_cast<const ShopAgent&>(env["SHOP"]);
+}
+
 // Reproducer: NaN, inf or huge actions were converted to int, which is undefined behaviour.
 // Finite and infinite values are clamped into the action space first; NaN is an error naming
 // the agent (supply_chain::order_action).
@@ -115,24 +125,12 @@ TEST(SupplyChain, NonFiniteAndHugeActionsAreClampedOrRefused) {
   for (const auto& [action, delivered] :
        {std::pair<float, int>{kInf, 100}, {-kInf, 0}, {1e30f, 100}, {-1e30f, 0}, {3e9f, 100}}) {
     auto env = supply_chain::make_env();
-    auto& shop = static_cast<ShopAgent&>((*env)["SHOP"]);
-    phantom::Actions actions = env->make_actions();
-    env->reset(1);
-    actions.set(0)[0] = action;
-    env->step(actions);
-    EXPECT_EQ(shop.delivered_stock, delivered) << "action " << action;
+    EXPECT_EQ(shop_after_one_step(*env, action).delivered_stock, delivered) << "action " << action;
   }
   auto env = supply_chain::make_env();
-  phantom::Actions actions = env->make_actions();
-  env->reset(1);
-  actions.set(0)[0] = std::numeric_limits<float>::quiet_NaN();
-  try {
-    env->step(actions);
-    FAIL() << "a NaN action was accepted";
-  } catch (const phantom::ValueError& e) {
-    EXPECT_NE(std::string(e.what()).find("agent 'SHOP' chose a NaN action"), std::string::npos)
-        << e.what();
-  }
+  EXPECT_HAS(test_support::message_of<phantom::ValueError>(
+                 [&] { shop_after_one_step(*env, std::numeric_limits<float>::quiet_NaN()); }),
+             "agent 'SHOP' chose a NaN action");
 }
 
 // The discrete shop's action index likewise: clamped into 0..5 (5 units each), NaN refused.
@@ -145,18 +143,11 @@ TEST(SupplyChain, DiscreteShopClampsItsActionIndex) {
                                           {-kInf, 0},
                                           {-3e9f, 0}}) {
     auto env = supply_chain::make_discrete_env();
-    auto& shop = static_cast<ShopAgent&>((*env)["SHOP"]);
-    phantom::Actions actions = env->make_actions();
-    env->reset(1);
-    actions.set(0)[0] = action;
-    env->step(actions);
-    EXPECT_EQ(shop.delivered_stock, delivered) << "action " << action;
+    EXPECT_EQ(shop_after_one_step(*env, action).delivered_stock, delivered) << "action " << action;
   }
   auto env = supply_chain::make_discrete_env();
-  phantom::Actions actions = env->make_actions();
-  env->reset(1);
-  actions.set(0)[0] = std::numeric_limits<float>::quiet_NaN();
-  EXPECT_THROW(env->step(actions), phantom::ValueError);
+  EXPECT_THROW(shop_after_one_step(*env, std::numeric_limits<float>::quiet_NaN()),
+               phantom::ValueError);
 }
 
 }  // namespace

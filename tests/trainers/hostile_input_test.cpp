@@ -149,8 +149,8 @@ TEST(HostileCheckpoint, ATrajectoryColumnOfAnotherWidthIsAFormatError) {
   replace_checkpoint(run_dir, bad);
   EXPECT_HAS(message_of<phantom::FormatError>([&] { resume_q(run_dir); }),
              rows +
-                 ": column 0 is 'obs' (float32, width 2147483648), expected 'obs' (float32, "
-                 "width 1)");
+                 ": column 0 is 'obs' (float32, width 1) here but 'obs' (float32, width "
+                 "2147483648) in the other batch");
 }
 
 // Counters that a run increments: a value near 2^63 would overflow (undefined behaviour).

@@ -151,7 +151,8 @@ TEST(TrajectoryBuilder, BadRequestsNameWhatWasExpected) {
   EXPECT_HAS(
       test_support::message_of<phantom::FormatError>(
           [&] { other.restore(wrong, false, {0.0f}, 0.0f, "ckpt agent0.rows"); }),
-      "ckpt agent0.rows: column 0 is 'obs' (float32, width 3), expected 'obs' (float32, width 2)");
+      "ckpt agent0.rows: column 0 is 'obs' (float32, width 2) here but 'obs' (float32, width 3) in "
+      "the other batch");
   EXPECT_HAS(test_support::message_of<phantom::FormatError>([&] {
                other.restore(SampleBatch::with_standard_columns(2, 1), true, {0.0f}, 0.0f, "x");
              }),

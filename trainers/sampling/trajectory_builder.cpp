@@ -53,6 +53,7 @@ void TrajectoryBuilder::write_rows(int64_t rows, SampleBatch& out) const {
   }
   out.resize(rows);
   for (int h = 0; h < standard_column::count; ++h) {
+    if (h == standard_column::action_prob) continue;  // computed from action_logp below
     const Column& c = columns_[static_cast<std::size_t>(h)];
     const auto values = static_cast<std::size_t>(rows * c.width);
     if (out.type(h) == ColumnType::float32) {
@@ -104,31 +105,17 @@ SampleBatch TrajectoryBuilder::to_batch() const {
 void TrajectoryBuilder::restore(const SampleBatch& rows, bool open,
                                 const std::vector<float>& prev_action, float prev_reward,
                                 const std::string& what) {
-  const SampleBatch expected = SampleBatch::with_standard_columns(obs_size_, action_size_);
-  if (rows.num_columns() != expected.num_columns()) {
-    throw FormatError(what + ": " + std::to_string(rows.num_columns()) + " columns, expected the " +
-                      std::to_string(expected.num_columns()) + " standard ones");
-  }
-  const std::vector<std::string> names = expected.column_names();
-  for (int h = 0; h < expected.num_columns(); ++h) {
-    const std::string& name = names[static_cast<std::size_t>(h)];
-    if (!rows.has_column(name) || rows.column(name) != h || rows.width(h) != expected.width(h) ||
-        rows.type(h) != expected.type(h)) {
-      const std::string found = rows.column_names()[static_cast<std::size_t>(h)];
-      throw FormatError(what + ": column " + std::to_string(h) + " is '" + found + "' (" +
-                        column_type_name(rows.type(h)) + ", width " +
-                        std::to_string(rows.width(h)) + "), expected '" + name + "' (" +
-                        column_type_name(expected.type(h)) + ", width " +
-                        std::to_string(expected.width(h)) + ")");
-    }
-  }
+  const std::string mismatch =
+      SampleBatch::with_standard_columns(obs_size_, action_size_).column_mismatch(rows);
+  if (!mismatch.empty()) throw FormatError(what + ": " + mismatch);
   if (open && rows.size() == 0) throw FormatError(what + ": an open row in an empty trajectory");
   if (static_cast<int64_t>(prev_action.size()) != action_size_) {
     throw FormatError(what + ": the previous action has " + std::to_string(prev_action.size()) +
                       " values, expected " + std::to_string(action_size_));
   }
   while (capacity_ < rows.size()) grow();
-  for (int h = 0; h < expected.num_columns(); ++h) {
+  for (int h = 0; h < standard_column::count; ++h) {
+    if (h == standard_column::action_prob) continue;  // derived when the rows are written
     Column& c = columns_[static_cast<std::size_t>(h)];
     const auto values = static_cast<std::size_t>(rows.size() * c.width);
     if (rows.type(h) == ColumnType::float32) {
