@@ -162,6 +162,7 @@ TEST(HostileCheckpoint, HugeCountersAreFormatErrors) {
        {"trainer.iteration", "trainer.env_steps", "qlearning.worker.global_timestep",
         "qlearning.worker.env0.episode.length", "qlearning.worker.env0.episodes_started",
         "qlearning.worker.env0.runner.steps"}) {
+    SCOPED_TRACE(entry);
     nn::StateDict bad = good;
     bad.set_int(entry, INT64_MAX);
     replace_checkpoint(run_dir, bad);
