@@ -164,4 +164,61 @@ TEST(TrajectoryBuilder, BadRequestsNameWhatWasExpected) {
       "the previous action has 2 values, expected 1");
 }
 
+TEST(TrajectoryBuilder, RestoreRefusesRowsNoBuilderCouldHold) {
+  TrajectoryBuilder b(2, 1);
+  for (int k = 0; k < 3; ++k) record(b, k, 1.0f);
+  const SampleBatch saved = b.to_batch();
+  auto restore = [](const SampleBatch& rows, const std::vector<float>& prev_action,
+                    float prev_reward) {
+    TrajectoryBuilder t(2, 1);
+    t.restore(rows, false, prev_action, prev_reward, "ckpt agent0.rows");
+  };
+  EXPECT_NO_THROW(restore(saved, b.prev_action(), b.prev_reward()));
+  // Each derived column, edited in the file, no longer follows from the rest.
+  for (SampleBatch::Handle h : {sc::prev_actions, sc::prev_rewards, sc::action_prob}) {
+    SCOPED_TRACE(saved.column_names()[static_cast<std::size_t>(h)]);
+    SampleBatch edited = saved;
+    edited.f32(h)[2] += 1.0f;
+    EXPECT_HAS(test_support::message_of<phantom::FormatError>(
+                   [&] { restore(edited, b.prev_action(), b.prev_reward()); }),
+               "ckpt agent0.rows: the rows are not one agent's chained rows of one episode");
+  }
+  for (SampleBatch::Handle h : {sc::eps_id, sc::agent_index}) {
+    SCOPED_TRACE(saved.column_names()[static_cast<std::size_t>(h)]);
+    SampleBatch edited = saved;
+    edited.i64(h)[1] = 99;
+    EXPECT_THROW(restore(edited, b.prev_action(), b.prev_reward()), phantom::FormatError);
+  }
+  EXPECT_HAS(test_support::message_of<phantom::FormatError>(
+                 [&] { restore(saved, {5.0f}, b.prev_reward()); }),
+             "the previous action and reward do not follow the saved rows");
+}
+
+TEST(TrajectoryBuilder, RowsOfAnotherEpisodeOrAgentAreRefused) {
+  TrajectoryBuilder b(2, 1);
+  record(b, 0, 1.0f);  // episode 7, agent index 1
+  const float obs[2] = {0.0f, 0.0f}, action[1] = {0.0f};
+  EXPECT_HAS(test_support::message_of<phantom::ValueError>(
+                 [&] { b.open_row(obs, action, 0.0f, 0.0f, 8, 1, 1); }),
+             "a row of episode 8, agent index 1, in a builder holding rows of episode 7");
+  EXPECT_THROW(b.open_row(obs, action, 0.0f, 0.0f, 7, 2, 1), phantom::ValueError);
+  b.erase_front(b.closed());  // empty again: the next episode may begin
+  EXPECT_NO_THROW(b.open_row(obs, action, 0.0f, 0.0f, 8, 1, 0));
+}
+
+TEST(TrajectoryBuilder, CopiesAreIndependent) {
+  TrajectoryBuilder b(2, 1);
+  for (int k = 0; k < 20; ++k) record(b, k, 1.0f);  // past the first growth
+  TrajectoryBuilder copy = b;
+  record(copy, 20, 5.0f);
+  EXPECT_EQ(b.size(), 20);
+  EXPECT_EQ(copy.size(), 21);
+  TrajectoryBuilder assigned;
+  assigned = b;
+  EXPECT_TRUE(assigned.to_batch().identical(b.to_batch()));
+  b.start_episode();
+  EXPECT_EQ(assigned.size(), 20);
+  EXPECT_EQ(copy.to_batch().f32(sc::rewards)[20], 6.0f);
+}
+
 }  // namespace

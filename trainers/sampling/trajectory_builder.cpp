@@ -1,5 +1,6 @@
 #include "trainers/sampling/trajectory_builder.hpp"
 
+#include <cstring>
 #include <string>
 
 #include "nn/error.hpp"
@@ -7,35 +8,103 @@
 
 namespace phantom {
 
+namespace {
+
+// The float values of one row the builder keeps: observation and next observation, action,
+// reward, the two end flags, log-probability and value estimate.
+int64_t kept_floats_per_row(int64_t obs_size, int64_t action_size) {
+  return 2 * obs_size + action_size + 5;
+}
+
+}  // namespace
+
 TrajectoryBuilder::TrajectoryBuilder(int64_t obs_size, int64_t action_size)
     : obs_size_(obs_size), action_size_(action_size) {
-  // The columns, their widths and types come from the one definition of the standard columns.
-  const SampleBatch layout = SampleBatch::with_standard_columns(obs_size, action_size);
-  columns_.resize(static_cast<std::size_t>(layout.num_columns()));
-  for (int h = 0; h < layout.num_columns(); ++h) {
-    columns_[static_cast<std::size_t>(h)].width = layout.width(h);
-    columns_[static_cast<std::size_t>(h)].type = layout.type(h);
-  }
-  prev_action_.assign(static_cast<std::size_t>(action_size), 0.0f);
+  first_prev_action_.assign(static_cast<std::size_t>(action_size), 0.0f);
+}
+
+TrajectoryBuilder::TrajectoryBuilder(const TrajectoryBuilder& other) {
+  *this = other;
+}
+
+TrajectoryBuilder& TrajectoryBuilder::operator=(const TrajectoryBuilder& other) {
+  if (this == &other) return *this;
+  obs_size_ = other.obs_size_;
+  action_size_ = other.action_size_;
+  block_ = other.block_;
+  steps_ = other.steps_;
+  capacity_ = other.capacity_;
+  rows_ = other.rows_;
+  open_ = other.open_;
+  eps_id_ = other.eps_id_;
+  agent_index_ = other.agent_index_;
+  first_prev_action_ = other.first_prev_action_;
+  first_prev_reward_ = other.first_prev_reward_;
+  place_columns(capacity_);
+  return *this;
 }
 
 void TrajectoryBuilder::start_episode() {
   rows_ = 0;
   open_ = false;
-  std::fill(prev_action_.begin(), prev_action_.end(), 0.0f);
-  prev_reward_ = 0.0f;
+  std::fill(first_prev_action_.begin(), first_prev_action_.end(), 0.0f);
+  first_prev_reward_ = 0.0f;
+}
+
+void TrajectoryBuilder::place_columns(int64_t capacity) {
+  float* next = block_.data();
+  auto take = [&](int64_t width) {
+    float* column = next;
+    next += capacity * width;
+    return column;
+  };
+  obs_ = take(obs_size_);
+  new_obs_ = take(obs_size_);
+  actions_ = take(action_size_);
+  rewards_ = take(1);
+  terminateds_ = take(1);
+  truncateds_ = take(1);
+  logp_ = take(1);
+  vf_preds_ = take(1);
+  t_ = steps_.data();
 }
 
 void TrajectoryBuilder::grow() {
-  capacity_ = std::max<int64_t>(16, 2 * capacity_);
-  for (Column& c : columns_) {
-    const auto values = static_cast<std::size_t>(capacity_ * c.width);
-    if (c.type == ColumnType::float32) {
-      c.floats.resize(values);
-    } else {
-      c.ints.resize(values);
-    }
+  const int64_t capacity = std::max<int64_t>(16, 2 * capacity_);
+  // Each column moves to its place in the larger block; only the rows held are copied.
+  std::vector<float> block(
+      static_cast<std::size_t>(capacity * kept_floats_per_row(obs_size_, action_size_)));
+  const float* old_columns[] = {obs_,         new_obs_,    actions_, rewards_,
+                                terminateds_, truncateds_, logp_,    vf_preds_};
+  const int64_t widths[] = {obs_size_, obs_size_, action_size_, 1, 1, 1, 1, 1};
+  float* next = block.data();
+  for (int c = 0; c < 8; ++c) {
+    if (rows_ > 0) std::copy_n(old_columns[c], rows_ * widths[c], next);
+    next += capacity * widths[c];
   }
+  block_.swap(block);
+  steps_.resize(static_cast<std::size_t>(capacity));
+  capacity_ = capacity;
+  place_columns(capacity);
+}
+
+void TrajectoryBuilder::throw_other_episode(int64_t eps_id, int64_t agent_index) const {
+  throw ValueError("TrajectoryBuilder::open_row: a row of episode " + std::to_string(eps_id) +
+                   ", agent index " + std::to_string(agent_index) +
+                   ", in a builder holding rows of episode " + std::to_string(eps_id_) +
+                   ", agent index " + std::to_string(agent_index_) +
+                   " (a builder holds one episode's rows of one agent)");
+}
+
+std::vector<float> TrajectoryBuilder::prev_action() const {
+  if (rows_ == 0) return first_prev_action_;
+  const float* last = actions_ + (rows_ - 1) * action_size_;
+  return std::vector<float>(last, last + action_size_);
+}
+
+float TrajectoryBuilder::prev_reward() const {
+  const int64_t last_closed = closed() - 1;
+  return last_closed >= 0 ? rewards_[last_closed] : first_prev_reward_;
 }
 
 void TrajectoryBuilder::write_rows(int64_t rows, SampleBatch& out) const {
@@ -52,20 +121,32 @@ void TrajectoryBuilder::write_rows(int64_t rows, SampleBatch& out) const {
         " action values");
   }
   out.resize(rows);
-  for (int h = 0; h < standard_column::count; ++h) {
-    if (h == standard_column::action_prob) continue;  // computed from action_logp below
-    const Column& c = columns_[static_cast<std::size_t>(h)];
-    const auto values = static_cast<std::size_t>(rows * c.width);
-    if (out.type(h) == ColumnType::float32) {
-      std::copy_n(c.floats.data(), values, out.f32(h));
-    } else {
-      std::copy_n(c.ints.data(), values, out.i64(h));
-    }
+  namespace sc = standard_column;
+  const auto n = static_cast<std::size_t>(rows);
+  std::copy_n(obs_, n * static_cast<std::size_t>(obs_size_), out.f32(sc::obs));
+  std::copy_n(new_obs_, n * static_cast<std::size_t>(obs_size_), out.f32(sc::new_obs));
+  std::copy_n(actions_, n * static_cast<std::size_t>(action_size_), out.f32(sc::actions));
+  std::copy_n(rewards_, n, out.f32(sc::rewards));
+  std::copy_n(terminateds_, n, out.f32(sc::terminateds));
+  std::copy_n(truncateds_, n, out.f32(sc::truncateds));
+  std::copy_n(logp_, n, out.f32(sc::action_logp));
+  std::copy_n(vf_preds_, n, out.f32(sc::vf_preds));
+  std::copy_n(t_, n, out.i64(sc::t));
+  // The derived columns.
+  std::fill_n(out.i64(sc::eps_id), n, eps_id_);
+  std::fill_n(out.i64(sc::agent_index), n, agent_index_);
+  nn::kernels::exp(logp_, out.f32(sc::action_prob), rows);
+  if (rows > 0) {
+    float* prev_actions = out.f32(sc::prev_actions);
+    std::copy(first_prev_action_.begin(), first_prev_action_.end(), prev_actions);
+    std::copy_n(actions_, (n - 1) * static_cast<std::size_t>(action_size_),
+                prev_actions + action_size_);
+    float* prev_rewards = out.f32(sc::prev_rewards);
+    prev_rewards[0] = first_prev_reward_;
+    std::copy_n(rewards_, n - 1, prev_rewards + 1);
   }
-  nn::kernels::exp(out.f32(standard_column::action_logp), out.f32(standard_column::action_prob),
-                   rows);
-  for (int h = standard_column::count; h < out.num_columns(); ++h) {
-    const auto values = static_cast<std::size_t>(rows * out.width(h));
+  for (int h = sc::count; h < out.num_columns(); ++h) {
+    const auto values = n * static_cast<std::size_t>(out.width(h));
     if (out.type(h) == ColumnType::float32) {
       std::fill_n(out.f32(h), values, 0.0f);
     } else {
@@ -79,14 +160,23 @@ void TrajectoryBuilder::erase_front(int64_t rows) {
     throw ValueError("TrajectoryBuilder::erase_front: " + std::to_string(rows) +
                      " rows asked of a builder with " + std::to_string(closed()) + " closed rows");
   }
+  if (rows == 0) return;
+  // The last erased row is what the new first row follows.
+  std::copy_n(actions_ + (rows - 1) * action_size_, action_size_, first_prev_action_.begin());
+  first_prev_reward_ = rewards_[rows - 1];
   const int64_t kept = rows_ - rows;
-  for (Column& c : columns_) {
-    if (c.type == ColumnType::float32) {
-      std::copy_n(c.floats.begin() + rows * c.width, kept * c.width, c.floats.begin());
-    } else {
-      std::copy_n(c.ints.begin() + rows * c.width, kept * c.width, c.ints.begin());
-    }
-  }
+  auto shift = [&](auto* column, int64_t width) {
+    std::copy_n(column + rows * width, kept * width, column);
+  };
+  shift(obs_, obs_size_);
+  shift(new_obs_, obs_size_);
+  shift(actions_, action_size_);
+  shift(rewards_, 1);
+  shift(terminateds_, 1);
+  shift(truncateds_, 1);
+  shift(logp_, 1);
+  shift(vf_preds_, 1);
+  shift(t_, 1);
   rows_ = kept;
 }
 
@@ -105,29 +195,55 @@ SampleBatch TrajectoryBuilder::to_batch() const {
 void TrajectoryBuilder::restore(const SampleBatch& rows, bool open,
                                 const std::vector<float>& prev_action, float prev_reward,
                                 const std::string& what) {
+  namespace sc = standard_column;
   const std::string mismatch =
       SampleBatch::with_standard_columns(obs_size_, action_size_).column_mismatch(rows);
   if (!mismatch.empty()) throw FormatError(what + ": " + mismatch);
-  if (open && rows.size() == 0) throw FormatError(what + ": an open row in an empty trajectory");
+  const int64_t n = rows.size();
+  if (open && n == 0) throw FormatError(what + ": an open row in an empty trajectory");
   if (static_cast<int64_t>(prev_action.size()) != action_size_) {
     throw FormatError(what + ": the previous action has " + std::to_string(prev_action.size()) +
                       " values, expected " + std::to_string(action_size_));
   }
-  while (capacity_ < rows.size()) grow();
-  for (int h = 0; h < standard_column::count; ++h) {
-    if (h == standard_column::action_prob) continue;  // derived when the rows are written
-    Column& c = columns_[static_cast<std::size_t>(h)];
-    const auto values = static_cast<std::size_t>(rows.size() * c.width);
-    if (rows.type(h) == ColumnType::float32) {
-      std::copy_n(rows.f32(h), values, c.floats.data());
-    } else {
-      std::copy_n(rows.i64(h), values, c.ints.data());
-    }
+  // The kept columns as saved, and what comes before the first row; the derived columns are
+  // rebuilt from them and must come out as saved.
+  start_episode();
+  while (capacity_ < n) grow();
+  const auto count = static_cast<std::size_t>(n);
+  std::copy_n(rows.f32(sc::obs), count * static_cast<std::size_t>(obs_size_), obs_);
+  std::copy_n(rows.f32(sc::new_obs), count * static_cast<std::size_t>(obs_size_), new_obs_);
+  std::copy_n(rows.f32(sc::actions), count * static_cast<std::size_t>(action_size_), actions_);
+  std::copy_n(rows.f32(sc::rewards), count, rewards_);
+  std::copy_n(rows.f32(sc::terminateds), count, terminateds_);
+  std::copy_n(rows.f32(sc::truncateds), count, truncateds_);
+  std::copy_n(rows.f32(sc::action_logp), count, logp_);
+  std::copy_n(rows.f32(sc::vf_preds), count, vf_preds_);
+  std::copy_n(rows.i64(sc::t), count, t_);
+  if (n > 0) {
+    std::copy_n(rows.f32(sc::prev_actions), action_size_, first_prev_action_.begin());
+    first_prev_reward_ = rows.f32(sc::prev_rewards)[0];
+    eps_id_ = rows.i64(sc::eps_id)[0];
+    agent_index_ = rows.i64(sc::agent_index)[0];
+  } else {
+    first_prev_action_ = prev_action;
+    first_prev_reward_ = prev_reward;
   }
-  rows_ = rows.size();
+  rows_ = n;
   open_ = open;
-  prev_action_ = prev_action;
-  prev_reward_ = prev_reward;
+  const SampleBatch rebuilt = to_batch();
+  if (!rebuilt.identical(rows)) {
+    throw FormatError(what + ": the rows are not one agent's chained rows of one episode (its " +
+                      "episode id, agent index, previous actions and rewards, and action " +
+                      "probabilities follow from the other columns)");
+  }
+  // Compared bit for bit, as the rows are: a NaN action restores as the NaN it was.
+  const std::vector<float> next_prev_action = this->prev_action();
+  const float next_prev_reward = this->prev_reward();
+  if (std::memcmp(next_prev_action.data(), prev_action.data(),
+                  prev_action.size() * sizeof(float)) != 0 ||
+      std::memcmp(&next_prev_reward, &prev_reward, sizeof(float)) != 0) {
+    throw FormatError(what + ": the previous action and reward do not follow the saved rows");
+  }
 }
 
 }  // namespace phantom

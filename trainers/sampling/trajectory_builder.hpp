@@ -6,10 +6,14 @@
 // the row is *open*. Closed rows wait until the worker cuts them into a trajectory piece (at the
 // end of a fragment or of the episode), which postprocessing and training read column by column.
 //
-// The builder stores the standard columns (sample_batch.hpp) the way a batch does, one array per
-// column, but with room kept ahead: recording a row is one capacity check and a store per value,
-// and cutting is one block copy per column. The builder also remembers the episode's previous
-// action and reward, which every row records beside its own.
+// The builder keeps only what a row cannot be rebuilt from, one array per column in a single block
+// with room kept ahead: the observation, next observation, action, reward, end flags,
+// log-probability, value estimate and step. Recording a row is one capacity check and a store per
+// value; cutting is one block copy per column. The rest of a standard row is derived when rows are
+// cut, so it costs nothing per step and no cache lines while the episode runs: the previous action
+// and reward are the row before's action and reward (the first row's come from before the cut),
+// the action probability is exp of the log-probability, and the episode id and agent index are the
+// same in every row (a builder holds one episode's rows: the worker cuts them all when it ends).
 #pragma once
 
 #include <algorithm>
@@ -27,6 +31,11 @@ class TrajectoryBuilder {
   TrajectoryBuilder() = default;
   /// A builder for an agent with `obs_size` observation values and `action_size` action values.
   TrajectoryBuilder(int64_t obs_size, int64_t action_size);
+  // The columns are pointers into the builder's own storage, so a copy re-points them.
+  TrajectoryBuilder(const TrajectoryBuilder& other);
+  TrajectoryBuilder& operator=(const TrajectoryBuilder& other);
+  TrajectoryBuilder(TrajectoryBuilder&&) noexcept = default;  // the storage moves with them
+  TrajectoryBuilder& operator=(TrajectoryBuilder&&) noexcept = default;
 
   int64_t obs_size() const { return obs_size_; }
   int64_t action_size() const { return action_size_; }
@@ -46,35 +55,34 @@ class TrajectoryBuilder {
   void open_row(const float* obs, const float* action, float logp, float vf, int64_t eps_id,
                 int64_t agent_index, int64_t t) {
     if (rows_ == capacity_) grow();
+    if (rows_ == 0) {
+      eps_id_ = eps_id;
+      agent_index_ = agent_index;
+    } else if (eps_id != eps_id_ || agent_index != agent_index_) {
+      throw_other_episode(eps_id, agent_index);
+    }
     const int64_t r = rows_;
-    copy_values(obs, obs_size_, f32(standard_column::obs) + r * obs_size_);
-    copy_values(action, action_size_, f32(standard_column::actions) + r * action_size_);
-    copy_values(prev_action_.data(), action_size_,
-                f32(standard_column::prev_actions) + r * action_size_);
-    f32(standard_column::rewards)[r] = 0.0f;
-    f32(standard_column::prev_rewards)[r] = prev_reward_;
-    f32(standard_column::action_logp)[r] = logp;  // action_prob follows when the rows are cut
-    f32(standard_column::vf_preds)[r] = vf;
-    i64(standard_column::eps_id)[r] = eps_id;
-    i64(standard_column::agent_index)[r] = agent_index;
-    i64(standard_column::t)[r] = t;
+    copy_values(obs, obs_size_, obs_ + r * obs_size_);
+    copy_values(action, action_size_, actions_ + r * action_size_);
+    rewards_[r] = 0.0f;
+    logp_[r] = logp;
+    vf_preds_[r] = vf;
+    t_[r] = t;
     // new_obs and the end flags are written when the row closes (to_batch zeroes them while open).
-    copy_values(action, action_size_, prev_action_.data());
     ++rows_;
     open_ = true;
   }
 
   /// Adds `r` to the open row's reward (an agent can be rewarded several times per row).
-  void add_reward(float r) { f32(standard_column::rewards)[rows_ - 1] += r; }
+  void add_reward(float r) { rewards_[rows_ - 1] += r; }
 
   /// Closes the open row: the agent's next observation (or the last it saw) and its end flags.
   /// The row's reward becomes the previous reward of the next row.
   void close_row(const float* new_obs, bool terminated, bool truncated) {
     const int64_t r = rows_ - 1;
-    copy_values(new_obs, obs_size_, f32(standard_column::new_obs) + r * obs_size_);
-    f32(standard_column::terminateds)[r] = terminated ? 1.0f : 0.0f;
-    f32(standard_column::truncateds)[r] = truncated ? 1.0f : 0.0f;
-    prev_reward_ = f32(standard_column::rewards)[r];
+    copy_values(new_obs, obs_size_, new_obs_ + r * obs_size_);
+    terminateds_[r] = terminated ? 1.0f : 0.0f;
+    truncateds_[r] = truncated ? 1.0f : 0.0f;
     open_ = false;
   }
 
@@ -86,35 +94,41 @@ class TrajectoryBuilder {
   /// Drops the first `rows` rows (after they were written out); an open row stays.
   void erase_front(int64_t rows);
 
-  /// The previous action and reward the next row will record.
-  const std::vector<float>& prev_action() const { return prev_action_; }
-  float prev_reward() const { return prev_reward_; }
+  /// The previous action the next row will record: the last recorded action.
+  std::vector<float> prev_action() const;
+  /// The reward of the last closed row: the previous reward of the row that follows it.
+  float prev_reward() const;
 
   /// Every row, the open one included, as a batch with the standard columns (for checkpoints).
   SampleBatch to_batch() const;
-  /// Restores rows saved by to_batch, the open flag and the previous action and reward; the
-  /// batch must have this builder's standard columns (a FormatError names `what` otherwise).
+  /// Restores rows saved by to_batch, the open flag and the previous action and reward. The
+  /// batch must have this builder's standard columns and hold what a builder can hold: one
+  /// episode's rows whose derived columns agree with the rest, ending in `prev_action` and
+  /// `prev_reward`. Otherwise a FormatError names `what` and the first disagreement.
   void restore(const SampleBatch& rows, bool open, const std::vector<float>& prev_action,
                float prev_reward, const std::string& what);
 
  private:
-  // One standard column: `width` values per row, as floats or ints (by the column's type).
-  struct Column {
-    int64_t width = 1;
-    ColumnType type = ColumnType::float32;
-    std::vector<float> floats;
-    std::vector<int64_t> ints;
-  };
-  float* f32(SampleBatch::Handle h) { return columns_[static_cast<std::size_t>(h)].floats.data(); }
-  int64_t* i64(SampleBatch::Handle h) { return columns_[static_cast<std::size_t>(h)].ints.data(); }
   void grow();  // doubles the room of every column
+  // Points the column pointers into block_ and t_, for a room of `capacity` rows.
+  void place_columns(int64_t capacity);
+  [[noreturn]] void throw_other_episode(int64_t eps_id, int64_t agent_index) const;
 
   int64_t obs_size_ = 0, action_size_ = 0;
-  std::vector<Column> columns_;  // by standard column handle; each holds capacity_ rows
+  // The float columns, each `capacity_` rows wide, one after the other in one block; the steps
+  // apart (they are integers).
+  std::vector<float> block_;
+  std::vector<int64_t> steps_;
+  float *obs_ = nullptr, *new_obs_ = nullptr, *actions_ = nullptr, *rewards_ = nullptr;
+  float *terminateds_ = nullptr, *truncateds_ = nullptr, *logp_ = nullptr, *vf_preds_ = nullptr;
+  int64_t* t_ = nullptr;
   int64_t capacity_ = 0, rows_ = 0;
   bool open_ = false;
-  std::vector<float> prev_action_;
-  float prev_reward_ = 0.0f;
+  int64_t eps_id_ = 0, agent_index_ = 0;  // of every row
+  // What the first row records as its previous action and reward: zeros at an episode's start,
+  // the last cut row's action and reward after a cut.
+  std::vector<float> first_prev_action_;
+  float first_prev_reward_ = 0.0f;
 };
 
 }  // namespace phantom

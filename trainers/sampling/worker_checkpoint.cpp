@@ -239,7 +239,7 @@ void RolloutWorker::save_sub_env(const SubEnv& s, nn::StateDict& out,
                    a.policy >= 0 ? impl_->slots[static_cast<std::size_t>(a.policy)].id : "");
     out.set_int(p + ".agent_index", a.agent_index);
     out.set_doubles(p + ".obs", std::vector<double>(a.obs.begin(), a.obs.end()));
-    const std::vector<float>& prev_action = a.trajectory.prev_action();
+    const std::vector<float> prev_action = a.trajectory.prev_action();
     out.set_doubles(p + ".prev_action",
                     std::vector<double>(prev_action.begin(), prev_action.end()));
     out.set_doubles(p + ".prev_reward", {a.trajectory.prev_reward()});
