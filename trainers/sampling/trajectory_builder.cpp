@@ -10,10 +10,9 @@ namespace phantom {
 
 namespace {
 
-// The float values of one row the builder keeps: observation and next observation, action,
-// reward, the two end flags, log-probability and value estimate.
-int64_t kept_floats_per_row(int64_t obs_size, int64_t action_size) {
-  return 2 * obs_size + action_size + 5;
+// The floats of one row kept in the column block: observation, next observation and action.
+int64_t block_floats_per_row(int64_t obs_size, int64_t action_size) {
+  return 2 * obs_size + action_size;
 }
 
 }  // namespace
@@ -32,10 +31,11 @@ TrajectoryBuilder& TrajectoryBuilder::operator=(const TrajectoryBuilder& other) 
   obs_size_ = other.obs_size_;
   action_size_ = other.action_size_;
   block_ = other.block_;
-  steps_ = other.steps_;
+  scalars_ = other.scalars_;
   capacity_ = other.capacity_;
   rows_ = other.rows_;
   open_ = other.open_;
+  open_reward_ = other.open_reward_;
   eps_id_ = other.eps_id_;
   agent_index_ = other.agent_index_;
   first_prev_action_ = other.first_prev_action_;
@@ -61,29 +61,22 @@ void TrajectoryBuilder::place_columns(int64_t capacity) {
   obs_ = take(obs_size_);
   new_obs_ = take(obs_size_);
   actions_ = take(action_size_);
-  rewards_ = take(1);
-  terminateds_ = take(1);
-  truncateds_ = take(1);
-  logp_ = take(1);
-  vf_preds_ = take(1);
-  t_ = steps_.data();
 }
 
 void TrajectoryBuilder::grow() {
   const int64_t capacity = std::max<int64_t>(16, 2 * capacity_);
   // Each column moves to its place in the larger block; only the rows held are copied.
   std::vector<float> block(
-      static_cast<std::size_t>(capacity * kept_floats_per_row(obs_size_, action_size_)));
-  const float* old_columns[] = {obs_,         new_obs_,    actions_, rewards_,
-                                terminateds_, truncateds_, logp_,    vf_preds_};
-  const int64_t widths[] = {obs_size_, obs_size_, action_size_, 1, 1, 1, 1, 1};
+      static_cast<std::size_t>(capacity * block_floats_per_row(obs_size_, action_size_)));
+  const float* old_columns[] = {obs_, new_obs_, actions_};
+  const int64_t widths[] = {obs_size_, obs_size_, action_size_};
   float* next = block.data();
-  for (int c = 0; c < 8; ++c) {
+  for (int c = 0; c < 3; ++c) {
     if (rows_ > 0) std::copy_n(old_columns[c], rows_ * widths[c], next);
     next += capacity * widths[c];
   }
   block_.swap(block);
-  steps_.resize(static_cast<std::size_t>(capacity));
+  scalars_.resize(static_cast<std::size_t>(capacity));
   capacity_ = capacity;
   place_columns(capacity);
 }
@@ -104,7 +97,8 @@ std::vector<float> TrajectoryBuilder::prev_action() const {
 
 float TrajectoryBuilder::prev_reward() const {
   const int64_t last_closed = closed() - 1;
-  return last_closed >= 0 ? rewards_[last_closed] : first_prev_reward_;
+  return last_closed >= 0 ? scalars_[static_cast<std::size_t>(last_closed)].reward
+                          : first_prev_reward_;
 }
 
 void TrajectoryBuilder::write_rows(int64_t rows, SampleBatch& out) const {
@@ -126,16 +120,26 @@ void TrajectoryBuilder::write_rows(int64_t rows, SampleBatch& out) const {
   std::copy_n(obs_, n * static_cast<std::size_t>(obs_size_), out.f32(sc::obs));
   std::copy_n(new_obs_, n * static_cast<std::size_t>(obs_size_), out.f32(sc::new_obs));
   std::copy_n(actions_, n * static_cast<std::size_t>(action_size_), out.f32(sc::actions));
-  std::copy_n(rewards_, n, out.f32(sc::rewards));
-  std::copy_n(terminateds_, n, out.f32(sc::terminateds));
-  std::copy_n(truncateds_, n, out.f32(sc::truncateds));
-  std::copy_n(logp_, n, out.f32(sc::action_logp));
-  std::copy_n(vf_preds_, n, out.f32(sc::vf_preds));
-  std::copy_n(t_, n, out.i64(sc::t));
+  float* rewards = out.f32(sc::rewards);
+  float* terminateds = out.f32(sc::terminateds);
+  float* truncateds = out.f32(sc::truncateds);
+  float* logp = out.f32(sc::action_logp);
+  float* vf_preds = out.f32(sc::vf_preds);
+  int64_t* t = out.i64(sc::t);
+  for (std::size_t r = 0; r < n; ++r) {
+    const RowScalars& row = scalars_[r];
+    rewards[r] = row.reward;
+    terminateds[r] = row.terminated;
+    truncateds[r] = row.truncated;
+    logp[r] = row.logp;
+    vf_preds[r] = row.vf;
+    t[r] = row.t;
+  }
+  if (open_ && rows == rows_) rewards[rows - 1] = open_reward_;  // the open row's, so far
   // The derived columns.
   std::fill_n(out.i64(sc::eps_id), n, eps_id_);
   std::fill_n(out.i64(sc::agent_index), n, agent_index_);
-  nn::kernels::exp(logp_, out.f32(sc::action_prob), rows);
+  nn::kernels::exp(logp, out.f32(sc::action_prob), rows);
   if (rows > 0) {
     float* prev_actions = out.f32(sc::prev_actions);
     std::copy(first_prev_action_.begin(), first_prev_action_.end(), prev_actions);
@@ -143,7 +147,7 @@ void TrajectoryBuilder::write_rows(int64_t rows, SampleBatch& out) const {
                 prev_actions + action_size_);
     float* prev_rewards = out.f32(sc::prev_rewards);
     prev_rewards[0] = first_prev_reward_;
-    std::copy_n(rewards_, n - 1, prev_rewards + 1);
+    std::copy_n(rewards, n - 1, prev_rewards + 1);
   }
   for (int h = sc::count; h < out.num_columns(); ++h) {
     const auto values = n * static_cast<std::size_t>(out.width(h));
@@ -163,7 +167,7 @@ void TrajectoryBuilder::erase_front(int64_t rows) {
   if (rows == 0) return;
   // The last erased row is what the new first row follows.
   std::copy_n(actions_ + (rows - 1) * action_size_, action_size_, first_prev_action_.begin());
-  first_prev_reward_ = rewards_[rows - 1];
+  first_prev_reward_ = scalars_[static_cast<std::size_t>(rows - 1)].reward;
   const int64_t kept = rows_ - rows;
   auto shift = [&](auto* column, int64_t width) {
     std::copy_n(column + rows * width, kept * width, column);
@@ -171,12 +175,7 @@ void TrajectoryBuilder::erase_front(int64_t rows) {
   shift(obs_, obs_size_);
   shift(new_obs_, obs_size_);
   shift(actions_, action_size_);
-  shift(rewards_, 1);
-  shift(terminateds_, 1);
-  shift(truncateds_, 1);
-  shift(logp_, 1);
-  shift(vf_preds_, 1);
-  shift(t_, 1);
+  shift(scalars_.data(), 1);
   rows_ = kept;
 }
 
@@ -213,12 +212,16 @@ void TrajectoryBuilder::restore(const SampleBatch& rows, bool open,
   std::copy_n(rows.f32(sc::obs), count * static_cast<std::size_t>(obs_size_), obs_);
   std::copy_n(rows.f32(sc::new_obs), count * static_cast<std::size_t>(obs_size_), new_obs_);
   std::copy_n(rows.f32(sc::actions), count * static_cast<std::size_t>(action_size_), actions_);
-  std::copy_n(rows.f32(sc::rewards), count, rewards_);
-  std::copy_n(rows.f32(sc::terminateds), count, terminateds_);
-  std::copy_n(rows.f32(sc::truncateds), count, truncateds_);
-  std::copy_n(rows.f32(sc::action_logp), count, logp_);
-  std::copy_n(rows.f32(sc::vf_preds), count, vf_preds_);
-  std::copy_n(rows.i64(sc::t), count, t_);
+  for (std::size_t r = 0; r < count; ++r) {
+    RowScalars& row = scalars_[r];
+    row.reward = rows.f32(sc::rewards)[r];
+    row.terminated = rows.f32(sc::terminateds)[r];
+    row.truncated = rows.f32(sc::truncateds)[r];
+    row.logp = rows.f32(sc::action_logp)[r];
+    row.vf = rows.f32(sc::vf_preds)[r];
+    row.t = rows.i64(sc::t)[r];
+  }
+  open_reward_ = open ? rows.f32(sc::rewards)[n - 1] : 0.0f;
   if (n > 0) {
     std::copy_n(rows.f32(sc::prev_actions), action_size_, first_prev_action_.begin());
     first_prev_reward_ = rows.f32(sc::prev_rewards)[0];

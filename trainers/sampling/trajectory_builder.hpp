@@ -6,14 +6,15 @@
 // the row is *open*. Closed rows wait until the worker cuts them into a trajectory piece (at the
 // end of a fragment or of the episode), which postprocessing and training read column by column.
 //
-// The builder keeps only what a row cannot be rebuilt from, one array per column in a single block
-// with room kept ahead: the observation, next observation, action, reward, end flags,
-// log-probability, value estimate and step. Recording a row is one capacity check and a store per
-// value; cutting is one block copy per column. The rest of a standard row is derived when rows are
-// cut, so it costs nothing per step and no cache lines while the episode runs: the previous action
-// and reward are the row before's action and reward (the first row's come from before the cut),
-// the action probability is exp of the log-probability, and the episode id and agent index are the
-// same in every row (a builder holds one episode's rows: the worker cuts them all when it ends).
+// The builder keeps only what a row cannot be rebuilt from, with room kept ahead: the observation,
+// next observation and action as columns in one block, and each row's reward, end flags,
+// log-probability, value estimate and step as one small record. Recording a row is one capacity
+// check and a store per value; cutting is one block copy per column and one pass over the records.
+// The rest of a standard row is derived when rows are cut, so it costs nothing per step and no
+// cache lines while the episode runs: the previous action and reward are the row before's action
+// and reward (the first row's come from before the cut), the action probability is exp of the
+// log-probability, and the episode id and agent index are the same in every row (a builder holds
+// one episode's rows: the worker cuts them all when it ends).
 #pragma once
 
 #include <algorithm>
@@ -64,25 +65,30 @@ class TrajectoryBuilder {
     const int64_t r = rows_;
     copy_values(obs, obs_size_, obs_ + r * obs_size_);
     copy_values(action, action_size_, actions_ + r * action_size_);
-    rewards_[r] = 0.0f;
-    logp_[r] = logp;
-    vf_preds_[r] = vf;
-    t_[r] = t;
-    // new_obs and the end flags are written when the row closes (to_batch zeroes them while open).
+    RowScalars& row = scalars_[static_cast<std::size_t>(r)];
+    row.logp = logp;
+    row.vf = vf;
+    row.t = t;
+    // The reward adds up in open_reward_ (in this object, not in a line the env step may have
+    // evicted); it, new_obs and the end flags are written when the row closes (to_batch writes
+    // the reward so far and zeroes the rest while the row is open).
+    open_reward_ = 0.0f;
     ++rows_;
     open_ = true;
   }
 
   /// Adds `r` to the open row's reward (an agent can be rewarded several times per row).
-  void add_reward(float r) { rewards_[rows_ - 1] += r; }
+  void add_reward(float r) { open_reward_ += r; }
 
   /// Closes the open row: the agent's next observation (or the last it saw) and its end flags.
   /// The row's reward becomes the previous reward of the next row.
   void close_row(const float* new_obs, bool terminated, bool truncated) {
     const int64_t r = rows_ - 1;
     copy_values(new_obs, obs_size_, new_obs_ + r * obs_size_);
-    terminateds_[r] = terminated ? 1.0f : 0.0f;
-    truncateds_[r] = truncated ? 1.0f : 0.0f;
+    RowScalars& row = scalars_[static_cast<std::size_t>(r)];
+    row.reward = open_reward_;
+    row.terminated = terminated ? 1.0f : 0.0f;
+    row.truncated = truncated ? 1.0f : 0.0f;
     open_ = false;
   }
 
@@ -110,20 +116,25 @@ class TrajectoryBuilder {
 
  private:
   void grow();  // doubles the room of every column
-  // Points the column pointers into block_ and t_, for a room of `capacity` rows.
+  // Points the column pointers into block_, for a room of `capacity` rows.
   void place_columns(int64_t capacity);
   [[noreturn]] void throw_other_episode(int64_t eps_id, int64_t agent_index) const;
 
+  // A row's scalars, kept together: a step writes one record, not a line in each of six columns.
+  struct RowScalars {
+    int64_t t = 0;
+    float reward = 0.0f, logp = 0.0f, vf = 0.0f, terminated = 0.0f, truncated = 0.0f;
+  };
+
   int64_t obs_size_ = 0, action_size_ = 0;
-  // The float columns, each `capacity_` rows wide, one after the other in one block; the steps
-  // apart (they are integers).
+  // The observation, next observation and action columns, each `capacity_` rows long, one after
+  // the other in one block (cut with one block copy each); the scalars, one record per row.
   std::vector<float> block_;
-  std::vector<int64_t> steps_;
-  float *obs_ = nullptr, *new_obs_ = nullptr, *actions_ = nullptr, *rewards_ = nullptr;
-  float *terminateds_ = nullptr, *truncateds_ = nullptr, *logp_ = nullptr, *vf_preds_ = nullptr;
-  int64_t* t_ = nullptr;
+  std::vector<RowScalars> scalars_;
+  float *obs_ = nullptr, *new_obs_ = nullptr, *actions_ = nullptr;
   int64_t capacity_ = 0, rows_ = 0;
   bool open_ = false;
+  float open_reward_ = 0.0f;              // the open row's reward so far
   int64_t eps_id_ = 0, agent_index_ = 0;  // of every row
   // What the first row records as its previous action and reward: zeros at an episode's start,
   // the last cut row's action and reward after a cut.
