@@ -214,6 +214,25 @@ TEST(Episode, RewardByIndexGoesToTheBoundPolicy) {
   EXPECT_THROW(episode.add_reward(1, 1.0), phantom::ValueError);  // no agent has index 1
 }
 
+// Both ways of crediting an (agent, policy) pair add to one total, in call order: a total
+// restored by id before the per-step path starts, and rewards by id after it, land in the same sum
+// a single accumulator would give (so a resumed episode reports bit-identical returns).
+TEST(Episode, RewardsByIdAndByIndexShareOneTotalInCallOrder) {
+  const PolicyMappingFn to_q = [](const std::string&, const Episode&) { return "q"; };
+  const double restored = 0.1, step1 = 0.2, by_id = 1e16, step2 = -1e16;
+  Episode episode(1);
+  episode.policy_for("a", to_q);
+  episode.add_reward("a", "q", restored);  // as a checkpoint restores it
+  episode.add_reward(0, step1);
+  episode.add_reward("a", "q", by_id);
+  episode.add_reward(0, step2);
+  const double in_call_order = ((restored + step1) + by_id) + step2;
+  ASSERT_NE(in_call_order, restored + step1 + (by_id + step2));  // the order is visible
+  const auto rewards = episode.agent_rewards();
+  ASSERT_EQ(rewards.size(), 1u);
+  EXPECT_EQ((rewards.at({"a", "q"})), in_call_order);
+}
+
 TEST(Episode, SoftResetZeroesCountersAndKeepsWhatDescribesTheContinuingEnv) {
   Episode episode(/*id=*/1, /*env_index=*/4);
   episode.length = 9;

@@ -50,31 +50,41 @@ void Episode::add_reward(const std::string& agent_id, const std::string& policy_
 void Episode::add_reward(int agent_index, double r) {
   if (agent_index < 0 || agent_index >= num_agents()) agent_id(agent_index);  // throws
   AgentSlot& slot = *order_[static_cast<std::size_t>(agent_index)];
-  if (slot.bound_entry != kNoEntry) {  // the common case: one lookup per episode
-    total_reward += r;
-    slot.rewards[slot.bound_entry].second += r;
-    return;
+  if (!slot.credited) {  // once per episode: the pair's total moves into the slot
+    if (!slot.bound) {
+      throw ValueError("episode " + std::to_string(id) + ": agent '" + slot.agent_id +
+                       "' has no policy yet to credit its reward to (call policy_for first)");
+    }
+    slot.bound_total = 0.0;
+    for (std::size_t k = 0; k < slot.num_rewards; ++k) {
+      if (slot.rewards[k].first != slot.policy_id) continue;
+      slot.bound_total = slot.rewards[k].second;
+      std::swap(slot.rewards[k], slot.rewards[--slot.num_rewards]);
+      break;
+    }
+    slot.credited = true;
   }
-  if (!slot.bound) {
-    throw ValueError("episode " + std::to_string(id) + ": agent '" + slot.agent_id +
-                     "' has no policy yet to credit its reward to (call policy_for first)");
-  }
-  slot.bound_entry = add_reward_to(slot, slot.policy_id, r);
+  total_reward += r;
+  slot.bound_total += r;
 }
 
-std::size_t Episode::add_reward_to(AgentSlot& slot, const std::string& policy_id, double r) {
+void Episode::add_reward_to(AgentSlot& slot, const std::string& policy_id, double r) {
   total_reward += r;
+  if (slot.credited && policy_id == slot.policy_id) {
+    slot.bound_total += r;
+    return;
+  }
   for (std::size_t k = 0; k < slot.num_rewards; ++k) {
     if (slot.rewards[k].first == policy_id) {
       slot.rewards[k].second += r;
-      return k;
+      return;
     }
   }
   // A new (agent, policy) pair this episode: reuse an entry left from an earlier episode.
   if (slot.num_rewards == slot.rewards.size()) slot.rewards.emplace_back();
   slot.rewards[slot.num_rewards].first = policy_id;
   slot.rewards[slot.num_rewards].second = r;
-  return slot.num_rewards++;
+  ++slot.num_rewards;
 }
 
 std::map<std::pair<std::string, std::string>, double> Episode::agent_rewards() const {
@@ -84,6 +94,7 @@ std::map<std::pair<std::string, std::string>, double> Episode::agent_rewards() c
     for (std::size_t k = 0; k < slot.num_rewards; ++k) {
       out[{slot.agent_id, slot.rewards[k].first}] = slot.rewards[k].second;
     }
+    if (slot.credited) out[{slot.agent_id, slot.policy_id}] = slot.bound_total;
   }
   return out;
 }
@@ -119,7 +130,7 @@ void Episode::soft_reset(int64_t new_id) {
   total_reward = 0.0;
   for (AgentSlot* slot : order_) {
     slot->num_rewards = 0;
-    slot->bound_entry = kNoEntry;
+    slot->credited = false;
   }
   hist_data.clear();
 }
@@ -134,7 +145,7 @@ void Episode::reset(int64_t new_id) {
     slot.bound = false;
     slot.policy_id.clear();
     slot.num_rewards = 0;
-    slot.bound_entry = kNoEntry;
+    slot.credited = false;
     slot.last_observation.clear();
     slot.last_action.clear();
     slot.last_reward = 0.0f;

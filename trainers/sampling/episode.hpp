@@ -136,8 +136,6 @@ class Episode {
   void reset(int64_t new_id);
 
  private:
-  static constexpr std::size_t kNoEntry = static_cast<std::size_t>(-1);
-
   // Everything known about one agent id. Slots outlive episodes: an agent that reappears in a
   // later episode reuses its slot (and its buffers' capacity).
   struct AgentSlot {
@@ -145,11 +143,14 @@ class Episode {
     int index = -1;  // agent_index in the current episode, -1 if absent from it
     bool bound = false;
     std::string policy_id;
-    // Reward totals per policy; the first num_rewards entries are this episode's.
+    // Reward totals per policy; the first num_rewards entries are this episode's. Once the
+    // bound policy is credited by agent index, its total lives in bound_total instead (in the
+    // slot, so the per-step path touches no other memory), and its entry is gone: each (agent,
+    // policy) pair has one total, added to in call order.
     std::vector<std::pair<std::string, double>> rewards;
     std::size_t num_rewards = 0;
-    // Entry of the bound policy in `rewards` once it was credited this episode; kNoEntry before.
-    std::size_t bound_entry = kNoEntry;
+    bool credited = false;  // bound_total holds the bound policy's total
+    double bound_total = 0.0;
     std::vector<float> last_observation;
     std::vector<float> last_action;
     float last_reward = 0.0f;
@@ -159,8 +160,8 @@ class Episode {
   const AgentSlot& present_slot(const std::string& agent_id) const;
   // The slot of `agent_id`, giving it an agent_index if it has none.
   AgentSlot& slot_for(const std::string& agent_id);
-  // Adds r to the slot's (agent, policy) total; returns the entry's position.
-  std::size_t add_reward_to(AgentSlot& slot, const std::string& policy_id, double r);
+  // Adds r to the slot's (agent, policy) total.
+  void add_reward_to(AgentSlot& slot, const std::string& policy_id, double r);
 
   // Every agent id this object has seen. A deque, so adding a slot never moves the others: the
   // pointers in order_ and the references policy_for and last_action return stay valid.

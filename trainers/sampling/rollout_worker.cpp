@@ -173,7 +173,10 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
       a.trajectory = TrajectoryBuilder(agent.observation_space()->flat_size(),
                                        agent.action_space()->flat_size());
       a.obs.assign(static_cast<std::size_t>(agent.observation_space()->flat_size()), 0.0f);
-      a.box = dynamic_cast<const BoxSpace*>(agent.action_space().get());
+      if (const auto* box = dynamic_cast<const BoxSpace*>(agent.action_space().get())) {
+        a.box_low = box->low().data();
+        a.box_high = box->high().data();
+      }
     }
   }
 }

@@ -213,15 +213,13 @@ void RolloutWorker::act() {
 void RolloutWorker::env_action(int i, const float* action, float* out, SubEnv& s) const {
   const AgentState& a = s.agents[static_cast<std::size_t>(i)];
   const int64_t n = a.trajectory.action_size();
-  const BoxSpace* box = a.box;
   // Normalising implies clipping: the env always gets an action within the bounds then.
   const bool clip = options_.normalize_actions || options_.clip_actions;
-  if (!box || !clip) {
+  if (!a.box_low || !clip) {
     copy_values(action, n, out);
     return;
   }
-  box_env_action(box->low().data(), box->high().data(), n, options_.normalize_actions, clip, action,
-                 out);
+  box_env_action(a.box_low, a.box_high, n, options_.normalize_actions, clip, action, out);
 }
 
 // Steps every sampling sub-env, on the pool when there is one: env steps are independent, and

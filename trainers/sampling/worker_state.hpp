@@ -54,8 +54,11 @@ struct AgentState {
   TrajectoryBuilder trajectory;  // this episode's rows since the last cut
   int policy = -1;               // slot index, bound for the episode (-1: not yet seen)
   int agent_index = -1;
-  std::vector<float> obs;         // the last observation, filtered
-  const BoxSpace* box = nullptr;  // its action space when a Box (rescaled or clipped for the env)
+  std::vector<float> obs;  // the last observation, filtered
+  // Its action space's bounds when a Box (rescaled or clipped for the env), null otherwise; they
+  // point into the env's space, which lives as long as the env.
+  const float* box_low = nullptr;
+  const float* box_high = nullptr;
 };
 
 }  // namespace worker_internal
