@@ -165,7 +165,7 @@ void RolloutWorker::act() {
     slot.rows.clear();
     slot.observations.clear();
   }
-  for (int e = 0; e < num_envs(); ++e) {
+  for (int e = 0, n = num_envs(); e < n; ++e) {
     SubEnv& s = *m.envs[static_cast<std::size_t>(e)];
     s.runner->actions().clear();
     if (!s.sampling) continue;
