@@ -75,6 +75,7 @@ set(PHANTOM_PUBLIC_HEADERS
   trainers/sampling/filter_set.hpp
   trainers/sampling/gaussian_noise.hpp
   trainers/sampling/multi_agent_batch.hpp
+  trainers/sampling/non_finite.hpp
   trainers/sampling/observation_filter.hpp
   trainers/sampling/rollout_worker.hpp
   trainers/sampling/running_stat.hpp

@@ -40,4 +40,12 @@ class ConfigError : public Error {
   using Error::Error;
 };
 
+/// Training produced a value that is not finite (NaN or infinity): a reward or observation as
+/// it entered a batch, a loss or a gradient norm. The message names the policy, the iteration
+/// and where the value came from.
+class TrainingError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace phantom

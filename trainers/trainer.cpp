@@ -34,6 +34,7 @@ std::vector<std::string> csv_columns(const ResolvedPolicies& resolved, const Pha
     for (const char* s : {"_mean", "_min", "_max"}) cols.push_back("custom/" + k + s);
   }
   for (const std::string& s : stat_names) cols.push_back(s);
+  if (options.on_non_finite == NonFiniteAction::skip) cols.push_back("skipped_batches");
   return cols;
 }
 
@@ -236,7 +237,16 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
   for (int it = start.iteration; it < options.iterations; ++it) {
     stats.reset(static_cast<std::size_t>(probe->num_strategic()), options.metrics.size(),
                 options.custom_metrics.size());
-    training_step(it, stats);
+    try {
+      training_step(it, stats);
+    } catch (const TrainingError& e) {
+      // Before this iteration's row and checkpoint: the newest checkpoint is the last good one.
+      throw TrainingError(kind_ + " trainer: iteration " + std::to_string(it + 1) + ": " +
+                          e.what());
+    }
+    if (options.on_non_finite == NonFiniteAction::skip) {
+      stats.set_stat("skipped_batches", static_cast<double>(worker().take_skipped_batches()));
+    }
     if (options.callbacks) options.callbacks->on_train_result(*this, stats);
     env_steps += stats.env_steps;
     agent_steps += stats.agent_steps;
@@ -311,6 +321,7 @@ RolloutWorker& Trainer::make_worker(const Setup& s, RolloutWorkerOptions w) {
   w.metrics = run.metrics;
   w.callbacks = run.callbacks;
   w.custom_metrics = run.custom_metrics;
+  w.on_non_finite = run.on_non_finite;
   const EnvFactory make_env = *s.make_env;
   worker_ = std::make_unique<RolloutWorker>(
       [make_env](const EnvContext& ctx) { return make_env(ctx.config); }, policies, run.policies,

@@ -61,6 +61,11 @@ struct TrainOptions {
   /// episodes that finished in it as CSV columns "custom/<name>_mean", "_min" and "_max". They
   /// are named up front because the CSV's columns are fixed when it is created.
   std::vector<std::string> custom_metrics;
+  /// A NaN or infinite reward, observation, loss or gradient norm: raise a TrainingError naming
+  /// the iteration, policy, agent and step, before the iteration's row and checkpoint are
+  /// written (the default); or skip that policy's learning for the iteration, counted in a
+  /// "skipped_batches" CSV column.
+  NonFiniteAction on_non_finite = NonFiniteAction::raise;
 
   /// Results directory base; empty: nothing is written.
   std::string results_dir;

@@ -9,6 +9,7 @@
 
 #include "nn/error.hpp"
 #include "nn/thread_pool.hpp"
+#include "phantom/format.hpp"
 #include "trainers/ppo/gae.hpp"
 #include "trainers/ppo/ppo_learning.hpp"
 #include "trainers/sampling/sample_batch.hpp"
@@ -66,6 +67,19 @@ void PpoPolicy::postprocess_trajectory(SampleBatch& piece) {
 
 // ---- The update ----
 
+namespace {
+
+[[noreturn]] void throw_non_finite(const char* what, float value, int epoch, int minibatch,
+                                   int minibatches) {
+  throw TrainingError("non-finite " + std::string(what) + " (" + float_string(value) +
+                      ") in epoch " + std::to_string(epoch + 1) + ", minibatch " +
+                      std::to_string(minibatch + 1) + " of " + std::to_string(minibatches) +
+                      "; the batch's rewards and observations were finite: lower the learning "
+                      "rate, or scale the rewards down");
+}
+
+}  // namespace
+
 void PpoPolicy::learn_on_batch(SampleBatch& b, LearnerStats& stats) {
   if (!learning_) throw ConfigError("PpoPolicy: a clone does not learn");
   Learning& l = *learning_;
@@ -120,9 +134,14 @@ void PpoPolicy::learn_on_batch(SampleBatch& b, LearnerStats& stats) {
       Evaluation ev = net_->evaluate(mb.features, mb.actions);
       PpoLoss loss =
           ppo_loss(ev, mb.log_probs, mb.advantages, mb.returns, mb.values, options_.loss);
+      // A non-finite loss or gradient would spoil the weights and Adam's moments for good:
+      // stop before the step (the caller raises or skips, RolloutWorkerOptions::on_non_finite).
+      const float total = loss.total.data()[0];
+      if (!std::isfinite(total)) throw_non_finite("loss", total, epoch, c, chunks);
       l.adam->zero_grad();
       loss.total.backward();
-      nn::clip_grad_norm(l.params, options_.max_grad_norm);
+      const float norm = nn::clip_grad_norm(l.params, options_.max_grad_norm);
+      if (!std::isfinite(norm)) throw_non_finite("gradient norm", norm, epoch, c, chunks);
       l.adam->step();
       sum_policy += loss.policy_loss;
       sum_value += loss.value_loss;

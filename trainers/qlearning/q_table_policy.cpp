@@ -2,6 +2,7 @@
 #include "trainers/qlearning/q_table_policy.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "nn/error.hpp"
@@ -136,6 +137,13 @@ void QTablePolicy::learn_on_batch(SampleBatch& batch, LearnerStats& stats) {
     // A row that did not terminate continues from new_obs (truncated rows too: see the header).
     if (terminateds[i] == 0.0f) target += gamma * max_q(state_of(new_obs + i * obs_size));
     double& value = q(state_of(obs + i * obs_size), action_of(actions + i * action_size));
+    // Stop before a non-finite value enters the table (the caller raises or skips the rest).
+    if (!std::isfinite((1.0 - alpha) * value + alpha * target)) {
+      throw TrainingError("non-finite Q-value update (target " + double_string(target) +
+                          ", value " + double_string(value) + ") in row " + std::to_string(i) +
+                          " of " + std::to_string(n) +
+                          "; the batch's rewards were finite: scale the rewards down");
+    }
     td_error_sum += std::fabs(target - value);
     value = (1.0 - alpha) * value + alpha * target;
   }

@@ -38,6 +38,14 @@ const SampleBatch& MultiAgentBatch::batch(const std::string& policy_id) const {
 void MultiAgentBatch::clear() {
   for (auto& entry : policy_batches) entry.second.clear();
   env_steps = 0;
+  non_finite.clear();
+}
+
+const NonFiniteValue* MultiAgentBatch::non_finite_of(const std::string& policy_id) const {
+  for (const NonFiniteValue& v : non_finite) {
+    if (v.policy_id == policy_id) return &v;
+  }
+  return nullptr;
 }
 
 MultiAgentBatch MultiAgentBatch::concat(const std::vector<const MultiAgentBatch*>& batches) {
@@ -48,6 +56,9 @@ MultiAgentBatch MultiAgentBatch::concat(const std::vector<const MultiAgentBatch*
       throw ValueError("MultiAgentBatch::concat: batch " + std::to_string(k) + " is null");
     }
     out.env_steps += batches[k]->env_steps;
+    for (const NonFiniteValue& v : batches[k]->non_finite) {  // the first of each policy
+      if (!out.non_finite_of(v.policy_id)) out.non_finite.push_back(v);
+    }
     for (const auto& entry : batches[k]->policy_batches) {
       parts[entry.first].push_back(&entry.second);
     }

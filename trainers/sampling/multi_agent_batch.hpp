@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "trainers/sampling/non_finite.hpp"
 #include "trainers/sampling/sample_batch.hpp"
 
 namespace phantom {
@@ -24,6 +25,12 @@ struct MultiAgentBatch {
   std::map<std::string, SampleBatch> policy_batches;
   /// Env steps these rows were sampled over (the batch's "count").
   int64_t env_steps = 0;
+  /// The first non-finite reward or observation each policy's rows received while this batch
+  /// was sampled, in the order they were met (empty: every value was finite; a worker that
+  /// raises on them never fills it). RolloutWorker::learn_on_batch skips those policies.
+  std::vector<NonFiniteValue> non_finite;
+  /// The entry of non_finite for `policy_id`, or null.
+  const NonFiniteValue* non_finite_of(const std::string& policy_id) const;
 
   /// Rows of all policies together.
   int64_t agent_steps() const;
@@ -37,8 +44,9 @@ struct MultiAgentBatch {
   SampleBatch& batch(const std::string& policy_id);
   const SampleBatch& batch(const std::string& policy_id) const;
 
-  /// Forgets all rows and sets env_steps to 0. Each policy keeps its (now empty) batch and its
-  /// memory, so refilling allocates nothing; policy_ids() therefore still lists it.
+  /// Forgets all rows and non-finite values and sets env_steps to 0. Each policy keeps its (now
+  /// empty) batch and its memory, so refilling allocates nothing; policy_ids() therefore still
+  /// lists it.
   void clear();
 
   /// The batches one after the other: env_steps add up, and each policy's rows are the

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include "nn/error.hpp"
 #include "phantom/format.hpp"
@@ -247,13 +248,28 @@ void RolloutWorker::learn_on_batch(MultiAgentBatch& batch,
     if (!slot.trained || !batch.has_policy(slot.id) || batch.batch(slot.id).size() == 0) continue;
     SampleBatch& b = batch.batch(slot.id);
     LearnerStats& result = stats[slot.id];
+    const bool raise = options_.on_non_finite == NonFiniteAction::raise;
+    if (const NonFiniteValue* bad = batch.non_finite_of(slot.id)) {
+      if (raise) throw TrainingError("policy '" + slot.id + "': " + bad->describe());
+      ++impl_->skipped_batches;
+      continue;
+    }
     if (options_.callbacks) {  // before the loss: it may change the batch
       std::map<std::string, double> custom;
       options_.callbacks->on_learn_on_batch(*slot.trainable, b, custom);
       for (const auto& [k, v] : custom) result.set("custom_metrics/" + k, v);
     }
-    slot.trainable->learn_on_batch(b, result);
+    try {
+      slot.trainable->learn_on_batch(b, result);
+    } catch (const TrainingError& e) {
+      if (raise) throw TrainingError("policy '" + slot.id + "': " + e.what());
+      ++impl_->skipped_batches;
+    }
   }
+}
+
+int64_t RolloutWorker::take_skipped_batches() {
+  return std::exchange(impl_->skipped_batches, 0);
 }
 
 std::map<std::string, Gradients> RolloutWorker::compute_gradients(

@@ -48,6 +48,7 @@
 #include "trainers/sampling/episode_metrics.hpp"
 #include "trainers/sampling/filter_set.hpp"
 #include "trainers/sampling/multi_agent_batch.hpp"
+#include "trainers/sampling/non_finite.hpp"
 #include "trainers/sampling/sample_batch.hpp"
 #include "trainers/sampling/trainable_policy.hpp"
 
@@ -144,6 +145,12 @@ struct RolloutWorkerOptions {
   /// travel with it (collect_stats, get_metrics report the fragment handed out), and
   /// checkpoints hold it.
   bool sample_async = false;
+  /// A non-finite reward or observation (as it arrives), or a non-finite loss or gradient
+  /// norm (learn_on_batch, before the update is applied): raise a TrainingError naming the
+  /// policy, agent, episode and step (the default); or carry on with 0 in place of the bad
+  /// values (never feeding them to the filter's statistics or the episode's returns) and have
+  /// learn_on_batch skip that policy's batch, counted by take_skipped_batches().
+  NonFiniteAction on_non_finite = NonFiniteAction::raise;
   /// Threads stepping the sub-envs (1: the calling thread only). Only env.step() runs on them;
   /// everything else runs in sub-env order, so the batches do not depend on this number.
   int num_threads = 1;
@@ -191,8 +198,13 @@ class RolloutWorker {
   /// learn_on_batch of every policy to train that has rows in `batch`, writing each one's
   /// statistics to stats[policy id] (entries are reused: no allocation in steady state).
   /// callbacks.on_learn_on_batch runs first; what it puts in its result map is reported as
-  /// "custom_metrics/<name>".
+  /// "custom_metrics/<name>". A policy whose rows received a non-finite value while the batch
+  /// was sampled (batch.non_finite), or whose learning throws TrainingError (a non-finite loss
+  /// or gradient norm, found before the update is applied), is handled by
+  /// options().on_non_finite: raise a TrainingError naming the policy, or skip it and count it.
   void learn_on_batch(MultiAgentBatch& batch, std::map<std::string, LearnerStats>& stats);
+  /// Policy batches learn_on_batch skipped since the last call (NonFiniteAction::skip).
+  int64_t take_skipped_batches();
   /// compute_gradients of every policy to train with rows in `batch`.
   std::map<std::string, Gradients> compute_gradients(MultiAgentBatch& batch,
                                                      std::map<std::string, LearnerStats>& stats);
@@ -254,6 +266,7 @@ class RolloutWorker {
   int bind(SubEnv& s, int position);
   int bind_first_time(SubEnv& s, int position);
   void filter_observations(SubEnv& s);
+  void note_non_finite(SubEnv& s, int position, const char* what, double value);
   void start_episode(SubEnv& s);
   int64_t episode_id(SubEnv& s) const;
   void act();

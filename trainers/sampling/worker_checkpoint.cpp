@@ -104,6 +104,16 @@ void RolloutWorker::save_fragment(const Fragment& f, nn::StateDict& out,
     out.set_string(prefix + ".policy" + std::to_string(k), ids[k]);
     f.batch.batch(ids[k]).save(out, prefix + ".batch" + std::to_string(k));
   }
+  out.set_int(prefix + ".non_finite", static_cast<int64_t>(f.batch.non_finite.size()));
+  for (std::size_t k = 0; k < f.batch.non_finite.size(); ++k) {
+    const NonFiniteValue& v = f.batch.non_finite[k];
+    const std::string p = prefix + ".non_finite" + std::to_string(k);
+    out.set_string(p + ".what", v.what);
+    out.set_string(p + ".policy", v.policy_id);
+    out.set_string(p + ".agent", v.agent_id);
+    out.set_int64s(p + ".where", {v.env_index, v.episode_id, v.step});
+    out.set_doubles(p + ".value", {v.value});
+  }
   const IterationStats& st = f.stats;
   out.set_int64s(prefix + ".steps", {st.env_steps, st.agent_steps, st.episodes});
   save_accumulators(st.returns, out, prefix + ".returns");
@@ -152,6 +162,22 @@ void RolloutWorker::restore_fragment(Fragment& f, const nn::StateDict& in,
   for (int64_t k = 0; k < policies; ++k) {
     const std::string& id = in.get_string(prefix + ".policy" + std::to_string(k));
     f.batch.policy_batches[id].load(in, prefix + ".batch" + std::to_string(k));
+  }
+  const int64_t non_finite =
+      in.get_count(prefix + ".non_finite", static_cast<int64_t>(impl_->slots.size()));
+  for (int64_t k = 0; k < non_finite; ++k) {
+    const std::string p = prefix + ".non_finite" + std::to_string(k);
+    NonFiniteValue v;
+    v.what = in.get_string(p + ".what");
+    v.policy_id = in.get_string(p + ".policy");
+    v.agent_id = in.get_string(p + ".agent");
+    const std::vector<int64_t> where = in.get_int64s(p + ".where");
+    if (where.size() != 3) throw FormatError(in.source() + ": " + p + ".where: expected 3");
+    v.env_index = static_cast<int>(where[0]);
+    v.episode_id = where[1];
+    v.step = where[2];
+    v.value = one_double(in, p + ".value");
+    f.batch.non_finite.push_back(std::move(v));
   }
   IterationStats& st = f.stats;
   const IterationStats& shape = impl_->envs[0]->stats;

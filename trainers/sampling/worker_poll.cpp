@@ -45,16 +45,48 @@ int RolloutWorker::bind_first_time(SubEnv& s, int i) {
   return a.policy;
 }
 
-// Filters every observation of the last reset()/step() once, as it arrives.
+// Filters every observation of the last reset()/step() once, as it arrives. A non-finite one is
+// reported (note_non_finite); when training goes on, its bad values become 0 and it does not
+// update the filter's statistics, which one NaN would spoil for good.
 void RolloutWorker::filter_observations(SubEnv& s) {
   const StepResult& r = s.runner->result();
   for (int i = 0; i < r.size(); ++i) {
     if (!r.observed(i)) continue;
     AgentState& a = s.agents[static_cast<std::size_t>(i)];
     PolicySlot& slot = impl_->slots[static_cast<std::size_t>(bind(s, i))];
-    copy_values(r.observation(i), static_cast<int64_t>(a.obs.size()), a.obs.data());
-    if (slot.filter_changes_observations) slot.filter->apply(a.obs.data(), 1, /*update=*/true);
+    float* obs = a.obs.data();
+    const auto n = static_cast<int64_t>(a.obs.size());
+    copy_values(r.observation(i), n, obs);
+    bool finite = true;
+    for (int64_t k = 0; k < n; ++k) finite &= std::isfinite(obs[k]);
+    if (!finite) {
+      note_non_finite(s, i, "observation",
+                      *std::find_if(obs, obs + n, [](float v) { return !std::isfinite(v); }));
+      std::replace_if(
+          obs, obs + n, [](float v) { return !std::isfinite(v); }, 0.0f);
+    }
+    if (slot.filter_changes_observations) slot.filter->apply(obs, 1, /*update=*/finite);
   }
+}
+
+// A non-finite reward or observation of agent i: a TrainingError (on_non_finite = raise), or
+// the first of its policy in this batch is kept (MultiAgentBatch::non_finite) so that
+// learn_on_batch skips the policy, and the caller carries on with 0 in its place.
+void RolloutWorker::note_non_finite(SubEnv& s, int i, const char* what, double value) {
+  Impl& m = *impl_;
+  const PolicySlot& slot = m.slots[static_cast<std::size_t>(bind(s, i))];
+  NonFiniteValue v;
+  v.what = what;
+  v.policy_id = slot.id;
+  v.agent_id = s.runner->env().strategic_agent_ids()[static_cast<std::size_t>(i)];
+  v.env_index = s.episode.env_index;
+  v.episode_id = s.episode.id;
+  v.step = s.episode.length;
+  v.value = value;
+  if (options_.on_non_finite == NonFiniteAction::raise) {
+    throw TrainingError("policy '" + slot.id + "': " + v.describe());
+  }
+  if (!m.batch.non_finite_of(slot.id)) m.batch.non_finite.push_back(std::move(v));
 }
 
 void RolloutWorker::start_episode(SubEnv& s) {
@@ -252,8 +284,14 @@ bool RolloutWorker::observe(SubEnv& s) {
     AgentState& a = s.agents[static_cast<std::size_t>(i)];
     if (r.has_reward(i)) {
       bind(s, i);  // gives the agent its policy and agent_index
-      s.episode.add_reward(a.agent_index, r.reward(i));
-      if (a.trajectory.open()) a.trajectory.add_reward(static_cast<float>(r.reward(i)));
+      double reward = r.reward(i);
+      // As the row will hold it: a finite double beyond float's range is infinite there.
+      if (!std::isfinite(static_cast<float>(reward))) {
+        note_non_finite(s, i, "reward", reward);
+        reward = 0.0;
+      }
+      s.episode.add_reward(a.agent_index, reward);
+      if (a.trajectory.open()) a.trajectory.add_reward(static_cast<float>(reward));
     }
     if (!a.trajectory.open()) continue;
     const bool left = r.reported(i) && (r.terminated(i) || r.truncated(i));
