@@ -57,6 +57,7 @@ set(PHANTOM_PUBLIC_HEADERS
   phantom/type_id.hpp
   phantom/view.hpp
   trainers/env_runner.hpp
+  trainers/evaluation.hpp
   trainers/iteration_stats.hpp
   trainers/ppo/actor_critic.hpp
   trainers/ppo/gae.hpp

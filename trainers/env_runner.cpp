@@ -75,7 +75,7 @@ void EnvRunner::finish_episode(IterationStats& stats) {
     stats.finished_returns[i].push_back(running_return_[i]);
   }
   if (metrics_.empty()) return;
-  std::vector<ReducedMetric> reduced = metrics_.reduced(Mode::train);
+  std::vector<ReducedMetric> reduced = metrics_.reduced(metric_mode_);
   for (std::size_t k = 0; k < reduced.size(); ++k) {
     if (reduced[k].value) stats.metrics[k].add(*reduced[k].value);
   }

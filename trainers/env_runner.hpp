@@ -51,6 +51,8 @@ class EnvRunner {
   void load(const nn::StateDict& in, const std::string& prefix);
 
   const MetricLogger& metrics() const { return metrics_; }
+  /// Which reduce action of each metric finished episodes report (train by default).
+  void set_metric_mode(Mode mode) { metric_mode_ = mode; }
 
  private:
   uint64_t episode_seed(int64_t episode) const;
@@ -69,6 +71,7 @@ class EnvRunner {
   std::size_t step_width_ = 0;     // floats per recorded step: every agent's action + presence
   std::vector<float> action_log_;  // this episode's steps, step_width_ floats each, then room
   std::size_t logged_ = 0;         // floats of action_log_ in use
+  Mode metric_mode_ = Mode::train;
 };
 
 }  // namespace phantom

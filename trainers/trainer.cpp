@@ -18,24 +18,22 @@ namespace phantom {
 
 namespace {
 
-// The CSV columns: counters, rewards per policy and per agent, metrics, the trainer's stats.
-std::vector<std::string> csv_columns(const ResolvedPolicies& resolved, const PhantomEnv& env,
-                                     const TrainOptions& options,
-                                     const std::vector<std::string>& stat_names) {
-  std::vector<std::string> cols = {"iteration", "env_steps", "agent_steps", "episodes",
-                                   "wall_seconds"};
-  auto add_reward = [&](const std::string& prefix) {
-    for (const char* s : {"/reward_mean", "/reward_min", "/reward_max"}) cols.push_back(prefix + s);
+// The columns of what finished episodes report, under `prefix`: rewards per policy and per
+// agent, each metric and custom metric. Training and evaluation rows share them (evaluation's
+// under "evaluation/"); episode_values writes them.
+void add_episode_columns(std::vector<std::string>& cols, const std::string& prefix,
+                         const ResolvedPolicies& resolved, const PhantomEnv& env,
+                         const TrainOptions& options) {
+  auto add_reward = [&](const std::string& of) {
+    for (const char* s : {"/reward_mean", "/reward_min", "/reward_max"})
+      cols.push_back(prefix + of + s);
   };
   for (const ResolvedPolicy& p : resolved.policies) add_reward("policy/" + p.id);
   for (const std::string& id : env.strategic_agent_ids()) add_reward("agent/" + id);
-  for (const auto& m : options.metrics) cols.push_back("metric/" + m.first);
+  for (const auto& m : options.metrics) cols.push_back(prefix + "metric/" + m.first);
   for (const std::string& k : options.custom_metrics) {
-    for (const char* s : {"_mean", "_min", "_max"}) cols.push_back("custom/" + k + s);
+    for (const char* s : {"_mean", "_min", "_max"}) cols.push_back(prefix + "custom/" + k + s);
   }
-  for (const std::string& s : stat_names) cols.push_back(s);
-  if (options.on_non_finite == NonFiniteAction::skip) cols.push_back("skipped_batches");
-  return cols;
 }
 
 void set_reward(CsvRow& row, const std::string& prefix, const Accumulator& a) {
@@ -43,6 +41,54 @@ void set_reward(CsvRow& row, const std::string& prefix, const Accumulator& a) {
   row.set(prefix + "/reward_mean", a.mean());
   row.set(prefix + "/reward_min", a.min);
   row.set(prefix + "/reward_max", a.max);
+}
+
+// Episode returns pooled per policy, over its agents' finished episodes.
+std::vector<Accumulator> per_policy_returns(const IterationStats& stats,
+                                            const ResolvedPolicies& resolved) {
+  std::vector<Accumulator> per_policy(resolved.policies.size());
+  for (std::size_t pos = 0; pos < stats.returns.size(); ++pos) {
+    per_policy[static_cast<std::size_t>(resolved.policy_of_position[pos])].merge(
+        stats.returns[pos]);
+  }
+  return per_policy;
+}
+
+// The values of add_episode_columns's columns.
+void episode_values(CsvRow& row, const std::string& prefix, const IterationStats& stats,
+                    const ResolvedPolicies& resolved, const PhantomEnv& env,
+                    const TrainOptions& options) {
+  const std::vector<Accumulator> per_policy = per_policy_returns(stats, resolved);
+  for (std::size_t p = 0; p < per_policy.size(); ++p)
+    set_reward(row, prefix + "policy/" + resolved.policies[p].id, per_policy[p]);
+  for (std::size_t pos = 0; pos < stats.returns.size(); ++pos)
+    set_reward(row, prefix + "agent/" + env.strategic_agent_ids()[pos], stats.returns[pos]);
+  for (std::size_t m = 0; m < options.metrics.size(); ++m)
+    row.set(prefix + "metric/" + options.metrics[m].first, stats.metrics[m].mean());
+  for (std::size_t k = 0; k < options.custom_metrics.size(); ++k) {
+    const Accumulator& a = stats.custom_metrics[k];
+    if (a.count == 0) continue;  // no episode reported it: empty cells
+    const std::string name = prefix + "custom/" + options.custom_metrics[k];
+    row.set(name + "_mean", a.mean()).set(name + "_min", a.min).set(name + "_max", a.max);
+  }
+}
+
+// The CSV columns: counters, what episodes reported, the trainer's stats, then evaluation's.
+std::vector<std::string> csv_columns(const ResolvedPolicies& resolved, const PhantomEnv& env,
+                                     const TrainOptions& options,
+                                     const std::vector<std::string>& stat_names,
+                                     const Evaluator* evaluator) {
+  std::vector<std::string> cols = {"iteration", "env_steps", "agent_steps", "episodes",
+                                   "wall_seconds"};
+  add_episode_columns(cols, "", resolved, env, options);
+  for (const std::string& s : stat_names) cols.push_back(s);
+  if (options.on_non_finite == NonFiniteAction::skip) cols.push_back("skipped_batches");
+  if (evaluator) {
+    cols.push_back("evaluation/episodes");
+    cols.push_back("evaluation/env_steps");
+    add_episode_columns(cols, "evaluation/", evaluator->resolved(), env, options);
+  }
+  return cols;
 }
 
 // The run's configuration, as text a reader (or a later run) can use.
@@ -205,7 +251,13 @@ Trainer::Prepared Trainer::prepare(const EnvFactory& make_env, const EnvConfig& 
     }
     run.results.policies[run.resolved.policies[p].id] = policies[p];
   }
-  run.columns = csv_columns(run.resolved, *run.probe, options, stat_names());
+  evaluator_.reset();
+  if (options.evaluation.interval > 0) {
+    evaluator_ =
+        std::make_unique<Evaluator>(options.evaluation, make_env, env_config, run.results.policies,
+                                    options.policies, worker().options());
+  }
+  run.columns = csv_columns(run.resolved, *run.probe, options, stat_names(), evaluator_.get());
   return run;
 }
 
@@ -233,7 +285,7 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
            std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   };
 
-  IterationStats stats;
+  IterationStats stats, evaluation;
   for (int it = start.iteration; it < options.iterations; ++it) {
     stats.reset(static_cast<std::size_t>(probe->num_strategic()), options.metrics.size(),
                 options.custom_metrics.size());
@@ -247,16 +299,20 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
     if (options.on_non_finite == NonFiniteAction::skip) {
       stats.set_stat("skipped_batches", static_cast<double>(worker().take_skipped_batches()));
     }
+    // Evaluation, after the update it evaluates and before the result is reported.
+    const bool evaluated = evaluator_ && evaluator_->due(it);
+    if (evaluated) {
+      if (options.callbacks) options.callbacks->on_evaluate_start(*this);
+      evaluation.reset(static_cast<std::size_t>(probe->num_strategic()), options.metrics.size(),
+                       options.custom_metrics.size());
+      evaluator_->run(it, worker(), evaluation);
+      if (options.callbacks) options.callbacks->on_evaluate_end(*this, evaluation);
+    }
     if (options.callbacks) options.callbacks->on_train_result(*this, stats);
     env_steps += stats.env_steps;
     agent_steps += stats.agent_steps;
 
-    // Rewards pooled per policy, over its agents' finished episodes.
-    std::vector<Accumulator> per_policy(resolved.policies.size());
-    for (std::size_t pos = 0; pos < stats.returns.size(); ++pos) {
-      per_policy[static_cast<std::size_t>(resolved.policy_of_position[pos])].merge(
-          stats.returns[pos]);
-    }
+    const std::vector<Accumulator> per_policy = per_policy_returns(stats, resolved);
     if (csv) {
       CsvRow row;
       row.set("iteration", it + 1)
@@ -264,26 +320,32 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
           .set("agent_steps", agent_steps)
           .set("episodes", stats.episodes)
           .set("wall_seconds", wall_seconds());
-      for (std::size_t p = 0; p < per_policy.size(); ++p)
-        set_reward(row, "policy/" + resolved.policies[p].id, per_policy[p]);
-      for (std::size_t pos = 0; pos < stats.returns.size(); ++pos)
-        set_reward(row, "agent/" + probe->strategic_agent_ids()[pos], stats.returns[pos]);
-      for (std::size_t m = 0; m < options.metrics.size(); ++m)
-        row.set("metric/" + options.metrics[m].first, stats.metrics[m].mean());
-      for (std::size_t k = 0; k < options.custom_metrics.size(); ++k) {
-        const Accumulator& a = stats.custom_metrics[k];
-        if (a.count == 0) continue;  // no episode reported it: empty cells
-        const std::string prefix = "custom/" + options.custom_metrics[k];
-        row.set(prefix + "_mean", a.mean()).set(prefix + "_min", a.min).set(prefix + "_max", a.max);
+      episode_values(row, "", stats, resolved, *probe, options);
+      if (evaluated) {
+        row.set("evaluation/episodes", evaluation.episodes)
+            .set("evaluation/env_steps", evaluation.env_steps);
+        episode_values(row, "evaluation/", evaluation, evaluator_->resolved(), *probe, options);
       }
       for (const auto& kv : stats.stats())
         if (!std::isnan(kv.second)) row.set(kv.first, kv.second);
       csv->write_row(row);
     }
     if (progress) {
-      double reward = per_policy[static_cast<std::size_t>(first_trained)].mean();
-      progress->update(it + 1,
-                       std::isnan(reward) ? std::string() : progress_field("reward", reward));
+      const double reward = per_policy[static_cast<std::size_t>(first_trained)].mean();
+      std::string fields = std::isnan(reward) ? std::string() : progress_field("reward", reward);
+      if (evaluated) {
+        const int evaluated_policy =
+            evaluator_->resolved().index_of(options.policies_to_train.front());
+        const double eval_reward =
+            evaluated_policy < 0
+                ? std::numeric_limits<double>::quiet_NaN()
+                : per_policy_returns(
+                      evaluation,
+                      evaluator_->resolved())[static_cast<std::size_t>(evaluated_policy)]
+                      .mean();
+        if (!std::isnan(eval_reward)) fields += "  " + progress_field("eval", eval_reward);
+      }
+      progress->update(it + 1, fields);
     }
     bool stop = options.on_iteration && options.on_iteration(it, stats, env_steps);
     bool last = stop || it + 1 == options.iterations;

@@ -32,6 +32,7 @@
 #include "phantom/metrics.hpp"
 #include "phantom/policy.hpp"
 #include "phantom/policy_mapping.hpp"
+#include "trainers/evaluation.hpp"
 #include "trainers/iteration_stats.hpp"
 #include "trainers/sampling/callbacks.hpp"
 #include "trainers/sampling/rollout_worker.hpp"
@@ -61,6 +62,11 @@ struct TrainOptions {
   /// episodes that finished in it as CSV columns "custom/<name>_mean", "_min" and "_max". They
   /// are named up front because the CSV's columns are fixed when it is created.
   std::vector<std::string> custom_metrics;
+  /// Evaluation during training (trainers/evaluation.hpp); off unless evaluation.interval > 0.
+  /// Each evaluation adds "evaluation/..." columns to the iteration's row (episodes, env steps,
+  /// rewards per policy and agent, metrics with their eval reduce action, custom metrics) and
+  /// an "eval" field to the progress bar.
+  EvaluationOptions evaluation;
   /// A NaN or infinite reward, observation, loss or gradient norm: raise a TrainingError naming
   /// the iteration, policy, agent and step, before the iteration's row and checkpoint are
   /// written (the default); or skip that policy's learning for the iteration, counted in a
@@ -189,6 +195,7 @@ class Trainer {
 
   std::string kind_;
   std::unique_ptr<RolloutWorker> worker_;
+  std::unique_ptr<Evaluator> evaluator_;  // null: no evaluation
 };
 
 }  // namespace phantom

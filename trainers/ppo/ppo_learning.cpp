@@ -1,4 +1,5 @@
-// PpoPolicy's learning: GAE per trajectory piece, then the minibatch update.
+// PpoPolicy's learning: GAE per trajectory piece (any policy, clones too), then the minibatch
+// update (the original only).
 //
 // One update, as CleanRL's loop reads: for each epoch, shuffle the rows; for each minibatch,
 // gather its rows, normalise its advantages, compute the PPO loss (ppo_loss.hpp), backward,
@@ -35,8 +36,7 @@ void PpoPolicy::postprocess_trajectory(SampleBatch& piece) {
   const SampleBatch::Handle target_col =
       piece.add_column(columns::kValueTargets, 1, ColumnType::float32);
   if (n == 0) return;
-  if (!learning_) throw ConfigError("PpoPolicy: a clone does not learn");
-  Learning& l = *learning_;
+  GaeScratch& l = gae_;
   const auto un = static_cast<std::size_t>(n);
   const float* rewards = piece.f32(columns::kRewards);
   const float* values = piece.f32(columns::kVfPreds);
@@ -58,7 +58,7 @@ void PpoPolicy::postprocess_trajectory(SampleBatch& piece) {
     l.bootstrap_features.resize(static_cast<std::size_t>(net_->feature_size()));
     net_->write_features(piece.f32(columns::kNewObs) + last * obs_size,
                          l.bootstrap_features.data());
-    net_->values(l.bootstrap_features.data(), 1, &l.next_values[un - 1], l.workspace);
+    net_->values(l.bootstrap_features.data(), 1, &l.next_values[un - 1], workspace_);
   }
   compute_gae(l.rewards.data(), values, l.next_values.data(), l.ends.data(), l.streams.data(), n, 1,
               options_.gamma, options_.gae_lambda, piece.f32(adv_col), piece.f32(target_col),

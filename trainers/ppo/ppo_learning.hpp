@@ -16,11 +16,6 @@ struct PpoPolicy::Learning {
   std::vector<nn::Tensor> params;
   std::unique_ptr<nn::Adam> adam;
   nn::Tape tape;
-  // GAE scratch (one piece).
-  std::vector<float> rewards, next_values, bootstrap_features, running;
-  std::vector<char> ends;
-  std::vector<int32_t> streams;
-  ActWorkspace workspace;
   // Update scratch.
   std::vector<int64_t> order;
   struct Minibatch {

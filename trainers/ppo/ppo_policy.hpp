@@ -92,6 +92,12 @@ class PpoPolicy : public TrainablePolicy {
   std::vector<float> filtered_, features_, sampled_;
   ActWorkspace workspace_;
   HeadDistribution distribution_;
+  // Postprocessing scratch (GAE over one piece): every policy postprocesses, clones too.
+  struct GaeScratch {
+    std::vector<float> rewards, next_values, bootstrap_features, running;
+    std::vector<char> ends;
+    std::vector<int32_t> streams;
+  } gae_;
 };
 
 }  // namespace phantom

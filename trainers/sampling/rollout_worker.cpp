@@ -82,6 +82,7 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
     }
     auto sub = std::make_unique<SubEnv>();
     sub->runner = std::make_unique<EnvRunner>(std::move(env), sub_env_seed_for(v), o.metrics);
+    if (o.in_evaluation) sub->runner->set_metric_mode(Mode::eval);
     sub->episode.env_index = v;
     m.envs.push_back(std::move(sub));
     if (o.callbacks)

@@ -115,6 +115,9 @@ struct RolloutWorkerOptions {
   bool normalize_actions = true;
   /// Box actions are clipped to their bounds for the env.
   bool clip_actions = false;
+  /// An evaluation worker: env metrics are reduced with their eval reduce action (callbacks can
+  /// read this through worker.options()).
+  bool in_evaluation = false;
   /// "NoFilter", "MeanStdFilter" or "ConcurrentMeanStdFilter": one filter per policy.
   std::string observation_filter = "NoFilter";
   /// Policies that learn (learn_on_batch, compute_gradients); nullopt: every trainable policy.
