@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace phantom {
 
@@ -18,6 +19,20 @@ inline void copy_values(const float* from, int64_t n, float* to) {
     return;
   }
   for (int64_t k = 0; k < n; ++k) to[k] = from[k];
+}
+
+/// copy_values that also says whether every value was finite (no NaN, no infinity), in the same
+/// pass: a float is finite unless its exponent bits are all ones.
+inline bool copy_values_finite(const float* from, int64_t n, float* to) {
+  constexpr uint32_t kExponent = 0x7f800000u;
+  uint32_t non_finite = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    uint32_t bits;
+    std::memcpy(&bits, &from[k], sizeof bits);
+    non_finite |= static_cast<uint32_t>((bits & kExponent) == kExponent);
+    to[k] = from[k];
+  }
+  return non_finite == 0;
 }
 
 }  // namespace phantom

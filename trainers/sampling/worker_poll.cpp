@@ -56,9 +56,7 @@ void RolloutWorker::filter_observations(SubEnv& s) {
     PolicySlot& slot = impl_->slots[static_cast<std::size_t>(bind(s, i))];
     float* obs = a.obs.data();
     const auto n = static_cast<int64_t>(a.obs.size());
-    copy_values(r.observation(i), n, obs);
-    bool finite = true;
-    for (int64_t k = 0; k < n; ++k) finite &= std::isfinite(obs[k]);
+    const bool finite = copy_values_finite(r.observation(i), n, obs);
     if (!finite) {
       note_non_finite(s, i, "observation",
                       *std::find_if(obs, obs + n, [](float v) { return !std::isfinite(v); }));
