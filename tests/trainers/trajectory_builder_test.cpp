@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -219,6 +220,31 @@ TEST(TrajectoryBuilder, CopiesAreIndependent) {
   b.start_episode();
   EXPECT_EQ(assigned.size(), 20);
   EXPECT_EQ(copy.to_batch().f32(sc::rewards)[20], 6.0f);
+}
+
+TEST(CopyValuesFinite, CopiesAndSaysWhetherEveryValueIsFinite) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float tiny = std::numeric_limits<float>::denorm_min();
+  const float max = std::numeric_limits<float>::max();
+  for (const std::vector<float>& values :
+       {std::vector<float>{1.0f, -2.0f, tiny, max, -max, 0.0f}, std::vector<float>{nan},
+        std::vector<float>{1.0f, 2.0f, inf}, std::vector<float>{-inf, 1.0f},
+        std::vector<float>{0.0f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f, 8.0f, -nan}}) {
+    std::vector<float> out(values.size(), 9.0f);
+    bool expected = true;
+    for (float v : values) expected = expected && std::isfinite(v);
+    EXPECT_EQ(
+        phantom::copy_values_finite(values.data(), static_cast<int64_t>(values.size()), out.data()),
+        expected);
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      if (std::isnan(values[k])) {
+        EXPECT_TRUE(std::isnan(out[k]));
+      } else {
+        EXPECT_EQ(out[k], values[k]);
+      }
+    }
+  }
 }
 
 }  // namespace
