@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/csv_reader.hpp"
+#include "analysis/test_files.hpp"
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -62,6 +65,32 @@ void expect_chain_optimal(const QTablePolicy& q, const tabular::ChainOptions& ch
       EXPECT_NEAR(q.q(s, a), expected[s][a], 1e-9) << "state " << s << " action " << a;
     }
   }
+}
+
+// Evaluation acts greedily with clones of the learned table: every evaluated episode earns what
+// the optimal policy earns from its start (0.5 from position 1, going left; 1 from further
+// right), never what an exploring step can cost.
+TEST(QLearning, EvaluationActsGreedilyWithTheLearnedTable) {
+  analysis_test::ScratchDir tmp;
+  tabular::ChainOptions chain;
+  QLearningTrainer trainer(fast_learner(0.6));
+  TrainOptions run = quiet_run(300, 3);
+  run.policies.add("walker", phantom::agent_ids({"W1"}));
+  run.policies_to_train = {"walker"};
+  run.results_dir = tmp.file("runs");
+  run.evaluation.interval = 100;
+  run.evaluation.duration = 5;
+  TrainingResults r =
+      trainer.train(factory([&] { return tabular::make_chain_env(chain); }), {}, run);
+  const phantom::CsvTable csv = phantom::read_csv(r.run_dir + "/metrics.csv");
+  const std::size_t last = 299;
+  EXPECT_EQ(csv.numbers("evaluation/episodes")[last], 5.0);
+  for (const char* column :
+       {"evaluation/policy/walker/reward_min", "evaluation/policy/walker/reward_max"}) {
+    const double value = csv.numbers(column)[last];
+    EXPECT_TRUE(value == 0.5 || value == 1.0) << column << " = " << value;
+  }
+  EXPECT_TRUE(std::isnan(csv.numbers("evaluation/episodes")[last - 1]));
 }
 
 // --- Learning exact values ---
