@@ -70,9 +70,10 @@ std::string config_text(const std::string& kind, const TrainOptions& options,
   return t;
 }
 
-// The [trainer] section of the config.txt at `path`: each option's name and value text. Nothing
-// when the file or the section is missing (a run written before options were recorded). A line
-// of the section that is not "name = value" is a FormatError naming the file and line.
+// The [trainer] section of the config.txt at `path`: each option's name and value text, and the
+// options struct's name (the section's first comment) under the key "#". Nothing when the file
+// or the section is missing (a run written before options were recorded). A line of the section
+// that is not "name = value" is a FormatError naming the file and line.
 std::optional<std::map<std::string, std::string>> read_trainer_section(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -85,7 +86,12 @@ std::optional<std::map<std::string, std::string>> read_trainer_section(const std
       if (line == kTrainerSection) section.emplace();
       continue;
     }
-    if (!section || line.empty() || line[0] == '#') continue;
+    if (!section || line.empty()) continue;
+    if (line[0] == '#') {
+      const std::size_t name = line.find_first_not_of("# ");
+      if (section->empty() && name != std::string::npos) (*section)["#"] = line.substr(name);
+      continue;
+    }
     const std::size_t eq = line.find(" = ");
     if (eq == std::string::npos || eq == 0) {
       throw FormatError("'" + path + "', line " + std::to_string(line_number) +
@@ -202,6 +208,12 @@ void Trainer::check_recorded_options(const std::string& run_dir, const char* wha
   const std::optional<std::map<std::string, std::string>> run = read_trainer_section(config);
   if (!run) return;
   const RecordedOptions mine = recorded_options();
+  const auto type = run->find("#");
+  if (!mine.type.empty() && type != run->end() && type->second != mine.type) {
+    throw ConfigError(std::string(what) + ": the run in " + run_dir +
+                      " was trained by a trainer of " + type->second + ", not of " + mine.type +
+                      " (" + config + " records the run's options); use that trainer");
+  }
   const bool resuming = std::string(what) == "resume";
   for (const TrainerOption& o : mine.options) {
     const bool needed = o.needed == TrainerOption::Needed::kToLoad ||

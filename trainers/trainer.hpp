@@ -217,7 +217,8 @@ class Trainer {
   /// ConfigError unless options.iterations >= 1 (train and resume; load trains nothing).
   void check_iterations(const TrainOptions& options) const;
   /// Compares the options recorded in `run_dir`'s config.txt with recorded_options(): a
-  /// ConfigError naming the first option `what` ("load", "resume") needs and that differs. A run
+  /// ConfigError if the run's options are another struct (another trainer's), or naming the
+  /// first option `what` ("load", "resume") needs and that differs. A run
   /// without config.txt, or without a [trainer] section (written before options were recorded),
   /// is not checked.
   void check_recorded_options(const std::string& run_dir, const char* what) const;

@@ -14,6 +14,7 @@
 #include "analysis/test_files.hpp"
 #include "support/error_message.hpp"
 #include "tabular_envs.hpp"
+#include "trainers/ppo/ppo_trainer.hpp"
 #include "trainers/qlearning/q_learning_trainer.hpp"
 
 namespace {
@@ -104,6 +105,10 @@ TEST(TrainerLoad, AQLearningRunRecordsItsOptionsAndLoadNamesTheOneThatDiffers) {
                phantom::QLearningTrainer(other).resume(run_dir, chain_factory(), {}, run);
              }),
              "QLearningOptions::alpha = 0.5, but this trainer has 0.25");
+  // A run of another trainer.
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>(
+                 [&] { phantom::PpoTrainer().load(run_dir, chain_factory(), {}, run); }),
+             "was trained by a trainer of QLearningOptions, not of PpoOptions");
 }
 
 TEST(TrainerLoad, MissingOrEmptyResultsDirectoriesAreClearErrors) {
