@@ -5,12 +5,17 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <utility>
 
+#include "nn/parse_number.hpp"
+
 #if defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>  // isatty, fileno
+#include <sys/ioctl.h>  // ioctl, TIOCGWINSZ
+#include <unistd.h>     // isatty, fileno
 #define PHANTOM_HAVE_ISATTY 1
 #endif
 
@@ -68,14 +73,43 @@ std::string progress_field(std::string_view name, double value) {
   return std::string(name) + "=" + buf;
 }
 
-bool is_terminal(const std::ostream& out) {
+namespace {
+
+// The file descriptor behind a standard stream, or -1 for any other stream.
+int standard_fd(const std::ostream& out) {
 #ifdef PHANTOM_HAVE_ISATTY
-  if (&out == &std::cout) return ::isatty(::fileno(stdout)) != 0;
-  if (&out == &std::cerr || &out == &std::clog) return ::isatty(::fileno(stderr)) != 0;
+  if (&out == &std::cout) return ::fileno(stdout);
+  if (&out == &std::cerr || &out == &std::clog) return ::fileno(stderr);
 #else
   (void)out;
 #endif
+  return -1;
+}
+
+}  // namespace
+
+bool is_terminal(const std::ostream& out) {
+#ifdef PHANTOM_HAVE_ISATTY
+  const int fd = standard_fd(out);
+  return fd >= 0 && ::isatty(fd) != 0;
+#else
+  (void)out;
   return false;
+#endif
+}
+
+int terminal_columns(const std::ostream& out) {
+#if defined(PHANTOM_HAVE_ISATTY) && defined(TIOCGWINSZ)
+  const int fd = standard_fd(out);
+  struct winsize size {};
+  if (fd >= 0 && ::ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+#else
+  (void)out;
+#endif
+  if (const char* columns = std::getenv("COLUMNS")) {
+    if (std::optional<int64_t> n = parse_integer(columns, 1, 100000)) return static_cast<int>(*n);
+  }
+  return 80;
 }
 
 ProgressBar::ProgressBar(int64_t total, std::string label, std::ostream& out,
@@ -123,9 +157,13 @@ void ProgressBar::finish() {
 
 void ProgressBar::draw(double t, bool final) {
   if (on_terminal_) {
-    std::string line = terminal_line(t);
+    const int columns = options_.columns > 0 ? options_.columns : terminal_columns(out_);
+    const std::size_t limit = static_cast<std::size_t>(std::max(columns - 1, 0));
+    std::string line = terminal_line(t, columns);
     const std::size_t width = line.size();
-    if (width < last_width_) line.append(last_width_ - width, ' ');
+    // Blank out what a longer previous line left behind, within the width.
+    const std::size_t cover = std::min(last_width_, limit);
+    if (width < cover) line.append(cover - width, ' ');
     last_width_ = width;
     out_ << '\r' << line;
     if (final) out_ << '\n';
@@ -150,23 +188,52 @@ std::string ProgressBar::eta(double t) const {
   return r > 0.0 ? format_duration(static_cast<double>(remaining) / r) : "?";
 }
 
-std::string ProgressBar::terminal_line(double t) const {
-  std::string line = label_;
-  if (total_ > 0) {
-    const double fraction = std::clamp(static_cast<double>(done_) / total_, 0.0, 1.0);
-    const int width = std::max(options_.bar_width, 0);
-    const int filled = static_cast<int>(fraction * width);
-    line += " [";
-    line.append(filled, '#');
-    line.append(width - filled, '.');
-    line += "]  " + std::to_string(done_) + "/" + std::to_string(total_) + "  " +
-            std::to_string(static_cast<int>(fraction * 100.0)) + "%";
-  } else {
-    line += "  " + std::to_string(done_);
+std::string ProgressBar::terminal_line(double t, int columns) const {
+  // The pieces after the label and bar, in line order. When the line is too wide, the bar goes
+  // first (shorter, then none: the count and percentage say the same), then the extra fields,
+  // the rate and the ETA; whatever is still too wide is cut.
+  const std::size_t limit = static_cast<std::size_t>(std::max(columns - 1, 0));
+  const bool known = total_ > 0;
+  const double fraction =
+      known ? std::clamp(static_cast<double>(done_) / static_cast<double>(total_), 0.0, 1.0) : 0.0;
+  std::string count = "  " + std::to_string(done_);
+  if (known) {
+    count += "/" + std::to_string(total_) + "  " +
+             std::to_string(static_cast<int>(fraction * 100.0)) + "%";
   }
-  line += "  " + format_rate(rate(t), options_.unit);
-  if (total_ > 0) line += "  ETA " + eta(t);
-  if (!extra_.empty()) line += "  " + extra_;
+  std::string rate_part = "  " + format_rate(rate(t), options_.unit);
+  std::string eta_part = known ? "  ETA " + eta(t) : "";
+  std::string extra_part = extra_.empty() ? "" : "  " + extra_;
+  auto rest = [&] { return count + rate_part + eta_part + extra_part; };
+
+  constexpr int kShortestBar = 5;
+  const std::size_t fixed = label_.size() + rest().size() + 3;  // 3: " [" and "]"
+  int bar = 0;
+  if (known && options_.bar_width > 0 && fixed < limit) {
+    bar = static_cast<int>(
+        std::min<std::size_t>(static_cast<std::size_t>(options_.bar_width), limit - fixed));
+    if (bar < std::min(kShortestBar, options_.bar_width)) bar = 0;
+  }
+  std::string line = label_;
+  if (bar > 0) {
+    const int filled = static_cast<int>(fraction * bar);
+    line += " [";
+    line.append(static_cast<std::size_t>(filled), '#');
+    line.append(static_cast<std::size_t>(bar - filled), '.');
+    line += "]";
+  } else {
+    for (std::string* piece : {&extra_part, &rate_part, &eta_part}) {
+      if (line.size() + rest().size() <= limit) break;
+      piece->clear();
+    }
+  }
+  line += rest();
+  if (line.size() > limit) {
+    std::size_t cut = limit;
+    // Never in the middle of a UTF-8 character (a label may hold some).
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    line.resize(cut);
+  }
   return line;
 }
 

@@ -9,6 +9,11 @@
 // On a terminal it keeps one line up to date, redrawn in place with '\r' at most every
 // redraw_interval_seconds:
 //   ppo [#########...............]  40/100  40%  12.5 it/s  ETA 0:05  reward=12.35
+// The line always fits the terminal's width (one column is left free, so that no terminal wraps
+// it): a narrow terminal gets a shorter bar, then no bar, then the line without the extra fields,
+// the rate and the ETA, in that order, and at last the line cut at the width. The width is
+// asked at every redraw (so a resized window is followed): the terminal's own (TIOCGWINSZ on the
+// stream's file), else the COLUMNS environment variable, else 80.
 // Anywhere else (a log file, a pipe, a std::ostringstream) it writes a plain line at the first
 // update, then at most every plain_interval_seconds, and always at the end:
 //   ppo 40/100 (40%)  12.5 it/s  elapsed 0:03  ETA 0:05  reward=12.35
@@ -32,8 +37,10 @@ struct ProgressOptions {
   double redraw_interval_seconds = 0.1;
   /// The shortest time between two plain lines.
   double plain_interval_seconds = 10.0;
-  /// Characters inside the brackets of the terminal bar.
+  /// Characters inside the brackets of the terminal bar, at most (fewer on a narrow terminal).
   int bar_width = 24;
+  /// The terminal's width in columns; 0: ask the terminal each redraw (see the top of this file).
+  int columns = 0;
   /// What is counted, as shown in the rate ("it/s", "steps/s").
   std::string unit = "it";
   /// Work already done when the bar is made (e.g. a resumed run); the rate counts only new work.
@@ -64,7 +71,8 @@ class ProgressBar {
  private:
   double now() const;
   void draw(double now, bool final);
-  std::string terminal_line(double now) const;
+  /// The terminal line for a terminal `columns` wide: at most columns - 1 characters.
+  std::string terminal_line(double now, int columns) const;
   std::string plain_line(double now) const;
   // Steps per second since the bar was made (0 while unknown), and the time left at that rate.
   double rate(double now) const;
@@ -94,5 +102,8 @@ std::string progress_field(std::string_view name, double value);
 /// True if `out` is std::cout, std::cerr or std::clog and that stream's file is a terminal.
 /// Any other stream (a file, a string stream) is not a terminal.
 bool is_terminal(const std::ostream& out);
+/// The width of the terminal `out` writes to: the terminal's own when `out` is a standard stream
+/// on a terminal that reports one, else COLUMNS when it holds an integer from 1 to 100000, else 80.
+int terminal_columns(const std::ostream& out);
 
 }  // namespace phantom

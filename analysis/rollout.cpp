@@ -80,11 +80,14 @@ std::size_t Rollout::agent_index(const std::string& agent_id) const {
   return static_cast<std::size_t>(it - agent_ids_.begin());
 }
 
-void Rollout::throw_out_of_range(std::size_t i, std::size_t agent) const {
-  if (i >= size()) {
-    throw ValueError(label() + ": step index " + std::to_string(i) +
-                     " is out of range; the rollout has " + std::to_string(size()) + " steps");
-  }
+void Rollout::throw_no_step(int64_t i) const {
+  const std::string n = std::to_string(size());
+  throw ValueError(label() + ": step index " + std::to_string(i) +
+                   " is out of range; the rollout has " + n + " steps (indices 0 to " + n +
+                   " - 1, or -" + n + " to -1 from the end)");
+}
+
+void Rollout::throw_no_agent(std::size_t agent) const {
   throw ValueError(label() + ": agent index " + std::to_string(agent) +
                    " is out of range; the rollout has " + std::to_string(agent_ids_.size()) +
                    " agents");
@@ -92,42 +95,43 @@ void Rollout::throw_out_of_range(std::size_t i, std::size_t agent) const {
 
 // ---- Reading ----
 
-const std::string& Rollout::stage(std::size_t i) const {
-  check_step(i);
-  return stage_names_[step_stage_[i]];
+const std::string& Rollout::stage(int64_t i) const {
+  return stage_names_[step_stage_[step_at(i)]];
 }
 
-const float* Rollout::observation(std::size_t i, std::size_t agent) const {
-  if (!(flags_[entry(i, agent)] & kObserved)) return nullptr;
-  return observations_.data() + static_cast<int64_t>(i) * observation_width_ +
+const float* Rollout::observation(int64_t i, std::size_t agent) const {
+  const std::size_t s = step_at(i);
+  if (!(flags_[entry(s, agent)] & kObserved)) return nullptr;
+  return observations_.data() + static_cast<int64_t>(s) * observation_width_ +
          observation_offsets_[agent];
 }
 
-const float* Rollout::action(std::size_t i, std::size_t agent) const {
-  if (!(flags_[entry(i, agent)] & kActed)) return nullptr;
-  return actions_.data() + static_cast<int64_t>(i) * action_width_ + action_offsets_[agent];
+const float* Rollout::action(int64_t i, std::size_t agent) const {
+  const std::size_t s = step_at(i);
+  if (!(flags_[entry(s, agent)] & kActed)) return nullptr;
+  return actions_.data() + static_cast<int64_t>(s) * action_width_ + action_offsets_[agent];
 }
 
-std::optional<double> Rollout::reward(std::size_t i, std::size_t agent) const {
-  const std::size_t e = entry(i, agent);
+std::optional<double> Rollout::reward(int64_t i, std::size_t agent) const {
+  const std::size_t e = entry(step_at(i), agent);
   if (!(flags_[e] & kRewarded)) return std::nullopt;
   return rewards_[e];
 }
 
-std::optional<bool> Rollout::terminated(std::size_t i, std::size_t agent) const {
-  const uint8_t f = flags_[entry(i, agent)];
+std::optional<bool> Rollout::terminated(int64_t i, std::size_t agent) const {
+  const uint8_t f = flags_[entry(step_at(i), agent)];
   if (!(f & kHasTerminated)) return std::nullopt;
   return (f & kTerminated) != 0;
 }
 
-std::optional<bool> Rollout::truncated(std::size_t i, std::size_t agent) const {
-  const uint8_t f = flags_[entry(i, agent)];
+std::optional<bool> Rollout::truncated(int64_t i, std::size_t agent) const {
+  const uint8_t f = flags_[entry(step_at(i), agent)];
   if (!(f & kHasTruncated)) return std::nullopt;
   return (f & kTruncated) != 0;
 }
 
-std::optional<Infos> Rollout::info(std::size_t i, std::size_t agent) const {
-  const std::size_t e = entry(i, agent);
+std::optional<Infos> Rollout::info(int64_t i, std::size_t agent) const {
+  const std::size_t e = entry(step_at(i), agent);
   if (!(flags_[e] & kHasInfo)) return std::nullopt;
   Infos out;
   const InfoRange range = info_ranges_[e];
@@ -137,15 +141,13 @@ std::optional<Infos> Rollout::info(std::size_t i, std::size_t agent) const {
   return out;
 }
 
-const std::vector<RecordedMessage>* Rollout::messages(std::size_t i) const {
-  if (i >= messages_.size()) {
-    check_step(i);
-    return nullptr;
-  }
-  return messages_[i] ? &*messages_[i] : nullptr;
+const std::vector<RecordedMessage>* Rollout::messages(int64_t i) const {
+  const std::size_t s = step_at(i);
+  if (s >= messages_.size()) return nullptr;
+  return messages_[s] ? &*messages_[s] : nullptr;
 }
 
-AgentRecord Rollout::record(std::size_t i, std::size_t agent) const {
+AgentRecord Rollout::record(int64_t i, std::size_t agent) const {
   AgentRecord out;
   if (const float* o = observation(i, agent)) {
     out.observation.emplace(o, o + observation_sizes_[agent]);
@@ -158,10 +160,10 @@ AgentRecord Rollout::record(std::size_t i, std::size_t agent) const {
   return out;
 }
 
-Step Rollout::operator[](std::size_t i) const {
+Step Rollout::operator[](int64_t i) const {
   Step step;
   step.stage = stage(i);
-  step.i = static_cast<int64_t>(i);
+  step.i = static_cast<int64_t>(step_at(i));  // the step's own number, also for r[-1]
   for (std::size_t a = 0; a < agent_ids_.size(); ++a) step.agents.push_back(record(i, a));
   if (const std::vector<RecordedMessage>* m = messages(i)) step.messages = *m;
   return step;
@@ -200,37 +202,39 @@ void Rollout::reserve_steps(std::size_t steps) {
   capacity_ = steps;
 }
 
-void Rollout::set_observation(std::size_t i, std::size_t agent, const float* values) {
-  flags_[entry(i, agent)] |= kObserved;
+void Rollout::set_observation(int64_t i, std::size_t agent, const float* values) {
+  const std::size_t s = step_at(i);
+  flags_[entry(s, agent)] |= kObserved;
   std::copy_n(values, observation_sizes_[agent],
-              observations_.data() + static_cast<int64_t>(i) * observation_width_ +
+              observations_.data() + static_cast<int64_t>(s) * observation_width_ +
                   observation_offsets_[agent]);
 }
 
-void Rollout::set_action(std::size_t i, std::size_t agent, const float* values) {
-  flags_[entry(i, agent)] |= kActed;
+void Rollout::set_action(int64_t i, std::size_t agent, const float* values) {
+  const std::size_t s = step_at(i);
+  flags_[entry(s, agent)] |= kActed;
   std::copy_n(values, action_sizes_[agent],
-              actions_.data() + static_cast<int64_t>(i) * action_width_ + action_offsets_[agent]);
+              actions_.data() + static_cast<int64_t>(s) * action_width_ + action_offsets_[agent]);
 }
 
-void Rollout::set_reward(std::size_t i, std::size_t agent, double reward) {
-  const std::size_t e = entry(i, agent);
+void Rollout::set_reward(int64_t i, std::size_t agent, double reward) {
+  const std::size_t e = entry(step_at(i), agent);
   flags_[e] |= kRewarded;
   rewards_[e] = reward;
 }
 
-void Rollout::set_terminated(std::size_t i, std::size_t agent, bool terminated) {
-  uint8_t& f = flags_[entry(i, agent)];
+void Rollout::set_terminated(int64_t i, std::size_t agent, bool terminated) {
+  uint8_t& f = flags_[entry(step_at(i), agent)];
   f = static_cast<uint8_t>((f & ~kTerminated) | kHasTerminated | (terminated ? kTerminated : 0));
 }
 
-void Rollout::set_truncated(std::size_t i, std::size_t agent, bool truncated) {
-  uint8_t& f = flags_[entry(i, agent)];
+void Rollout::set_truncated(int64_t i, std::size_t agent, bool truncated) {
+  uint8_t& f = flags_[entry(step_at(i), agent)];
   f = static_cast<uint8_t>((f & ~kTruncated) | kHasTruncated | (truncated ? kTruncated : 0));
 }
 
-void Rollout::set_info(std::size_t i, std::size_t agent, const Infos& info) {
-  const std::size_t e = entry(i, agent);
+void Rollout::set_info(int64_t i, std::size_t agent, const Infos& info) {
+  const std::size_t e = entry(step_at(i), agent);
   flags_[e] |= kHasInfo;
   info_ranges_[e] = {static_cast<uint32_t>(info_items_.size()),
                      static_cast<uint32_t>(info.items().size())};
@@ -243,12 +247,12 @@ void Rollout::set_info(std::size_t i, std::size_t agent, const Infos& info) {
   }
 }
 
-std::vector<RecordedMessage>& Rollout::record_messages(std::size_t i) {
-  check_step(i);
+std::vector<RecordedMessage>& Rollout::record_messages(int64_t i) {
+  const std::size_t s = step_at(i);
   if (messages_.size() < size()) messages_.resize(size());
-  if (!messages_[i]) messages_[i].emplace();
-  messages_[i]->clear();
-  return *messages_[i];
+  if (!messages_[s]) messages_[s].emplace();
+  messages_[s]->clear();
+  return *messages_[s];
 }
 
 void Rollout::append(const Step& step) {

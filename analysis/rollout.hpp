@@ -151,24 +151,28 @@ class Rollout {
   /// Number of steps recorded (until the episode ended, or the runner's step limit).
   std::size_t size() const { return step_stage_.size(); }
   bool empty() const { return step_stage_.empty(); }
-  /// A copy of step i; throws ValueError naming i and the number of steps when out of range.
-  Step operator[](std::size_t i) const;
+  // Step numbers. Every accessor taking a step number `i` reads it as Python indexes a list: 0 is
+  // the first step and -1 the last (-2 the one before, ...). A step that does not exist, from
+  // either end, is a ValueError naming i and the number of steps.
+
+  /// A copy of step i (r[-1]: the last step).
+  Step operator[](int64_t i) const;
   /// A copy of one agent's entries at step i (ValueError when i or agent is out of range).
-  AgentRecord record(std::size_t i, std::size_t agent) const;
+  AgentRecord record(int64_t i, std::size_t agent) const;
   /// The FSM stage step i ran in ("" outside FSM envs).
-  const std::string& stage(std::size_t i) const;
+  const std::string& stage(int64_t i) const;
   /// Agent `agent`'s observation before step i (observation_sizes()[agent] floats), or nullptr
   /// when it had none. Like every accessor below, throws ValueError when i or agent is out of
   /// range.
-  const float* observation(std::size_t i, std::size_t agent) const;
+  const float* observation(int64_t i, std::size_t agent) const;
   /// The action the agent took at step i (action_sizes()[agent] floats), or nullptr.
-  const float* action(std::size_t i, std::size_t agent) const;
-  std::optional<double> reward(std::size_t i, std::size_t agent) const;
-  std::optional<bool> terminated(std::size_t i, std::size_t agent) const;
-  std::optional<bool> truncated(std::size_t i, std::size_t agent) const;
-  std::optional<Infos> info(std::size_t i, std::size_t agent) const;
+  const float* action(int64_t i, std::size_t agent) const;
+  std::optional<double> reward(int64_t i, std::size_t agent) const;
+  std::optional<bool> terminated(int64_t i, std::size_t agent) const;
+  std::optional<bool> truncated(int64_t i, std::size_t agent) const;
+  std::optional<Infos> info(int64_t i, std::size_t agent) const;
   /// The messages of step i, or nullptr when they were not recorded.
-  const std::vector<RecordedMessage>* messages(std::size_t i) const;
+  const std::vector<RecordedMessage>* messages(int64_t i) const;
 
   // ---- Steps: writing ----
 
@@ -176,14 +180,14 @@ class Rollout {
   std::size_t add_step(const std::string& stage = std::string());
   /// Sets an entry of step i (ValueError when i or agent is out of range). Observations and
   /// actions copy the agent's size of floats from `values`.
-  void set_observation(std::size_t i, std::size_t agent, const float* values);
-  void set_action(std::size_t i, std::size_t agent, const float* values);
-  void set_reward(std::size_t i, std::size_t agent, double reward);
-  void set_terminated(std::size_t i, std::size_t agent, bool terminated);
-  void set_truncated(std::size_t i, std::size_t agent, bool truncated);
-  void set_info(std::size_t i, std::size_t agent, const Infos& info);
+  void set_observation(int64_t i, std::size_t agent, const float* values);
+  void set_action(int64_t i, std::size_t agent, const float* values);
+  void set_reward(int64_t i, std::size_t agent, double reward);
+  void set_terminated(int64_t i, std::size_t agent, bool terminated);
+  void set_truncated(int64_t i, std::size_t agent, bool truncated);
+  void set_info(int64_t i, std::size_t agent, const Infos& info);
   /// Step i's message list, emptied and marked as recorded, to be filled by the caller.
-  std::vector<RecordedMessage>& record_messages(std::size_t i);
+  std::vector<RecordedMessage>& record_messages(int64_t i);
   /// Appends a whole step: ValueError naming the step and agent if step.i is not size(), if it
   /// does not have one record per agent, or if an observation or action does not have its
   /// agent's size; nothing is appended then.
@@ -243,16 +247,21 @@ class Rollout {
     uint32_t begin = 0, count = 0;
   };
 
-  // ValueError naming i when there is no step i. Inline: every accessor checks.
-  void check_step(std::size_t i) const {
-    if (i >= size()) throw_out_of_range(i, 0);
+  // The position in the per-step arrays of step number i (see "Step numbers" above); ValueError
+  // naming i when there is no such step. Inline: every accessor resolves one.
+  std::size_t step_at(int64_t i) const {
+    const auto n = static_cast<int64_t>(size());
+    const int64_t k = i < 0 ? i + n : i;
+    if (k < 0 || k >= n) throw_no_step(i);
+    return static_cast<std::size_t>(k);
   }
-  // Index of (i, agent) in the per-entry arrays; ValueError when out of range.
-  std::size_t entry(std::size_t i, std::size_t agent) const {
-    if (i >= size() || agent >= agent_ids_.size()) throw_out_of_range(i, agent);
-    return i * agent_ids_.size() + agent;
+  // Index in the per-entry arrays of (step position s, agent); ValueError for an unknown agent.
+  std::size_t entry(std::size_t s, std::size_t agent) const {
+    if (agent >= agent_ids_.size()) throw_no_agent(agent);
+    return s * agent_ids_.size() + agent;
   }
-  [[noreturn]] void throw_out_of_range(std::size_t i, std::size_t agent) const;
+  [[noreturn]] void throw_no_step(int64_t i) const;
+  [[noreturn]] void throw_no_agent(std::size_t agent) const;
   // Makes room in the per-step arrays for `steps` steps.
   void reserve_steps(std::size_t steps);
   std::string label() const;

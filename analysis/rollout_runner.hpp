@@ -101,7 +101,7 @@ struct RolloutOptions {
   /// Steps after which an episode is cut off even if the env is not done (0: no limit).
   int64_t max_steps = 0;
   /// Recorded after every step and reduced with their eval action into Rollout::metrics.
-  std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics;
+  NamedMetrics metrics;
   bool show_progress = true;
   std::ostream* progress_out = nullptr;  // null: std::cerr
 };

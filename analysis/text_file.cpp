@@ -1,19 +1,14 @@
 // Whole-file reads, temp-file-plus-rename writes and partial files.
 #include "analysis/text_file.hpp"
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <utility>
 
+#include "nn/atomic_file.hpp"
 #include "nn/error.hpp"
-
-#if defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>  // fsync, fileno, getpid
-#define PHANTOM_HAVE_POSIX_FILES 1
-#endif
 
 namespace phantom {
 
@@ -24,22 +19,6 @@ using FilePtr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 // The C library need not set errno on every failure.
 int errno_or_eio() {
   return errno != 0 ? errno : EIO;
-}
-
-// A temporary name no other writer uses: two processes (say, two seeds of one experiment
-// started together) may update the same LATEST file at once.
-std::string temporary_name(const std::string& path) {
-  static std::atomic<unsigned long> counter{0};
-#ifdef PHANTOM_HAVE_POSIX_FILES
-  const long pid = static_cast<long>(::getpid());
-#else
-  const long pid = 0;
-#endif
-  return path + ".tmp." + std::to_string(pid) + "." + std::to_string(counter++);
-}
-
-[[noreturn]] void write_error(const std::string& path, const std::string& what, int err) {
-  throw Error("cannot write '" + path + "': " + what + ": " + std::strerror(err));
 }
 
 }  // namespace
@@ -58,32 +37,10 @@ std::string read_text_file(const std::string& path) {
   return text;
 }
 
+// Several processes (say, two seeds of one experiment started together) may update the same
+// LATEST file at once: each writes through a temporary of its own.
 void write_text_atomic(const std::string& path, std::string_view text) {
-  const std::string tmp = temporary_name(path);
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) write_error(path, "cannot create '" + tmp + "'", errno);
-
-  // Every step is checked: a full disk may show only at fflush or fclose, and an incomplete
-  // file must never be renamed over a good one.
-  int err = 0;
-  errno = 0;
-  if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) err = errno_or_eio();
-  if (err == 0 && std::fflush(f) != 0) err = errno_or_eio();
-#ifdef PHANTOM_HAVE_POSIX_FILES
-  // On disk before the rename, or a crash soon after could leave an empty file under the real
-  // name. (EINVAL: this file cannot be synced; nothing to do.)
-  if (err == 0 && ::fsync(::fileno(f)) != 0 && errno != EINVAL) err = errno_or_eio();
-#endif
-  if (std::fclose(f) != 0 && err == 0) err = errno_or_eio();
-  if (err != 0) {
-    std::remove(tmp.c_str());
-    write_error(path, "cannot write '" + tmp + "'", err);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = errno;
-    std::remove(tmp.c_str());
-    write_error(path, "cannot rename '" + tmp + "' over it", err);
-  }
+  nn::write_file_atomic(path, text, nn::unique_temporary_path(path));
 }
 
 PartialFile::PartialFile(std::string path, std::string what)
@@ -121,15 +78,8 @@ void PartialFile::close() {
                 partial_path_ + "'");
   }
   if (!file_) return;
-  // As in write_text_atomic: on disk before the rename, and every step checked.
-  std::FILE* f = file_.release();
-  int err = 0;
-  errno = 0;
-  if (std::fflush(f) != 0) err = errno_or_eio();
-#ifdef PHANTOM_HAVE_POSIX_FILES
-  if (err == 0 && ::fsync(::fileno(f)) != 0 && errno != EINVAL) err = errno_or_eio();
-#endif
-  if (std::fclose(f) != 0 && err == 0) err = errno_or_eio();
+  // On disk before the rename, as for write_text_atomic.
+  const int err = nn::flush_sync_close(file_.release());
   // A failure leaves the file closed but not renamed: later calls must not report success.
   if (err != 0) {
     failed_ = true;

@@ -111,6 +111,8 @@ set(PHANTOM_INTERNAL_HEADERS
   nn/kernels/math_impl.hpp
   nn/kernels/simd_avx2.hpp
   nn/kernels/simd_avx512.hpp
+  # The atomic file write shared by checkpoints and results-directory text files.
+  nn/atomic_file.hpp
   # Helpers shared by the op files (nn/ops/*.cpp).
   nn/ops/op_support.hpp
   # The tokenizer behind the text forms; users parse through env_config.hpp / policy_mapping.hpp.

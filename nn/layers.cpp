@@ -44,6 +44,18 @@ Activation parse_activation(const std::string& name) {
   throw phantom::ConfigError("unknown activation '" + name + "'; expected tanh, relu or none");
 }
 
+const char* activation_name(Activation activation) {
+  switch (activation) {
+    case Activation::tanh:
+      return "tanh";
+    case Activation::relu:
+      return "relu";
+    case Activation::none:
+      break;
+  }
+  return "none";
+}
+
 Mlp::Mlp(const MlpConfig& config, Rng& rng) : config_(config) {
   if (config.sizes.size() < 2) {
     throw phantom::ConfigError("Mlp: sizes needs at least an input and an output size, got " +

@@ -48,6 +48,8 @@ enum class Activation { none, tanh, relu };
 
 /// Parses "tanh", "relu" or "none"; throws phantom::ConfigError otherwise.
 Activation parse_activation(const std::string& name);
+/// "tanh", "relu" or "none": the name parse_activation reads.
+const char* activation_name(Activation activation);
 
 /// Layer sizes and initialisation of an MLP: sizes = {in, hidden..., out}. The activation follows
 /// every layer but the last.

@@ -43,12 +43,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "nn/atomic_file.hpp"
 #include "nn/error.hpp"
-
-#if defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>  // fsync, fileno
-#define PHANTOM_HAVE_FSYNC 1
-#endif
 
 namespace nn {
 
@@ -573,44 +569,13 @@ StateDict decode_state_dict(const void* data, std::size_t size, const std::strin
 
 // ---- Files ----------------------------------------------------------------------------------
 
-namespace {
-[[noreturn]] void save_error(const std::string& path, const std::string& what, int err) {
-  throw phantom::Error("save_state_dict: cannot save '" + path + "': " + what + ": " +
-                       std::strerror(err));
-}
-}  // namespace
-
+// One writer per checkpoint path: a fixed temporary name, so an interrupted save leaves at most
+// one stale "<path>.tmp", which the next save replaces.
 void save_state_dict(const StateDict& dict, const std::string& path) {
   const std::vector<uint8_t> bytes = encode_state_dict(dict);
-  const std::string tmp = path + ".tmp";
-
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) save_error(path, "cannot create '" + tmp + "'", errno);
-
-  // Every step is checked: a full disk often shows up only at fflush or fclose, and a file that
-  // was not completely written must never be renamed over a good one.
-  // (errno_or_eio: the C library need not set errno on every failure.)
-  auto errno_or_eio = [] { return errno != 0 ? errno : EIO; };
-  int err = 0;
-  errno = 0;
-  if (std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) err = errno_or_eio();
-  if (err == 0 && std::fflush(f) != 0) err = errno_or_eio();
-#ifdef PHANTOM_HAVE_FSYNC
-  // The data must be on disk before the rename is: otherwise a crash soon after could leave an
-  // empty file under the real name. (EINVAL: the file does not support syncing; nothing to do.)
-  if (err == 0 && ::fsync(::fileno(f)) != 0 && errno != EINVAL) err = errno_or_eio();
-#endif
-  if (std::fclose(f) != 0 && err == 0) err = errno_or_eio();
-  if (err != 0) {
-    std::remove(tmp.c_str());
-    save_error(path, "cannot write '" + tmp + "'", err);
-  }
-  // rename() replaces <path> atomically on POSIX: readers see the old file or the new one.
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = errno;
-    std::remove(tmp.c_str());
-    save_error(path, "cannot rename '" + tmp + "' over it", err);
-  }
+  write_file_atomic(path,
+                    std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                    path + ".tmp");
 }
 
 StateDict load_state_dict(const std::string& path) {

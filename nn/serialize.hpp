@@ -106,8 +106,8 @@ void put_tensors(StateDict& dict, const std::string& prefix, const std::vector<T
 /// differs from tensors.size().
 void get_tensors(const StateDict& dict, const std::string& prefix, std::vector<Tensor>& tensors);
 
-/// Writes atomically (temp file + rename). Throws phantom::Error naming the path on I/O failure.
-/// At most one writer per path at a time (they would share "<path>.tmp").
+/// Writes atomically through "<path>.tmp" (nn/atomic_file.hpp). Throws phantom::Error naming the
+/// path on I/O failure. At most one writer per path at a time (they would share "<path>.tmp").
 void save_state_dict(const StateDict& dict, const std::string& path);
 /// Throws phantom::FormatError naming the file and the problem.
 StateDict load_state_dict(const std::string& path);

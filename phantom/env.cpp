@@ -209,10 +209,55 @@ void PhantomEnv::begin_step(const Actions& actions) {
   if (actions.env_ != this) {
     throw EnvError("step(): these actions were made by another env's make_actions()");
   }
+  check_actions(actions);
   ++current_step_;
   result_.clear();
   make_contexts(/*strategic_only=*/false);
   if (telemetry_) telemetry_->on_step_begin(*this, actions);
+}
+
+void PhantomEnv::check_actions(const Actions& actions) const {
+  // One virtual call per action, whose loop over the values is the space's own (no allocation).
+  for (std::size_t pos = 0; pos < strategic_.size(); ++pos) {
+    if (!actions.present_[pos] || agent_done_[static_cast<std::size_t>(strategic_index_[pos])]) {
+      continue;  // no action, or one the env ignores
+    }
+    const float* action = actions.data_.data() + actions.offsets_[pos];
+    if (!strategic_[pos]->action_space()->contains(action)) {
+      throw_action_outside_space(static_cast<int>(pos), action);
+    }
+  }
+}
+
+void PhantomEnv::throw_action_outside_space(int position, const float* action) const {
+  const StrategicAgent& agent = *strategic_[static_cast<std::size_t>(position)];
+  const Space& space = *agent.action_space();
+  std::string rule;
+  switch (space.kind()) {
+    case Kind::discrete:
+      rule = "an integer from " + std::to_string(space.as_discrete().start()) + " to " +
+             std::to_string(space.as_discrete().start() + space.as_discrete().n() - 1);
+      break;
+    case Kind::multi_discrete:
+      rule = "component k an integer from 0 to nvec[k] - 1";
+      break;
+    case Kind::multi_binary:
+      rule = "each component 0 or 1";
+      break;
+    case Kind::box:
+      // The env does not clip: clipping is a choice of whoever chooses the actions.
+      rule =
+          "each component within its bounds; the env does not clip Box actions: keep them in "
+          "bounds, or let the rollout worker clip them (RolloutWorkerOptions::clip_actions)";
+      break;
+    case Kind::tuple:
+    case Kind::dict:
+      rule = "each part in its own space";
+      break;
+  }
+  throw EnvError("step(): agent '" + agent.id() + "' chose the action " +
+                 space.value_to_string(action) + ", which is not in its action space " +
+                 space.to_string() + " (expected " + rule + "; never NaN)");
 }
 
 void PhantomEnv::handle_acting_agents(const Actions& actions, const std::vector<char>* acting) {

@@ -9,6 +9,12 @@
 //     reward are collected; then its termination and truncation flags;
 //  5. the episode is over when every strategic agent terminated, every one was truncated, or the
 //     step limit is reached. Stepping a finished episode is an error (Python keeps going).
+// Before any of this, every action given to an agent that is still in the episode must lie in
+// the agent's action space (Space::contains: Discrete and MultiDiscrete values exact integers in
+// range, MultiBinary values 0 or 1, Box values within their bounds, never a NaN); otherwise
+// step() throws EnvError naming the agent, the action and the space, and the env is left as it
+// was. So a decoder never sees an index past its table. The env does not clip Box actions; a
+// rollout worker does when its clip_actions (or normalize_actions) is on.
 //
 // Actions and results live in reusable buffers indexed by strategic-agent position (the order
 // of strategic_agent_ids()), so a step allocates nothing in steady state.
@@ -118,7 +124,8 @@ class PhantomEnv {
   /// Starts an episode. With a seed, the env's generator restarts from it; without, it continues.
   /// Returns the first observations (no rewards).
   virtual const StepResult& reset(std::optional<uint64_t> seed = std::nullopt);
-  /// Advances one step (see the top of this file). Throws EnvError after the episode ended.
+  /// Advances one step (see the top of this file). Throws EnvError after the episode ended, or
+  /// for an action outside its agent's action space (naming the agent, the action and the space).
   virtual const StepResult& step(const Actions& actions);
 
   /// What the last reset() / step() reported.
@@ -190,8 +197,9 @@ class PhantomEnv {
   /// Everything reset() does before observing: generator, clock, network and agents, done
   /// flags; contexts for the strategic agents.
   void start_episode(std::optional<uint64_t> seed);
-  /// Throws EnvError unless the episode is running; advances the clock; refreshes the env view
-  /// and the contexts (see make_contexts).
+  /// Throws EnvError unless the episode is running and every action lies in its space (then
+  /// nothing has changed); advances the clock; refreshes the env view and the contexts (see
+  /// make_contexts).
   void begin_step(const Actions& actions);
   /// Records termination/truncation of a live strategic agent; returns whether it is now done.
   bool update_done_flags(int position, Context& ctx);
@@ -231,6 +239,9 @@ class PhantomEnv {
 
  private:
   void collect_managed_samplers(std::vector<Sampler*>& out) const;
+  /// EnvError unless every action given to a live strategic agent lies in its action space.
+  void check_actions(const Actions& actions) const;
+  [[noreturn]] void throw_action_outside_space(int position, const float* action) const;
   [[noreturn]] void throw_bad_env_type(const std::type_info& wanted) const;
 };
 

@@ -107,6 +107,16 @@ std::string double_string(double x) {
   return s;
 }
 
+std::string list_names(const std::vector<std::string>& names) {
+  constexpr std::size_t kMaxListed = 12;  // the rest are counted
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < kMaxListed; ++i) {
+    out += (i ? ", " : "") + names[i];
+  }
+  if (names.size() > kMaxListed) out += ", ... (" + std::to_string(names.size()) + " in all)";
+  return out.empty() ? "none" : out;
+}
+
 std::string quoted_list(const std::vector<std::string>& names) {
   if (names.empty()) return "none";
   std::string out;

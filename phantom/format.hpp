@@ -24,5 +24,8 @@ void append_float_list(std::string& out, const float* xs, int64_t n);
 void append_shape(std::string& out, const std::vector<int64_t>& shape);
 /// "'a', 'b'", or "none" for an empty list: the names an error message offers instead.
 std::string quoted_list(const std::vector<std::string>& names);
+/// "A, B, C": the names a message lists (agent ids, types, policies), at most the first 12, then
+/// "..., (N in all)"; "none" for an empty list. Long lists stay readable in a terminal.
+std::string list_names(const std::vector<std::string>& names);
 
 }  // namespace phantom

@@ -3,7 +3,13 @@
 #include <algorithm>
 #include <typeinfo>
 
+#include "phantom/format.hpp"
+
 namespace phantom {
+
+std::string metric_label(const std::string& name) {
+  return "metric '" + name + "': ";
+}
 
 Reduce parse_reduce(const std::string& name) {
   if (name == "last") return Reduce::last;
@@ -67,13 +73,12 @@ std::optional<double> reduce_values(Reduce r, const double* values, std::size_t 
 }
 
 bool Metric::applies(const PhantomEnv& env) const {
-  if (stages.empty()) return true;
+  if (stages.every_stage()) return true;
   const std::string* stage = env.current_stage();
-  if (stage == nullptr) return true;
-  return std::find(stages.begin(), stages.end(), *stage) != stages.end();
+  return stage == nullptr || stages.includes(*stage);
 }
 
-SimpleMetric::SimpleMetric(Reduce train_reduce, Reduce eval_reduce, std::vector<std::string> stages,
+SimpleMetric::SimpleMetric(Reduce train_reduce, Reduce eval_reduce, MetricStages stages,
                            std::string description)
     : Metric(std::move(stages), std::move(description)),
       train_reduce_(train_reduce),
@@ -98,19 +103,22 @@ const Agent& AgentLookup::find(const PhantomEnv& env) const {
   AgentIndex index = hint_.load(std::memory_order_relaxed);
   if (index < 0 || index >= net.size() || net.id_of(index) != id_) {
     index = net.find_index(id_);
-    if (index < 0) throw ConfigError("metric: no agent with id '" + id_ + "' in the env");
+    if (index < 0) {
+      throw ConfigError("no agent with id '" + id_ +
+                        "' in the env (agents: " + list_names(net.agent_ids()) + ")");
+    }
     hint_.store(index, std::memory_order_relaxed);
   }
   return net.agent(index);
 }
 
 void throw_wrong_agent_type(const Agent& agent, const std::string& expected) {
-  throw ConfigError("metric: agent '" + agent.id() + "' is a " + agent.type_name() +
-                    ", expected a " + expected);
+  throw ConfigError("agent '" + agent.id() + "' is a " + agent.type_name() + ", expected a " +
+                    expected);
 }
 
 void throw_wrong_env_type(const PhantomEnv& env, const std::string& expected) {
-  throw ConfigError("metric: the env is a " + demangle(typeid(env)) + ", expected a " + expected);
+  throw ConfigError("the env is a " + demangle(typeid(env)) + ", expected a " + expected);
 }
 
 void check_group_reduce(Reduce r) {
@@ -124,7 +132,7 @@ void check_group_reduce(Reduce r) {
 }  // namespace metrics_detail
 
 LambdaMetric::LambdaMetric(ExtractFn extract_fn, ReduceFn train_reduce_fn, ReduceFn eval_reduce_fn,
-                           std::vector<std::string> stages, std::string description)
+                           MetricStages stages, std::string description)
     : Metric(std::move(stages), std::move(description)),
       extract_fn_(std::move(extract_fn)),
       train_fn_(std::move(train_reduce_fn)),
@@ -138,7 +146,7 @@ std::optional<double> LambdaMetric::reduce(const std::vector<double>& values, Mo
   return mode == Mode::train ? train_fn_(values) : eval_fn_(values);
 }
 
-MetricLogger::MetricLogger(std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics) {
+MetricLogger::MetricLogger(NamedMetrics metrics) {
   entries_.reserve(metrics.size());
   for (auto& m : metrics) add(std::move(m.first), std::move(m.second));
 }
@@ -150,7 +158,14 @@ void MetricLogger::add(std::string name, std::shared_ptr<Metric> metric) {
 }
 
 void MetricLogger::record(const PhantomEnv& env) {
-  for (Entry& e : entries_) e.metric->record(env, e.values);
+  for (Entry& e : entries_) {
+    try {
+      e.metric->record(env, e.values);
+    } catch (const ConfigError& error) {
+      // A metric does not know its name; the message must say which one failed.
+      throw ConfigError(metric_label(e.name) + error.what());
+    }
+  }
 }
 
 std::vector<ReducedMetric> MetricLogger::reduced(Mode mode) const {

@@ -12,15 +12,16 @@
 //   for (const auto& r : metrics.reduced(phantom::Mode::train)) ...  // r.name, *r.value
 //   metrics.clear();                                                   // next episode
 //
-// Values are recorded only on the steps where a metric applies; the other steps are counted, not
-// stored (Python stored a NotRecorded marker and filtered it out only sometimes). A reduce action
-// of `none` keeps every recorded value instead of one number (ReducedMetric::values).
+// Values are recorded only on the steps where a metric applies (its MetricStages); the other steps
+// are counted, not stored. A reduce action of `none` keeps every recorded value instead of one
+// number (ReducedMetric::values).
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,11 +77,38 @@ class MetricValues {
   std::size_t skipped_ = 0;
 };
 
+/// The FSM stages in which a metric is recorded. Left out (or `{}`), every stage; given a list,
+/// only the stages listed, so an explicitly empty list (`std::vector<std::string>{}`) records in
+/// no stage at all. An env without stages records every metric whatever its list.
+///   agent_metric<Shop>("SHOP", &Shop::stock, Reduce::mean, Reduce::none, {"ordering"})
+class MetricStages {
+ public:
+  /// Every stage.
+  MetricStages() = default;
+  /// Only these stage ids.
+  MetricStages(std::initializer_list<std::string> ids) : ids_(ids), listed_(true) {}
+  /// Only these stage ids (none if the list is empty).
+  MetricStages(std::vector<std::string> ids) : ids_(std::move(ids)), listed_(true) {}
+
+  /// True when no list was given.
+  bool every_stage() const { return !listed_; }
+  /// The listed stage ids (empty for every_stage()).
+  const std::vector<std::string>& ids() const { return ids_; }
+  /// Whether a metric with these stages is recorded in stage `id`.
+  bool includes(const std::string& id) const {
+    return !listed_ || std::find(ids_.begin(), ids_.end(), id) != ids_.end();
+  }
+
+ private:
+  std::vector<std::string> ids_;
+  bool listed_ = false;
+};
+
 /// Base of every metric. Subclass it and override extract() (and reduce() for another reduction
 /// than the last value), or use SimpleMetric's subclasses and LambdaMetric below.
 class Metric {
  public:
-  explicit Metric(std::vector<std::string> stages = {}, std::string description = "")
+  explicit Metric(MetricStages stages = {}, std::string description = "")
       : stages(std::move(stages)), description(std::move(description)) {}
   virtual ~Metric() = default;
 
@@ -99,8 +127,8 @@ class Metric {
     return false;
   }
 
-  /// Whether a value is recorded now: always for an env without FSM stages or an empty `stages`
-  /// list, else only when the env's current stage id is in `stages`.
+  /// Whether a value is recorded now: always in an env without FSM stages, else when `stages`
+  /// includes the env's current stage id.
   bool applies(const PhantomEnv& env) const;
   /// Appends extract(env) to `out` if the metric applies, else counts a skipped step.
   void record(const PhantomEnv& env, MetricValues& out) const {
@@ -111,8 +139,8 @@ class Metric {
     }
   }
 
-  /// FSM stage ids where the metric is recorded (empty: every step).
-  std::vector<std::string> stages;
+  /// The FSM stages where the metric is recorded (default: every stage).
+  MetricStages stages;
   std::string description;
 };
 
@@ -120,7 +148,7 @@ class Metric {
 /// or none. Other actions throw ConfigError at construction.
 class SimpleMetric : public Metric {
  public:
-  SimpleMetric(Reduce train_reduce, Reduce eval_reduce, std::vector<std::string> stages = {},
+  SimpleMetric(Reduce train_reduce, Reduce eval_reduce, MetricStages stages = {},
                std::string description = "");
   Reduce train_reduce() const { return train_reduce_; }
   Reduce eval_reduce() const { return eval_reduce_; }
@@ -174,7 +202,7 @@ class SimpleAgentMetric : public SimpleMetric {
  public:
   using Getter = std::function<double(const AgentT&)>;
   SimpleAgentMetric(std::string agent_id, Getter getter, Reduce train_reduce = Reduce::mean,
-                    Reduce eval_reduce = Reduce::none, std::vector<std::string> stages = {},
+                    Reduce eval_reduce = Reduce::none, MetricStages stages = {},
                     std::string description = "")
       : SimpleMetric(train_reduce, eval_reduce, std::move(stages), std::move(description)),
         agent_(std::move(agent_id)),
@@ -196,7 +224,7 @@ class SimpleEnvMetric : public SimpleMetric {
  public:
   using Getter = std::function<double(const EnvT&)>;
   explicit SimpleEnvMetric(Getter getter, Reduce train_reduce = Reduce::mean,
-                           Reduce eval_reduce = Reduce::none, std::vector<std::string> stages = {},
+                           Reduce eval_reduce = Reduce::none, MetricStages stages = {},
                            std::string description = "")
       : SimpleMetric(train_reduce, eval_reduce, std::move(stages), std::move(description)),
         getter_(std::move(getter)) {}
@@ -218,7 +246,7 @@ class AggregatedAgentMetric : public SimpleMetric {
   using Getter = std::function<double(const AgentT&)>;
   AggregatedAgentMetric(std::vector<std::string> agent_ids, Getter getter,
                         Reduce group_reduce = Reduce::mean, Reduce train_reduce = Reduce::mean,
-                        Reduce eval_reduce = Reduce::none, std::vector<std::string> stages = {},
+                        Reduce eval_reduce = Reduce::none, MetricStages stages = {},
                         std::string description = "")
       : SimpleMetric(train_reduce, eval_reduce, std::move(stages), std::move(description)),
         agent_ids_(std::move(agent_ids)),
@@ -264,7 +292,7 @@ class LambdaMetric : public Metric {
   using ExtractFn = std::function<double(const PhantomEnv&)>;
   using ReduceFn = std::function<double(const std::vector<double>&)>;
   LambdaMetric(ExtractFn extract_fn, ReduceFn train_reduce_fn, ReduceFn eval_reduce_fn,
-               std::vector<std::string> stages = {}, std::string description = "");
+               MetricStages stages = {}, std::string description = "");
   double extract(const PhantomEnv& env) const override { return extract_fn_(env); }
   /// Calls the train or eval function on the values (also when they are empty).
   std::optional<double> reduce(const std::vector<double>& values, Mode mode) const override;
@@ -281,12 +309,21 @@ template <class AgentT, class Get>
 std::shared_ptr<SimpleAgentMetric<AgentT>> agent_metric(std::string agent_id, Get&& get,
                                                         Reduce train_reduce = Reduce::mean,
                                                         Reduce eval_reduce = Reduce::none,
-                                                        std::vector<std::string> stages = {}) {
+                                                        MetricStages stages = {}) {
   // std::function accepts a pointer to data member too (it is invoked as `agent.*member`).
   return std::make_shared<SimpleAgentMetric<AgentT>>(
       std::move(agent_id), typename SimpleAgentMetric<AgentT>::Getter(std::forward<Get>(get)),
       train_reduce, eval_reduce, std::move(stages));
 }
+
+/// Named metrics, in the order they are recorded and reported: what a MetricLogger, a trainer, a
+/// rollout worker, the rollout runner and telemetry take. Names must be unique (the logger
+/// checks).
+using NamedMetrics = std::vector<std::pair<std::string, std::shared_ptr<Metric>>>;
+
+/// "metric '<name>': ", the start of a message about the metric named `name` (a metric's own
+/// errors name its agent or env; whoever holds its name adds this).
+std::string metric_label(const std::string& name);
 
 /// One metric's result for a mode.
 struct ReducedMetric {
@@ -303,13 +340,15 @@ class MetricLogger {
  public:
   MetricLogger() = default;
   /// Adds each pair in order (see add()).
-  explicit MetricLogger(std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics);
+  explicit MetricLogger(NamedMetrics metrics);
 
   /// Throws ConfigError for a duplicate name or a null metric.
   void add(std::string name, std::shared_ptr<Metric> metric);
 
   /// Appends each applicable metric's value for the env's current state (call after each step).
-  /// Allocates nothing once the buffers have grown to an episode's length.
+  /// Allocates nothing once the buffers have grown to an episode's length. A ConfigError from a
+  /// metric (an unknown agent id, an agent or env of another type) is thrown again with the
+  /// metric's name in front: "metric 'stock': no agent with id 'SHOPX' in the env (agents: ...)".
   void record(const PhantomEnv& env);
   /// Each metric's result for `mode`, in insertion order.
   std::vector<ReducedMetric> reduced(Mode mode) const;

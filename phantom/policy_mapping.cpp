@@ -7,22 +7,11 @@
 #include "nn/error.hpp"
 #include "phantom/config_lexer.hpp"
 #include "phantom/env.hpp"
+#include "phantom/format.hpp"
 
 namespace phantom {
 
 namespace {
-
-// At most this many names are listed in a message; the rest are counted.
-constexpr std::size_t kMaxListed = 12;
-
-std::string list_names(const std::vector<std::string>& names) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size() && i < kMaxListed; ++i) {
-    out += (i ? ", " : "") + names[i];
-  }
-  if (names.size() > kMaxListed) out += ", ... (" + std::to_string(names.size()) + " in all)";
-  return out.empty() ? "none" : out;
-}
 
 std::string class_of(const Agent& agent) {
   return unqualified(agent.type_name());

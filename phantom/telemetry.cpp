@@ -156,9 +156,14 @@ void check_metrics(const NamedMetrics& metrics, const char* where) {
   }
 }
 
-std::optional<double> metric_value(const Metric& metric, const PhantomEnv& env) {
+std::optional<double> metric_value(const std::string& name, const Metric& metric,
+                                   const PhantomEnv& env) {
   if (!metric.applies(env)) return std::nullopt;  // outside the metric's FSM stages
-  return metric.extract(env);
+  try {
+    return metric.extract(env);
+  } catch (const ConfigError& error) {
+    throw ConfigError(metric_label(name) + error.what());
+  }
 }
 
 }  // namespace
@@ -434,7 +439,7 @@ void TelemetryLogger::print_step_values(const PhantomEnv& env, const StageTransi
   if (!print_.metrics.empty()) {
     out << kIndent1 << "METRICS:\n";
     for (const auto& [name, metric] : print_.metrics) {
-      std::optional<double> v = metric_value(*metric, env);
+      std::optional<double> v = metric_value(name, *metric, env);
       out << kIndent2 << padded(name, 30, false) << " : "
           << (v ? text_number(*v) : std::string("not recorded at this stage")) << '\n';
     }
@@ -468,7 +473,7 @@ void TelemetryLogger::record_step_values(const PhantomEnv& env, const StageTrans
     }
   }
   for (const auto& [name, metric] : file_options_.metrics) {
-    std::optional<double> v = metric_value(*metric, env);
+    std::optional<double> v = metric_value(name, *metric, env);
     metrics.set(name, v ? Json::number(*v) : Json());
   }
   Json& step = current_step();

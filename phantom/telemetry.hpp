@@ -35,9 +35,6 @@
 
 namespace phantom {
 
-/// Metrics by name, in the order they are logged.
-using NamedMetrics = std::vector<std::pair<std::string, std::shared_ptr<Metric>>>;
-
 /// Which agents a category of printed output covers: all, none, or only the listed ids.
 class AgentFilter {
  public:

@@ -8,8 +8,7 @@
 
 namespace phantom {
 
-EnvRunner::EnvRunner(std::unique_ptr<PhantomEnv> env, uint64_t seed,
-                     std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics)
+EnvRunner::EnvRunner(std::unique_ptr<PhantomEnv> env, uint64_t seed, NamedMetrics metrics)
     : env_(std::move(env)), seed_(seed), metrics_(std::move(metrics)) {
   if (!env_) throw ConfigError("EnvRunner: the env factory returned null");
   actions_ = env_->make_actions();

@@ -26,8 +26,7 @@ namespace phantom {
 class EnvRunner {
  public:
   /// `seed` picks this runner's episode seeds; `metrics` are recorded after every step.
-  EnvRunner(std::unique_ptr<PhantomEnv> env, uint64_t seed,
-            std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics = {});
+  EnvRunner(std::unique_ptr<PhantomEnv> env, uint64_t seed, NamedMetrics metrics = {});
 
   PhantomEnv& env() const { return *env_; }
   /// The buffer the trainer fills before step().

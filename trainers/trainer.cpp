@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <optional>
 
@@ -91,21 +92,62 @@ std::vector<std::string> csv_columns(const ResolvedPolicies& resolved, const Pha
   return cols;
 }
 
-// The run's configuration, as text a reader (or a later run) can use.
+constexpr const char* kTrainerSection = "[trainer]";
+
+// The run's configuration, as text a reader (or a later run) can use: the trainer's options
+// (which load() and resume() compare), the policy mapping and the env config.
 std::string config_text(const std::string& kind, const TrainOptions& options,
-                        const EnvConfig& env_config) {
+                        const EnvConfig& env_config, const RecordedOptions& recorded) {
   std::string t = "# trainer: " + kind + "\n";
   t += "# iterations: " + std::to_string(options.iterations) + "\n";
   t += "# seed: " + std::to_string(options.seed) + "\n";
   t += "# policies to train:";
   for (const auto& p : options.policies_to_train) t += " " + p;
-  t += "\n\n[policies]\n" + options.policies.to_text() + "\n[env]\n";
+  t += "\n";
+  if (!recorded.type.empty()) {
+    t += std::string("\n") + kTrainerSection + "\n# " + recorded.type + "\n";
+    for (const TrainerOption& o : recorded.options) t += o.name + " = " + o.value + "\n";
+  }
+  t += "\n[policies]\n" + options.policies.to_text() + "\n[env]\n";
   try {
     t += env_config.to_text();
   } catch (const ConfigError& e) {
     t += std::string("# not representable as text: ") + e.what() + "\n";
   }
   return t;
+}
+
+// The [trainer] section of the config.txt at `path`: each option's name and value text, and the
+// options struct's name (the section's first comment) under the key "#". Nothing when the file
+// or the section is missing (a run written before options were recorded). A line of the section
+// that is not "name = value" is a FormatError naming the file and line.
+std::optional<std::map<std::string, std::string>> read_trainer_section(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::optional<std::map<std::string, std::string>> section;
+  int line_number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_number;
+    if (!line.empty() && line[0] == '[') {
+      if (section) break;  // the next section
+      if (line == kTrainerSection) section.emplace();
+      continue;
+    }
+    if (!section || line.empty()) continue;
+    if (line[0] == '#') {
+      const std::size_t name = line.find_first_not_of("# ");
+      if (section->empty() && name != std::string::npos) (*section)["#"] = line.substr(name);
+      continue;
+    }
+    const std::size_t eq = line.find(" = ");
+    if (eq == std::string::npos || eq == 0) {
+      throw FormatError("'" + path + "', line " + std::to_string(line_number) +
+                        ": expected 'name = value' in section " + kTrainerSection + ", got '" +
+                        line + "'");
+    }
+    (*section)[line.substr(0, eq)] = line.substr(eq + 3);
+  }
+  return section;
 }
 
 // Keeps the CSV rows of iterations <= `iteration` (a resumed run rewrites those after it), and a
@@ -155,13 +197,14 @@ std::string find_checkpoint(const std::string& run_dir, std::optional<int64_t> i
 
 TrainingResults Trainer::train(const EnvFactory& make_env, const EnvConfig& env_config,
                                const TrainOptions& options) {
+  check_iterations(options);
   Prepared run = prepare(make_env, env_config, options);
   Progress start;
   std::optional<ResultsDir> dir;
   std::optional<CsvMetricsLogger> csv;
   if (!options.results_dir.empty()) {
     dir.emplace(ResultsDir::create(options.results_dir, options.experiment, options.seed));
-    dir->write_config(config_text(kind_, options, env_config));
+    dir->write_config(config_text(kind_, options, env_config, recorded_options()));
     csv.emplace(dir->metrics_path(), run.columns);
   }
   return iterate(run, options, start, dir, csv);
@@ -169,7 +212,9 @@ TrainingResults Trainer::train(const EnvFactory& make_env, const EnvConfig& env_
 
 TrainingResults Trainer::resume(const std::string& run_path, const EnvFactory& make_env,
                                 const EnvConfig& env_config, const TrainOptions& options) {
+  check_iterations(options);
   const std::string run_dir = ResultsDir::resolve(run_path);
+  check_recorded_options(run_dir, "resume");
   Prepared run = prepare(make_env, env_config, options);
   std::optional<ResultsDir> dir(std::in_place, run_dir);
   nn::StateDict state = nn::load_state_dict(find_checkpoint(run_dir, std::nullopt, "resume"));
@@ -191,6 +236,7 @@ TrainingResults Trainer::load(const std::string& run_path, const EnvFactory& mak
                               const EnvConfig& env_config, const TrainOptions& options,
                               std::optional<int64_t> checkpoint) {
   const std::string run_dir = ResultsDir::resolve(run_path);
+  check_recorded_options(run_dir, "load");
   Prepared run = prepare(make_env, env_config, options);
   nn::StateDict state = nn::load_state_dict(find_checkpoint(run_dir, checkpoint, "load"));
   load_state(state);
@@ -204,6 +250,40 @@ TrainingResults Trainer::load(const std::string& run_path, const EnvFactory& mak
 
 // ---- What the three share ----
 
+void Trainer::check_recorded_options(const std::string& run_dir, const char* what) const {
+  const std::string config = ResultsDir(run_dir).config_path();
+  const std::optional<std::map<std::string, std::string>> run = read_trainer_section(config);
+  if (!run) return;
+  const RecordedOptions mine = recorded_options();
+  const auto type = run->find("#");
+  if (!mine.type.empty() && type != run->end() && type->second != mine.type) {
+    throw ConfigError(std::string(what) + ": the run in " + run_dir +
+                      " was trained by a trainer of " + type->second + ", not of " + mine.type +
+                      " (" + config + " records the run's options); use that trainer");
+  }
+  const bool resuming = std::string(what) == "resume";
+  for (const TrainerOption& o : mine.options) {
+    const bool needed = o.needed == TrainerOption::Needed::kToLoad ||
+                        (resuming && o.needed == TrainerOption::Needed::kToResume);
+    const auto recorded = run->find(o.name);
+    // An option the run did not record is one added since; nothing to compare it with.
+    if (!needed || recorded == run->end() || recorded->second == o.value) continue;
+    throw ConfigError(std::string(what) + ": the run in " + run_dir + " was trained with " +
+                      mine.type + "::" + o.name + " = " + recorded->second +
+                      ", but this trainer has " + o.value + "; set " + mine.type + "::" + o.name +
+                      " to " + recorded->second + " (" + config + " records the run's options)");
+  }
+}
+
+void Trainer::check_iterations(const TrainOptions& options) const {
+  // A run of no iterations would train nothing and save no checkpoint, so that loading it later
+  // fails far from the cause ("no checkpoint").
+  if (options.iterations < 1) {
+    throw ConfigError(kind_ + " trainer: iterations = " + std::to_string(options.iterations) +
+                      ", expected >= 1 (the run's total number of iterations)");
+  }
+}
+
 Trainer::Prepared Trainer::prepare(const EnvFactory& make_env, const EnvConfig& env_config,
                                    const TrainOptions& options) {
   if (options.policies_to_train.empty()) {
@@ -211,10 +291,6 @@ Trainer::Prepared Trainer::prepare(const EnvFactory& make_env, const EnvConfig& 
                       " trainer: policies_to_train is empty; name at least one policy "
                       "of kind '" +
                       kind_ + "' to train");
-  }
-  if (options.iterations < 0) {
-    throw ConfigError(kind_ + " trainer: iterations = " + std::to_string(options.iterations) +
-                      ", expected >= 0");
   }
   if (options.checkpoint_every < 0) {
     throw ConfigError(kind_ +

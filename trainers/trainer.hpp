@@ -44,6 +44,7 @@ class ResultsDir;
 
 /// What to train, for how long, and where to write the results.
 struct TrainOptions {
+  /// Iterations of the whole run (>= 1; resume() continues up to this total). Not used by load().
   int iterations = 1;
   /// Every random draw of the run derives from this seed.
   uint64_t seed = 0;
@@ -52,7 +53,7 @@ struct TrainOptions {
   /// Builds the policies of other kinds than the trainer's (fixed policies).
   PolicyRegistry registry;
   /// Env metrics, recorded every step and reduced per episode with their train reduce action.
-  std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics;
+  NamedMetrics metrics;
   /// Hooks into sampling and training (trainers/sampling/callbacks.hpp); null: none.
   /// on_algorithm_init fires once the trainer is set up (before a resumed run's state is
   /// loaded), on_train_result after each iteration, before its CSV row is written, so it may
@@ -88,6 +89,35 @@ struct TrainOptions {
   std::function<bool(int iteration, const IterationStats& stats, int64_t env_steps)> on_iteration;
 };
 
+/// One setting of a trainer as a run records it in its config.txt (section [trainer]), and what
+/// a checkpoint of the run needs of it. load() and resume() compare the recorded values with the
+/// trainer's own and refuse one that differs where it matters, naming it.
+struct TrainerOption {
+  /// When a checkpoint needs the trainer's value to equal the run's.
+  enum class Needed {
+    /// To be loaded at all or to act as trained: the option shapes the checkpoint's state
+    /// (network sizes, filters, sub-envs) or how its policies act. load() and resume() check it.
+    kToLoad,
+    /// To continue as the run would have (learning settings): resume() checks it.
+    kToResume,
+    /// Never: it changes no result (e.g. the number of threads). Recorded for the reader.
+    kNever,
+  };
+  /// The option's path in the options struct, e.g. "network.hidden".
+  std::string name;
+  /// Its value as text, exact ("0.001", "[32, 32]", "true"): two values are equal when their
+  /// texts are.
+  std::string value;
+  Needed needed = Needed::kToResume;
+};
+
+/// A trainer's options as config.txt records them.
+struct RecordedOptions {
+  /// The options struct, named in messages ("PpoOptions"); empty: the trainer records nothing.
+  std::string type;
+  std::vector<TrainerOption> options;
+};
+
 /// What train() returns.
 struct TrainingResults {
   /// Every policy of the mapping, trained or not, by id.
@@ -116,14 +146,16 @@ class Trainer {
   /// iteration, mid-episode). Throws ConfigError before train() set the trainer up.
   void foreach_env(const std::function<void(PhantomEnv&)>& f);
 
-  /// Trains from scratch. Throws ConfigError for a bad mapping, an env config with Ranges, or
-  /// an empty policies_to_train (each message says which).
+  /// Trains from scratch. Throws ConfigError for a bad mapping, an env config with Ranges, an
+  /// empty policies_to_train or iterations < 1 (each message says which).
   TrainingResults train(const EnvFactory& make_env, const EnvConfig& env_config,
                         const TrainOptions& options);
   /// Continues the run at `run_path` (a run directory or a LATEST file) from its newest
   /// checkpoint up to options.iterations in total, appending to its metrics CSV. The env
   /// factory, config and options must be the ones of the original run (options.results_dir and
-  /// experiment are ignored). The result equals an uninterrupted run's.
+  /// experiment are ignored). The result equals an uninterrupted run's. Throws ConfigError
+  /// naming the option when the trainer's options differ from the run's (except those that
+  /// change no result, such as threads).
   TrainingResults resume(const std::string& run_path, const EnvFactory& make_env,
                          const EnvConfig& env_config, const TrainOptions& options);
   /// The policies of the run at `run_path` (a run directory, an experiment directory or a
@@ -131,8 +163,10 @@ class Trainer {
   /// (default: the newest checkpoint); nothing is trained or written. The env factory, config
   /// and options must be the ones of the run (a checkpoint holds weights, not the mapping).
   /// Throws ConfigError naming the directory if it has no checkpoint, or not the one asked for
-  /// (listing those it has). Returns the policies, run_dir, and the checkpoint's iteration and
-  /// env steps.
+  /// (listing those it has), and naming the option when the trainer's options differ from the
+  /// run's where the checkpoint needs them equal (TrainerOption::Needed::kToLoad; the run's
+  /// config.txt records them). Returns the policies, run_dir, and the checkpoint's iteration
+  /// and env steps.
   TrainingResults load(const std::string& run_path, const EnvFactory& make_env,
                        const EnvConfig& env_config, const TrainOptions& options,
                        std::optional<int64_t> checkpoint = std::nullopt);
@@ -155,6 +189,9 @@ class Trainer {
   virtual void training_step(int iteration, IterationStats& stats) = 0;
   /// The names of the statistics training_step() sets, in CSV column order.
   virtual std::vector<std::string> stat_names() const { return {}; }
+  /// The trainer's options, for config.txt and for load() / resume() to compare with a run's.
+  /// Every option a checkpoint depends on belongs here; the default records none.
+  virtual RecordedOptions recorded_options() const { return {}; }
   /// Everything the checkpoint must hold beyond the iteration counter.
   virtual void save_state(nn::StateDict& out) const = 0;
   virtual void load_state(const nn::StateDict& in) = 0;
@@ -188,6 +225,14 @@ class Trainer {
   };
   Prepared prepare(const EnvFactory& make_env, const EnvConfig& env_config,
                    const TrainOptions& options);
+  /// ConfigError unless options.iterations >= 1 (train and resume; load trains nothing).
+  void check_iterations(const TrainOptions& options) const;
+  /// Compares the options recorded in `run_dir`'s config.txt with recorded_options(): a
+  /// ConfigError if the run's options are another struct (another trainer's), or naming the
+  /// first option `what` ("load", "resume") needs and that differs. A run
+  /// without config.txt, or without a [trainer] section (written before options were recorded),
+  /// is not checked.
+  void check_recorded_options(const std::string& run_dir, const char* what) const;
   /// The iteration loop from `start`: training_step, callbacks, the CSV row, progress and
   /// checkpoints (in `dir`, when there is one).
   TrainingResults iterate(Prepared& run, const TrainOptions& options, Progress start,

@@ -56,13 +56,8 @@ CartPoleAgent::CartPoleAgent(std::string id)
     : StrategicAgent(std::move(id), cartpole::observation_space(), cartpole::action_space()) {}
 
 void CartPoleAgent::decode_action(phantom::Context&, const float* action) {
-  // Anything but an exact 0 or 1 is a caller bug (e.g. a raw logit); pushing left on it would
-  // hide that. The check is two compares; the message is built only when it fails.
-  if (action[0] != 0.0f && action[0] != 1.0f) {
-    throw phantom::AgentError("CartPoleAgent '" + id() + "': action " +
-                              phantom::float_string(action[0]) +
-                              " is not in Discrete(2); expected 0 (left) or 1 (right)");
-  }
+  // The env has checked the action against Discrete(2): it is exactly 0 or 1 (anything else, a
+  // raw logit say, is an EnvError before the step starts).
   state = cartpole_step(state, action[0] == 1.0f ? 1 : 0);
 }
 

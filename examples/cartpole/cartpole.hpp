@@ -67,7 +67,7 @@ class CartPoleAgent : public phantom::StrategicAgent {
  public:
   explicit CartPoleAgent(std::string id = kAgentId);
 
-  /// Advances the physics by one step. Throws AgentError unless the action is exactly 0 or 1.
+  /// Advances the physics by one step (the env has checked that the action is 0 or 1).
   void decode_action(phantom::Context& ctx, const float* action) override;
   void generate_messages(phantom::Context& ctx) override;
   bool encode_observation(phantom::Context& ctx, float* out) override;

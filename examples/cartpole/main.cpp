@@ -1,13 +1,13 @@
 // Runs CartPole-v1 episodes with a hand-written controller and with a random policy, and prints
 // the mean episode length of each (= the mean return: the reward is 1 per step).
 //
-//   cartpole_demo [--episodes N] [--seed S] [--max-steps T]
+//   cartpole_demo [--episodes N] [--seed S] [--max-steps T]     (--help says more)
 #include <cstdio>
-#include <limits>
+#include <optional>
 #include <string>
 
 #include "cartpole.hpp"
-#include "nn/parse_number.hpp"
+#include "command_line.hpp"
 
 namespace {
 
@@ -35,47 +35,32 @@ int main(int argc, char** argv) {
   int episodes = 100;
   uint64_t seed = 1;
   int64_t max_steps = cartpole::kMaxEpisodeSteps;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    const std::string where = "option " + flag;
-    // Numbers are read strictly (nn/parse_number.hpp); a bad one ends the program with a message.
-    try {
-      if (flag == "--episodes") {
-        episodes = static_cast<int>(phantom::require_integer<phantom::ConfigError>(
-            argv[i + 1], where, 1, std::numeric_limits<int>::max()));
-      } else if (flag == "--seed") {
-        seed = static_cast<uint64_t>(phantom::require_integer<phantom::ConfigError>(
-            argv[i + 1], where, 0, std::numeric_limits<int64_t>::max()));
-      } else if (flag == "--max-steps") {
-        max_steps = phantom::require_integer<phantom::ConfigError>(argv[i + 1], where, 1);
-      } else {
-        std::fprintf(stderr,
-                     "unknown option %s\nusage: %s [--episodes N] [--seed S] [--max-steps T]\n",
-                     argv[i], argv[0]);
-        return 2;
-      }
-    } catch (const phantom::ConfigError& e) {
-      std::fprintf(stderr, "%s\n", e.what());
-      return 2;
-    }
-  }
-  cartpole::CartPoleEnv env(max_steps);
+  examples::CommandLine cli("cartpole_demo",
+                            "Runs CartPole-v1 with a hand-written controller and a random policy.");
+  cli.integer("--episodes", "N", &episodes, 1, "episodes per policy")
+      .seed("--seed", &seed, "seed of the first episode (then seed + 1, ...)")
+      .integer("--max-steps", "T", &max_steps, 1, "steps after which an episode is truncated");
+  if (std::optional<int> exit_code = cli.parse_or_exit(argc, argv)) return *exit_code;
+  return examples::run_main(cli.program(), [&] {
+    cartpole::CartPoleEnv env(max_steps);
 
-  // Push towards where the pole is falling: its angle plus its angular velocity, so a pole that
-  // leans right but already swings back left is not pushed further (plain sign(theta) overshoots
-  // and falls within ~40 steps).
-  double controlled = mean_episode_length(
-      env, episodes, seed, [](const float* obs) { return obs[2] + obs[3] > 0.0f ? 1 : 0; });
+    // Push towards where the pole is falling: its angle plus its angular velocity, so a pole that
+    // leans right but already swings back left is not pushed further (plain sign(theta) overshoots
+    // and falls within ~40 steps).
+    double controlled = mean_episode_length(
+        env, episodes, seed, [](const float* obs) { return obs[2] + obs[3] > 0.0f ? 1 : 0; });
 
-  nn::Rng policy_rng(seed, /*stream=*/1);  // separate from the env's stream
-  double random = mean_episode_length(env, episodes, seed, [&](const float*) {
-    return static_cast<int>(policy_rng.uniform_int(2));
+    nn::Rng policy_rng(seed, /*stream=*/1);  // separate from the env's stream
+    double random = mean_episode_length(env, episodes, seed, [&](const float*) {
+      return static_cast<int>(policy_rng.uniform_int(2));
+    });
+
+    std::printf("CartPole-v1: %d episodes per policy, truncated at %lld steps\n", episodes,
+                static_cast<long long>(max_steps));
+    std::printf("  controller (push towards theta + theta_dot)  mean episode length %7.1f\n",
+                controlled);
+    std::printf("  random policy                                mean episode length %7.1f\n",
+                random);
+    return 0;
   });
-
-  std::printf("CartPole-v1: %d episodes per policy, truncated at %lld steps\n", episodes,
-              static_cast<long long>(max_steps));
-  std::printf("  controller (push towards theta + theta_dot)  mean episode length %7.1f\n",
-              controlled);
-  std::printf("  random policy                                mean episode length %7.1f\n", random);
-  return 0;
 }

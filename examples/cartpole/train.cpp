@@ -2,18 +2,18 @@
 // and how much wall-clock time each seed needs until the mean return of its last 100 episodes
 // reaches 475.
 //
-//   cartpole_train [--seeds N] [--first-seed S] [--max-steps STEPS] [--threads T]
+//   cartpole_train [--seeds N] [--first-seed S] [--max-steps STEPS] [--threads T]  (--help)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <deque>
-#include <limits>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cartpole.hpp"
-#include "nn/parse_number.hpp"
+#include "command_line.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
 
 namespace {
@@ -71,53 +71,34 @@ int main(int argc, char** argv) {
   uint64_t first_seed = 1;
   int64_t max_steps = 500000;
   int threads = 1;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    const std::string where = "option " + flag;
-    auto integer = [&](int64_t min, int64_t max) {
-      return phantom::require_integer<phantom::ConfigError>(argv[i + 1], where, min, max);
-    };
-    // Numbers are read strictly (nn/parse_number.hpp); a bad one ends the program with a message.
-    try {
-      if (flag == "--seeds") {
-        seeds = static_cast<int>(integer(1, std::numeric_limits<int>::max()));
-      } else if (flag == "--first-seed") {
-        first_seed = static_cast<uint64_t>(integer(0, std::numeric_limits<int64_t>::max()));
-      } else if (flag == "--max-steps") {
-        max_steps = integer(1, std::numeric_limits<int64_t>::max());
-      } else if (flag == "--threads") {
-        threads = static_cast<int>(integer(1, std::numeric_limits<int>::max()));
-      } else {
-        std::fprintf(stderr,
-                     "unknown option %s\nusage: %s [--seeds N] [--first-seed S] [--max-steps "
-                     "STEPS] [--threads T]\n",
-                     argv[i], argv[0]);
-        return 2;
+  examples::CommandLine cli("cartpole_train",
+                            "Trains PPO on CartPole-v1 (CleanRL's settings) over several seeds.");
+  cli.integer("--seeds", "N", &seeds, 1, "seeds to train")
+      .seed("--first-seed", &first_seed, "the first seed (then first + 1, ...)")
+      .integer("--max-steps", "STEPS", &max_steps, 1, "env steps per seed at most")
+      .integer("--threads", "T", &threads, 1, "threads stepping the envs");
+  if (std::optional<int> exit_code = cli.parse_or_exit(argc, argv)) return *exit_code;
+  return examples::run_main(cli.program(), [&] {
+    std::printf(
+        "PPO on CartPole-v1 (CleanRL settings), solved = mean of the last 100 episode "
+        "returns >= 475, at most %lld steps\n",
+        static_cast<long long>(max_steps));
+    std::vector<double> steps, seconds;
+    int solved = 0;
+    for (int k = 0; k < seeds; ++k) {
+      SeedResult r = solve(first_seed + static_cast<uint64_t>(k), max_steps, threads);
+      std::printf("  seed %-4llu %-10s %8lld steps %8.2f s  %9.0f steps/s\n",
+                  static_cast<unsigned long long>(r.seed), r.solved ? "solved" : "NOT solved",
+                  static_cast<long long>(r.steps), r.seconds,
+                  static_cast<double>(r.steps) / r.seconds);
+      if (r.solved) {
+        ++solved;
+        steps.push_back(static_cast<double>(r.steps));
+        seconds.push_back(r.seconds);
       }
-    } catch (const phantom::ConfigError& e) {
-      std::fprintf(stderr, "%s\n", e.what());
-      return 2;
     }
-  }
-  std::printf(
-      "PPO on CartPole-v1 (CleanRL settings), solved = mean of the last 100 episode "
-      "returns >= 475, at most %lld steps\n",
-      static_cast<long long>(max_steps));
-  std::vector<double> steps, seconds;
-  int solved = 0;
-  for (int k = 0; k < seeds; ++k) {
-    SeedResult r = solve(first_seed + static_cast<uint64_t>(k), max_steps, threads);
-    std::printf("  seed %-4llu %-10s %8lld steps %8.2f s  %9.0f steps/s\n",
-                static_cast<unsigned long long>(r.seed), r.solved ? "solved" : "NOT solved",
-                static_cast<long long>(r.steps), r.seconds,
-                static_cast<double>(r.steps) / r.seconds);
-    if (r.solved) {
-      ++solved;
-      steps.push_back(static_cast<double>(r.steps));
-      seconds.push_back(r.seconds);
-    }
-  }
-  std::printf("solved %d of %d seeds; median over solved seeds: %.0f steps, %.2f s\n", solved,
-              seeds, median(steps), median(seconds));
-  return solved * 5 >= seeds * 4 ? 0 : 1;  // the target: at least 4 of 5 seeds
+    std::printf("solved %d of %d seeds; median over solved seeds: %.0f steps, %.2f s\n", solved,
+                seeds, median(steps), median(seconds));
+    return solved * 5 >= seeds * 4 ? 0 : 1;  // the target: at least 4 of 5 seeds
+  });
 }

@@ -7,18 +7,18 @@
 // every sub-env. on_episode_end stamps each episode with the level it ended at, reported as the
 // custom metric "level" (CSV columns custom/level_mean, _min, _max).
 //
-//   curriculum_train [--iterations N] [--seed S] [--results DIR]
+//   curriculum_train [--iterations N] [--seed S] [--results DIR]     (--help says more)
 //
 // The level lives in the callback; checkpoints do not hold it (resuming a curriculum run is not
 // supported by this example).
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "nn/parse_number.hpp"
+#include "command_line.hpp"
 #include "supply_chain.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
 
@@ -71,55 +71,42 @@ int main(int argc, char** argv) {
   int iterations = 300;
   uint64_t seed = 1;
   std::string results = "results";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    const std::string where = "option " + flag;
-    // Numbers are read strictly (nn/parse_number.hpp); a bad one ends the program with a message.
-    try {
-      if (flag == "--iterations") {
-        iterations = static_cast<int>(phantom::require_integer<phantom::ConfigError>(
-            argv[i + 1], where, 0, std::numeric_limits<int>::max()));
-      } else if (flag == "--seed") {
-        seed = static_cast<uint64_t>(phantom::require_integer<phantom::ConfigError>(
-            argv[i + 1], where, 0, std::numeric_limits<int64_t>::max()));
-      } else if (flag == "--results") {
-        results = argv[i + 1];
-      } else {
-        std::fprintf(stderr, "usage: %s [--iterations N] [--seed S] [--results DIR]\n", argv[0]);
-        return 2;
-      }
-    } catch (const phantom::ConfigError& e) {
-      std::fprintf(stderr, "%s\n", e.what());
-      return 2;
-    }
-  }
-  auto make_env = [](const phantom::EnvConfig&) { return supply_chain::make_env(); };
-  const int shop = make_env({})->strategic_position("SHOP");
-  auto curriculum = std::make_shared<DemandCurriculum>(shop);
+  examples::CommandLine cli("curriculum_train",
+                            "Trains the supply chain's shop with PPO while its customers' demand "
+                            "rises in levels.");
+  cli.integer("--iterations", "N", &iterations, 1, "training iterations")
+      .seed("--seed", &seed, "the run's seed")
+      .text("--results", "DIR", &results, "results base directory");
+  if (std::optional<int> exit_code = cli.parse_or_exit(argc, argv)) return *exit_code;
+  return examples::run_main(cli.program(), [&] {
+    auto make_env = [](const phantom::EnvConfig&) { return supply_chain::make_env(); };
+    const int shop = make_env({})->strategic_position("SHOP");
+    auto curriculum = std::make_shared<DemandCurriculum>(shop);
 
-  phantom::PpoOptions ppo;
-  ppo.num_envs = 8;
-  ppo.steps_per_env = 100;
-  ppo.learning_rate = 1e-3f;
-  ppo.reward_scale = 0.01f;
-  ppo.network.initial_log_std = -1.0f;
-  ppo.normalize_observations = true;
+    phantom::PpoOptions ppo;
+    ppo.num_envs = 8;
+    ppo.steps_per_env = 100;
+    ppo.learning_rate = 1e-3f;
+    ppo.reward_scale = 0.01f;
+    ppo.network.initial_log_std = -1.0f;
+    ppo.normalize_observations = true;
 
-  phantom::TrainOptions run;
-  run.iterations = iterations;
-  run.seed = seed;
-  run.policies.add("shop", phantom::agents_of_type<supply_chain::ShopAgent>());
-  run.policies_to_train = {"shop"};
-  run.callbacks = curriculum;
-  run.custom_metrics = {"level"};
-  run.results_dir = results;
-  run.experiment = "supply_chain_curriculum";
-  std::printf("Training the shop through %zu demand levels (%d iterations)\n", kMaxOrderSize.size(),
-              iterations);
-  phantom::TrainingResults trained = phantom::PpoTrainer(ppo).train(make_env, {}, run);
-  std::printf("Final level %d; mean return in the last iteration %.1f\n", curriculum->level(),
-              trained.last.returns[static_cast<std::size_t>(shop)].mean());
-  std::printf("Metrics (custom/level_mean per iteration) in %s/metrics.csv\n",
-              trained.run_dir.c_str());
-  return 0;
+    phantom::TrainOptions run;
+    run.iterations = iterations;
+    run.seed = seed;
+    run.policies.add("shop", phantom::agents_of_type<supply_chain::ShopAgent>());
+    run.policies_to_train = {"shop"};
+    run.callbacks = curriculum;
+    run.custom_metrics = {"level"};
+    run.results_dir = results;
+    run.experiment = "supply_chain_curriculum";
+    std::printf("Training the shop through %zu demand levels (%d iterations)\n",
+                kMaxOrderSize.size(), iterations);
+    phantom::TrainingResults trained = phantom::PpoTrainer(ppo).train(make_env, {}, run);
+    std::printf("Final level %d; mean return in the last iteration %.1f\n", curriculum->level(),
+                trained.last.returns[static_cast<std::size_t>(shop)].mean());
+    std::printf("Metrics (custom/level_mean per iteration) in %s/metrics.csv\n",
+                trained.run_dir.c_str());
+    return 0;
+  });
 }

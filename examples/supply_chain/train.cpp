@@ -8,9 +8,7 @@
 // is judged on (which can only flatter the baselines). The table ends with whether PPO beats
 // both, by how much, and the standard errors of those differences.
 //
-//   supply_chain_train [--iterations N] [--seed S] [--results DIR] [--threads T]
-//                      [--episodes E] [--lr X] [--entropy X] [--gamma X] [--reward-scale X]
-//                      [--log-std X] [--hidden H] [--envs N] [--steps N] [--normalize 0|1]
+//   supply_chain_train [options]     (--help lists them: seed, iterations, PPO settings...)
 //
 // Everything goes to DIR/supply_chain_ppo/<run>/: training's metrics CSV, configuration and
 // checkpoints, then the rollouts of the trained shop (rollouts.csv, one row per episode step;
@@ -31,7 +29,7 @@
 #include "analysis/rollout_csv.hpp"
 #include "analysis/rollout_runner.hpp"
 #include "analysis/svg_plot.hpp"
-#include "nn/parse_number.hpp"
+#include "command_line.hpp"
 #include "phantom/metrics.hpp"
 #include "supply_chain.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
@@ -167,111 +165,9 @@ void print_row(const std::string& name, const Evaluation& e) {
               e.missed);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  // The defaults are what `make run` uses. The best simple rule (order up to 25) earns only
-  // about 2 reward per episode less than the best any policy of the shop's observation can earn
-  // (about 817), so PPO must learn the order to about a unit of stock. Each setting below was
-  // compared with its alternatives on training seeds 1-5 (the alternatives' worst seed in
-  // brackets; these settings' worst is 816.3, the order-up-to rule's 815.0). The trap to avoid:
-  // the best orders are small (0-14 units, near the bottom of the action range), and where the
-  // policy's mean order drifts below 0 units every sampled order is clipped to 0, the outcome no
-  // longer depends on the mean, and the policy stops learning in those states.
-  //  - gamma 0.9: an order changes the next step's sales and stock and little after that (the
-  //    next order makes up for it), so a horizon of about 10 steps is enough and keeps most of the
-  //    demand's noise out of the advantages (0.95: 816.0; 0.99: 814.4, orders a unit too many);
-  //  - initial log std -2, about 7 units of noise on the order at first: -1 (18 units) clips so
-  //    many orders to 0 early on that the mean falls into the trap (758); -3 does as well as -2;
-  //  - entropy coefficient 0.02 ends training with about 1.3 units of noise (0.01: below a unit,
-  //    815.5);
-  //  - 3000 iterations (2.4M steps), the learning rate annealed from 1e-3 to 0 (1500: 815.5);
-  //  - two hidden layers of 32 units: 64 are slower and fall into the trap more often (801).
-  // Rewards are scaled by 0.01 (returns of about 80 become 0.8) so that the value loss, whose
-  // gradient is clipped together with the policy's, stays small; the observations are
-  // normalised (the stock is about 0.15 of the shop's capacity, sales and missed sales small).
-  int iterations = 3000, threads = 1, episodes = 1000;
-  uint64_t seed = 1;
-  phantom::PpoOptions ppo;
-  ppo.num_envs = 8;
-  ppo.steps_per_env = 100;  // one episode per env per iteration
-  ppo.epochs = 4;
-  ppo.minibatches = 4;
-  ppo.learning_rate = 1e-3f;
-  ppo.reward_scale = 0.01f;
-  ppo.gamma = 0.9f;
-  ppo.loss.entropy_coef = 0.02f;
-  ppo.network.initial_log_std = -2.0f;
-  ppo.network.hidden = {32, 32};
-  ppo.normalize_observations = true;
-  std::string results = "results";
-  const char* usage =
-      "usage: %s [--iterations N] [--seed S] [--results DIR] [--threads T] [--episodes E]\n"
-      "          [--lr X] [--entropy X] [--gamma X] [--reward-scale X] [--log-std X] [--hidden H]\n"
-      "          [--envs N] [--steps N] [--normalize 0|1]\n";
-  for (int i = 1; i < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::printf(usage, argv[0]);
-      return 0;
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "option %s needs a value\n", argv[i]);
-      std::fprintf(stderr, usage, argv[0]);
-      return 2;
-    }
-    const char* value = argv[i + 1];
-    // Numbers are read strictly (nn/parse_number.hpp); a bad one ends the program with a message.
-    auto integer = [&](int64_t min) {
-      return phantom::require_integer<phantom::ConfigError>(value, "option " + flag, min,
-                                                            std::numeric_limits<int>::max());
-    };
-    auto real = [&] {
-      return phantom::require_float<phantom::ConfigError>(value, "option " + flag);
-    };
-    try {
-      if (flag == "--iterations") {
-        iterations = static_cast<int>(integer(0));
-      } else if (flag == "--seed") {
-        seed = static_cast<uint64_t>(phantom::require_integer<phantom::ConfigError>(
-            value, "option " + flag, 0, std::numeric_limits<int64_t>::max()));
-      } else if (flag == "--results") {
-        results = value;
-      } else if (flag == "--threads") {
-        threads = static_cast<int>(integer(1));
-      } else if (flag == "--episodes") {
-        episodes = static_cast<int>(integer(1));
-      } else if (flag == "--lr") {
-        ppo.learning_rate = real();
-      } else if (flag == "--entropy") {
-        ppo.loss.entropy_coef = real();
-      } else if (flag == "--gamma") {
-        ppo.gamma = real();
-      } else if (flag == "--reward-scale") {
-        ppo.reward_scale = real();
-      } else if (flag == "--log-std") {
-        ppo.network.initial_log_std = real();
-      } else if (flag == "--hidden") {
-        const int64_t width = integer(1);
-        ppo.network.hidden = {width, width};
-      } else if (flag == "--envs") {
-        ppo.num_envs = static_cast<int>(integer(1));
-      } else if (flag == "--steps") {
-        ppo.steps_per_env = static_cast<int>(integer(1));
-      } else if (flag == "--normalize") {
-        ppo.normalize_observations =
-            phantom::require_integer<phantom::ConfigError>(value, "option " + flag, 0, 1) != 0;
-      } else {
-        std::fprintf(stderr, "unknown option %s\n", argv[i]);
-        std::fprintf(stderr, usage, argv[0]);
-        return 2;
-      }
-    } catch (const phantom::ConfigError& e) {
-      std::fprintf(stderr, "%s\n", e.what());
-      std::fprintf(stderr, usage, argv[0]);
-      return 2;
-    }
-  }
+// Trains, evaluates and plots (see the top of this file).
+int train_and_evaluate(phantom::PpoOptions ppo, int iterations, int threads, int episodes,
+                       uint64_t seed, const std::string& results) {
   ppo.threads = threads;
   phantom::PpoTrainer trainer(ppo);
 
@@ -384,4 +280,66 @@ int main(int argc, char** argv) {
   curve.write_svg(dir.path() + "/training_curve.svg");
   std::printf("\nRollouts, histograms and the training curve are in %s\n", dir.path().c_str());
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The defaults are what `make run` uses. The best simple rule (order up to 25) earns only
+  // about 2 reward per episode less than the best any policy of the shop's observation can earn
+  // (about 817), so PPO must learn the order to about a unit of stock. Each setting below was
+  // compared with its alternatives on training seeds 1-5 (the alternatives' worst seed in
+  // brackets; these settings' worst is 816.3, the order-up-to rule's 815.0). The trap to avoid:
+  // the best orders are small (0-14 units, near the bottom of the action range), and where the
+  // policy's mean order drifts below 0 units every sampled order is clipped to 0, the outcome no
+  // longer depends on the mean, and the policy stops learning in those states.
+  //  - gamma 0.9: an order changes the next step's sales and stock and little after that (the
+  //    next order makes up for it), so a horizon of about 10 steps is enough and keeps most of the
+  //    demand's noise out of the advantages (0.95: 816.0; 0.99: 814.4, orders a unit too many);
+  //  - initial log std -2, about 7 units of noise on the order at first: -1 (18 units) clips so
+  //    many orders to 0 early on that the mean falls into the trap (758); -3 does as well as -2;
+  //  - entropy coefficient 0.02 ends training with about 1.3 units of noise (0.01: below a unit,
+  //    815.5);
+  //  - 3000 iterations (2.4M steps), the learning rate annealed from 1e-3 to 0 (1500: 815.5);
+  //  - two hidden layers of 32 units: 64 are slower and fall into the trap more often (801).
+  // Rewards are scaled by 0.01 (returns of about 80 become 0.8) so that the value loss, whose
+  // gradient is clipped together with the policy's, stays small; the observations are
+  // normalised (the stock is about 0.15 of the shop's capacity, sales and missed sales small).
+  int iterations = 3000, threads = 1, episodes = 1000, hidden = 32;
+  uint64_t seed = 1;
+  phantom::PpoOptions ppo;
+  ppo.num_envs = 8;
+  ppo.steps_per_env = 100;  // one episode per env per iteration
+  ppo.epochs = 4;
+  ppo.minibatches = 4;
+  ppo.learning_rate = 1e-3f;
+  ppo.reward_scale = 0.01f;
+  ppo.gamma = 0.9f;
+  ppo.loss.entropy_coef = 0.02f;
+  ppo.network.initial_log_std = -2.0f;
+  ppo.normalize_observations = true;
+  std::string results = "results";
+  examples::CommandLine cli(
+      "supply_chain_train",
+      "Trains the supply chain's shop with PPO, then compares it with the best "
+      "constant-order and order-up-to rules.");
+  cli.integer("--iterations", "N", &iterations, 1, "training iterations")
+      .seed("--seed", &seed, "the run's seed")
+      .text("--results", "DIR", &results, "results base directory")
+      .integer("--threads", "T", &threads, 1, "threads stepping the envs")
+      .integer("--episodes", "E", &episodes, 1, "evaluation episodes per policy")
+      .real("--lr", "X", &ppo.learning_rate, "Adam's learning rate, annealed to 0")
+      .real("--entropy", "X", &ppo.loss.entropy_coef, "entropy bonus coefficient")
+      .real("--gamma", "X", &ppo.gamma, "discount")
+      .real("--reward-scale", "X", &ppo.reward_scale, "factor on rewards before GAE")
+      .real("--log-std", "X", &ppo.network.initial_log_std, "initial log std of the actions")
+      .integer("--hidden", "H", &hidden, 1, "units in each of the two hidden layers")
+      .integer("--envs", "N", &ppo.num_envs, 1, "envs sampled per iteration")
+      .integer("--steps", "N", &ppo.steps_per_env, 1, "steps per env per iteration")
+      .boolean("--normalize", &ppo.normalize_observations, "normalise observations");
+  if (std::optional<int> exit_code = cli.parse_or_exit(argc, argv)) return *exit_code;
+  ppo.network.hidden = {hidden, hidden};
+  return examples::run_main(cli.program(), [&] {
+    return train_and_evaluate(ppo, iterations, threads, episodes, seed, results);
+  });
 }

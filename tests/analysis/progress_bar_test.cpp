@@ -2,7 +2,11 @@
 // terminal redraws happen, their exact text, and the rate / duration formatting.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>  // setenv, unsetenv
+
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -67,6 +71,7 @@ TEST(ProgressBar, TerminalRedrawsOneLineInPlaceAtMostEveryRedrawInterval) {
   std::ostringstream out;
   ProgressOptions options = clock.options(ProgressOptions::Style::kTerminal);
   options.bar_width = 10;
+  options.columns = 80;
   ProgressBar bar(100, "train", out, options);
   EXPECT_TRUE(bar.on_terminal());
 
@@ -85,6 +90,70 @@ TEST(ProgressBar, TerminalRedrawsOneLineInPlaceAtMostEveryRedrawInterval) {
   // A shorter line is padded with spaces to cover what the longer one before it left behind.
   const std::string padding(first.size() - second.size(), ' ');
   EXPECT_EQ(out.str(), "\r" + first + "\r" + second + padding + "\r" + last + "\n");
+}
+
+// The line a terminal `columns` wide shows for `make run`'s bar at iteration 40 of 3000, 2 s in.
+std::string terminal_line_at(int columns) {
+  FakeClock clock;
+  std::ostringstream out;
+  ProgressOptions options = clock.options(ProgressOptions::Style::kTerminal);
+  options.columns = columns;
+  ProgressBar bar(3000, "training ppo", out, options);
+  clock.now = 2.0;
+  bar.update(40, "reward=816.5");
+  const std::string text = out.str();
+  EXPECT_EQ(text.rfind('\r'), 0u) << "one line, drawn once: " << text;
+  return text.substr(1);
+}
+
+// Reproducer: the bar's line was 86-88 characters, so an 80-column terminal wrapped it and each
+// redraw left a line behind (23 stacked lines for `make run`). The line now fits in columns - 1
+// characters (a line filling the last column makes some terminals wrap), giving up the bar's
+// width first, then the extra fields, the rate and the ETA.
+TEST(ProgressBar, TheTerminalLineFitsTheWidthAndNeverWraps) {
+  EXPECT_EQ(terminal_line_at(200),
+            "training ppo [........................]  40/3000  1%  20.0 it/s  ETA 2:28  "
+            "reward=816.5");
+  EXPECT_EQ(terminal_line_at(80),
+            "training ppo [................]  40/3000  1%  20.0 it/s  ETA 2:28  reward=816.5");
+  EXPECT_EQ(terminal_line_at(80).size(), 79u);
+  EXPECT_EQ(terminal_line_at(40), "training ppo  40/3000  1%  ETA 2:28");
+  for (int columns = 1; columns <= 200; ++columns) {
+    EXPECT_LE(terminal_line_at(columns).size(), static_cast<std::size_t>(std::max(columns - 1, 0)))
+        << columns << " columns";
+  }
+}
+
+TEST(ProgressBar, APaddedRedrawStaysWithinTheWidth) {
+  FakeClock clock;
+  std::ostringstream out;
+  ProgressOptions options = clock.options(ProgressOptions::Style::kTerminal);
+  options.columns = 40;
+  ProgressBar bar(0, "steps", out, options);
+  clock.now = 1.0;
+  bar.update(5, "a long extra field that cannot fit=1");
+  clock.now = 2.0;
+  bar.update(6);
+  std::istringstream lines(out.str());
+  for (std::string line; std::getline(lines, line, '\r');) {
+    EXPECT_LE(line.size(), 39u) << "'" << line << "'";
+  }
+}
+
+// Without a width given, a stream that is not a terminal's gets COLUMNS, else 80.
+TEST(TerminalColumns, ComesFromColumnsThenDefaultsTo80) {
+  std::ostringstream out;
+  const char* saved = std::getenv("COLUMNS");
+  const std::string saved_value = saved ? saved : "";
+  ::setenv("COLUMNS", "132", 1);
+  EXPECT_EQ(phantom::terminal_columns(out), 132);
+  for (const char* bad : {"0", "abc", "-5", "", "1e3"}) {
+    ::setenv("COLUMNS", bad, 1);
+    EXPECT_EQ(phantom::terminal_columns(out), 80) << "COLUMNS='" << bad << "'";
+  }
+  ::unsetenv("COLUMNS");
+  EXPECT_EQ(phantom::terminal_columns(out), 80);
+  if (saved) ::setenv("COLUMNS", saved_value.c_str(), 1);
 }
 
 TEST(ProgressBar, UnknownTotalShowsCountAndRateOnly) {

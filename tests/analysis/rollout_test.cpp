@@ -293,6 +293,32 @@ TEST(Rollout, IndexingOutOfRangeNamesTheIndexAndTheSize) {
   EXPECT_CONTAINS(error_message<ValueError>([] { Rollout{}[0]; }), "has 0 steps");
 }
 
+// Reproducer: rollout[-1] is the last step in Python; here -1 became a huge unsigned index and
+// threw. Step numbers now count from the end when negative, in every accessor; a step that does
+// not exist from either end is still an error naming the index and the size.
+TEST(Rollout, NegativeStepIndicesCountFromTheEndAsInPython) {
+  const Rollout r = fsm_rollout();
+  EXPECT_EQ(r[-1].i, 3);
+  EXPECT_EQ(r[-1].stage, "even");
+  EXPECT_EQ(r[-4].i, 0);
+  EXPECT_EQ(r.stage(-2), "odd");
+  EXPECT_EQ(r.action(-2, 0)[0], 2.0f);
+  EXPECT_EQ(*r.reward(-4, 0), 0.25);
+  EXPECT_EQ(r.observation(-3, 1)[1], 2.0f);
+  EXPECT_EQ(r.record(-1, 1).action, (OptVec{Vec{5}}));
+  EXPECT_EQ(r.messages(-1), nullptr);
+  for (int64_t bad : {-5, 4, -100}) {
+    const std::string message = error_message<ValueError>([&] { r[bad]; });
+    EXPECT_CONTAINS(message, "step index " + std::to_string(bad) + " is out of range");
+    EXPECT_CONTAINS(message,
+                    "the rollout has 4 steps (indices 0 to 4 - 1, or -4 to -1 from the end)");
+  }
+  Rollout w = fsm_rollout();
+  w.set_reward(-1, 1, 7.0);
+  EXPECT_EQ(*w.reward(3, 1), 7.0);
+  EXPECT_THROW(Rollout{}[-1], ValueError);
+}
+
 TEST(Rollout, ParamAndMetricLookupsNameWhatIsMissingAndWhatThereIs) {
   Rollout r = fsm_rollout();
   r.params = {{"cost", 0.5f}, {"demand", 2.0f}};

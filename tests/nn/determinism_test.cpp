@@ -1,7 +1,8 @@
 // Bit-identical training whatever the thread count and SIMD path.
 //
 // Each configuration trains the same MLP from the same seed for 200 Adam steps; the weights'
-// checksums must all be equal. This is the project's determinism contract (DESIGN.md).
+// checksums must all be equal. This is the project's determinism contract (docs/ARCHITECTURE.md,
+// "Determinism").
 #include <gtest/gtest.h>
 
 #include <cstring>

@@ -443,6 +443,31 @@ TEST(MetricStages, FsmLogging) {
   EXPECT_EQ(*end[1].value, 1.0);
 }
 
+// Python records a metric whose stage list is empty in no stage (its filter asks whether the
+// stage is in the list); leaving the list out records in every stage. Both are kept apart here:
+// `{}` and no argument mean every stage, an explicitly empty list means none. Envs without
+// stages record every metric, as in Python.
+TEST(MetricStages, AnEmptyListRecordsInNoStageLikePython) {
+  auto one = [](const PhantomEnv&) { return 1.0; };
+  SimpleEnvMetric<PhantomEnv> every(one, Reduce::sum, Reduce::sum, {});
+  SimpleEnvMetric<PhantomEnv> none(one, Reduce::sum, Reduce::sum, std::vector<std::string>{});
+  EXPECT_TRUE(every.stages.every_stage());
+  EXPECT_FALSE(none.stages.every_stage());
+  StageEnv env(std::string("a"));
+  EXPECT_TRUE(every.applies(env));
+  EXPECT_FALSE(none.applies(env));
+  MetricLogger logger;
+  logger.add("none", std::make_shared<SimpleEnvMetric<PhantomEnv>>(one, Reduce::sum, Reduce::sum,
+                                                                   std::vector<std::string>{}));
+  logger.record(env);
+  logger.record(env);
+  EXPECT_TRUE(logger.values("none").empty());
+  EXPECT_EQ(logger.values("none").skipped(), 2u);
+  EXPECT_EQ(*logger.reduced(Mode::train)[0].value, 0.0);  // a sum of nothing
+  env.stage.reset();                                      // no stages: the list is not consulted
+  EXPECT_TRUE(none.applies(env));
+}
+
 TEST(MetricStages, NeverRecordedGivesEmptyReductions) {
   StageEnv env(std::string("b"));
   MetricLogger logger;
@@ -624,7 +649,25 @@ TEST(MetricSupplyChain, AgentErrorsNameTheIdAndTypes) {
   expect_throw_with<ConfigError>([&] { mixed.extract(*env); }, {"'SHOP'", "CustomerAgent"});
   MetricLogger logger;
   logger.add("bad", wrong);
-  EXPECT_THROW(logger.record(*env), ConfigError);
+  expect_throw_with<ConfigError>([&] { logger.record(*env); },
+                                 {"metric 'bad': agent 'WAREHOUSE'", "ShopAgent"});
+}
+
+// Reproducer: a metric on an unknown agent said only "metric: no agent with id 'X' in the env",
+// leaving the user to find which of their metrics it was and what the ids are. The logger (which
+// trainers, workers and the rollout runner record through) names the metric, and the message
+// lists the env's agents, as the policy mapping's errors do.
+TEST(MetricSupplyChain, AnUnknownAgentNamesTheMetricAndListsTheAgentIds) {
+  auto env = supply_chain::make_env();
+  env->reset(1);
+  MetricLogger logger;
+  logger.add("stock", phantom::agent_metric<ShopAgent>("SHOP", &ShopAgent::stock));
+  logger.add("sales", phantom::agent_metric<ShopAgent>("SHOPP", &ShopAgent::sales));
+  std::string agents;
+  for (const std::string& id : env->agent_ids()) agents += (agents.empty() ? "" : ", ") + id;
+  expect_throw_with<ConfigError>(
+      [&] { logger.record(*env); },
+      {"metric 'sales': no agent with id 'SHOPP' in the env (agents: " + agents + ")"});
 }
 
 // ---------------------------------------------------------------------------------------------

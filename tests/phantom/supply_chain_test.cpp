@@ -61,13 +61,13 @@ TEST(SupplyChain, RequestsAreClampedToTheFreeSpace) {
   auto& shop = static_cast<ShopAgent&>((*env)["SHOP"]);
   phantom::Actions actions = env->make_actions();
   env->reset(1);
-  actions.set(0)[0] = -7.0f;
+  actions.set(0)[0] = 100.0f;
   env->step(actions);
-  EXPECT_EQ(shop.delivered_stock, 0);
-  actions.set(0)[0] = 250.0f;
-  env->step(actions);
-  EXPECT_LE(shop.stock, supply_chain::kShopMaxStock);
   EXPECT_EQ(shop.delivered_stock, supply_chain::kShopMaxStock);  // the shop was empty
+  ASSERT_EQ(shop.stock, supply_chain::kShopMaxStock);
+  env->step(actions);  // the shop is full when it orders: no free space, nothing requested
+  EXPECT_EQ(shop.delivered_stock, 0);
+  EXPECT_LE(shop.stock, supply_chain::kShopMaxStock);
 }
 
 // Fixed: reset clears sales and missed sales too (Python's first observation of an episode showed
@@ -117,37 +117,41 @@ const ShopAgent& shop_after_one_step(phantom::PhantomEnv& env, float action) {
   return static_cast<const ShopAgent&>(env["SHOP"]);
 }
 
-// Reproducer: NaN, inf or huge actions were converted to int, which is undefined behaviour.
-// Finite and infinite values are clamped into the action space first; NaN is an error naming
-// the agent (supply_chain::order_action).
-TEST(SupplyChain, NonFiniteAndHugeActionsAreClampedOrRefused) {
+// Reproducer: NaN, inf or huge actions were converted to int, which is undefined behaviour. The
+// env now refuses any action outside the shop's space (an EnvError before the step starts), and
+// the shops stay safe on their own: their decoders bring the value into the space as a float
+// before it becomes an int (supply_chain::order_action), and a NaN is an error naming the agent.
+TEST(SupplyChain, NonFiniteAndHugeActionsAreRefusedByTheEnv) {
   constexpr float kInf = std::numeric_limits<float>::infinity();
-  for (const auto& [action, delivered] :
-       {std::pair<float, int>{kInf, 100}, {-kInf, 0}, {1e30f, 100}, {-1e30f, 0}, {3e9f, 100}}) {
+  for (float action :
+       {kInf, -kInf, 1e30f, -7.0f, 250.0f, std::numeric_limits<float>::quiet_NaN()}) {
     auto env = supply_chain::make_env();
-    EXPECT_EQ(shop_after_one_step(*env, action).delivered_stock, delivered) << "action " << action;
+    EXPECT_HAS(
+        test_support::message_of<phantom::EnvError>([&] { shop_after_one_step(*env, action); }),
+        "agent 'SHOP' chose the action");
   }
-  auto env = supply_chain::make_env();
-  EXPECT_HAS(test_support::message_of<phantom::ValueError>(
-                 [&] { shop_after_one_step(*env, std::numeric_limits<float>::quiet_NaN()); }),
-             "agent 'SHOP' chose a NaN action");
+  auto discrete = supply_chain::make_discrete_env();
+  EXPECT_HAS(
+      test_support::message_of<phantom::EnvError>([&] { shop_after_one_step(*discrete, 7.0f); }),
+      "Discrete(6)");
+  EXPECT_EQ(shop_after_one_step(*discrete, 2.0f).delivered_stock, 10);  // 5 units a choice
 }
 
-// The discrete shop's action index likewise: clamped into 0..5 (5 units each), NaN refused.
-TEST(SupplyChain, DiscreteShopClampsItsActionIndex) {
+TEST(SupplyChain, TheShopsClampTheirOwnActionsBeforeTheyBecomeInts) {
   constexpr float kInf = std::numeric_limits<float>::infinity();
-  for (const auto& [action, delivered] : {std::pair<float, int>{2.0f, 10},
-                                          {7.0f, 25},
-                                          {kInf, 25},
-                                          {1e30f, 25},
-                                          {-kInf, 0},
-                                          {-3e9f, 0}}) {
-    auto env = supply_chain::make_discrete_env();
-    EXPECT_EQ(shop_after_one_step(*env, action).delivered_stock, delivered) << "action " << action;
+  for (const auto& [action, clamped] : {std::pair<float, float>{kInf, 100},
+                                        {-kInf, 0},
+                                        {1e30f, 100},
+                                        {-1e30f, 0},
+                                        {3e9f, 100},
+                                        {42.5f, 42.5f}}) {
+    EXPECT_EQ(supply_chain::order_action("SHOP", action, 0, 100), clamped) << "action " << action;
   }
-  auto env = supply_chain::make_discrete_env();
-  EXPECT_THROW(shop_after_one_step(*env, std::numeric_limits<float>::quiet_NaN()),
-               phantom::ValueError);
+  EXPECT_EQ(supply_chain::order_action("SHOP", 7, 0, 5), 5);  // the discrete shop's index
+  EXPECT_HAS(test_support::message_of<phantom::ValueError>([] {
+               supply_chain::order_action("SHOP", std::numeric_limits<float>::quiet_NaN(), 0, 100);
+             }),
+             "agent 'SHOP' chose a NaN action");
 }
 
 }  // namespace

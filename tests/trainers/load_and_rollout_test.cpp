@@ -14,6 +14,7 @@
 #include "analysis/test_files.hpp"
 #include "support/error_message.hpp"
 #include "tabular_envs.hpp"
+#include "trainers/ppo/ppo_trainer.hpp"
 #include "trainers/qlearning/q_learning_trainer.hpp"
 
 namespace {
@@ -82,6 +83,32 @@ TEST(TrainerLoad, LoadsTheNewestOrAGivenCheckpointFromLatest) {
                phantom::QLearningTrainer(learner()).load(latest, chain_factory(), {}, run, 5);
              }),
              "no checkpoint of iteration 5 in " + trained.run_dir + " (iterations: 1, 2, 3)");
+}
+
+// Q-learning records its options too: the exploration kind shapes the tables' saved state, so
+// loading needs it equal; alpha only matters to resume.
+TEST(TrainerLoad, AQLearningRunRecordsItsOptionsAndLoadNamesTheOneThatDiffers) {
+  analysis_test::ScratchDir dir;
+  TrainOptions run = run_options(1, dir.path().string());
+  const std::string run_dir =
+      phantom::QLearningTrainer(learner()).train(chain_factory(), {}, run).run_dir;
+  phantom::QLearningOptions other = learner();
+  other.exploration = "SoftQ";
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>(
+                 [&] { phantom::QLearningTrainer(other).load(run_dir, chain_factory(), {}, run); }),
+             "QLearningOptions::exploration = EpsilonGreedy, but this trainer has SoftQ");
+  other = learner();
+  other.alpha = 0.25;
+  EXPECT_EQ(phantom::QLearningTrainer(other).load(run_dir, chain_factory(), {}, run).iterations, 1);
+  run.iterations = 2;
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] {
+               phantom::QLearningTrainer(other).resume(run_dir, chain_factory(), {}, run);
+             }),
+             "QLearningOptions::alpha = 0.5, but this trainer has 0.25");
+  // A run of another trainer.
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>(
+                 [&] { phantom::PpoTrainer().load(run_dir, chain_factory(), {}, run); }),
+             "was trained by a trainer of QLearningOptions, not of PpoOptions");
 }
 
 TEST(TrainerLoad, MissingOrEmptyResultsDirectoriesAreClearErrors) {

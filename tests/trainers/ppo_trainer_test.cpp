@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
 
 #include "analysis/csv_reader.hpp"
 #include "analysis/test_files.hpp"
 #include "phantom/env.hpp"
+#include "support/error_message.hpp"
 #include "support/sign_env.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
 
@@ -144,6 +148,126 @@ TEST(PpoTrainer, ConfigErrors) {
   phantom::TrainOptions t = run_options(1);
   t.policies_to_train.clear();
   EXPECT_THROW(trainer.train(make_sign_env, {}, t), phantom::ConfigError);
+}
+
+// Reproducer: iterations = 0 trained nothing, saved no checkpoint and returned as if all was
+// well; loading the run then failed with "no checkpoint". It is refused up front, by train()
+// and resume() (the base Trainer's rule, so every trainer has it).
+TEST(PpoTrainer, ZeroIterationsIsAConfigErrorNamingTheOption) {
+  phantom::PpoTrainer trainer(small_options());
+  for (int iterations : {0, -3}) {
+    phantom::TrainOptions t = run_options(iterations);
+    const std::string m = test_support::message_of<phantom::ConfigError>(
+        [&] { trainer.train(make_sign_env, {}, t); });
+    EXPECT_HAS(m, "iterations = " + std::to_string(iterations));
+    EXPECT_HAS(m, "expected >= 1");
+  }
+  phantom::TrainOptions t = run_options(0);
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>(
+                 [&] { trainer.resume("no/such/run", make_sign_env, {}, t); }),
+             "iterations = 0");
+}
+
+}  // namespace
+
+namespace {
+
+// A 1-iteration PPO run written to `base`; returns its directory.
+std::string trained_run(const phantom::PpoOptions& options, const std::string& base) {
+  phantom::TrainOptions t = run_options(1);
+  t.results_dir = base;
+  return phantom::PpoTrainer(options).train(make_sign_env, {}, t).run_dir;
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Reproducer: config.txt did not hold the trainer's options, yet load() needs the network's
+// sizes; loading a run with the default hidden sizes failed deep in the state dict. The run's
+// options are recorded, and load() names the one that differs and says what to set it to.
+TEST(PpoTrainerOptions, ConfigTxtRecordsEveryOption) {
+  analysis_test::ScratchDir tmp;
+  const std::string config =
+      read_all(trained_run(small_options(), tmp.path().string()) + "/config.txt");
+  EXPECT_HAS(config, "[trainer]\n# PpoOptions\nnum_envs = 2\nsteps_per_env = 32\n");
+  EXPECT_HAS(config, "\nlearning_rate = 0.003\n");
+  EXPECT_HAS(config, "\nnetwork.hidden = [16, 16]\nnetwork.activation = tanh\n");
+  EXPECT_HAS(config, "\nthreads = 1\n");
+  EXPECT_HAS(config, "\n[policies]\n");
+}
+
+TEST(PpoTrainerOptions, LoadNamesTheOptionThatDiffersAndWhatToSetItTo) {
+  analysis_test::ScratchDir tmp;
+  const std::string run = trained_run(small_options(), tmp.path().string());
+  phantom::PpoOptions other = small_options();
+  other.network.hidden = {64, 64};
+  const std::string m = test_support::message_of<phantom::ConfigError>(
+      [&] { phantom::PpoTrainer(other).load(run, make_sign_env, {}, run_options(1)); });
+  EXPECT_HAS(m, "load: the run in " + run +
+                    " was trained with PpoOptions::network.hidden = "
+                    "[16, 16], but this trainer has [64, 64]; set PpoOptions::network.hidden to "
+                    "[16, 16]");
+  other = small_options();
+  other.normalize_observations = true;
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>(
+                 [&] { phantom::PpoTrainer(other).load(run, make_sign_env, {}, run_options(1)); }),
+             "PpoOptions::normalize_observations = false, but this trainer has true");
+  // Learning settings and threads do not change the loaded policies.
+  other = small_options();
+  other.learning_rate = 1e-4f;
+  other.threads = 2;
+  EXPECT_EQ(phantom::PpoTrainer(other).load(run, make_sign_env, {}, run_options(1)).iterations, 1);
+}
+
+TEST(PpoTrainerOptions, ResumeAlsoNeedsTheLearningSettings) {
+  analysis_test::ScratchDir tmp;
+  const std::string run = trained_run(small_options(), tmp.path().string());
+  phantom::PpoOptions other = small_options();
+  other.learning_rate = 1e-4f;
+  EXPECT_HAS(test_support::message_of<phantom::ConfigError>([&] {
+               phantom::PpoTrainer(other).resume(run, make_sign_env, {}, run_options(2));
+             }),
+             "resume: the run in " + run +
+                 " was trained with PpoOptions::learning_rate = 0.003, but this trainer has "
+                 "0.0001");
+  other = small_options();
+  other.threads = 2;  // the same results on any number of threads
+  EXPECT_EQ(phantom::PpoTrainer(other).resume(run, make_sign_env, {}, run_options(2)).iterations,
+            2);
+}
+
+// A run without recorded options (written before they were): a checkpoint of another network
+// size still says which options to set.
+TEST(PpoTrainerOptions, ACheckpointOfAnotherNetworkSizeSaysWhichOptionToSet) {
+  analysis_test::ScratchDir tmp;
+  const std::string run = trained_run(small_options(), tmp.path().string());
+  std::ofstream(run + "/config.txt", std::ios::trunc) << "# trainer: ppo\n";
+  phantom::PpoOptions other = small_options();
+  other.network.hidden = {16, 8};
+  std::string m = test_support::message_of<phantom::ConfigError>(
+      [&] { phantom::PpoTrainer(other).load(run, make_sign_env, {}, run_options(1)); });
+  EXPECT_HAS(m, "has shape");
+  EXPECT_HAS(m,
+             "this one (hidden = [16, 8], shared_trunk = false): set "
+             "PpoOptions::network.hidden and network.shared_trunk to the run's");
+  other.network.hidden = {16};
+  m = test_support::message_of<phantom::ConfigError>(
+      [&] { phantom::PpoTrainer(other).load(run, make_sign_env, {}, run_options(1)); });
+  EXPECT_HAS(m, "tensors, this network has");
+  EXPECT_HAS(m, "set PpoOptions::network.hidden");
+}
+
+TEST(PpoTrainerOptions, AMalformedTrainerSectionIsAFormatErrorNamingTheLine) {
+  analysis_test::ScratchDir tmp;
+  const std::string run = trained_run(small_options(), tmp.path().string());
+  std::ofstream(run + "/config.txt", std::ios::trunc)
+      << "# trainer: ppo\n\n[trainer]\nnum_envs 2\n";
+  EXPECT_HAS(test_support::message_of<phantom::FormatError>([&] {
+               phantom::PpoTrainer(small_options()).load(run, make_sign_env, {}, run_options(1));
+             }),
+             "config.txt', line 4: expected 'name = value' in section [trainer], got 'num_envs 2'");
 }
 
 }  // namespace

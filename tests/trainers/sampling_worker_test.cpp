@@ -565,7 +565,7 @@ TEST(RolloutWorker, BoxActionsAreClippedOrRescaledForTheEnvButKeptAsChosen) {
   };
   const Case cases[] = {
       {"clip", -1, 1, 1.7f, false, true, 1.0f},
-      {"raw", -1, 1, 1.7f, false, false, 1.7f},
+      {"raw, within the bounds", -1, 1, 0.7f, false, false, 0.7f},
       {"normalize", 0, 10, 0.0f, true, false, 5.0f},             // 0 + (0 + 1) * 10 / 2
       {"normalize then clip", 0, 10, 1.7f, true, false, 10.0f},  // 13.5, clipped
       {"normalize wins", 0, 10, 0.0f, true, true, 5.0f},
@@ -585,6 +585,23 @@ TEST(RolloutWorker, BoxActionsAreClippedOrRescaledForTheEnvButKeptAsChosen) {
     ASSERT_EQ(agent.decoded.size(), 3u);
     for (const std::vector<float>& a : agent.decoded) EXPECT_FLOAT_EQ(a[0], c.env_gets);
   }
+}
+
+// With neither clipping nor rescaling, a Box action outside the bounds reaches the env as it was
+// chosen, and the env refuses it (an EnvError naming the agent, the action and the space)
+// instead of passing it to the agent's decoder.
+TEST(RolloutWorker, AnUnclippedBoxActionOutsideTheBoundsIsAnEnvError) {
+  Script script;
+  script.action_space = phantom::box(-1, 1, {1});
+  RolloutWorkerOptions o = options_of(BatchMode::complete_episodes, 3);
+  o.normalize_actions = false;
+  o.clip_actions = false;
+  auto policy = std::make_shared<FixedMeanPolicy>(box_obs(), script.action_space, 1.7f);
+  auto worker = single_agent_worker(script, /*num_steps=*/3, o, policy);
+  const std::string m = message_of<phantom::EnvError>([&] { worker->sample(); });
+  EXPECT_HAS(m,
+             "agent 'A' chose the action [1.7], which is not in its action space Box(-1, 1, (1,))");
+  EXPECT_HAS(m, "RolloutWorkerOptions::clip_actions");
 }
 
 // ==== 4. Policy mapping and seeds =============================================================

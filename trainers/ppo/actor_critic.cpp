@@ -314,7 +314,28 @@ void ActorCritic::save(nn::StateDict& out, const std::string& prefix) const {
 
 void ActorCritic::load(const nn::StateDict& in, const std::string& prefix) {
   std::vector<nn::Tensor> p = parameters();
-  nn::get_tensors(in, prefix, p);
+  // A checkpoint (whose checksum held) with another number of tensors, or tensors of other
+  // shapes, was written by a network of other sizes: say which options decide them.
+  auto other_sizes = [&](const std::string& what) {
+    std::string hidden;
+    for (int64_t h : config_.hidden) hidden += (hidden.empty() ? "" : ", ") + std::to_string(h);
+    return ConfigError(what +
+                       "; the checkpoint holds a network of other sizes than this one (hidden = [" +
+                       hidden + "], shared_trunk = " + (config_.shared_trunk ? "true" : "false") +
+                       "): set PpoOptions::network.hidden and network.shared_trunk to the run's "
+                       "(its config.txt records them)");
+  };
+  const int64_t count = in.get_count(prefix + ".count");
+  if (count != static_cast<int64_t>(p.size())) {
+    throw other_sizes("state dict '" + in.source() + "': '" + prefix + "' holds " +
+                      std::to_string(count) + " tensors, this network has " +
+                      std::to_string(p.size()));
+  }
+  try {
+    nn::get_tensors(in, prefix, p);
+  } catch (const phantom::ShapeError& e) {
+    throw other_sizes(e.what());
+  }
 }
 
 }  // namespace phantom

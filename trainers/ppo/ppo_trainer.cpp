@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "nn/error.hpp"
+#include "phantom/format.hpp"
 
 namespace phantom {
 
@@ -114,6 +115,49 @@ void PpoTrainer::training_step(int iteration, IterationStats& stats) {
     for (std::size_t k = 0; k < names.size(); ++k) stats.set_stat(columns[k], ls.get(names[k]));
   }
   refresh_policy_filters();
+}
+
+RecordedOptions PpoTrainer::recorded_options() const {
+  using Needed = TrainerOption::Needed;
+  const PpoOptions& o = options_;
+  auto real = [](float v) { return float_string(v); };
+  auto flag = [](bool v) { return std::string(v ? "true" : "false"); };
+  std::string hidden = "[";
+  for (std::size_t k = 0; k < o.network.hidden.size(); ++k) {
+    hidden += (k ? ", " : "") + std::to_string(o.network.hidden[k]);
+  }
+  hidden += "]";
+  // Every field of PpoOptions, in its order. A checkpoint holds the networks, the observation
+  // filters and every sub-env mid-episode, so their shapes must match to load it; the policies
+  // act through rescale_box_actions. The output gains and the initial log std only initialise
+  // parameters that a checkpoint overwrites.
+  return {"PpoOptions",
+          {{"num_envs", std::to_string(o.num_envs), Needed::kToLoad},
+           {"steps_per_env", std::to_string(o.steps_per_env), Needed::kToResume},
+           {"epochs", std::to_string(o.epochs), Needed::kToResume},
+           {"minibatches", std::to_string(o.minibatches), Needed::kToResume},
+           {"learning_rate", real(o.learning_rate), Needed::kToResume},
+           {"anneal_learning_rate", flag(o.anneal_learning_rate), Needed::kToResume},
+           {"adam_eps", real(o.adam_eps), Needed::kToResume},
+           {"gamma", real(o.gamma), Needed::kToResume},
+           {"reward_scale", real(o.reward_scale), Needed::kToResume},
+           {"gae_lambda", real(o.gae_lambda), Needed::kToResume},
+           {"loss.clip", real(o.loss.clip), Needed::kToResume},
+           {"loss.clip_value_loss", flag(o.loss.clip_value_loss), Needed::kToResume},
+           {"loss.value_coef", real(o.loss.value_coef), Needed::kToResume},
+           {"loss.entropy_coef", real(o.loss.entropy_coef), Needed::kToResume},
+           {"max_grad_norm", real(o.max_grad_norm), Needed::kToResume},
+           {"normalize_advantages", flag(o.normalize_advantages), Needed::kToResume},
+           {"normalize_observations", flag(o.normalize_observations), Needed::kToLoad},
+           {"network.hidden", hidden, Needed::kToLoad},
+           {"network.activation", nn::activation_name(o.network.activation), Needed::kToLoad},
+           {"network.shared_trunk", flag(o.network.shared_trunk), Needed::kToLoad},
+           {"network.actor_output_gain", real(o.network.actor_output_gain), Needed::kNever},
+           {"network.critic_output_gain", real(o.network.critic_output_gain), Needed::kNever},
+           {"network.initial_log_std", real(o.network.initial_log_std), Needed::kNever},
+           {"network.rescale_box_actions", flag(o.network.rescale_box_actions), Needed::kToLoad},
+           {"threads", std::to_string(o.threads), Needed::kNever},
+           {"sample_async", flag(o.sample_async), Needed::kToResume}}};
 }
 
 void PpoTrainer::save_state(nn::StateDict& out) const {

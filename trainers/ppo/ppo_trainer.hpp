@@ -37,6 +37,9 @@ class PpoTrainer : public Trainer {
   void setup(Setup& setup) override;
   void training_step(int iteration, IterationStats& stats) override;
   std::vector<std::string> stat_names() const override;
+  /// Every PpoOptions setting: network sizes, activation, observation normalisation, Box action
+  /// rescaling and num_envs are needed to load a checkpoint; the learning settings to resume.
+  RecordedOptions recorded_options() const override;
   void save_state(nn::StateDict& out) const override;
   void load_state(const nn::StateDict& in) override;
 

@@ -153,6 +153,21 @@ void QLearningTrainer::training_step(int iteration, IterationStats& stats) {
                                           : std::numeric_limits<double>::quiet_NaN());
 }
 
+RecordedOptions QLearningTrainer::recorded_options() const {
+  using Needed = TrainerOption::Needed;
+  const QLearningOptions& o = options_;
+  return {
+      "QLearningOptions",
+      {{"alpha", double_string(o.alpha), Needed::kToResume},
+       {"gamma", double_string(o.gamma), Needed::kToResume},
+       {"epsilon", double_string(o.epsilon), Needed::kToResume},
+       {"epsilon_final", double_string(o.epsilon_final), Needed::kToResume},
+       {"epsilon_decay_iterations", std::to_string(o.epsilon_decay_iterations), Needed::kToResume},
+       {"episodes_per_iteration", std::to_string(o.episodes_per_iteration), Needed::kToResume},
+       {"exploration", o.exploration, Needed::kToLoad},
+       {"softq_temperature", double_string(o.softq_temperature), Needed::kToResume}}};
+}
+
 void QLearningTrainer::save_state(nn::StateDict& out) const {
   worker().save(out, "qlearning.worker");
 }

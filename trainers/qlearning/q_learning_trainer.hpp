@@ -1,5 +1,6 @@
 // QLearningTrainer: tabular Q-learning (Python Phantom's example QLearningTrainer, with its bugs
-// fixed; see docs/TRAINING_PLAN.md "Q-learning"), as an iteration plan over one rollout worker.
+// fixed: docs/DIFFERENCES.md lists them; docs/ARCHITECTURE.md, "Q-learning", has the design),
+// as an iteration plan over one rollout worker.
 //
 //   phantom::QLearningOptions q;
 //   q.alpha = 0.1;  q.gamma = 0.9;  q.epsilon = 1.0;  q.epsilon_final = 0.05;
@@ -85,6 +86,9 @@ class QLearningTrainer : public Trainer {
   /// "epsilon", "q_updates" (transitions learnt from, over all trained tables), "td_error_mean"
   /// (mean |target - Q| before each of those updates).
   std::vector<std::string> stat_names() const override;
+  /// Every QLearningOptions setting; the exploration kind is needed to load a checkpoint (its
+  /// state is saved with each table), the rest to resume.
+  RecordedOptions recorded_options() const override;
   void save_state(nn::StateDict& out) const override;
   void load_state(const nn::StateDict& in) override;
 

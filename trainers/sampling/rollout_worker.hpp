@@ -132,7 +132,7 @@ struct RolloutWorkerOptions {
   /// Callbacks (null: none).
   std::shared_ptr<Callbacks> callbacks;
   /// Env metrics, recorded after every step and reduced per episode (collect_stats).
-  std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics;
+  NamedMetrics metrics;
   /// Keep an EpisodeRecord of every finished episode for get_metrics(). Building a record
   /// allocates (its tables are copied), so a trainer that reports through collect_stats() alone
   /// turns this off to keep its steady-state loop allocation-free.
