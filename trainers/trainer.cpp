@@ -13,6 +13,7 @@
 #include "analysis/results_dir.hpp"
 #include "analysis/text_file.hpp"
 #include "nn/error.hpp"
+#include "trainers/tensorboard_log.hpp"
 
 namespace phantom {
 
@@ -233,6 +234,9 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
            std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   };
 
+  std::optional<TensorBoardLog> tensorboard;
+  if (!options.tensorboard_dir.empty()) tensorboard.emplace(options.tensorboard_dir, run.columns);
+
   IterationStats stats;
   for (int it = start.iteration; it < options.iterations; ++it) {
     stats.reset(static_cast<std::size_t>(probe->num_strategic()), options.metrics.size(),
@@ -257,7 +261,7 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
       per_policy[static_cast<std::size_t>(resolved.policy_of_position[pos])].merge(
           stats.returns[pos]);
     }
-    if (csv) {
+    if (csv || tensorboard) {
       CsvRow row;
       row.set("iteration", it + 1)
           .set("env_steps", env_steps)
@@ -278,7 +282,8 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
       }
       for (const auto& kv : stats.stats())
         if (!std::isnan(kv.second)) row.set(kv.first, kv.second);
-      csv->write_row(row);
+      if (csv) csv->write_row(row);
+      if (tensorboard) tensorboard->write(row, stats.returns, env_steps);
     }
     if (progress) {
       double reward = per_policy[static_cast<std::size_t>(first_trained)].mean();
