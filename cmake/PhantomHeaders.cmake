@@ -95,6 +95,7 @@ set(PHANTOM_PUBLIC_HEADERS
   analysis/rollout_csv.hpp
   analysis/rollout_runner.hpp
   analysis/svg_plot.hpp
+  analysis/tensorboard_writer.hpp
   analysis/text_file.hpp)
 
 # Public headers CMake writes into the build tree (${PROJECT_BINARY_DIR}/include/...).
@@ -123,9 +124,14 @@ set(PHANTOM_INTERNAL_HEADERS
   trainers/sampling/copy_values.hpp
   trainers/sampling/trajectory_builder.hpp
   trainers/sampling/worker_state.hpp
-  # The rollout runner's job scheduling, and the logic of the installed phantom-plot program.
+  # The mapping of the metrics CSV's columns to TensorBoard tags (TrainOptions::tensorboard_dir).
+  trainers/tensorboard_log.hpp
+  # The rollout runner's job scheduling, the logic of the installed phantom-plot program, and
+  # the checksum and byte encoding behind TensorBoardWriter.
+  analysis/crc32c.hpp
   analysis/ordered_jobs.hpp
-  analysis/plot_cli.hpp)
+  analysis/plot_cli.hpp
+  analysis/tensorboard_event.hpp)
 
 # Fails configuring, naming the header, when the lists above and the tree disagree.
 function(phantom_check_header_lists)

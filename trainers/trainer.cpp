@@ -14,6 +14,7 @@
 #include "analysis/results_dir.hpp"
 #include "analysis/text_file.hpp"
 #include "nn/error.hpp"
+#include "trainers/tensorboard_log.hpp"
 
 namespace phantom {
 
@@ -361,6 +362,9 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
            std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   };
 
+  std::optional<TensorBoardLog> tensorboard;
+  if (!options.tensorboard_dir.empty()) tensorboard.emplace(options.tensorboard_dir, run.columns);
+
   IterationStats stats, evaluation;
   for (int it = start.iteration; it < options.iterations; ++it) {
     stats.reset(static_cast<std::size_t>(probe->num_strategic()), options.metrics.size(),
@@ -389,7 +393,7 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
     agent_steps += stats.agent_steps;
 
     const std::vector<Accumulator> per_policy = per_policy_returns(stats, resolved);
-    if (csv) {
+    if (csv || tensorboard) {
       CsvRow row;
       row.set("iteration", it + 1)
           .set("env_steps", env_steps)
@@ -404,7 +408,8 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
       }
       for (const auto& kv : stats.stats())
         if (!std::isnan(kv.second)) row.set(kv.first, kv.second);
-      csv->write_row(row);
+      if (csv) csv->write_row(row);
+      if (tensorboard) tensorboard->write(row, stats.returns, env_steps);
     }
     if (progress) {
       const double reward = per_policy[static_cast<std::size_t>(first_trained)].mean();

@@ -2,9 +2,10 @@
 //
 // train() builds an env to check the policy mapping against, creates the fixed policies from the
 // registry, lets the subclass set itself up (its envs and its own policies), then runs
-// `iterations` calls of training_step(). After each one it writes a row of the metrics CSV,
-// updates the progress bar and, every checkpoint_every iterations and at the end, saves a
-// checkpoint. resume() continues a run from its newest checkpoint, bit-identically.
+// `iterations` calls of training_step(). After each one it writes a row of the metrics CSV (and,
+// with a TensorBoard directory, the same numbers as TensorBoard scalars), updates the progress
+// bar and, every checkpoint_every iterations and at the end, saves a checkpoint. resume()
+// continues a run from its newest checkpoint, bit-identically.
 //
 //   phantom::QLearningTrainer trainer(options);
 //   phantom::TrainOptions run;
@@ -79,6 +80,12 @@ struct TrainOptions {
   std::string experiment = "experiment";
   /// Checkpoint every N iterations (0: only at the end); only with a results directory.
   int checkpoint_every = 0;
+  /// TensorBoard directory; empty: none. Each run (and each resumption) starts a new event file
+  /// there holding every number of each metrics CSV row (not the iteration or wall seconds)
+  /// at step = env steps so far, tagged as Python Phantom tags them where it has a tag
+  /// (rewards/<agent>, rewards/group, the metric's name) and by the CSV column otherwise
+  /// (trainers/tensorboard_log.hpp). Independent of results_dir.
+  std::string tensorboard_dir;
 
   bool show_progress = true;
   std::ostream* progress_out = &std::cerr;
