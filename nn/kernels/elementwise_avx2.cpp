@@ -5,6 +5,8 @@
 // file just stamps them out over the AVX2 vocabulary (16 lanes as two 8-wide halves), inside
 // nn::kernels::avx2 and an anonymous namespace, so none of these AVX2 instructions can leak into
 // another path at link time.
+#include <algorithm>
+
 #include "nn/kernels/elementwise_paths.hpp"
 #include "nn/kernels/math_constants.hpp"
 #include "nn/kernels/simd_avx2.hpp"

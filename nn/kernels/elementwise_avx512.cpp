@@ -4,6 +4,8 @@
 // after cpuid said the CPU can run it. The kernel bodies are shared with the AVX2 path: this file
 // just stamps them out over the AVX-512 vocabulary, inside nn::kernels::avx512 and an anonymous
 // namespace, so none of these AVX-512 instructions can leak into another path at link time.
+#include <algorithm>
+
 #include "nn/kernels/elementwise_paths.hpp"
 #include "nn/kernels/math_constants.hpp"
 #include "nn/kernels/simd_avx512.hpp"

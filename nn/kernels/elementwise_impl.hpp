@@ -3,8 +3,8 @@
 //
 // Not a standalone header: elementwise_avx2.cpp and elementwise_avx512.cpp include it inside
 // their own `namespace nn::kernels::<isa> { namespace {`, after their vocabulary header and
-// math_impl.hpp. The functions keep the public names and signatures of kernels.hpp so that the
-// ISA file can fill its dispatch table with PHANTOM_ELEMENTWISE_TABLE.
+// math_impl.hpp (and after <algorithm>). The functions keep the public names and signatures of
+// kernels.hpp so that the ISA file can fill its dispatch table with PHANTOM_ELEMENTWISE_TABLE.
 //
 // How the paths stay bit-identical to the scalar reference (elementwise_scalar.cpp):
 //  * maps apply the reference formula per lane; the last n % 16 elements go through the same
@@ -273,11 +273,27 @@ void softmax_16_short_rows(const float* x, int64_t cols, float* out) {
   }
 }
 
+// The last rows - r (< kLanes, at least 2) short rows through softmax_16_short_rows, padded
+// with rows of zeros: a few short rows (a policy acting for a handful of agents) cost one block
+// instead of a horizontal reduction each. Rows never mix, so the results are the same bits.
+template <bool kLog>
+int64_t softmax_padded_tail(const float* x, int64_t r, int64_t rows, int64_t cols, float* out) {
+  const int64_t left = rows - r;
+  if (cols > kLanes || left < 2) return r;
+  alignas(64) float in[kLanes * kLanes] = {};  // 1 KB of zeros: the padding rows
+  alignas(64) float result[kLanes * kLanes];
+  std::copy_n(x + r * cols, left * cols, in);
+  softmax_16_short_rows<kLog>(in, cols, result);
+  std::copy_n(result, left * cols, out + r * cols);
+  return rows;
+}
+
 void softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
   int64_t r = 0;
   if (cols <= kLanes)
     for (; r + kLanes <= rows; r += kLanes)
       softmax_16_short_rows<false>(x + r * cols, cols, out + r * cols);
+  r = softmax_padded_tail<false>(x, r, rows, cols, out);
   for (; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* o = out + r * cols;
@@ -292,6 +308,7 @@ void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
   if (cols <= kLanes)
     for (; r + kLanes <= rows; r += kLanes)
       softmax_16_short_rows<true>(x + r * cols, cols, out + r * cols);
+  r = softmax_padded_tail<true>(x, r, rows, cols, out);
   for (; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* o = out + r * cols;
