@@ -10,6 +10,8 @@
 #   make bench      build and run the benchmarks (Release)
 #   make sanitize   ASan+UBSan build, all tests
 #   make tsan       TSan build, the threading tests
+#   make fuzz       clang build of the libFuzzer targets (tests/fuzz/), each run FUZZ_SECONDS
+#                   after its saved inputs (needs clang and its runtime, libclang-rt-dev)
 #   make format     clang-format every source file
 #   make install    build and install the public headers, libphantom.a, phantom-plot, the CMake
 #                   package and pkg-config file (PREFIX=...; builds no tests)
@@ -26,7 +28,7 @@ CMAKE_FLAGS ?=
 
 CONFIGURE = $(CMAKE) -S . -DPHANTOM_WERROR=$(WERROR) $(CMAKE_FLAGS)
 
-.PHONY: all build run test bench sanitize tsan format install clean
+.PHONY: all build run test bench sanitize tsan fuzz format install clean
 
 all: build
 
@@ -76,6 +78,19 @@ tsan:
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  $(CTEST) --test-dir build-tsan --output-on-failure -j $(JOBS) --timeout 900 -R '$(TSAN_TESTS)'
 
+# The fuzz targets, built with clang in their own directory (ASan+UBSan, libFuzzer), then run one
+# after the other: each runs its saved inputs (tests/fuzz/corpus/<target>/), then fuzzes for
+# FUZZ_SECONDS (FUZZ_TARGETS: a subset, e.g. "csv_reader env_config"; FUZZ_JOBS: how many
+# targets run at a time, one core each).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZ_JOBS ?= 1
+fuzz:
+	$(CONFIGURE) -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DPHANTOM_BUILD_FUZZ=ON -DPHANTOM_BUILD_TESTS=OFF -DPHANTOM_BUILD_EXAMPLES=OFF
+	$(CMAKE) --build build-fuzz -j $(JOBS)
+	FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
@@ -86,4 +101,4 @@ install:
 	$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf build build-bench build-asan build-tsan
+	rm -rf build build-bench build-asan build-tsan build-fuzz

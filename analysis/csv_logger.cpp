@@ -30,7 +30,8 @@ CsvRow& CsvRow::set_text(const std::string& column, std::string text) {
 }
 
 void append_csv_field(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos &&
+      skip_byte_order_mark(field).size() == field.size()) {
     out += field;
     return;
   }
@@ -52,6 +53,14 @@ std::string header_line(const std::vector<std::string>& columns) {
   }
   line += '\n';
   return line;
+}
+
+// The header as the logger writes it: a byte order mark that starts the first column is the
+// file's mark, written before the names (a field starting with one would be quoted).
+std::string marked_header(const std::vector<std::string>& columns) {
+  std::vector<std::string> names = columns;
+  names[0] = std::string(skip_byte_order_mark(names[0]));
+  return columns[0].substr(0, columns[0].size() - names[0].size()) + header_line(names);
 }
 
 // Says where the file's header and the expected columns first differ (they do differ).
@@ -107,7 +116,7 @@ CsvMetricsLogger::CsvMetricsLogger(const std::string& path, std::vector<std::str
   // being split at stdio buffer boundaries (which would make torn rows more likely).
   std::setvbuf(file_.get(), nullptr, _IONBF, 0);
   if (needs_header) {
-    const std::string header = header_line(columns_);
+    const std::string header = marked_header(columns_);
     write_whole(kept_byte_order_mark_ ? std::string(skip_byte_order_mark(header)) : header,
                 "the header");
   }
@@ -125,7 +134,7 @@ bool CsvMetricsLogger::prepare_append(const std::vector<std::string>& names) {
     // mark, which stays). Anything else is not a file of ours, and is not ours to destroy.
     // (The second test: a header written with its mark, torn inside the mark.)
     if (header_line(names).compare(0, body.size(), body) != 0 &&
-        header_line(columns_).compare(0, text.size(), text) != 0) {
+        marked_header(columns_).compare(0, text.size(), text) != 0) {
       throw FormatError("metrics CSV '" + path_ +
                         "': the file has no complete line and does not start like the expected "
                         "header; not overwriting it");

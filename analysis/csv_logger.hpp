@@ -49,7 +49,9 @@ class CsvRow {
   std::map<std::string, std::string> cells_;
 };
 
-/// Appends one CSV field to `out`, quoted (RFC 4180) only if it holds ',', '"', CR or LF.
+/// Appends one CSV field to `out`, quoted (RFC 4180) only if it holds ',', '"', CR or LF, or
+/// starts with a UTF-8 byte order mark (unquoted at the start of a file, a reader would take it
+/// for the file's mark).
 void append_csv_field(std::string& out, std::string_view field);
 
 /// Writes the metrics CSV. Not copyable (it owns the open file); movable.

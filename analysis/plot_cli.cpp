@@ -251,8 +251,11 @@ int run_phantom_plot(const std::vector<std::string>& args, std::ostream& out, st
   } catch (const UsageError& e) {
     err << "phantom-plot: " << e.what() << "\nTry 'phantom-plot --help' for more information.\n";
     return kPlotUsageError;
-  } catch (const std::exception& e) {
+  } catch (const Error& e) {
     err << "phantom-plot: error: " << e.what() << "\n";
+    return kPlotError;
+  } catch (const std::exception& e) {  // not a phantom::Error: a bug, not bad input
+    err << "phantom-plot: internal error (please report it): " << e.what() << "\n";
     return kPlotError;
   }
 }

@@ -28,8 +28,9 @@ std::string phantom_plot_usage();
 /// Runs phantom-plot with `args`, the command-line arguments after the program name. Writes the
 /// SVG file atomically and one line saying what it wrote to `out` (the usage text for --help);
 /// error messages, prefixed "phantom-plot: ", go to `err`. Returns 0 on success,
-/// kPlotUsageError or kPlotError. Never throws for bad input or files: every phantom::Error and
-/// std::exception becomes a message and kPlotError.
+/// kPlotUsageError or kPlotError. Never throws for bad input or files: every phantom::Error
+/// becomes a message ("phantom-plot: error: ...") and kPlotError; any other std::exception, which
+/// would be a bug, too, as "phantom-plot: internal error (please report it): ...".
 int run_phantom_plot(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace phantom

@@ -143,6 +143,7 @@ RolloutRunner::RolloutRunner(EnvFactory make_env, EnvConfig env_config, RolloutP
     if (!config_axis) points_per_config_ *= grid_.axes()[a].range->size();
   }
 
+  first_env_ = EnvSignature(*probe);
   agent_ids_ = probe->strategic_agent_ids();
   for (int pos = 0; pos < probe->num_strategic(); ++pos) {
     observation_sizes_.push_back(probe->strategic_agent(pos).observation_space()->flat_size());
@@ -273,11 +274,7 @@ void RolloutRunner::start_episode(EnvSlot& slot, std::size_t rollout_id, Rollout
     slot.config = config_at(point);
     slot.env = make_env_(slot.config);
     if (!slot.env) throw ConfigError("rollout: the env factory returned null");
-    if (slot.env->strategic_agent_ids() != agent_ids_) {
-      throw ConfigError("rollout: the env built for grid point " + std::to_string(point) +
-                        " has strategic agents " + quoted_list(slot.env->strategic_agent_ids()) +
-                        ", but the first env had " + quoted_list(agent_ids_));
-    }
+    first_env_.check(*slot.env, "rollout", "the env built for grid point " + std::to_string(point));
     slot.config_key = config_key;
     bind_supertype_ranges(slot);
     slot.actions = slot.env->make_actions();

@@ -57,6 +57,7 @@
 #include "analysis/range_grid.hpp"
 #include "analysis/rollout.hpp"
 #include "phantom/env_config.hpp"
+#include "phantom/env_signature.hpp"
 #include "phantom/metrics.hpp"
 #include "phantom/policy.hpp"
 #include "phantom/policy_config.hpp"
@@ -164,6 +165,8 @@ class RolloutRunner {
   ResolvedPolicies resolved_;
   std::vector<std::string> agent_ids_;
   std::vector<int64_t> observation_sizes_, action_sizes_;
+  /// The first env's strategic agents, which every env built later must have.
+  EnvSignature first_env_;
   /// Made by the first run(): the threads, and each one's policies and envs.
   std::unique_ptr<nn::ThreadPool> pool_;
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -31,6 +31,7 @@ set(PHANTOM_PUBLIC_HEADERS
   phantom/encoder.hpp
   phantom/env.hpp
   phantom/env_config.hpp
+  phantom/env_signature.hpp
   phantom/error.hpp
   phantom/format.hpp
   phantom/fsm_env.hpp

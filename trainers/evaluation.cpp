@@ -5,6 +5,7 @@
 
 #include "nn/error.hpp"
 #include "nn/rng.hpp"
+#include "phantom/env_signature.hpp"
 
 namespace phantom {
 
@@ -18,9 +19,9 @@ uint64_t evaluation_seed(std::optional<uint64_t> run_seed, int iteration) {
 
 }  // namespace
 
-Evaluator::Evaluator(EvaluationOptions options, EnvFactory make_env, EnvConfig training_env_config,
-                     const PolicyMap& policies, const PolicyMapping& training_mapping,
-                     RolloutWorkerOptions training)
+Evaluator::Evaluator(EvaluationOptions options, EnvFactory make_env, const PhantomEnv& training_env,
+                     EnvConfig training_env_config, const PolicyMap& policies,
+                     const PolicyMapping& training_mapping, RolloutWorkerOptions training)
     : options_(std::move(options)),
       make_env_(std::move(make_env)),
       env_config_(options_.env_config ? *options_.env_config : std::move(training_env_config)),
@@ -39,6 +40,7 @@ Evaluator::Evaluator(EvaluationOptions options, EnvFactory make_env, EnvConfig t
   if (!make_env_) bad("the env factory is empty");
   std::unique_ptr<PhantomEnv> probe = make_env_(env_config_);
   if (!probe) bad("the env factory returned null for the evaluation env config");
+  EnvSignature(training_env).check(*probe, "EvaluationOptions", "the evaluation env");
   resolved_ = mapping_.assign(*probe);
   for (const ResolvedPolicy& p : resolved_.policies) {
     if (!policies_.count(p.id)) {

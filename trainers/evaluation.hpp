@@ -57,13 +57,15 @@ struct EvaluationOptions {
 /// Runs the evaluations of one training run (built by the trainer; see the top of this file).
 class Evaluator {
  public:
-  /// `make_env` builds the training envs from a config; `policies` are the trainer's, by id;
-  /// `training` holds the options of the training worker, whose filters, action handling and
-  /// callbacks evaluation reuses. Throws ConfigError naming the option for bad options, and as
-  /// RolloutWorker's constructor for a mapping that does not fit (checked here, up front).
-  Evaluator(EvaluationOptions options, EnvFactory make_env, EnvConfig training_env_config,
-            const PolicyMap& policies, const PolicyMapping& training_mapping,
-            RolloutWorkerOptions training);
+  /// `make_env` builds the training envs from a config, `training_env` is the first of them;
+  /// `policies` are the trainer's, by id; `training` holds the options of the training worker,
+  /// whose filters, action handling and callbacks evaluation reuses. Throws ConfigError naming
+  /// the option for bad options, if the evaluation env config gives other strategic agents than
+  /// the training env (the policies were built for those), and as RolloutWorker's constructor
+  /// for a mapping that does not fit (checked here, up front).
+  Evaluator(EvaluationOptions options, EnvFactory make_env, const PhantomEnv& training_env,
+            EnvConfig training_env_config, const PolicyMap& policies,
+            const PolicyMapping& training_mapping, RolloutWorkerOptions training);
 
   const EvaluationOptions& options() const { return options_; }
   /// Whether iteration `iteration` (0-based) is followed by an evaluation.

@@ -14,6 +14,7 @@
 #include "analysis/results_dir.hpp"
 #include "analysis/text_file.hpp"
 #include "nn/error.hpp"
+#include "phantom/env_signature.hpp"
 #include "trainers/tensorboard_log.hpp"
 
 namespace phantom {
@@ -318,7 +319,7 @@ Trainer::Prepared Trainer::prepare(const EnvFactory& make_env, const EnvConfig& 
       options.policies.resolve(*run.probe, kind_, options.policies_to_train, options.registry);
   std::vector<std::shared_ptr<Policy>> policies =
       create_registered_policies(run.resolved, options.registry);
-  Setup s{&make_env, &env_config, &options, &run.resolved, &policies};
+  Setup s{&make_env, &env_config, &options, &run.resolved, &policies, run.probe.get()};
   setup(s);
   if (options.callbacks) options.callbacks->on_algorithm_init(*this);
   for (std::size_t p = 0; p < policies.size(); ++p) {
@@ -331,8 +332,8 @@ Trainer::Prepared Trainer::prepare(const EnvFactory& make_env, const EnvConfig& 
   evaluator_.reset();
   if (options.evaluation.interval > 0) {
     evaluator_ =
-        std::make_unique<Evaluator>(options.evaluation, make_env, env_config, run.results.policies,
-                                    options.policies, worker().options());
+        std::make_unique<Evaluator>(options.evaluation, make_env, *run.probe, env_config,
+                                    run.results.policies, options.policies, worker().options());
   }
   run.columns = csv_columns(run.resolved, *run.probe, options, stat_names(), evaluator_.get());
   return run;
@@ -465,10 +466,17 @@ RolloutWorker& Trainer::make_worker(const Setup& s, RolloutWorkerOptions w) {
   w.callbacks = run.callbacks;
   w.custom_metrics = run.custom_metrics;
   w.on_non_finite = run.on_non_finite;
+  // The policies were built for the first env's agents: every sub-env must have them.
   const EnvFactory make_env = *s.make_env;
+  auto first = std::make_shared<const EnvSignature>(*s.first_env);
+  const std::string who = kind_ + " trainer";
   worker_ = std::make_unique<RolloutWorker>(
-      [make_env](const EnvContext& ctx) { return make_env(ctx.config); }, policies, run.policies,
-      std::move(w));
+      [make_env, first, who](const EnvContext& ctx) {
+        std::unique_ptr<PhantomEnv> env = make_env(ctx.config);
+        if (env) first->check(*env, who, "sub-env " + std::to_string(ctx.vector_index));
+        return env;
+      },
+      policies, run.policies, std::move(w));
   return *worker_;
 }
 

@@ -189,6 +189,9 @@ class Trainer {
     /// Parallel to resolved->policies: the fixed policies are built; the trainer must fill
     /// every null entry (its own kind) with its policy.
     std::vector<std::shared_ptr<Policy>>* policies;
+    /// The first env the factory built, which the mapping was resolved against; every sub-env
+    /// of the worker must match it (EnvSignature).
+    const PhantomEnv* first_env;
   };
   virtual void setup(Setup& setup) = 0;
   /// Runs iteration `iteration` (0-based), filling `stats` (sized for the env's strategic
@@ -206,7 +209,8 @@ class Trainer {
   /// Builds the trainer's rollout worker, for setup() once it has filled every policy: the
   /// options `w` (batch mode, sizes, filters...) completed with what the run decides — the
   /// seed, the env config, env metrics, callbacks, custom metrics and the policies to train —
-  /// with every policy of the mapping, and sub-envs built by the run's env factory.
+  /// with every policy of the mapping, and sub-envs built by the run's env factory (each checked
+  /// against setup.first_env: a ConfigError names the first difference).
   RolloutWorker& make_worker(const Setup& setup, RolloutWorkerOptions w);
   /// The worker make_worker built; throws ConfigError before.
   RolloutWorker& worker() const;

@@ -284,6 +284,43 @@ TEST(AppendCsvField, QuotesOnlyWhenNeeded) {
   EXPECT_EQ(field("a,b"), "\"a,b\"");
   EXPECT_EQ(field("a\"b"), "\"a\"\"b\"");
   EXPECT_EQ(field("a\nb"), "\"a\nb\"");
+  // At the start of a file, an unquoted field starting with a byte order mark would read as the
+  // file's mark followed by the rest of the field.
+  EXPECT_EQ(field("\xEF\xBB\xBF"
+                  "a"),
+            "\"\xEF\xBB\xBF"
+            "a\"");
+  EXPECT_EQ(field("a\xEF\xBB\xBF"), "a\xEF\xBB\xBF");
+}
+
+// Found by fuzzing (csv_reader): a file starting with two byte order marks reads as a first
+// column whose name is the second mark; written back with append_csv_field, that name was taken
+// for the file's mark and the column came back empty. Every parsed table now writes back as
+// itself.
+TEST(AppendCsvField, AParsedTableWritesBackAsItselfWhateverItsFirstField) {
+  for (const std::string& text : {std::string("\xEF\xBB\xBF\xEF\xBB\xBF\n"),
+                                  std::string("\xEF\xBB\xBF\xEF\xBB\xBF"
+                                              "a,b\n1,2\n"),
+                                  std::string("\"\xEF\xBB\xBF"
+                                              "a\",b\n1,2\n")}) {
+    const phantom::CsvTable table = phantom::parse_csv(text, "in");
+    std::string written;
+    for (std::size_t i = 0; i < table.header.size(); ++i) {
+      if (i > 0) written += ',';
+      phantom::append_csv_field(written, table.header[i]);
+    }
+    written += '\n';
+    for (const auto& row : table.rows) {
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        if (i > 0) written += ',';
+        phantom::append_csv_field(written, row[i]);
+      }
+      written += '\n';
+    }
+    const phantom::CsvTable again = phantom::parse_csv(written, "written");
+    EXPECT_EQ(again.header, table.header) << "from " << text;
+    EXPECT_EQ(again.rows, table.rows) << "from " << text;
+  }
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "phantom/range.hpp"
 #include "phantom/sampler.hpp"
 #include "support/error_message.hpp"
+#include "support/policy_test_env.hpp"
 #include "trainers/tabular_envs.hpp"
 
 namespace {
@@ -378,3 +379,34 @@ TEST(RolloutRunner, RejectsBadOptionsAndInputsWithClearErrors) {
 }
 
 }  // namespace
+
+// Reproducer: the runner compared only the ids of later envs with the first, so an env with
+// other spaces or classes (sized buffers from the first) went through. Each grid point's env
+// must match the first env entirely.
+TEST(RolloutRunner, AnEnvThatDiffersFromTheFirstIsAConfigErrorNamingTheGridPoint) {
+  const EnvConfig config{{"a", phantom::linspace_range(0, 1, 2, "a")}};
+  auto differs_at_one = [](bool extra_agent) -> phantom::EnvFactory {
+    return [extra_agent](const EnvConfig& c) -> std::unique_ptr<phantom::PhantomEnv> {
+      if (c.number("a", 0.0f) == 0.0f) return rollout_test::make_dealer_env(c);
+      auto net = std::make_unique<phantom::Network>();
+      if (extra_agent) {
+        net->emplace<rollout_test::Dealer>("D1", 1.0f, 0);
+        net->emplace<rollout_test::Dealer>("D2", 1.0f, 0);
+      } else {  // D1 with the Dealer's spaces, of another class
+        net->emplace<test_support::Seller>("D1", phantom::box(-1e6f, 1e6f, {4}),
+                                           phantom::box(-10, 10, {1}));
+      }
+      return std::make_unique<phantom::PhantomEnv>(std::move(net), 4);
+    };
+  };
+  for (bool extra_agent : {false, true}) {
+    phantom::RolloutRunner runner(differs_at_one(extra_agent), config, noisy_dealer(), quiet());
+    const std::string m = test_support::message_of<phantom::ConfigError>([&] { runner.collect(); });
+    EXPECT_HAS(m,
+               "rollout: the env built for grid point 1 differs from the first env the "
+               "factory built: ");
+    EXPECT_HAS(m, extra_agent ? "it has 2 strategic agents, expected 1 (extra: 'D2')"
+                              : "strategic agent 0 ('D1') is a test_support::Seller, expected a "
+                                "rollout_test::Dealer");
+  }
+}

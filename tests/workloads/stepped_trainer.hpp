@@ -24,7 +24,7 @@ class SteppedTrainer : public TrainerT {
     probe_ = make_env_(config_);
     resolved_ = run_.policies.resolve(*probe_, this->kind(), run_.policies_to_train, run_.registry);
     policies_ = phantom::create_registered_policies(resolved_, run_.registry);
-    typename TrainerT::Setup s{&make_env_, &config_, &run_, &resolved_, &policies_};
+    typename TrainerT::Setup s{&make_env_, &config_, &run_, &resolved_, &policies_, probe_.get()};
     this->setup(s);
   }
 

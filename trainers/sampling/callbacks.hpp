@@ -35,7 +35,7 @@ namespace phantom {
 // Declared only: the hooks take them by reference, and their definitions live elsewhere.
 class RolloutWorker;
 class SampleBatch;
-class MultiAgentBatch;
+struct MultiAgentBatch;
 class PhantomEnv;
 class Trainer;
 class IterationStats;

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "nn/error.hpp"
-#include "phantom/format.hpp"
+#include "phantom/env_signature.hpp"
 #include "trainers/sampling/observation_filter.hpp"
 #include "trainers/sampling/worker_state.hpp"
 
@@ -55,30 +55,17 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
   m.rng = nn::Rng(worker_seed(), /*stream=*/0x5A3D);
 
   // Sub-envs: each must have the first one's agents and spaces.
+  EnvSignature first;
   for (int v = 0; v < o.num_envs; ++v) {
     EnvContext ctx{o.env_config, o.worker_index, v, o.num_workers};
     std::unique_ptr<PhantomEnv> env = m.make_env(ctx);
     if (!env)
       throw ConfigError("RolloutWorker: the env factory returned null for sub-env " +
                         std::to_string(v));
-    if (v > 0) {
-      const PhantomEnv& first = m.envs[0]->runner->env();
-      if (env->strategic_agent_ids() != first.strategic_agent_ids()) {
-        throw ConfigError("RolloutWorker: the env factory built sub-env " + std::to_string(v) +
-                          " with strategic agents " + quoted_list(env->strategic_agent_ids()) +
-                          ", but sub-env 0 has " + quoted_list(first.strategic_agent_ids()) +
-                          "; every sub-env must have the same agents in the same order");
-      }
-      for (int i = 0; i < env->num_strategic(); ++i) {
-        if (!(*env->strategic_agent(i).observation_space() ==
-              *first.strategic_agent(i).observation_space()) ||
-            !(*env->strategic_agent(i).action_space() ==
-              *first.strategic_agent(i).action_space())) {
-          throw ConfigError("RolloutWorker: agent '" + env->strategic_agent_ids()[i] +
-                            "' of sub-env " + std::to_string(v) +
-                            " has other spaces than in sub-env 0");
-        }
-      }
+    if (v == 0) {
+      first = EnvSignature(*env);
+    } else {
+      first.check(*env, "RolloutWorker", "sub-env " + std::to_string(v));
     }
     auto sub = std::make_unique<SubEnv>();
     sub->runner = std::make_unique<EnvRunner>(std::move(env), sub_env_seed_for(v), o.metrics);
