@@ -234,6 +234,23 @@ TEST(EnvConfigText, NumberAndNameErrors) {
   EXPECT_HAS(parse_error("seed = 99999999999999999999\n"), "is not exact in a float");
 }
 
+// Found by fuzzing (env_config): integer() converted any whole float to int64, and 1e30 (now
+// accepted in text as a rounded float, and always possible in code) is beyond an int64, which
+// made the conversion undefined behaviour.
+TEST(EnvConfig, IntegerBeyondAnInt64IsAConfigError) {
+  EXPECT_HAS(message_of<ConfigError>([] {
+               EnvConfig{{"x", 1e30f}}.integer("x");
+             }),
+             "env config entry 'x' = 1e+30 is beyond the range of a 64-bit integer");
+  EXPECT_HAS(message_of<ConfigError>([] { EnvConfig::parse("x = 01e30").integer("x"); }),
+             "is beyond the range of a 64-bit integer");
+  EXPECT_HAS(message_of<ConfigError>([] {
+               EnvConfig{{"x", 9223372036854775808.0f}}.integer("x");
+             }),
+             "is beyond the range of a 64-bit integer");
+  EXPECT_EQ(EnvConfig({{"x", -9223372036854775808.0f}}).integer("x"), INT64_MIN);
+}
+
 // Found by fuzzing (env_config): a number beyond 2^24 that is not written as an integer is rounded
 // to a float, and to_text() writes that float as its shortest text, "1.0077778e+12", which is an
 // integer-valued decimal the float does not hold exactly. Parsing it again failed ("integer
