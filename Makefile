@@ -69,27 +69,34 @@ sanitize:
 	  $(CTEST) --test-dir build-asan --output-on-failure -j $(JOBS) --timeout 900
 
 # TSan runs the tests that exercise threads: the pool itself and everything that runs on it.
+# It builds only the test programs that hold such tests (TSAN_PROGRAMS: one per layer; the
+# allocation-counting programs and install_tests have none), and fails if ctest finds no test.
 TSAN_TESTS ?= ThreadPool|Parallel|Determinism
+TSAN_PROGRAMS ?= nn_tests phantom_tests trainers_tests analysis_tests
 tsan:
 	$(CONFIGURE) -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHANTOM_SANITIZE=thread \
 	  -DPHANTOM_BUILD_EXAMPLES=OFF
-	$(CMAKE) --build build-tsan -j $(JOBS)
+	$(CMAKE) --build build-tsan -j $(JOBS) --target $(TSAN_PROGRAMS)
 	$(call require,build-tsan,TESTS,GoogleTest (libgtest-dev))
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  $(CTEST) --test-dir build-tsan --output-on-failure -j $(JOBS) --timeout 900 -R '$(TSAN_TESTS)'
+	  $(CTEST) --test-dir build-tsan --output-on-failure -j $(JOBS) --timeout 900 -R '$(TSAN_TESTS)' \
+	  --no-tests=error
 
 # The fuzz targets, built with clang in their own directory (ASan+UBSan, libFuzzer), then run one
 # after the other: each runs its saved inputs (tests/fuzz/corpus/<target>/), then fuzzes for
-# FUZZ_SECONDS (FUZZ_TARGETS: a subset, e.g. "csv_reader env_config"; FUZZ_JOBS: how many
-# targets run at a time, one core each).
+# FUZZ_SECONDS (0: saved inputs only; FUZZ_TARGETS: a subset, e.g. "csv_reader env_config";
+# FUZZ_JOBS: how many targets run at a time, one core each; FUZZ_FINDINGS_FATAL=0: a failure found
+# by the exploration is reported but the command still succeeds, a failing saved input never).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 FUZZ_JOBS ?= 1
+FUZZ_FINDINGS_FATAL ?= 1
 fuzz:
 	$(CONFIGURE) -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
 	  -DPHANTOM_BUILD_FUZZ=ON -DPHANTOM_BUILD_TESTS=OFF -DPHANTOM_BUILD_EXAMPLES=OFF
 	$(CMAKE) --build build-fuzz -j $(JOBS)
-	FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_FINDINGS_FATAL=$(FUZZ_FINDINGS_FATAL) \
+	  tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -95,6 +95,13 @@ int64_t EnvConfig::integer(const std::string& name) const {
   if (!std::isfinite(v) || std::floor(v) != v) {
     throw ConfigError(entry_label(name) + " = " + float_string(v) + " is not an integer");
   }
+  // 2^63 is a float; from there on (and below -2^63) the value does not fit an int64, and
+  // converting it would be undefined behaviour.
+  constexpr float kBeyond = 9223372036854775808.0f;
+  if (!(v >= -kBeyond && v < kBeyond)) {
+    throw ConfigError(entry_label(name) + " = " + float_string(v) +
+                      " is beyond the range of a 64-bit integer");
+  }
   return static_cast<int64_t>(v);
 }
 

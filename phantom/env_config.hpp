@@ -77,7 +77,7 @@ class EnvConfig {
   /// A fixed scalar.
   float number(const std::string& name) const;
   float number(const std::string& name, float fallback) const;
-  /// A fixed scalar holding an integer (exact up to 2^24).
+  /// A fixed scalar holding an integer (exact up to 2^24) within an int64's range.
   int64_t integer(const std::string& name) const;
   int64_t integer(const std::string& name, int64_t fallback) const;
   /// A fixed array.

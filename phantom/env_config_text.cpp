@@ -31,15 +31,24 @@ double read_double(ConfigLexer& lex, const ConfigToken& token) {
   return *v;
 }
 
-// A number, checked to be one a float holds: finite numbers within a float's range, and
-// integers exactly (a seed or a count must not be silently rounded).
+// Whether a number is written as an integer ("123456789", "-3"; not "1.5e10" or "2.0").
+bool written_as_integer(const std::string& text) {
+  const std::size_t digits = !text.empty() && text[0] == '-' ? 1 : 0;
+  return text.size() > digits && text.find_first_not_of("0123456789", digits) == std::string::npos;
+}
+
+// A number, checked to be one a float holds: finite numbers within a float's range, and numbers
+// written as integers exactly (a seed or a count must not be silently rounded). Any other
+// number is rounded to the nearest float, as to_text() relies on: it writes the shortest text
+// that reads back as the same float, which for a float beyond 2^24 is often an integer-valued
+// decimal such as 1.0077778e+12 that the float does not hold exactly.
 float read_float(ConfigLexer& lex, const ConfigToken& token) {
   const double v = read_double(lex, token);
   float f = static_cast<float>(v);
   if (std::isfinite(v) && !std::isfinite(f)) {
     lex.fail(token, "number " + token.text + " is beyond the range of a float");
   }
-  if (std::floor(v) == v && static_cast<double>(f) != v) {
+  if (written_as_integer(token.text) && static_cast<double>(f) != v) {
     lex.fail(token, "integer " + token.text + " is not exact in a float (beyond 2^24)");
   }
   return f;

@@ -230,6 +230,40 @@ TEST(EnvConfigText, NumberAndNameErrors) {
   EXPECT_HAS(parse_error("big = 1e39\n"),
              "env.cfg:1:7: number 1e39 is beyond the range of a float");
   EXPECT_EQ(EnvConfig::parse("ok = 16777216\n").integer("ok"), 16777216);
+  EXPECT_HAS(parse_error("seed = -123456789\n"), "env.cfg:1:8: integer -123456789 is not exact");
+  EXPECT_HAS(parse_error("seed = 99999999999999999999\n"), "is not exact in a float");
+}
+
+// Found by fuzzing (env_config): integer() converted any whole float to int64, and 1e30 (now
+// accepted in text as a rounded float, and always possible in code) is beyond an int64, which
+// made the conversion undefined behaviour.
+TEST(EnvConfig, IntegerBeyondAnInt64IsAConfigError) {
+  EXPECT_HAS(message_of<ConfigError>([] {
+               EnvConfig{{"x", 1e30f}}.integer("x");
+             }),
+             "env config entry 'x' = 1e+30 is beyond the range of a 64-bit integer");
+  EXPECT_HAS(message_of<ConfigError>([] { EnvConfig::parse("x = 01e30").integer("x"); }),
+             "is beyond the range of a 64-bit integer");
+  EXPECT_HAS(message_of<ConfigError>([] {
+               EnvConfig{{"x", 9223372036854775808.0f}}.integer("x");
+             }),
+             "is beyond the range of a 64-bit integer");
+  EXPECT_EQ(EnvConfig({{"x", -9223372036854775808.0f}}).integer("x"), INT64_MIN);
+}
+
+// Found by fuzzing (env_config): a number beyond 2^24 that is not written as an integer is rounded
+// to a float, and to_text() writes that float as its shortest text, "1.0077778e+12", which is an
+// integer-valued decimal the float does not hold exactly. Parsing it again failed ("integer
+// 1.0077778e+12 is not exact in a float"): only numbers written as integers must be exact.
+TEST(EnvConfigText, ALargeRoundedNumberReadsBackFromItsText) {
+  const EnvConfig c = EnvConfig::parse("p = 1007777777777.75\nq = [1.5e10, -3e9]\n");
+  EXPECT_EQ(c.number("p"), 1007777777777.75f);
+  const std::string text = c.to_text();
+  EXPECT_HAS(text, "p = 1.0077778e+12");
+  EnvConfig back = EnvConfig::parse(text, "to_text");
+  EXPECT_EQ(back.to_text(), text);
+  EXPECT_EQ(back.number("p"), c.number("p"));
+  EXPECT_EQ(back.array("q"), c.array("q"));
   EXPECT_HAS(parse_error("a = 1\n# comment\na = 2\n"),
              "env.cfg:3:1: entry 'a' is defined twice (first on line 1)");
   EXPECT_HAS(parse_error("\"\" = 1\n"), "env.cfg:1:1: an entry name must not be empty");

@@ -53,6 +53,13 @@ void* operator new(std::size_t size, std::align_val_t a) {
 void* operator new[](std::size_t size, std::align_val_t a) {
   return alloc_counter::allocate(size, static_cast<std::size_t>(a));
 }
+// Every operator new above takes its memory from malloc (or posix_memalign), so free is the
+// matching release. GCC cannot see that when it inlines a replaced delete into code whose new it
+// takes for the built-in one, and warns (at -O1, the sanitizer builds' level).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 void operator delete(void* p) noexcept {
   std::free(p);
 }
@@ -77,3 +84,6 @@ void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
   std::free(p);
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

@@ -197,6 +197,10 @@ const std::map<std::string, Case>& cases() {
        [](Context&) {
          phantom::EnvConfig{{"steps", 2.5}}.integer("steps");
        }},
+      {"env-config-integer-beyond-int64",
+       [](Context&) {
+         phantom::EnvConfig{{"steps", 1e30f}}.integer("steps");
+       }},
       {"env-config-range-in-training",
        [](Context&) {
          phantom::PpoTrainer(small_ppo())
