@@ -41,11 +41,18 @@ class ConfigError : public Error {
 };
 
 /// Training produced a value that is not finite (NaN or infinity): a reward or observation as
-/// it entered a batch, a loss or a gradient norm. The message names the policy, the iteration
-/// and where the value came from.
+/// it entered a batch, a loss, a gradient norm or a weight after an update. The message names
+/// the policy, the iteration and where the value came from.
 class TrainingError : public Error {
  public:
-  using Error::Error;
+  /// `skippable`: whether skipping the batch leaves the policy as it was (true for a value
+  /// found before the update; false once an update has spoiled the weights).
+  explicit TrainingError(const std::string& what, bool skippable = true)
+      : Error(what), skippable_(skippable) {}
+  bool skippable() const { return skippable_; }
+
+ private:
+  bool skippable_;
 };
 
 }  // namespace phantom

@@ -43,6 +43,13 @@ class Policy {
   /// run it on more than one worker.
   virtual std::shared_ptr<Policy> clone() const { return nullptr; }
 
+  /// A policy that acts as this one does now and keeps doing so while this one learns: a clone
+  /// with its own copy of the parameters. Evaluation parallel to training acts with snapshots
+  /// while the learner updates the originals. The default, clone(), is right for a policy whose
+  /// parameters never change; a policy that learns must override it (TrainablePolicy's default
+  /// is null). Null means the policy cannot be snapshotted.
+  virtual std::shared_ptr<Policy> snapshot() const { return clone(); }
+
  private:
   SpacePtr observation_space_;
   SpacePtr action_space_;

@@ -26,7 +26,16 @@ uint64_t EnvRunner::episode_seed(int64_t episode) const {
 }
 
 const StepResult& EnvRunner::reset() {
-  const StepResult& r = env_->reset(episode_seed(episode_));
+  const uint64_t seed = episode_seed(episode_);
+  episode_steps_ = 0;
+  const StepResult* result = nullptr;
+  try {
+    result = &env_->reset(seed);
+  } catch (...) {
+    failure_ = Failure{seed, 0};
+    throw;
+  }
+  const StepResult& r = *result;
   ++episode_;
   std::fill(running_return_.begin(), running_return_.end(), 0.0);
   metrics_.clear();
@@ -56,7 +65,15 @@ void EnvRunner::record_actions() {
 
 const StepResult& EnvRunner::step(IterationStats& stats) {
   record_actions();
-  const StepResult& r = env_->step(actions_);
+  ++episode_steps_;
+  const StepResult* result = nullptr;
+  try {
+    result = &env_->step(actions_);
+  } catch (...) {
+    failure_ = Failure{episode_seed(episode_ - 1), episode_steps_};
+    throw;
+  }
+  const StepResult& r = *result;
   if (!metrics_.empty()) metrics_.record(*env_);
   ++stats.env_steps;
   for (int i = 0; i < r.size(); ++i) {

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,15 @@ class EnvRunner {
   /// Which reduce action of each metric finished episodes report (train by default).
   void set_metric_mode(Mode mode) { metric_mode_ = mode; }
 
+  /// Where the env raised an exception from reset() or step(): the episode's seed and the step
+  /// (1-based; 0 for reset), so a failure can be replayed.
+  struct Failure {
+    uint64_t episode_seed = 0;
+    int64_t step = 0;
+  };
+  /// The env's last failure, if reset() or step() ever let an exception through.
+  const std::optional<Failure>& failure() const { return failure_; }
+
  private:
   uint64_t episode_seed(int64_t episode) const;
   /// Columns of the saved action log: step_width_, at least 1 (a tensor cannot be 0 wide).
@@ -71,6 +81,8 @@ class EnvRunner {
   std::vector<float> action_log_;  // this episode's steps, step_width_ floats each, then room
   std::size_t logged_ = 0;         // floats of action_log_ in use
   Mode metric_mode_ = Mode::train;
+  int64_t episode_steps_ = 0;  // steps since the last reset
+  std::optional<Failure> failure_;
 };
 
 }  // namespace phantom

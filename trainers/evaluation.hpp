@@ -15,9 +15,22 @@
 // while fewer than N units are done, a round asks worker i (0-based) for a sample if
 // i * u < N - done, where u is 1 episode or the steps one call takes: N episodes exactly (the
 // last round uses the first workers only), and timesteps rounded up to whole calls.
+//
+// Parallel to training, an evaluation starts before the iteration's training step, on a thread
+// of its own, with snapshots of the policies (Policy::snapshot: their own copy of the weights)
+// and of the filters; the iteration's row reports it once both are done. It therefore evaluates
+// the weights from before the step ("one behind"): what evaluation after iteration k reports is
+// what sequential evaluation after iteration k - 1 would. Nothing it uses is shared with the
+// training step, so results are the same on every run and for every thread count.
+//
+// An env that throws during evaluation ends it with an EnvError naming the evaluation worker,
+// the sub-env, the episode seed and the step. With ignore_worker_failures, the episode is
+// dropped instead, counted in evaluation/failed_episodes, and the worker is rebuilt with a new
+// seed (the same one would replay the failure) and the same weights and filters.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,11 +46,18 @@ namespace phantom {
 /// What evaluation's duration counts.
 enum class EvaluationUnit { episodes, timesteps };
 
+class EvaluationContext;
+
 /// Evaluation during training (see the top of this file). Off unless `interval` > 0.
 struct EvaluationOptions {
+  /// `duration` = automatic, with parallel_to_training only: one round per evaluation, so
+  /// evaluation takes about as long as a training step: each worker samples one episode (unit
+  /// episodes) or 10 steps per sub-env (unit timesteps).
+  static constexpr int64_t automatic = -1;
+
   /// Evaluate after iterations interval, 2 x interval, ... (1-based); 0: never.
   int interval = 0;
-  /// How much each evaluation samples, in `unit`s (> 0).
+  /// How much each evaluation samples, in `unit`s (> 0), or `automatic`.
   int64_t duration = 10;
   EvaluationUnit unit = EvaluationUnit::episodes;
   /// Evaluation workers; 0 means one (RLlib's local evaluation worker).
@@ -52,6 +72,69 @@ struct EvaluationOptions {
   /// Another mapping for evaluation (e.g. the trained policy against a fixed opponent); it may
   /// name only policies the trainer has. Unset: the training mapping.
   std::optional<PolicyMapping> policies;
+  /// Evaluate on another thread during the iteration's training step, with the weights from
+  /// before it (see the top of this file). Every evaluated policy must support
+  /// Policy::snapshot. The evaluation workers' episode callbacks then run on that thread while
+  /// training's run on the trainer's: a callbacks object with state must synchronise, or
+  /// evaluation can be given its own (`callbacks`).
+  bool parallel_to_training = false;
+  /// The evaluation workers' callbacks; null: the training callbacks.
+  std::shared_ptr<Callbacks> callbacks;
+  /// Replaces the rounds above: called with the evaluation workers (weights and filters already
+  /// set), it samples as it likes through the context; the episodes it samples fill the usual
+  /// evaluation columns, and the values it sets become "evaluation/<name>" columns. It must
+  /// sample an episode or set a value, else a ValueError ends the run.
+  std::function<void(EvaluationContext&)> custom;
+  /// Every name `custom` may set, in column order (its columns exist from the first row on).
+  std::vector<std::string> custom_columns;
+  /// Rows of iterations without an evaluation repeat the last evaluation's cells (checkpoints
+  /// keep them, so a resumed run writes the same rows).
+  bool always_attach = false;
+  /// An episode whose env throws is dropped and counted instead of ending the run (see the top
+  /// of this file), up to max_failed_episodes per evaluation.
+  bool ignore_worker_failures = false;
+  /// With ignore_worker_failures: more failed episodes than this in one evaluation end it with
+  /// the last failure's EnvError (an env that always fails would otherwise loop forever).
+  int max_failed_episodes = 100;
+};
+
+/// What an evaluation collects: the episodes' statistics, the failed episodes and the custom
+/// values (NaN where unset), in EvaluationOptions::custom_columns order.
+struct EvaluationResult {
+  IterationStats stats;
+  int64_t failed_episodes = 0;
+  std::vector<double> custom;
+};
+
+/// The evaluation workers of one evaluation, as a custom evaluation uses them.
+class EvaluationContext {
+ public:
+  /// The iteration (0-based) this evaluation follows.
+  int iteration() const { return iteration_; }
+  int num_workers() const { return static_cast<int>(workers_.size()); }
+  /// Worker i (0-based), e.g. to change its envs' task before sampling.
+  RolloutWorker& worker(int i);
+  /// One sample() call on worker i (failures handled as the options say); its finished
+  /// episodes join the evaluation's results. Returns the env steps it sampled.
+  int64_t sample(int i);
+  /// Sets custom value `name`; throws ConfigError unless it is one of custom_columns.
+  void set(const std::string& name, double value);
+
+ private:
+  friend class Evaluator;
+  EvaluationContext(const class Evaluator& evaluator, int iteration, const FilterSnapshot& filters,
+                    const PolicyMap& policies, EvaluationResult& out);
+  void rebuild(int i);
+
+  const Evaluator& evaluator_;
+  int iteration_;
+  const FilterSnapshot& filters_;
+  const PolicyMap& policies_;  // what the workers act with (clones or snapshots)
+  EvaluationResult& out_;
+  std::vector<std::unique_ptr<RolloutWorker>> workers_;
+  IterationStats one_;  // one call's statistics
+  int restarts_ = 0;    // workers rebuilt so far
+  bool set_any_ = false;
 };
 
 /// Runs the evaluations of one training run (built by the trainer; see the top of this file).
@@ -66,20 +149,33 @@ class Evaluator {
   Evaluator(EvaluationOptions options, EnvFactory make_env, const PhantomEnv& training_env,
             EnvConfig training_env_config, const PolicyMap& policies,
             const PolicyMapping& training_mapping, RolloutWorkerOptions training);
+  ~Evaluator();
 
   const EvaluationOptions& options() const { return options_; }
   /// Whether iteration `iteration` (0-based) is followed by an evaluation.
   bool due(int iteration) const;
   /// The policy controlling each strategic position of the evaluation envs.
   const ResolvedPolicies& resolved() const { return resolved_; }
-  /// Evaluates after iteration `iteration` (0-based) with the policies as they are and the
-  /// filters of `training_worker`. Adds the steps, finished episodes, returns and metrics
-  /// (reduced with their eval actions) to `out`, which must be sized (IterationStats::reset)
-  /// for the env's strategic agents and the metrics.
-  void run(int iteration, RolloutWorker& training_worker, IterationStats& out);
+
+  /// Starts the evaluation after iteration `iteration` (0-based) with the policies as they are
+  /// and the filters of `training_worker`: in parallel_to_training mode on its own thread, else
+  /// it runs here. `shape` sizes the statistics (strategic agents, metrics, custom metrics).
+  void start(int iteration, RolloutWorker& training_worker, const IterationStats& shape);
+  /// Waits for the started evaluation and returns its result (valid until the next start()).
+  /// Rethrows what it threw: EnvError for an env failure, TrainingError for a non-finite
+  /// value, both naming the iteration.
+  EvaluationResult& finish();
+  /// Waits for the started evaluation, if any, and drops its result and any error (the
+  /// training step failed: its error is the one to report).
+  void abandon();
 
  private:
-  std::unique_ptr<RolloutWorker> make_worker(int iteration, int index, int count) const;
+  friend class EvaluationContext;
+  std::unique_ptr<RolloutWorker> make_worker(int iteration, int index, int count, int restarts,
+                                             const PolicyMap& policies) const;
+  void evaluate(EvaluationContext& context) const;
+  /// The rounds of the top of this file.
+  void run_rounds(EvaluationContext& context) const;
 
   EvaluationOptions options_;
   EnvFactory make_env_;
@@ -88,6 +184,9 @@ class Evaluator {
   PolicyMapping mapping_;
   RolloutWorkerOptions worker_options_;
   ResolvedPolicies resolved_;
+  struct Running;  // the evaluation in progress
+  std::unique_ptr<Running> running_;
+  EvaluationResult result_;
 };
 
 }  // namespace phantom

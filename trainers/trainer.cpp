@@ -87,12 +87,36 @@ std::vector<std::string> csv_columns(const ResolvedPolicies& resolved, const Pha
   for (const std::string& s : stat_names) cols.push_back(s);
   if (options.on_non_finite == NonFiniteAction::skip) cols.push_back("skipped_batches");
   if (evaluator) {
+    const EvaluationOptions& e = evaluator->options();
     cols.push_back("evaluation/episodes");
     cols.push_back("evaluation/env_steps");
+    if (e.ignore_worker_failures) cols.push_back("evaluation/failed_episodes");
     add_episode_columns(cols, "evaluation/", evaluator->resolved(), env, options);
+    for (const std::string& name : e.custom_columns) cols.push_back("evaluation/" + name);
   }
   return cols;
 }
+
+// The "evaluation/..." cells of an evaluation's result, as its row shows them.
+std::map<std::string, std::string> evaluation_cells(const EvaluationResult& result,
+                                                    const Evaluator& evaluator,
+                                                    const PhantomEnv& env,
+                                                    const TrainOptions& options) {
+  const EvaluationOptions& e = evaluator.options();
+  CsvRow cells;
+  cells.set("evaluation/episodes", result.stats.episodes)
+      .set("evaluation/env_steps", result.stats.env_steps);
+  if (e.ignore_worker_failures) cells.set("evaluation/failed_episodes", result.failed_episodes);
+  episode_values(cells, "evaluation/", result.stats, evaluator.resolved(), env, options);
+  for (std::size_t k = 0; k < e.custom_columns.size(); ++k) {
+    if (!std::isnan(result.custom[k]))
+      cells.set("evaluation/" + e.custom_columns[k], result.custom[k]);
+  }
+  return cells.cells();
+}
+
+// Checkpoint entries holding the last evaluation's cells (always_attach), one per column.
+constexpr const char* kLastEvaluation = "trainer.last_evaluation/";
 
 constexpr const char* kTrainerSection = "[trainer]";
 
@@ -226,6 +250,16 @@ TrainingResults Trainer::resume(const std::string& run_path, const EnvFactory& m
   start.env_steps = state.get_count("trainer.env_steps");
   start.agent_steps = state.get_count("trainer.agent_steps");
   start.wall_seconds = state.get_float("trainer.wall_seconds");
+  const std::string last_evaluation = kLastEvaluation;
+  for (const std::string& name : state.names()) {
+    if (name.compare(0, last_evaluation.size(), last_evaluation) != 0) continue;
+    const std::string column = name.substr(last_evaluation.size());
+    if (std::find(run.columns.begin(), run.columns.end(), column) == run.columns.end()) {
+      throw FormatError(state.source() + ": entry '" + name + "' names column '" + column +
+                        "', which this run's metrics do not have");
+    }
+    start.last_evaluation[column] = state.get_string(name);
+  }
   load_state(state);
   // The rows after the checkpoint are written again, exactly as an uninterrupted run would.
   truncate_csv_after(dir->metrics_path(), start.iteration);
@@ -366,28 +400,41 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
   std::optional<TensorBoardLog> tensorboard;
   if (!options.tensorboard_dir.empty()) tensorboard.emplace(options.tensorboard_dir, run.columns);
 
-  IterationStats stats, evaluation;
+  IterationStats stats;
+  // The last evaluation's cells, which always_attach repeats in the rows between evaluations.
+  std::map<std::string, std::string> last_evaluation = start.last_evaluation;
   for (int it = start.iteration; it < options.iterations; ++it) {
     stats.reset(static_cast<std::size_t>(probe->num_strategic()), options.metrics.size(),
                 options.custom_metrics.size());
+    // Evaluation, sequential: after the update it evaluates; parallel: during it, with the
+    // weights from before. Either way before the result is reported.
+    const bool evaluated = evaluator_ && evaluator_->due(it);
+    const bool parallel = evaluated && evaluator_->options().parallel_to_training;
+    auto start_evaluation = [&] {
+      if (options.callbacks) options.callbacks->on_evaluate_start(*this);
+      evaluator_->start(it, worker(), stats);
+    };
+    if (parallel) start_evaluation();
     try {
       training_step(it, stats);
     } catch (const TrainingError& e) {
+      if (parallel) evaluator_->abandon();
       // Before this iteration's row and checkpoint: the newest checkpoint is the last good one.
       throw TrainingError(kind_ + " trainer: iteration " + std::to_string(it + 1) + ": " +
                           e.what());
+    } catch (...) {
+      if (parallel) evaluator_->abandon();
+      throw;
     }
     if (options.on_non_finite == NonFiniteAction::skip) {
       stats.set_stat("skipped_batches", static_cast<double>(worker().take_skipped_batches()));
     }
-    // Evaluation, after the update it evaluates and before the result is reported.
-    const bool evaluated = evaluator_ && evaluator_->due(it);
+    EvaluationResult* evaluation = nullptr;
     if (evaluated) {
-      if (options.callbacks) options.callbacks->on_evaluate_start(*this);
-      evaluation.reset(static_cast<std::size_t>(probe->num_strategic()), options.metrics.size(),
-                       options.custom_metrics.size());
-      evaluator_->run(it, worker(), evaluation);
-      if (options.callbacks) options.callbacks->on_evaluate_end(*this, evaluation);
+      if (!parallel) start_evaluation();
+      evaluation = &evaluator_->finish();
+      if (options.callbacks) options.callbacks->on_evaluate_end(*this, evaluation->stats);
+      last_evaluation = evaluation_cells(*evaluation, *evaluator_, *probe, options);
     }
     if (options.callbacks) options.callbacks->on_train_result(*this, stats);
     env_steps += stats.env_steps;
@@ -402,10 +449,8 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
           .set("episodes", stats.episodes)
           .set("wall_seconds", wall_seconds());
       episode_values(row, "", stats, resolved, *probe, options);
-      if (evaluated) {
-        row.set("evaluation/episodes", evaluation.episodes)
-            .set("evaluation/env_steps", evaluation.env_steps);
-        episode_values(row, "evaluation/", evaluation, evaluator_->resolved(), *probe, options);
+      if (evaluated || (evaluator_ && evaluator_->options().always_attach)) {
+        for (const auto& [column, text] : last_evaluation) row.set_text(column, text);
       }
       for (const auto& kv : stats.stats())
         if (!std::isnan(kv.second)) row.set(kv.first, kv.second);
@@ -422,7 +467,7 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
             evaluated_policy < 0
                 ? std::numeric_limits<double>::quiet_NaN()
                 : per_policy_returns(
-                      evaluation,
+                      evaluation->stats,
                       evaluator_->resolved())[static_cast<std::size_t>(evaluated_policy)]
                       .mean();
         if (!std::isnan(eval_reward)) fields += "  " + progress_field("eval", eval_reward);
@@ -438,6 +483,8 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
       state.set_int("trainer.env_steps", env_steps);
       state.set_int("trainer.agent_steps", agent_steps);
       state.set_float("trainer.wall_seconds", wall_seconds());
+      for (const auto& [column, text] : last_evaluation)
+        state.set_string(kLastEvaluation + column, text);
       save_state(state);
       nn::save_state_dict(state, dir->checkpoint_path(it + 1));
     }

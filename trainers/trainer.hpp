@@ -225,6 +225,7 @@ class Trainer {
     int iteration = 0;
     int64_t env_steps = 0, agent_steps = 0;
     double wall_seconds = 0.0;
+    std::map<std::string, std::string> last_evaluation;  // cells, for always_attach
   };
   /// What every path sets up the same way: the options checked, a probe env, the resolved
   /// mapping, the trainer's setup() with its worker, the returned policies and the CSV columns.

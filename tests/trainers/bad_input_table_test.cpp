@@ -320,6 +320,50 @@ const std::map<std::string, Case>& cases() {
          run.custom_metrics = {"level", "level"};
          phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
        }},
+      {"ppo-infinite-learning-rate",
+       [](Context&) {
+         phantom::PpoOptions o = small_ppo();
+         o.learning_rate = std::numeric_limits<float>::infinity();
+         phantom::PpoTrainer trainer(o);
+       }},
+      {"train-overflowing-learning-rate",
+       [](Context&) {
+         phantom::PpoOptions o = small_ppo();
+         o.learning_rate = 1e38f;
+         phantom::TrainOptions run = sign_run(3);
+         run.on_non_finite = phantom::NonFiniteAction::skip;  // cannot skip a spoiled update
+         phantom::PpoTrainer(o).train(test_support::make_sign_env, {}, run);
+       }},
+      {"evaluation-zero-duration",
+       [](Context&) {
+         phantom::TrainOptions run = sign_run();
+         run.evaluation.interval = 1;
+         run.evaluation.duration = 0;
+         phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
+       }},
+      {"evaluation-automatic-sequential",
+       [](Context&) {
+         phantom::TrainOptions run = sign_run();
+         run.evaluation.interval = 1;
+         run.evaluation.duration = phantom::EvaluationOptions::automatic;
+         phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
+       }},
+      {"evaluation-unknown-policy",
+       [](Context&) {
+         phantom::TrainOptions run = sign_run();
+         run.evaluation.interval = 1;
+         run.evaluation.policies = phantom::PolicyMapping{};
+         run.evaluation.policies->add("stranger",
+                                      phantom::agents_of_type<test_support::SignGuesser>());
+         phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
+       }},
+      {"evaluation-custom-undeclared-value",
+       [](Context&) {
+         phantom::TrainOptions run = sign_run();
+         run.evaluation.interval = 1;
+         run.evaluation.custom = [](phantom::EvaluationContext& c) { c.set("score", 1.0); };
+         phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
+       }},
       {"ppo-no-envs",
        [](Context&) {
          phantom::PpoOptions o = small_ppo();

@@ -86,6 +86,7 @@ class ActorCritic {
 
   const SpacePtr& observation_space() const { return obs_space_; }
   const SpacePtr& action_space() const { return act_space_; }
+  const ActorCriticConfig& config() const { return config_; }
   int64_t feature_size() const { return features_; }
   int64_t action_size() const { return act_space_->flat_size(); }
 

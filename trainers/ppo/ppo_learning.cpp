@@ -69,13 +69,31 @@ void PpoPolicy::postprocess_trajectory(SampleBatch& piece) {
 
 namespace {
 
-[[noreturn]] void throw_non_finite(const char* what, float value, int epoch, int minibatch,
-                                   int minibatches) {
-  throw TrainingError("non-finite " + std::string(what) + " (" + float_string(value) +
-                      ") in epoch " + std::to_string(epoch + 1) + ", minibatch " +
-                      std::to_string(minibatch + 1) + " of " + std::to_string(minibatches) +
-                      "; the batch's rewards and observations were finite: lower the learning "
-                      "rate, or scale the rewards down");
+[[noreturn]] void throw_non_finite(const std::string& what, float value, int epoch, int minibatch,
+                                   int minibatches, bool skippable = true) {
+  throw TrainingError("non-finite " + what + " (" + float_string(value) + ") in epoch " +
+                          std::to_string(epoch + 1) + ", minibatch " +
+                          std::to_string(minibatch + 1) + " of " + std::to_string(minibatches) +
+                          "; the batch's rewards and observations were finite: lower the "
+                          "learning rate, or scale the rewards down",
+                      skippable);
+}
+
+// A step from a finite loss and gradient can still overflow a weight (a huge learning rate);
+// acting would then meet NaN logits. Once Adam has stepped this cannot be undone, so it is not
+// skippable.
+void check_weights(const std::vector<nn::Tensor>& params, int epoch, int minibatch,
+                   int minibatches) {
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    const float* w = params[k].data();
+    for (int64_t i = 0; i < params[k].numel(); ++i) {
+      if (!std::isfinite(w[i])) {
+        throw_non_finite("weight (parameter " + std::to_string(k) + ", element " +
+                             std::to_string(i) + ") after the update",
+                         w[i], epoch, minibatch, minibatches, /*skippable=*/false);
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -143,6 +161,7 @@ void PpoPolicy::learn_on_batch(SampleBatch& b, LearnerStats& stats) {
       const float norm = nn::clip_grad_norm(l.params, options_.max_grad_norm);
       if (!std::isfinite(norm)) throw_non_finite("gradient norm", norm, epoch, c, chunks);
       l.adam->step();
+      check_weights(l.params, epoch, c, chunks);
       sum_policy += loss.policy_loss;
       sum_value += loss.value_loss;
       sum_entropy += loss.entropy;

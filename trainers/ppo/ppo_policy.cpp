@@ -90,6 +90,19 @@ std::shared_ptr<Policy> PpoPolicy::clone() const {
   return copy;
 }
 
+std::shared_ptr<Policy> PpoPolicy::snapshot() const {
+  nn::Rng unused;  // the initial weights are overwritten just below
+  auto net = std::make_shared<ActorCritic>(net_->observation_space(), net_->action_space(),
+                                           net_->config(), unused);
+  nn::StateDict weights;
+  net_->save(weights, "");
+  net->load(weights, "");
+  auto copy = std::make_shared<PpoPolicy>(net, observation_filter(), options_, shuffle_rng_);
+  copy->set_explore(explore());
+  copy->learning_.reset();  // a snapshot only acts
+  return copy;
+}
+
 // ---- Weights and state ----
 
 void PpoPolicy::get_weights(nn::StateDict& out, const std::string& prefix) const {

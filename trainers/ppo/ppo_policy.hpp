@@ -50,6 +50,8 @@ class PpoPolicy : public TrainablePolicy {
   /// several threads at once, but they see the trainer's updates, which must not run while a
   /// clone acts. A clone does not learn (it has no optimiser state of its own).
   std::shared_ptr<Policy> clone() const override;
+  /// A clone with its own copy of the network's weights (see Policy::snapshot).
+  std::shared_ptr<Policy> snapshot() const override;
 
   bool deterministic() const { return !explore(); }
   void set_deterministic(bool on) { set_explore(!on); }

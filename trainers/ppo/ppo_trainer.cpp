@@ -2,6 +2,7 @@
 #include "trainers/ppo/ppo_trainer.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "nn/error.hpp"
 #include "phantom/format.hpp"
@@ -27,7 +28,8 @@ PpoTrainer::PpoTrainer(PpoOptions options) : Trainer("ppo"), options_(std::move(
   if (o.steps_per_env < 1) bad("steps_per_env must be >= 1");
   if (o.epochs < 1) bad("epochs must be >= 1");
   if (o.minibatches < 1) bad("minibatches must be >= 1");
-  if (!(o.learning_rate > 0.0f)) bad("learning_rate must be > 0");
+  if (!(o.learning_rate > 0.0f) || !std::isfinite(o.learning_rate))
+    bad("learning_rate must be finite and > 0");
   if (!(o.gamma >= 0.0f && o.gamma <= 1.0f)) bad("gamma must be in [0, 1]");
   if (!(o.gae_lambda >= 0.0f && o.gae_lambda <= 1.0f)) bad("gae_lambda must be in [0, 1]");
   if (!(o.loss.clip > 0.0f)) bad("loss.clip must be > 0");

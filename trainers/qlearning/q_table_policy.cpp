@@ -93,6 +93,12 @@ std::shared_ptr<Policy> QTablePolicy::clone() const {
   return copy;
 }
 
+std::shared_ptr<Policy> QTablePolicy::snapshot() const {
+  auto copy = std::static_pointer_cast<QTablePolicy>(clone());
+  copy->table_ = std::make_shared<std::vector<double>>(*table_);
+  return copy;
+}
+
 void QTablePolicy::throw_bad_value(float value, const char* what, const Space& space) const {
   throw ValueError(owner(policy_id_) + what + " " + std::to_string(value) +
                    " is not in its space " + space.to_string());

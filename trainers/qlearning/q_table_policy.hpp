@@ -142,6 +142,8 @@ class QTablePolicy : public TrainablePolicy {
   /// must not run while a clone acts. Writing through a clone's q() (or its learn_on_batch)
   /// changes every clone's table.
   std::shared_ptr<Policy> clone() const override;
+  /// A clone with its own copy of the table (see Policy::snapshot).
+  std::shared_ptr<Policy> snapshot() const override;
 
   /// Stores the table under `prefix` (".states", ".actions", ".values"). Values are stored as
   /// little-endian IEEE doubles, so a saved table loads back bit for bit on any machine.

@@ -250,7 +250,9 @@ void RolloutWorker::learn_on_batch(MultiAgentBatch& batch,
     try {
       slot.trainable->learn_on_batch(b, result);
     } catch (const TrainingError& e) {
-      if (raise) throw TrainingError("policy '" + slot.id + "': " + e.what());
+      if (raise || !e.skippable()) {
+        throw TrainingError("policy '" + slot.id + "': " + e.what(), e.skippable());
+      }
       ++impl_->skipped_batches;
     }
   }
@@ -331,6 +333,15 @@ void RolloutWorker::sync_filters(const FilterSnapshot& snapshot) {
 }
 
 // ---- Access ----
+
+std::optional<RolloutWorker::EnvFailure> RolloutWorker::env_failure() const {
+  for (int e = 0; e < num_envs(); ++e) {
+    const std::optional<EnvRunner::Failure>& f =
+        impl_->envs[static_cast<std::size_t>(e)]->runner->failure();
+    if (f) return EnvFailure{e, f->episode_seed, f->step};
+  }
+  return std::nullopt;
+}
 
 void RolloutWorker::foreach_env(const std::function<void(PhantomEnv&, int)>& f) {
   for (int e = 0; e < num_envs(); ++e)

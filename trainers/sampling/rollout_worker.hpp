@@ -248,6 +248,15 @@ class RolloutWorker {
   uint64_t sub_env_seed(int vector_index) const;
   /// The worker's seed: options.seed + worker_index.
   uint64_t worker_seed() const;
+  /// Where a sub-env's reset() or step() raised an exception (the lowest vector index if
+  /// several did), for messages that let the failure be replayed.
+  struct EnvFailure {
+    int vector_index = 0;
+    uint64_t episode_seed = 0;
+    int64_t step = 0;  // 1-based; 0: the reset
+  };
+  /// The failure of a sub-env, if one ever let an exception through.
+  std::optional<EnvFailure> env_failure() const;
   /// f(sub-env, vector index) for every sub-env, in order (e.g. to change every env's task).
   void foreach_env(const std::function<void(PhantomEnv&, int)>& f);
   /// f(policy, id) for every policy in id order; foreach_trainable_policy: the trained ones.

@@ -138,6 +138,10 @@ class TrainablePolicy : public Policy {
   Exploration& exploration() { return *exploration_; }
   const Exploration& exploration() const { return *exploration_; }
 
+  /// A learning policy's parameters change, so a clone that shares them is no snapshot: a
+  /// subclass that can copy its parameters overrides this (see Policy::snapshot). Null here.
+  std::shared_ptr<Policy> snapshot() const override { return nullptr; }
+
  protected:
   /// The action distribution of `rows` observations (valid until the next call); when
   /// `vf_preds` is not null, also writes each observation's value there.
