@@ -1,12 +1,15 @@
 // The logic of the phantom-plot command-line tool (tools/phantom_plot.cpp is only its main), kept
 // in the library so that tests can run it with string streams:
 //
-//   phantom-plot METRICS.csv -o OUT.svg [--x COLUMN] [--y COLUMN]... [--title TEXT]
+//   phantom-plot METRICS.csv... -o OUT.svg [--x COLUMN] [--y COLUMN]... [--smooth W] [--title T]
 //   phantom-plot METRICS.csv -o OUT.svg --hist COLUMN [--bins N] [--title TEXT]
 //
 // The first form draws a line chart (analysis/svg_plot.hpp) of the --y columns against the --x
-// column (default: "iteration"; default y: every column whose name ends in "reward_mean"); the
-// second a histogram of one column. Empty cells are NaN: gaps in a line, skipped by a histogram.
+// column (default: "iteration"; default y: every column whose name ends in "reward_mean"), from
+// one file or overlaid from several (comparing runs), optionally smoothed by an exponential
+// moving average; the second a histogram of one column. Empty cells are NaN: gaps in a line,
+// skipped by a histogram; a column under "evaluation/", empty between evaluations, is drawn
+// through its values.
 #pragma once
 
 #include <ostream>

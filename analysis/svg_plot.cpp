@@ -692,4 +692,17 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
+void smooth_ema(std::vector<double>& values, double weight) {
+  if (!(weight >= 0.0 && weight < 1.0)) {
+    throw ConfigError("smooth_ema: weight = " + double_string(weight) + ", expected 0 <= w < 1");
+  }
+  double average = 0.0, debias = 1.0;
+  for (double& y : values) {
+    if (!std::isfinite(y)) continue;
+    average = weight * average + (1.0 - weight) * y;
+    debias *= weight;
+    y = average / (1.0 - debias);
+  }
+}
+
 }  // namespace phantom

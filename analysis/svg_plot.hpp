@@ -71,6 +71,13 @@ struct LineChart {
   void write_svg(const std::string& path) const;
 };
 
+/// TensorBoard's smoothing of a line, in place: an exponential moving average
+/// s = weight x s + (1 - weight) x y over the finite values in order (NaN and infinities are
+/// left as they are and skipped, not reset), divided by 1 - weight^k after k values so that the
+/// start is not pulled towards 0. weight 0 leaves the values unchanged. Throws
+/// phantom::ConfigError unless 0 <= weight < 1.
+void smooth_ema(std::vector<double>& values, double weight);
+
 /// A closed interval [lo, hi] of values.
 struct PlotRange {
   double lo = 0.0;

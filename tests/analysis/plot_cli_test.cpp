@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "analysis/plot_cli.hpp"
+#include "analysis/svg_plot.hpp"
+#include "nn/error.hpp"
 #include "support/xml_parser.hpp"
 #include "test_files.hpp"
 
@@ -115,7 +119,7 @@ TEST(PlotCli, HelpPrintsTheUsage) {
   const PlotRun r = plot({"--help"});
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out, phantom::phantom_plot_usage());
-  EXPECT_CONTAINS(r.out, "Usage: phantom-plot METRICS.csv -o OUT.svg");
+  EXPECT_CONTAINS(r.out, "Usage: phantom-plot METRICS.csv... -o OUT.svg");
   EXPECT_EQ(plot({"-h"}).status, 0);
 }
 
@@ -151,7 +155,11 @@ TEST(PlotCli, OtherBadCommandLinesAreUsageErrors) {
       {{"m.csv", "-o", "x.svg", "--colour", "red"}, "unknown option '--colour'"},
       {{"m.csv", "-o"}, "-o needs a value"},
       {{"-o", "x.svg"}, "no CSV file given"},
-      {{"a.csv", "b.csv", "-o", "x.svg"}, "one CSV file expected, got 2"},
+      {{"a.csv", "b.csv", "--hist", "loss", "-o", "x.svg"}, "--hist draws one CSV file, got 2"},
+      {{"a.csv", "--smooth", "1", "-o", "x.svg"}, "--smooth expects a weight from 0 up to"},
+      {{"a.csv", "--smooth", "abc", "-o", "x.svg"}, "--smooth expects a weight from 0 up to"},
+      {{"a.csv", "--hist", "loss", "--smooth", "0.5", "-o", "x.svg"},
+       "--smooth applies only to line charts"},
       {{"m.csv", "-o", "x.svg", "--hist", "loss", "--bins", "many"},
        "--bins expects a whole number from 1 to 10000, not 'many'"},
       {{"m.csv", "-o", "x.svg", "--hist", "loss", "--bins", "0"}, "not '0'"},
@@ -217,3 +225,73 @@ TEST(PlotCli, AHistogramOfEqualHugeValuesWithNonFiniteOnes) {
   EXPECT_NE(none.status, 0);
   EXPECT_CONTAINS(none.err, "no finite values");
 }
+
+namespace {
+
+// Two runs' metrics as a trainer writes them, each in its run directory, with an evaluation
+// column that holds a value every other row.
+constexpr const char* kRunA =
+    "iteration,policy/shop/reward_mean,evaluation/policy/shop/reward_mean\n"
+    "1,1,\n2,2,5\n3,3,\n4,4,7\n";
+constexpr const char* kRunB =
+    "iteration,policy/shop/reward_mean,evaluation/policy/shop/reward_mean\n"
+    "1,0,\n2,1,4\n3,,\n4,3,6\n";
+
+TEST(PlotCli, OverlaysRunsNamedByTheirDirectoriesAndJoinsEvaluationValues) {
+  ScratchDir dir;
+  fs::create_directories(dir.file("run-a"));
+  fs::create_directories(dir.file("run-b"));
+  write_all(dir.file("run-a/metrics.csv"), kRunA);
+  write_all(dir.file("run-b/metrics.csv"), kRunB);
+  const PlotRun r =
+      plot({dir.file("run-a/metrics.csv"), dir.file("run-b/metrics.csv"), "-o", dir.file("o.svg")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_CONTAINS(r.out, "(line chart: 4 series, 11 points from 2 files)");
+  const xml_test::Element svg = xml_test::parse(read_all(dir.file("o.svg")));
+  EXPECT_EQ(
+      series_names(svg),
+      (Strings{"run-a: policy/shop/reward_mean", "run-a: evaluation/policy/shop/reward_mean",
+               "run-b: policy/shop/reward_mean", "run-b: evaluation/policy/shop/reward_mean"}));
+  // Training's empty cell stays a gap; evaluation's two values are one line.
+  EXPECT_EQ(run_lengths(svg, "run-b: policy/shop/reward_mean"), (std::vector<std::size_t>{2, 1}));
+  EXPECT_EQ(run_lengths(svg, "run-a: evaluation/policy/shop/reward_mean"),
+            (std::vector<std::size_t>{2}));
+  EXPECT_CONTAINS(svg.find_all("text", "title")[0]->text, "and 1 more");
+
+  // Files that are not runs' metrics.csv are named by their paths.
+  write_all(dir.file("a.csv"), kRunA);
+  write_all(dir.file("b.csv"), kRunB);
+  const PlotRun p = plot({dir.file("a.csv"), dir.file("b.csv"), "--y", "policy/shop/reward_mean",
+                          "--smooth", "0.5", "-o", dir.file("p.svg")});
+  ASSERT_EQ(p.status, 0) << p.err;
+  EXPECT_EQ(series_names(xml_test::parse(read_all(dir.file("p.svg")))),
+            (Strings{dir.file("a.csv") + ": policy/shop/reward_mean (smoothed 0.5)",
+                     dir.file("b.csv") + ": policy/shop/reward_mean (smoothed 0.5)"}));
+
+  // A column one file lacks names that file.
+  write_all(dir.file("c.csv"), "iteration,loss\n1,2\n");
+  const PlotRun q = plot({dir.file("a.csv"), dir.file("c.csv"), "--y", "policy/shop/reward_mean",
+                          "-o", dir.file("q.svg")});
+  EXPECT_EQ(q.status, 1);
+  EXPECT_CONTAINS(q.err, "CSV '" + dir.file("c.csv") + "' has no column 'policy/shop/reward_mean'");
+}
+
+TEST(PlotCli, SmoothingIsTensorBoardsDebiasedMovingAverage) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> v = {1.0, nan, 3.0, 5.0};
+  phantom::smooth_ema(v, 0.5);
+  // s1 = 0.5 / 0.5 = 1; s2 = (0.25 + 1.5) / 0.75 = 7/3; s3 = (0.875 + 2.5) / 0.875 = 27/7.
+  EXPECT_DOUBLE_EQ(v[0], 1.0);
+  EXPECT_TRUE(std::isnan(v[1]));
+  EXPECT_DOUBLE_EQ(v[2], 7.0 / 3.0);
+  EXPECT_DOUBLE_EQ(v[3], 27.0 / 7.0);
+  std::vector<double> same = {4.0, 4.0, 4.0};
+  phantom::smooth_ema(same, 0.9);  // a constant stays itself: the start is not pulled to 0
+  for (double x : same) EXPECT_DOUBLE_EQ(x, 4.0);
+  std::vector<double> raw = {1.0, 9.0};
+  phantom::smooth_ema(raw, 0.0);
+  EXPECT_EQ(raw, (std::vector<double>{1.0, 9.0}));
+  EXPECT_THROW(phantom::smooth_ema(raw, 1.0), phantom::ConfigError);
+}
+
+}  // namespace
