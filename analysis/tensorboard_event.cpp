@@ -50,9 +50,21 @@ void append_bytes(std::string& out, uint32_t field, std::string_view bytes) {
 }
 
 // Field numbers.
-constexpr uint32_t kEventWallTime = 1, kEventStep = 2, kEventFileVersion = 3, kEventSummary = 5;
+constexpr uint32_t kEventWallTime = 1, kEventStep = 2, kEventFileVersion = 3, kEventSummary = 5,
+                   kEventSessionLog = 7;
+constexpr uint32_t kSessionLogStatus = 1;
+constexpr uint64_t kSessionStart = 1;
 constexpr uint32_t kSummaryValue = 1;
 constexpr uint32_t kValueTag = 1, kValueSimpleValue = 2;
+
+// An event's wall time and step; proto3 leaves out step 0.
+void append_time_and_step(std::string& out, double wall_time, int64_t step) {
+  append_double_field(out, kEventWallTime, wall_time);
+  if (step != 0) {
+    append_key(out, kEventStep, kVarint);
+    append_varint(out, static_cast<uint64_t>(step));  // two's complement for a negative step
+  }
+}
 
 }  // namespace
 
@@ -71,12 +83,18 @@ std::string encode_scalar_event(double wall_time, int64_t step, std::string_view
   append_bytes(summary, kSummaryValue, summary_value);
 
   std::string event;
-  append_double_field(event, kEventWallTime, wall_time);
-  if (step != 0) {
-    append_key(event, kEventStep, kVarint);
-    append_varint(event, static_cast<uint64_t>(step));  // two's complement for a negative step
-  }
+  append_time_and_step(event, wall_time, step);
   append_bytes(event, kEventSummary, summary);
+  return event;
+}
+
+std::string encode_session_start_event(double wall_time, int64_t step) {
+  std::string session_log;
+  append_key(session_log, kSessionLogStatus, kVarint);
+  append_varint(session_log, kSessionStart);
+  std::string event;
+  append_time_and_step(event, wall_time, step);
+  append_bytes(event, kEventSessionLog, session_log);
   return event;
 }
 

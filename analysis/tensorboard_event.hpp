@@ -16,8 +16,10 @@
 //
 //   Event          1 wall_time (double, seconds since the Unix epoch)   2 step (int64, varint)
 //                  3 file_version (string)                              5 summary (Summary)
+//                  7 session_log (SessionLog)
 //   Summary        1 value (Summary.Value, repeated)
 //   Summary.Value  1 tag (string)                                       2 simple_value (float)
+//   SessionLog     1 status (enum, varint: START = 1)
 //
 // Proto3 leaves out a field holding its default value, so step 0 is not written; simple_value
 // belongs to a `oneof`, which is always written, so 0.0 is. A negative step (never written by
@@ -39,6 +41,11 @@ std::string encode_file_version_event(double wall_time);
 /// An Event holding one scalar: wall time, step (left out when 0), and a Summary with one
 /// Value{tag, simple_value}. The tag is written as given (clean_tensorboard_tag is the caller's).
 std::string encode_scalar_event(double wall_time, int64_t step, std::string_view tag, float value);
+
+/// An Event marking a restart: wall time, step (left out when 0) and SessionLog{status START}.
+/// Reading a directory's files in order, TensorBoard then drops the events it read before with
+/// a step >= `step`: those a crashed run wrote after the checkpoint the restart resumes from.
+std::string encode_session_start_event(double wall_time, int64_t step);
 
 /// Appends `payload` to `out` framed as one TFRecord (length, its masked CRC, payload, the
 /// payload's masked CRC).

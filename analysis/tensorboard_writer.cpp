@@ -91,6 +91,10 @@ void TensorBoardWriter::add_scalar(std::string_view tag, double value, int64_t s
   write_record(encode_scalar_event(clock_(), step, cleaned, static_cast<float>(value)));
 }
 
+void TensorBoardWriter::add_session_start(int64_t step) {
+  write_record(encode_session_start_event(clock_(), step));
+}
+
 void TensorBoardWriter::write_record(std::string_view payload) {
   if (!file_) throw Error("TensorBoard event file '" + path_ + "': the writer was moved from");
   if (write_failed_) {

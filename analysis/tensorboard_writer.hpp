@@ -60,6 +60,12 @@ class TensorBoardWriter {
   /// every later call throws too (the file may end in part of a record).
   void add_scalar(std::string_view tag, double value, int64_t step);
 
+  /// Writes a SessionLog START event at `step` (encode_session_start_event): TensorBoard then
+  /// forgets the events of earlier files in the directory with a step >= `step`. A resumed run
+  /// calls it first, so that the rows a crashed run wrote after its checkpoint are not shown
+  /// beside the resumed run's. Throws as add_scalar does.
+  void add_session_start(int64_t step);
+
   /// The event file's path.
   const std::string& path() const { return path_; }
   /// Records written, the file-version event included.

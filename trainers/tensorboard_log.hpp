@@ -39,6 +39,10 @@ class TensorBoardLog {
   /// columns if two of them map to the same tag, and what TensorBoardWriter throws.
   TensorBoardLog(const std::string& dir, const std::vector<std::string>& columns);
 
+  /// A resumed run, from a checkpoint taken after `env_steps`: TensorBoard is told to forget the
+  /// events at later steps that the interrupted run wrote (the resumed run writes them again).
+  void resumed_after(int64_t env_steps) { writer_.add_session_start(env_steps + 1); }
+
   /// Writes every numeric cell of `row` under its column's tag, and rewards/group from
   /// `returns` (the iteration's episode returns per strategic agent) when an episode finished,
   /// all at step `env_steps`.

@@ -398,7 +398,10 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
   };
 
   std::optional<TensorBoardLog> tensorboard;
-  if (!options.tensorboard_dir.empty()) tensorboard.emplace(options.tensorboard_dir, run.columns);
+  if (!options.tensorboard_dir.empty()) {
+    tensorboard.emplace(options.tensorboard_dir, run.columns);
+    if (start.iteration > 0) tensorboard->resumed_after(start.env_steps);
+  }
 
   IterationStats stats;
   // The last evaluation's cells, which always_attach repeats in the rows between evaluations.

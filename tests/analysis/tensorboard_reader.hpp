@@ -22,7 +22,8 @@ struct Event {
   int64_t step = 0;
   std::string file_version;  // set on the first event of a file
   bool has_summary = false;
-  std::string tag;  // the summary's one value
+  bool session_start = false;  // a SessionLog with status START
+  std::string tag;             // the summary's one value
   float value = 0.0f;
 };
 
@@ -147,6 +148,14 @@ inline Event decode_event(std::string_view payload, const std::string& what) {
       });
       if (values != 1)
         throw std::runtime_error(what + ": " + std::to_string(values) + " values in a summary");
+    } else if (field == 7) {
+      expect_type(what, field, type, 2);
+      walk_message(b, what + " session log",
+                   [&](uint32_t f, uint32_t t, uint64_t status, std::string_view) {
+                     if (f != 1 || t != 0 || status != 1)
+                       throw std::runtime_error(what + ": a session log that is not START");
+                     e.session_start = true;
+                   });
     } else {
       throw std::runtime_error(what + ": unexpected event field " + std::to_string(field));
     }

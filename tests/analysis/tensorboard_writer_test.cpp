@@ -82,6 +82,21 @@ TEST(TensorBoardWriter, WritesTheKnownBytesOfTwoEvents) {
   EXPECT_EQ(to_hex(read_all(path)), to_hex(expected));
 }
 
+// A restart mark: Event{wall_time, step 3, session_log{status START}}, field by field.
+TEST(TensorBoardWriter, WritesTheKnownBytesOfASessionStart) {
+  ScratchDir dir;
+  phantom::TensorBoardWriter tb(dir.path().string(), clock_of({1700000000.0, 1700000000.0}), "h");
+  tb.add_session_start(3);
+  const std::string bytes = read_all(tb.path());
+  ASSERT_EQ(bytes.size(), 40u + 12u + 15u + 4u);
+  EXPECT_EQ(to_hex(bytes.substr(52, 15)),
+            to_hex(from_hex("09 00 00 00 40 fc 54 d9 41 10 03 3a 02 08 01")));
+  const tensorboard_test::EventFile file = tensorboard_test::decode_event_file(bytes);
+  ASSERT_EQ(file.events.size(), 2u);
+  EXPECT_TRUE(file.events[1].session_start);
+  EXPECT_EQ(file.events[1].step, 3);
+}
+
 TEST(TensorBoardWriter, LeavesOutStepZeroButKeepsValueZero) {
   ScratchDir dir;
   phantom::TensorBoardWriter tb(dir.path().string(), clock_of({1700000000.0, 1700000001.5}), "h");
