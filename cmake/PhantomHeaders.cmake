@@ -94,6 +94,7 @@ set(PHANTOM_PUBLIC_HEADERS
   analysis/results_dir.hpp
   analysis/rollout.hpp
   analysis/rollout_csv.hpp
+  analysis/rollout_tensorboard.hpp
   analysis/rollout_runner.hpp
   analysis/svg_plot.hpp
   analysis/tensorboard_writer.hpp
