@@ -12,6 +12,7 @@
 
 #include "analysis/csv_reader.hpp"
 #include "analysis/test_files.hpp"
+#include "evaluation_runs.hpp"
 #include "nn/thread_pool.hpp"
 #include "support/error_message.hpp"
 #include "support/sign_env.hpp"
@@ -24,33 +25,10 @@ namespace {
 using test_support::make_sign_env;
 using test_support::SignGuesser;
 
-constexpr int64_t kEpisodeSteps = 16;  // the sign env's episodes
-
-phantom::PpoOptions small_options() {
-  phantom::PpoOptions o;
-  o.num_envs = 2;
-  o.steps_per_env = 16;
-  o.minibatches = 2;
-  o.network.hidden = {8};
-  return o;
-}
-
-phantom::TrainOptions run_options(int iterations, const std::string& results_dir) {
-  phantom::TrainOptions t;
-  t.iterations = iterations;
-  t.seed = 5;
-  t.policies.add("guesser", phantom::agents_of_type<SignGuesser>());
-  t.policies_to_train = {"guesser"};
-  t.show_progress = false;
-  t.results_dir = results_dir;
-  return t;
-}
-
-phantom::CsvTable train(phantom::TrainOptions t,
-                        const phantom::EnvFactory& make_env = make_sign_env) {
-  phantom::PpoTrainer trainer(small_options());
-  return phantom::read_csv(trainer.train(make_env, {}, t).run_dir + "/metrics.csv");
-}
+using evaluation_test::kEpisodeSteps;
+using evaluation_test::run_options;
+using evaluation_test::small_options;
+using evaluation_test::train;
 
 // Every column but the wall clock, cell by cell (NaN: an empty cell).
 void expect_same_rows(const phantom::CsvTable& a, const phantom::CsvTable& b) {

@@ -11,6 +11,7 @@
 
 #include "analysis/csv_reader.hpp"
 #include "analysis/test_files.hpp"
+#include "evaluation_runs.hpp"
 #include "support/error_message.hpp"
 #include "support/sign_env.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
@@ -20,32 +21,10 @@ namespace {
 using test_support::make_sign_env;
 using test_support::SignGuesser;
 
-constexpr int64_t kEpisodeSteps = 16;  // the sign env's episodes
-
-phantom::PpoOptions small_options() {
-  phantom::PpoOptions o;
-  o.num_envs = 2;
-  o.steps_per_env = 16;
-  o.minibatches = 2;
-  o.network.hidden = {8};
-  return o;
-}
-
-phantom::TrainOptions run_options(int iterations, const std::string& results_dir) {
-  phantom::TrainOptions t;
-  t.iterations = iterations;
-  t.seed = 5;
-  t.policies.add("guesser", phantom::agents_of_type<SignGuesser>());
-  t.policies_to_train = {"guesser"};
-  t.show_progress = false;
-  t.results_dir = results_dir;
-  return t;
-}
-
-phantom::CsvTable train(phantom::TrainOptions t) {
-  phantom::PpoTrainer trainer(small_options());
-  return phantom::read_csv(trainer.train(make_sign_env, {}, t).run_dir + "/metrics.csv");
-}
+using evaluation_test::kEpisodeSteps;
+using evaluation_test::run_options;
+using evaluation_test::small_options;
+using evaluation_test::train;
 
 TEST(Evaluation, RunsAfterEveryIntervalthIterationOnly) {
   analysis_test::ScratchDir tmp;
