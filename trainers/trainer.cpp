@@ -227,6 +227,7 @@ TrainingResults Trainer::resume(const std::string& run_path, const EnvFactory& m
   start.agent_steps = state.get_count("trainer.agent_steps");
   start.wall_seconds = state.get_float("trainer.wall_seconds");
   load_state(state);
+  if (offline_) offline_->load(state, "trainer.offline");
   // The rows after the checkpoint are written again, exactly as an uninterrupted run would.
   truncate_csv_after(dir->metrics_path(), start.iteration);
   std::optional<CsvMetricsLogger> csv(std::in_place, dir->metrics_path(), run.columns,
@@ -336,6 +337,13 @@ Trainer::Prepared Trainer::prepare(const EnvFactory& make_env, const EnvConfig& 
                                     run.results.policies, options.policies, worker().options());
   }
   run.columns = csv_columns(run.resolved, *run.probe, options, stat_names(), evaluator_.get());
+  // Offline input: its statistics are columns like the trainer's own.
+  offline_.reset();
+  if (options.input.active()) {
+    offline_ = std::make_unique<OfflineSession>(options.input, options.seed, worker(), discount(),
+                                                learned_columns(), kind_ + " trainer");
+    for (const std::string& c : offline_->columns()) run.columns.push_back(c);
+  }
   return run;
 }
 
@@ -439,6 +447,7 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
       state.set_int("trainer.agent_steps", agent_steps);
       state.set_float("trainer.wall_seconds", wall_seconds());
       save_state(state);
+      if (offline_) offline_->save(state, "trainer.offline");
       nn::save_state_dict(state, dir->checkpoint_path(it + 1));
     }
     results.iterations = it + 1;
@@ -491,6 +500,20 @@ void Trainer::broadcast_global_vars(const IterationStats& stats) {
   GlobalVars vars = worker().global_vars();
   vars.timestep += stats.env_steps;
   worker().set_global_vars(vars);
+}
+
+// ---- Offline input ----
+
+MultiAgentBatch& Trainer::next_batch() {
+  return offline_ ? offline_->next() : worker().sample();
+}
+
+void Trainer::collect_stats(IterationStats& stats) {
+  if (offline_) {
+    offline_->collect_stats(stats);
+  } else {
+    worker().collect_stats(stats);
+  }
 }
 
 void Trainer::foreach_env(const std::function<void(PhantomEnv&)>& f) {

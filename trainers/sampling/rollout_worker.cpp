@@ -53,6 +53,9 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
   Impl& m = *impl_;
   m.make_env = std::move(make_env);
   m.rng = nn::Rng(worker_seed(), /*stream=*/0x5A3D);
+  if (!o.output_dir.empty()) {
+    m.output = std::make_unique<JsonWriter>(o.output_dir, o.worker_index, o.output_max_file_size);
+  }
 
   // Sub-envs: each must have the first one's agents and spaces.
   EnvSignature first;
