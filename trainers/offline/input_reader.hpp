@@ -5,12 +5,16 @@
 // asks a rollout worker to sample, MixedInput draws each batch from one of several readers
 // with given probabilities (mixed_input.hpp), ShuffledInput passes a stream through a shuffle
 // buffer (shuffled_input.hpp). Every random choice draws from an nn::Rng the reader was given,
-// so a stream is a function of its seed and its files.
+// so a stream is a function of its seed and its files; save() and load() carry a reader's place
+// in its stream through a checkpoint, so a resumed run reads on exactly where it stopped.
 #pragma once
 
 #include <functional>
 #include <utility>
 
+#include <string>
+
+#include "nn/serialize.hpp"
 #include "trainers/sampling/multi_agent_batch.hpp"
 
 namespace phantom {
@@ -22,10 +26,18 @@ class InputReader {
   /// The next batch: the reader's own storage, valid until the next call of next() (copy it to
   /// keep it). A reader that cannot produce one throws.
   virtual MultiAgentBatch& next() = 0;
+  /// The reader's place in its stream (generators, file positions, buffered batches), under
+  /// `prefix`. Default: nothing (a reader without state of its own).
+  virtual void save(nn::StateDict& out, const std::string& prefix) const {
+    (void)out, (void)prefix;
+  }
+  /// Continues from what save() wrote, in a reader built the same way. Throws FormatError
+  /// naming the entry if it is missing or does not fit.
+  virtual void load(const nn::StateDict& in, const std::string& prefix) { (void)in, (void)prefix; }
 };
 
 /// Batches sampled by whoever `sample` calls (a trainer's rollout worker): the "sampler" source
-/// of a mixed input.
+/// of a mixed input. It saves nothing: the worker is checkpointed by its trainer.
 class SamplerInput final : public InputReader {
  public:
   explicit SamplerInput(std::function<MultiAgentBatch&()> sample) : sample_(std::move(sample)) {}

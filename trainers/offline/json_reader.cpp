@@ -43,6 +43,7 @@ void JsonReader::open_next_file() {
     throw Error("offline input: cannot open '" + path_ + "': " + std::strerror(err));
   }
   line_number_ = 0;
+  offset_ = 0;
 }
 
 MultiAgentBatch& JsonReader::next() {
@@ -61,10 +62,12 @@ MultiAgentBatch& JsonReader::next() {
     if (!std::getline(in_, line_)) {  // the file is exhausted
       const bool had_lines = line_number_ > 0;
       in_.close();
+      offset_ = -1;
       if (!had_lines) skip("'" + path_ + "'", "the file holds no line");
       continue;
     }
     ++line_number_;
+    offset_ += static_cast<int64_t>(line_.size()) + (in_.eof() ? 0 : 1);
     // getline stopped at the end of the file, not at a newline: the writer's last line torn by a
     // crash, or a file written by hand without a final newline.
     const bool unterminated = in_.eof();
@@ -87,6 +90,43 @@ MultiAgentBatch& JsonReader::next() {
       }
       skip(where, e.what());
     }
+  }
+}
+
+void JsonReader::save(nn::StateDict& out, const std::string& prefix) const {
+  out.set_rng(prefix + ".rng", rng_);
+  out.set_string(prefix + ".file", offset_ >= 0 ? path_ : std::string());
+  out.set_int(prefix + ".offset", offset_);
+  out.set_int(prefix + ".line", line_number_);
+  out.set_int(prefix + ".skipped", skipped_);
+  out.set_int(prefix + ".torn", torn_);
+}
+
+void JsonReader::load(const nn::StateDict& in, const std::string& prefix) {
+  rng_ = in.get_rng(prefix + ".rng");
+  const std::string file = in.get_string(prefix + ".file");
+  skipped_ = in.get_count(prefix + ".skipped");
+  torn_ = in.get_count(prefix + ".torn");
+  in_.close();
+  in_.clear();
+  offset_ = -1;
+  if (file.empty()) return;  // between files: the next call picks one
+  if (!std::binary_search(files_.begin(), files_.end(), file)) {
+    throw FormatError("offline input: the checkpoint entry '" + prefix + ".file' names '" + file +
+                      "', which is not one of the reader's files");
+  }
+  path_ = file;
+  in_.open(path_, std::ios::binary);
+  if (!in_) {
+    const int err = errno;
+    throw Error("offline input: cannot open '" + path_ + "': " + std::strerror(err));
+  }
+  offset_ = in.get_count(prefix + ".offset");
+  line_number_ = in.get_count(prefix + ".line");
+  in_.seekg(offset_);
+  if (!in_) {
+    throw FormatError("offline input: cannot continue '" + path_ + "' at byte " +
+                      std::to_string(offset_) + " (the file is shorter than when it was read)");
   }
 }
 

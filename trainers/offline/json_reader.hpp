@@ -50,6 +50,10 @@ class JsonReader final : public InputReader {
   /// after more than max_bad_lines bad lines in a row, and phantom::Error naming a file that
   /// cannot be opened.
   MultiAgentBatch& next() override;
+  /// The generator, the file being read with its byte offset and line number, and the counters.
+  void save(nn::StateDict& out, const std::string& prefix) const override;
+  /// Reopens the saved file at the saved offset; FormatError if it is not one of files().
+  void load(const nn::StateDict& in, const std::string& prefix) override;
 
   const std::vector<std::string>& files() const { return files_; }
   /// Blank or unreadable lines (and files with no line) skipped so far.
@@ -65,7 +69,8 @@ class JsonReader final : public InputReader {
   nn::Rng rng_;
   JsonReaderOptions options_;
   std::ifstream in_;
-  std::string path_;  // the file being read ("" before the first)
+  int64_t offset_ = -1;  // byte offset of the next line in path_; -1: no file open
+  std::string path_;     // the file being read ("" before the first)
   int64_t line_number_ = 0;
   std::string line_;
   MultiAgentBatch batch_;

@@ -35,7 +35,7 @@ std::string utc_stamp() {
 JsonWriter::JsonWriter(std::string dir, int worker_index, int64_t max_file_size)
     : dir_(std::move(dir)), worker_index_(worker_index), max_file_size_(max_file_size) {
   if (max_file_size_ < 1) {
-    throw ConfigError("offline output: output_max_file_size = " + std::to_string(max_file_size_) +
+    throw ConfigError("JsonWriter: max_file_size = " + std::to_string(max_file_size_) +
                       ", expected >= 1 (bytes)");
   }
   if (dir_.empty()) throw ConfigError("offline output: the output directory is empty");

@@ -58,4 +58,16 @@ MultiAgentBatch& MixedInput::next() {
   return sources_[k].reader->next();
 }
 
+void MixedInput::save(nn::StateDict& out, const std::string& prefix) const {
+  out.set_rng(prefix + ".rng", rng_);
+  for (std::size_t k = 0; k < sources_.size(); ++k)
+    sources_[k].reader->save(out, prefix + "." + std::to_string(k));
+}
+
+void MixedInput::load(const nn::StateDict& in, const std::string& prefix) {
+  rng_ = in.get_rng(prefix + ".rng");
+  for (std::size_t k = 0; k < sources_.size(); ++k)
+    sources_[k].reader->load(in, prefix + "." + std::to_string(k));
+}
+
 }  // namespace phantom

@@ -34,10 +34,13 @@ class MixedInput final : public InputReader {
   /// source with its probability, and the sum.
   MixedInput(std::vector<MixedSource> sources, nn::Rng rng);
 
-  /// The next batch of the source drawn (one rng draw per call).
   MixedInput(const MixedInput&) = delete;
   MixedInput& operator=(const MixedInput&) = delete;
+  /// The next batch of the source drawn (one rng draw per call).
   MultiAgentBatch& next() override;
+  /// The generator, and each source's reader under "<prefix>.<index>".
+  void save(nn::StateDict& out, const std::string& prefix) const override;
+  void load(const nn::StateDict& in, const std::string& prefix) override;
 
   const std::vector<MixedSource>& sources() const { return sources_; }
 

@@ -35,6 +35,15 @@ OfflineSession::OfflineSession(const OfflineInputOptions& options, uint64_t seed
   JsonReaderOptions reader_options;
   reader_options.max_bad_lines = options.max_bad_lines;
   reader_options.on_warning = options.on_warning;
+  if (options.sources.size() > 1) {
+    std::vector<std::string> names;
+    std::vector<double> probabilities;
+    for (const InputSource& s : options.sources) {
+      names.push_back(s.source);
+      probabilities.push_back(s.probability);
+    }
+    check_mix_probabilities(names, probabilities, what);
+  }
   std::vector<MixedSource> sources;
   for (std::size_t k = 0; k < options.sources.size(); ++k) {
     const InputSource& s = options.sources[k];
@@ -166,10 +175,12 @@ void OfflineSession::collect_stats(IterationStats& stats) {
 }
 
 void OfflineSession::save(nn::StateDict& out, const std::string& prefix) const {
+  input_->save(out, prefix + ".input");
   for (const Method& m : methods_) m.estimator.save(out, prefix + "." + m.estimator.name());
 }
 
 void OfflineSession::load(const nn::StateDict& in, const std::string& prefix) {
+  input_->load(in, prefix + ".input");
   for (Method& m : methods_) m.estimator.load(in, prefix + "." + m.estimator.name());
 }
 

@@ -9,9 +9,9 @@
 //
 // Seeds. Each reader draws from its own stream of the run's seed: file source k from stream k,
 // the mix and the shuffle buffer from streams of their own, all apart from the worker's. The
-// readers' positions are not checkpointed: a resumed run starts reading its files afresh (the
-// estimators' running sums are checkpointed), so only a run that is not resumed is a function
-// of its seed alone.
+// checkpoint holds the readers' places (generators, file offsets, the shuffle buffer's batches)
+// and the estimators' running sums, so a resumed run reads and estimates exactly as an
+// uninterrupted one, provided the files have not changed.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +51,7 @@ class OfflineSession {
   /// The statistics collect_stats sets, in CSV column order.
   const std::vector<std::string>& columns() const { return columns_; }
 
+  /// The input's place in its stream and the estimators' running sums (see above).
   void save(nn::StateDict& out, const std::string& prefix) const;
   void load(const nn::StateDict& in, const std::string& prefix);
 

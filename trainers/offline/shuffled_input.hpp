@@ -23,6 +23,9 @@ class ShuffledInput final : public InputReader {
   ShuffledInput(std::shared_ptr<InputReader> input, int size, nn::Rng rng);
   /// Two draws per call once the buffer is full (the slot replaced, the slot returned).
   MultiAgentBatch& next() override;
+  /// The generator, the buffered batches and the input's own state (under "<prefix>.input").
+  void save(nn::StateDict& out, const std::string& prefix) const override;
+  void load(const nn::StateDict& in, const std::string& prefix) override;
 
  private:
   std::shared_ptr<InputReader> input_;
