@@ -240,7 +240,9 @@ TrainingResults Trainer::load(const std::string& run_path, const EnvFactory& mak
                               std::optional<int64_t> checkpoint) {
   const std::string run_dir = ResultsDir::resolve(run_path);
   check_recorded_options(run_dir, "load");
-  Prepared run = prepare(make_env, env_config, options);
+  TrainOptions without_input = options;  // loading reads no experience
+  without_input.input = {};
+  Prepared run = prepare(make_env, env_config, without_input);
   nn::StateDict state = nn::load_state_dict(find_checkpoint(run_dir, checkpoint, "load"));
   load_state(state);
   TrainingResults& results = run.results;

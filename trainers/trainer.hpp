@@ -79,7 +79,7 @@ struct TrainOptions {
   /// Learning from offline experience (trainers/offline/offline_options.hpp): empty sources
   /// (the default) learn from the rollout worker's samples; otherwise every batch is drawn
   /// from the sources (experience files and/or "sampler"), with off-policy estimates as CSV
-  /// columns. docs/EVALUATION.md, "Offline experience".
+  /// columns. docs/EVALUATION.md, "Offline experience". load() ignores it.
   OfflineInputOptions input;
 
   /// Results directory base; empty: nothing is written.

@@ -241,6 +241,14 @@ TEST(OfflineFiles, BadLinesAreSkippedUpToALimitThenNamed) {
   EXPECT_HAS(m, "garbage.json', line 2");  // the fifth bad line: the file's 3 lines, then 2 again
   EXPECT_HAS(m, "5 bad lines in a row");
 
+  // Nothing but a torn line: counted as torn, and the limit still ends the search.
+  const std::string torn = dir.file("only_torn.json");
+  analysis_test::write_all(torn, lines[0].substr(0, 10));
+  phantom::JsonReader never({torn}, nn::Rng(1), options);
+  EXPECT_HAS(test_support::message_of<phantom::FormatError>([&] { never.next(); }),
+             "5 bad lines in a row");
+  EXPECT_EQ(never.torn_lines(), 5);
+
   const std::string empty = dir.file("empty.json");
   analysis_test::write_all(empty, "");
   phantom::JsonReader nothing({empty}, nn::Rng(1), options);

@@ -143,6 +143,11 @@ TEST(OfflineTraining, AResumedRunReadsOnWhereItStopped) {
   const phantom::TrainingResults resumed =
       phantom::QLearningTrainer(q_options()).resume(first.run_dir, chain_env(), {}, run);
   EXPECT_EQ(table_of(whole), table_of(resumed));
+  // Loading a run's policies reads no experience: its files may be gone.
+  run.input.sources = {{dir.file("gone/*.json")}};
+  EXPECT_EQ(
+      table_of(phantom::QLearningTrainer(q_options()).load(whole.run_dir, chain_env(), {}, run)),
+      table_of(whole));
   const phantom::CsvTable a = phantom::read_csv(whole.run_dir + "/metrics.csv");
   const phantom::CsvTable b = phantom::read_csv(resumed.run_dir + "/metrics.csv");
   ASSERT_EQ(a.header, b.header);

@@ -48,14 +48,19 @@ void JsonReader::open_next_file() {
 
 MultiAgentBatch& JsonReader::next() {
   int bad = 0;
-  auto skip = [&](const std::string& where, const std::string& why) {
-    ++skipped_;
-    warn("offline input: skipped " + where + ": " + why);
+  // Every line passed over counts towards the limit, torn ones too: a file holding nothing but a
+  // torn line would otherwise be read forever.
+  auto count_bad = [&](const std::string& where, const std::string& why) {
     if (++bad > options_.max_bad_lines) {
       throw FormatError("offline input: " + where + ": " + why + " (" + std::to_string(bad) +
                         " bad lines in a row, more than the " +
                         std::to_string(options_.max_bad_lines) + " allowed)");
     }
+  };
+  auto skip = [&](const std::string& where, const std::string& why) {
+    ++skipped_;
+    warn("offline input: skipped " + where + ": " + why);
+    count_bad(where, why);
   };
   while (true) {
     if (!in_.is_open()) open_next_file();
@@ -73,7 +78,10 @@ MultiAgentBatch& JsonReader::next() {
     const bool unterminated = in_.eof();
     const std::string where = "'" + path_ + "', line " + std::to_string(line_number_);
     if (blank(line_)) {
-      if (unterminated) continue;  // trailing spaces after the last newline
+      if (unterminated) {  // spaces after the last newline: nothing was torn
+        count_bad(where, "only spaces after the last newline");
+        continue;
+      }
       skip(where, "blank line");
       continue;
     }
@@ -83,9 +91,12 @@ MultiAgentBatch& JsonReader::next() {
     } catch (const FormatError& e) {
       if (unterminated) {
         ++torn_;
-        warn("offline input: skipped " + where +
-             ": the last line has no newline and does not parse (torn by an interrupted write?): " +
-             e.what());
+        const std::string why = std::string(
+                                    "the last line has no newline and does not parse (torn by an "
+                                    "interrupted write?): ") +
+                                e.what();
+        warn("offline input: skipped " + where + ": " + why);
+        count_bad(where, why);
         continue;
       }
       skip(where, e.what());

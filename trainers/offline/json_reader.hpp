@@ -14,8 +14,10 @@
 // Torn lines. The writer (json_writer.hpp) appends whole lines, each ending in a newline, and
 // flushes each one, so a crash mid-write leaves at most a last line without its newline. Such a
 // last line is read if it parses (a file written by hand may lack its final newline) and
-// otherwise skipped without counting as a bad line; either skip is counted (skipped_lines(),
-// torn_lines()) and reported to the warning callback, if one is set, with the file and line.
+// otherwise skipped and counted apart from the bad lines (torn_lines(), skipped_lines()); every
+// skip is reported to the warning callback, if one is set, with the file and line. Towards the
+// limit of bad lines in a row, a torn line counts like any other (a file holding nothing but a
+// torn line must not be read forever).
 #pragma once
 
 #include <cstdint>
@@ -56,7 +58,7 @@ class JsonReader final : public InputReader {
   void load(const nn::StateDict& in, const std::string& prefix) override;
 
   const std::vector<std::string>& files() const { return files_; }
-  /// Blank or unreadable lines (and files with no line) skipped so far.
+  /// Blank or unreadable lines (and files with no line) skipped so far, torn ones apart.
   int64_t skipped_lines() const { return skipped_; }
   /// Last lines without their newline that did not parse (torn by a crash), skipped so far.
   int64_t torn_lines() const { return torn_; }

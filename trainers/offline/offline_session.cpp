@@ -24,7 +24,12 @@ OfflineSession::OfflineSession(const OfflineInputOptions& options, uint64_t seed
     : worker_(worker), who_(std::move(who)), required_columns_(std::move(required_columns)) {
   const std::string what = who_ + ": offline input";
   bool has_sampler = false;
-  for (const std::string& m : options.evaluation) {
+  for (std::size_t k = 0; k < options.evaluation.size(); ++k) {
+    const std::string& m = options.evaluation[k];
+    if (std::find(options.evaluation.begin(), options.evaluation.begin() + k, m) !=
+        options.evaluation.begin() + k) {
+      throw ConfigError(what + ": evaluation method '" + m + "' is listed twice");
+    }
     if (m == "simulation") {
       simulation_ = true;
       continue;

@@ -35,9 +35,9 @@ class OfflineSession {
   /// Checks the options and builds the input over `worker` (which must outlive the session).
   /// `gamma` discounts the estimates; `required_columns` are those the trainer learns from (a
   /// batch of a trained policy without one is a ConfigError naming the column and the policy);
-  /// `who` starts messages ("ppo trainer"). Throws ConfigError for an unknown evaluation method,
-  /// "simulation" together with a "sampler" source, probabilities that do not sum to 1, a
-  /// source that names no file, or a bad shuffle_buffer_size or max_bad_lines.
+  /// `who` starts messages ("ppo trainer"). Throws ConfigError for an unknown or repeated
+  /// evaluation method, "simulation" together with a "sampler" source, probabilities that do
+  /// not sum to 1, a source that names no file, or a bad shuffle_buffer_size or max_bad_lines.
   OfflineSession(const OfflineInputOptions& options, uint64_t seed, RolloutWorker& worker,
                  double gamma, std::vector<std::string> required_columns, std::string who);
   ~OfflineSession();
