@@ -271,8 +271,9 @@ class Trainer {
 
   std::string kind_;
   std::unique_ptr<RolloutWorker> worker_;
-  std::unique_ptr<Evaluator> evaluator_;     // null: no evaluation
-  std::unique_ptr<OfflineSession> offline_;  // null: no offline input
+  std::unique_ptr<Evaluator> evaluator_;  // null: no evaluation
+  // Offline input (TrainOptions::input); null: none.
+  std::unique_ptr<OfflineSession> offline_;
 };
 
 }  // namespace phantom

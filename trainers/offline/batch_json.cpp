@@ -418,8 +418,12 @@ class LineParser {
     float v = 0.0f;
     bool out_of_range = false;
 #if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
-    const auto r = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
+    const char* end = t.text.data() + t.text.size();
+    const auto r = std::from_chars(t.text.data(), end, v);
     out_of_range = r.ec != std::errc();
+    if (!out_of_range && r.ptr != end) {  // parse_real took it all; from_chars must too
+      fail_at(at, where + ": '" + std::string(t.text) + "' is not a number");
+    }
 #else
     v = std::strtof(std::string(t.text).c_str(), nullptr);
     out_of_range = std::isinf(v);
