@@ -139,6 +139,23 @@ TEST(OfflineFiles, NamesWhatIsWrongWithALine) {
   EXPECT_HAS(
       message_of<phantom::FormatError>([] { phantom::parse_batch_json("{\"type\":\"Multi"); }),
       "unterminated string");
+  // Found by fuzzing: a policy id that is not UTF-8 was read, then written with U+FFFD in its
+  // place, so it read back as another id. JSON is UTF-8: such a name is refused.
+  EXPECT_HAS(message_of<phantom::FormatError>([] {
+               phantom::parse_batch_json(
+                   "{\"type\":\"MultiAgentBatch\",\"count\":0,\"policy_batches\":{\"\xff"
+                   "p\":{\"x\":[1.0]}}}");
+             }),
+             "not valid UTF-8");
+  EXPECT_HAS(message_of<phantom::FormatError>([] {
+               phantom::parse_batch_json(
+                   R"({"type":"MultiAgentBatch","count":0,"policy_batches":{"\udc00":{}}})");
+             }),
+             "lone low surrogate");
+  // Valid UTF-8 and escapes read back as the same name.
+  const phantom::MultiAgentBatch named = phantom::parse_batch_json(
+      R"({"type":"MultiAgentBatch","count":0,"policy_batches":{"caf\u00e9 \ud83d\ude00 \u00e9":{"x":[1.0]}}})");
+  EXPECT_TRUE(named.has_policy("caf\xc3\xa9 \xf0\x9f\x98\x80 \xc3\xa9"));
 }
 
 TEST(OfflineFiles, RollToANewFileOnceTheSizeLimitIsReached) {

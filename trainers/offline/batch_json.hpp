@@ -21,6 +21,8 @@
 // and observations, so they can only come from a policy's own outputs (a NaN value estimate).
 // A NaN reads back as a quiet NaN (its payload bits are not kept).
 //
+// Policy ids and column names must be UTF-8 (JSON's encoding): the writer puts U+FFFD in place of
+// bytes that are not, and the reader refuses them, so that a name never reads back changed.
 // A policy whose batch has no rows is left out of the line (its columns' widths and types could
 // not be written), so it is absent from the batch read back. MultiAgentBatch::non_finite is not
 // written: it describes the sampling, not the data.
