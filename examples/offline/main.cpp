@@ -23,12 +23,15 @@
 // weights: for the plain return IS falls far short of the truth and WIS overshoots. With gamma =
 // 0.9 the late steps hardly count: WIS lands close to the truth, IS a few standard errors short.
 // (docs/EVALUATION.md quotes a run.)
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/rollout_runner.hpp"
