@@ -60,6 +60,16 @@ set(PHANTOM_PUBLIC_HEADERS
   trainers/env_runner.hpp
   trainers/evaluation.hpp
   trainers/iteration_stats.hpp
+  trainers/offline/batch_json.hpp
+  trainers/offline/input_files.hpp
+  trainers/offline/input_reader.hpp
+  trainers/offline/json_reader.hpp
+  trainers/offline/json_writer.hpp
+  trainers/offline/mixed_input.hpp
+  trainers/offline/off_policy_estimator.hpp
+  trainers/offline/offline_options.hpp
+  trainers/offline/offline_session.hpp
+  trainers/offline/shuffled_input.hpp
   trainers/ppo/actor_critic.hpp
   trainers/ppo/gae.hpp
   trainers/ppo/ppo_loss.hpp

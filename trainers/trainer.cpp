@@ -261,6 +261,7 @@ TrainingResults Trainer::resume(const std::string& run_path, const EnvFactory& m
     start.last_evaluation[column] = state.get_string(name);
   }
   load_state(state);
+  if (offline_) offline_->load(state, "trainer.offline");
   // The rows after the checkpoint are written again, exactly as an uninterrupted run would.
   truncate_csv_after(dir->metrics_path(), start.iteration);
   std::optional<CsvMetricsLogger> csv(std::in_place, dir->metrics_path(), run.columns,
@@ -273,7 +274,9 @@ TrainingResults Trainer::load(const std::string& run_path, const EnvFactory& mak
                               std::optional<int64_t> checkpoint) {
   const std::string run_dir = ResultsDir::resolve(run_path);
   check_recorded_options(run_dir, "load");
-  Prepared run = prepare(make_env, env_config, options);
+  TrainOptions without_input = options;  // loading reads no experience
+  without_input.input = {};
+  Prepared run = prepare(make_env, env_config, without_input);
   nn::StateDict state = nn::load_state_dict(find_checkpoint(run_dir, checkpoint, "load"));
   load_state(state);
   TrainingResults& results = run.results;
@@ -370,6 +373,13 @@ Trainer::Prepared Trainer::prepare(const EnvFactory& make_env, const EnvConfig& 
                                     run.results.policies, options.policies, worker().options());
   }
   run.columns = csv_columns(run.resolved, *run.probe, options, stat_names(), evaluator_.get());
+  // Offline input: its statistics are columns like the trainer's own.
+  offline_.reset();
+  if (options.input.active()) {
+    offline_ = std::make_unique<OfflineSession>(options.input, options.seed, worker(), discount(),
+                                                learned_columns(), kind_ + " trainer");
+    for (const std::string& c : offline_->columns()) run.columns.push_back(c);
+  }
   return run;
 }
 
@@ -489,6 +499,7 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
       for (const auto& [column, text] : last_evaluation)
         state.set_string(kLastEvaluation + column, text);
       save_state(state);
+      if (offline_) offline_->save(state, "trainer.offline");
       nn::save_state_dict(state, dir->checkpoint_path(it + 1));
     }
     results.iterations = it + 1;
@@ -541,6 +552,20 @@ void Trainer::broadcast_global_vars(const IterationStats& stats) {
   GlobalVars vars = worker().global_vars();
   vars.timestep += stats.env_steps;
   worker().set_global_vars(vars);
+}
+
+// ---- Offline input ----
+
+MultiAgentBatch& Trainer::next_batch() {
+  return offline_ ? offline_->next() : worker().sample();
+}
+
+void Trainer::collect_stats(IterationStats& stats) {
+  if (offline_) {
+    offline_->collect_stats(stats);
+  } else {
+    worker().collect_stats(stats);
+  }
 }
 
 void Trainer::foreach_env(const std::function<void(PhantomEnv&)>& f) {

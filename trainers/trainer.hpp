@@ -35,6 +35,8 @@
 #include "phantom/policy_mapping.hpp"
 #include "trainers/evaluation.hpp"
 #include "trainers/iteration_stats.hpp"
+#include "trainers/offline/offline_options.hpp"
+#include "trainers/offline/offline_session.hpp"
 #include "trainers/sampling/callbacks.hpp"
 #include "trainers/sampling/rollout_worker.hpp"
 
@@ -74,6 +76,11 @@ struct TrainOptions {
   /// written (the default); or skip that policy's learning for the iteration, counted in a
   /// "skipped_batches" CSV column.
   NonFiniteAction on_non_finite = NonFiniteAction::raise;
+  /// Learning from offline experience (trainers/offline/offline_options.hpp): empty sources
+  /// (the default) learn from the rollout worker's samples; otherwise every batch is drawn
+  /// from the sources (experience files and/or "sampler"), with off-policy estimates as CSV
+  /// columns. docs/EVALUATION.md, "Offline experience". load() ignores it.
+  OfflineInputOptions input;
 
   /// Results directory base; empty: nothing is written.
   std::string results_dir;
@@ -219,6 +226,19 @@ class Trainer {
   /// plus this iteration's). Between two broadcasts each policy counts its own actions.
   void broadcast_global_vars(const IterationStats& stats);
 
+  // ---- Offline input (TrainOptions::input) ----
+  // A training step takes its batches from next_batch() and its numbers from collect_stats();
+  // without offline input they are worker().sample() and worker().collect_stats().
+
+  /// The next batch to learn from: the worker's sample, or the offline input's next batch.
+  MultiAgentBatch& next_batch();
+  /// The iteration's steps, episodes and returns (and the off-policy estimates) into `stats`.
+  void collect_stats(IterationStats& stats);
+  /// The discount the off-policy estimates use (the trainer's gamma); default 1.
+  virtual double discount() const { return 1.0; }
+  /// The columns a batch of a trained policy must hold to be learned from; default none.
+  virtual std::vector<std::string> learned_columns() const { return {}; }
+
  private:
   /// Where an iteration count, step counters and wall time start (0 for a new run).
   struct Progress {
@@ -253,6 +273,8 @@ class Trainer {
   std::string kind_;
   std::unique_ptr<RolloutWorker> worker_;
   std::unique_ptr<Evaluator> evaluator_;  // null: no evaluation
+  // Offline input (TrainOptions::input); null: none.
+  std::unique_ptr<OfflineSession> offline_;
 };
 
 }  // namespace phantom

@@ -71,6 +71,16 @@ void text_seeds() {
   seed("csv_append", "regress-bom-own-header",
        std::string(1, '\1') + "\xEF\xBB\xBF" + "a,b\n1,2\n");
 
+  seed("batch_json", "two-policies",
+       R"({"type":"MultiAgentBatch","count":3,"policy_batches":{"a":{"obs":[[0.5,1.0],[2.0,-0.0]],)"
+       R"("eps_id":[7,7],"actions":[1.0,0.0]},"b \"q\"":{"rewards":[NaN,Infinity,-Infinity]}}})");
+  seed(
+      "batch_json", "floats",
+      R"({"type":"MultiAgentBatch","count":0,"policy_batches":{"p":{"x":[1e-45,3.4028235e+38,)"
+      R"(0.1,16777216.0,-1.1754944e-38],"t":[-9223372036854775808,1,2,3,4]}},"extra":[true,null]})");
+  seed("batch_json", "lines",
+       "{\"type\":\"MultiAgentBatch\",\"count\":1,\"policy_batches\":{}}\n\n{\"ty");
+
   seed("resume_metrics", "regress-text-cell", "iteration\nx\n");
   seed("resume_metrics", "regress-empty-cell", "iteration\n1\n\n");
   seed("resume_metrics", "regress-exponent-cell", "iteration\n1e3\n");

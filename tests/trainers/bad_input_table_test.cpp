@@ -99,6 +99,43 @@ phantom::QLearningOptions small_q() {
   return q;
 }
 
+// Two batches of the sign env written to `dir` by a policy whose postprocessing adds advantages
+// but no value targets (what PPO learns from).
+void write_sign_experience(const std::string& dir) {
+  phantom::RolloutWorkerOptions o;
+  o.rollout_fragment_length = 4;
+  o.output_dir = dir;
+  phantom::PolicyMappingFn to_guesser = [](const std::string&, const phantom::Episode&) {
+    return std::string("guesser");
+  };
+  phantom::RolloutWorker worker(
+      [](const phantom::EnvContext&) { return test_support::make_sign_env({}); },
+      {{"guesser", std::make_shared<worker_test::FixedLogitsPolicy>(
+                       phantom::box(-1, 1, {1}), phantom::discrete(2), std::vector<float>{0, 0})}},
+      to_guesser, o);
+  for (int k = 0; k < 2; ++k) worker.sample();
+}
+
+// An episode of the two-walker chain written to `dir` by an epsilon-greedy Q table (which
+// records no behaviour probabilities).
+void write_greedy_chain_experience(const std::string& dir) {
+  auto env = chain_factory()({});
+  const phantom::StrategicAgent& walker = env->strategic_agent(0);
+  auto table = std::make_shared<phantom::QTablePolicy>(walker.observation_space(),
+                                                       walker.action_space(), "walkers");
+  table->set_explore(true);
+  phantom::RolloutWorkerOptions o;
+  o.batch_mode = phantom::BatchMode::complete_episodes;
+  o.rollout_fragment_length = 1;
+  o.output_dir = dir;
+  phantom::PolicyMappingFn to_walkers = [](const std::string&, const phantom::Episode&) {
+    return std::string("walkers");
+  };
+  phantom::RolloutWorker worker([](const phantom::EnvContext&) { return chain_factory()({}); },
+                                {{"walkers", table}}, to_walkers, o);
+  worker.sample();
+}
+
 // A copy of one Q-learning run of 2 iterations (checkpoints at 1 and 2, trained once) in
 // <tmp>/results/experiment/run.
 std::string q_run_dir(Context& c) {
@@ -405,6 +442,64 @@ const std::map<std::string, Case>& cases() {
              {{"p", std::make_shared<worker_test::FixedLogitsPolicy>(
                         phantom::box(-1, 1, {1}), phantom::discrete(2), std::vector<float>{0, 0})}},
              to_p, o);
+       }},
+
+      // Offline experience
+      {"offline-no-file",
+       [](Context& c) {
+         phantom::TrainOptions run = sign_run();
+         run.input.sources = {{c.dir.file("logs/*.json")}};
+         phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
+       }},
+      {"offline-probabilities",
+       [](Context& c) {
+         phantom::TrainOptions run = sign_run();
+         run.input.sources = {{c.dir.file("logs"), 0.5}, {"sampler", 0.4}};
+         phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
+       }},
+      {"offline-unknown-method",
+       [](Context& c) {
+         phantom::TrainOptions run = sign_run();
+         run.input.sources = {{c.dir.file("logs")}};
+         run.input.evaluation = {"dr"};
+         phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
+       }},
+      {"offline-corrupt-lines",
+       [](Context& c) {
+         write_all(c.dir.file("bad.json"), "x\ny\nz\n");
+         phantom::TrainOptions run = sign_run();
+         run.input.sources = {{c.dir.file("bad.json")}};
+         phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
+       }},
+      {"offline-missing-column",
+       [](Context& c) {
+         write_sign_experience(c.dir.file("logs"));
+         phantom::TrainOptions run = sign_run();
+         run.input.sources = {{c.dir.file("logs")}};
+         phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
+       }},
+      {"offline-no-action-prob",
+       [](Context& c) {
+         write_greedy_chain_experience(c.dir.file("logs"));
+         phantom::TrainOptions run = sign_run();
+         run.policies = {};
+         run.policies.add("walkers", phantom::agents_of_type<tabular::ChainWalker>());
+         run.policies_to_train = {"walkers"};
+         run.input.sources = {{c.dir.file("logs")}};
+         run.input.evaluation = {"is"};
+         phantom::QLearningTrainer(small_q()).train(chain_factory(), {}, run);
+       }},
+      {"worker-output-size-zero",
+       [](Context& c) {
+         phantom::RolloutWorkerOptions o;
+         o.output_dir = c.dir.file("out");
+         o.output_max_file_size = 0;
+         phantom::PolicyMappingFn to_p = [](const std::string&, const phantom::Episode&) {
+           return std::string("p");
+         };
+         phantom::RolloutWorker worker(
+             [](const phantom::EnvContext&) { return test_support::make_sign_env({}); }, {}, to_p,
+             o);
        }},
 
       // Rollouts

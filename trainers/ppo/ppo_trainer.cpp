@@ -89,6 +89,11 @@ std::vector<std::string> PpoTrainer::stat_names() const {
   return names;
 }
 
+std::vector<std::string> PpoTrainer::learned_columns() const {
+  return {columns::kObs,     columns::kActions,    columns::kActionLogp,
+          columns::kVfPreds, columns::kAdvantages, columns::kValueTargets};
+}
+
 void PpoTrainer::refresh_policy_filters() {
   for (const std::string& id : trained_) {
     auto& policy = dynamic_cast<PpoPolicy&>(*worker().get_policy(id));
@@ -105,8 +110,8 @@ void PpoTrainer::training_step(int iteration, IterationStats& stats) {
   }
   worker().foreach_trainable_policy(
       [lr](TrainablePolicy& policy, const std::string&) { policy.set_learning_rate(lr); });
-  MultiAgentBatch& batch = worker().sample();
-  worker().collect_stats(stats);
+  MultiAgentBatch& batch = next_batch();
+  collect_stats(stats);
   for (auto& entry : learner_stats_) entry.second.reset();
   worker().learn_on_batch(batch, learner_stats_);
   broadcast_global_vars(stats);

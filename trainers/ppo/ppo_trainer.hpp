@@ -40,6 +40,11 @@ class PpoTrainer : public Trainer {
   /// Every PpoOptions setting: network sizes, activation, observation normalisation, Box action
   /// rescaling and num_envs are needed to load a checkpoint; the learning settings to resume.
   RecordedOptions recorded_options() const override;
+  /// PpoOptions::gamma.
+  double discount() const override { return options_.gamma; }
+  /// Offline batches are learned from as they were postprocessed when written: obs, actions,
+  /// action_logp, vf_preds, advantages and value_targets (GAE of the writing policy's values).
+  std::vector<std::string> learned_columns() const override;
   void save_state(nn::StateDict& out) const override;
   void load_state(const nn::StateDict& in) override;
 

@@ -132,7 +132,7 @@ void QLearningTrainer::training_step(int iteration, IterationStats& stats) {
   {
     Exploring exploring(worker(), trained_);
     for (int e = 0; e < options_.episodes_per_iteration; ++e) {
-      MultiAgentBatch& episode = worker().sample();
+      MultiAgentBatch& episode = next_batch();
       for (auto& entry : learner_stats_) entry.second.reset();
       worker().learn_on_batch(episode, learner_stats_);
       for (const auto& entry : learner_stats_) {
@@ -143,7 +143,7 @@ void QLearningTrainer::training_step(int iteration, IterationStats& stats) {
       }
     }
   }
-  worker().collect_stats(stats);
+  collect_stats(stats);
   broadcast_global_vars(stats);
   stats.set_stat("epsilon", options_.exploration == "EpsilonGreedy"
                                 ? epsilon_at(iteration)
@@ -151,6 +151,11 @@ void QLearningTrainer::training_step(int iteration, IterationStats& stats) {
   stats.set_stat("q_updates", static_cast<double>(updates));
   stats.set_stat("td_error_mean", updates ? td_error_sum / static_cast<double>(updates)
                                           : std::numeric_limits<double>::quiet_NaN());
+}
+
+std::vector<std::string> QLearningTrainer::learned_columns() const {
+  return {columns::kObs, columns::kActions, columns::kRewards, columns::kNewObs,
+          columns::kTerminateds};
 }
 
 RecordedOptions QLearningTrainer::recorded_options() const {

@@ -89,6 +89,10 @@ class QLearningTrainer : public Trainer {
   /// Every QLearningOptions setting; the exploration kind is needed to load a checkpoint (its
   /// state is saved with each table), the rest to resume.
   RecordedOptions recorded_options() const override;
+  /// QLearningOptions::gamma.
+  double discount() const override { return options_.gamma; }
+  /// obs, actions, rewards, new_obs and terminateds: what the table update reads.
+  std::vector<std::string> learned_columns() const override;
   void save_state(nn::StateDict& out) const override;
   void load_state(const nn::StateDict& in) override;
 

@@ -101,6 +101,11 @@ class Exploration {
 
   /// The class name, as used for "type" in the config ("EpsilonGreedy", ...).
   virtual const char* name() const = 0;
+  /// Whether every explored action's logp is the true log-probability with which it was
+  /// chosen, so that exp(logp) is a behaviour probability an off-policy estimator can divide
+  /// by. False (the default) for the classes whose logp is 0 by the contract above
+  /// (epsilon-greedy, random, noise); true for the classes that sample a distribution.
+  virtual bool logp_is_probability() const { return false; }
 
   /// The timestep of the last successful get_exploration_action call (0 before the first).
   int64_t last_timestep() const { return last_timestep_; }

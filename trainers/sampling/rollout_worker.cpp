@@ -49,10 +49,17 @@ RolloutWorker::RolloutWorker(WorkerEnvFactory make_env, PolicyMap policies,
   }
   if (o.worker_index < 0 || o.num_workers < 0) bad("worker_index and num_workers must be >= 0");
   if (o.num_threads < 1) bad("num_threads = " + std::to_string(o.num_threads) + ", expected >= 1");
+  if (o.output_max_file_size < 1) {
+    bad("output_max_file_size = " + std::to_string(o.output_max_file_size) +
+        ", expected >= 1 (bytes)");
+  }
   if (!make_env) bad("the env factory is empty");
   Impl& m = *impl_;
   m.make_env = std::move(make_env);
   m.rng = nn::Rng(worker_seed(), /*stream=*/0x5A3D);
+  if (!o.output_dir.empty()) {
+    m.output = std::make_unique<JsonWriter>(o.output_dir, o.worker_index, o.output_max_file_size);
+  }
 
   // Sub-envs: each must have the first one's agents and spaces.
   EnvSignature first;

@@ -157,6 +157,16 @@ struct RolloutWorkerOptions {
   /// Threads stepping the sub-envs (1: the calling thread only). Only env.step() runs on them;
   /// everything else runs in sub-env order, so the batches do not depend on this number.
   int num_threads = 1;
+  /// Offline output (trainers/offline/json_writer.hpp): when not empty, every batch sample()
+  /// returns is also appended, as one JSON line, to the files
+  /// <output_dir>/output-<UTC time>_worker-<worker_index>_<n>.json (the directory is created).
+  /// A policy whose actions carry no behaviour probability (not a TrainablePolicy, not
+  /// exploring, or exploring without sampling its distribution: epsilon-greedy, random, noise;
+  /// TrainablePolicy::records_action_probabilities) has its action_logp and action_prob
+  /// columns left out, so that an off-policy estimator refuses its data instead of reading 1.
+  std::string output_dir;
+  /// A new output file is started once the current one holds this many bytes (>= 1).
+  int64_t output_max_file_size = int64_t{64} << 20;
 };
 
 /// Policy id -> policy. Trainable policies (TrainablePolicy) record log-probs and values and
@@ -284,6 +294,8 @@ class RolloutWorker {
   void act();
   void env_action(int position, const float* action, float* out, SubEnv& s) const;
   MultiAgentBatch& sample_fragment();
+  /// Appends `batch` to the offline output when there is one; returns it.
+  MultiAgentBatch& write_output(MultiAgentBatch& batch);
   void step_envs();
   bool observe(SubEnv& s);
   void close_row(SubEnv& s, int position, bool terminated, bool truncated);

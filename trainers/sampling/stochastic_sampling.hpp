@@ -52,6 +52,8 @@ class StochasticSampling final : public Exploration {
                               const StochasticSamplingOptions& options = {});
 
   const char* name() const override { return "StochasticSampling"; }
+  /// True unless there is a random warm-up (its actions have logp 0, not their probability).
+  bool logp_is_probability() const override { return random_timesteps_ == 0; }
 
   int64_t random_timesteps() const { return random_timesteps_; }
 
@@ -78,6 +80,7 @@ class SoftQ final : public Exploration {
   explicit SoftQ(ExplorationContext context, const SoftQOptions& options = {});
 
   const char* name() const override { return "SoftQ"; }
+  bool logp_is_probability() const override { return true; }
 
   double temperature() const { return temperature_; }
 

@@ -40,6 +40,25 @@ void TrainablePolicy::compute_actions(const float* observations, int64_t rows,
   global_timestep_ += rows;
 }
 
+void TrainablePolicy::compute_log_likelihoods(const float* observations, const float* actions,
+                                              int64_t rows, float* logp) {
+  if (rows <= 0) return;
+  const SpacePtr& space = action_space();
+  const int64_t width = space->flat_size();
+  // The batch holds actions as the exploration wrote them: a Discrete action is its category
+  // plus the space's start, the distribution's index is the category.
+  std::vector<float> chosen(actions, actions + rows * width);
+  if (space->kind() == Kind::discrete) {
+    const auto start = static_cast<float>(space->as_discrete().start());
+    for (float& a : chosen) a -= start;
+  }
+  nn::TapeScope scope(act_tape_);
+  const nn::Distribution& dist = action_distribution(observations, rows, nullptr);
+  const nn::Tensor lp =
+      dist.log_prob(nn::Tensor::from_vector(chosen, nn::Shape{rows, dist.action_dim()}));
+  std::copy_n(lp.data(), rows, logp);
+}
+
 void TrainablePolicy::compute_action(const float* observation, float* action, nn::Rng& rng) {
   if (observation_filter_) {
     filtered_.assign(observation, observation + observation_space()->flat_size());

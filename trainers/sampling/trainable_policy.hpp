@@ -91,6 +91,19 @@ class TrainablePolicy : public Policy {
   bool explore() const { return explore_; }
   /// Whether compute_actions() fills vf_preds.
   virtual bool has_value_function() const { return false; }
+  /// Whether the actions this policy takes now record their behaviour probability: it explores
+  /// and its exploration's logp is a true log-probability (Exploration::logp_is_probability).
+  /// Offline output leaves action_prob out of the batches of a policy for which this is false.
+  bool records_action_probabilities() const {
+    return explore_ && exploration_->logp_is_probability();
+  }
+  /// Writes log pi(actions[r] | observations[r]) for `rows` rows into `logp`: the log-density
+  /// of each given action under the policy's action distribution (what StochasticSampling
+  /// samples; no exploration is applied). Observations are taken as given (no filter), actions
+  /// in the flat layout the policy chose them in (Categorical indices without a Discrete
+  /// start). RLlib's compute_log_likelihoods: off-policy estimation reads it.
+  void compute_log_likelihoods(const float* observations, const float* actions, int64_t rows,
+                               float* logp);
 
   // ---- Learning ----
 

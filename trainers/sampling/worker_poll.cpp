@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <set>
+#include <string>
 
 #include "nn/error.hpp"
 #include "phantom/format.hpp"
@@ -311,7 +313,7 @@ bool RolloutWorker::observe(SubEnv& s) {
 // ---- sample() ----
 
 MultiAgentBatch& RolloutWorker::sample() {
-  if (!options_.sample_async) return sample_fragment();
+  if (!options_.sample_async) return write_output(sample_fragment());
   Impl& m = *impl_;
   // Samples a fragment into `in_flight`, with what it produced: the sub-envs' statistics (merged
   // in order, then restarted) and the episodes that ended.
@@ -329,7 +331,20 @@ MultiAgentBatch& RolloutWorker::sample() {
   if (!m.has_in_flight) sample_in_flight();  // the first call fills the pipeline
   std::swap(m.handed_out, m.in_flight);
   sample_in_flight();
-  return m.handed_out.batch;
+  return write_output(m.handed_out.batch);
+}
+
+MultiAgentBatch& RolloutWorker::write_output(MultiAgentBatch& batch) {
+  Impl& m = *impl_;
+  if (!m.output) return batch;
+  // Decided at each write: a policy may be switched between exploring and not.
+  std::set<std::string> without_probabilities;
+  for (const PolicySlot& slot : m.slots) {
+    if (!slot.trainable || !slot.trainable->records_action_probabilities())
+      without_probabilities.insert(slot.id);
+  }
+  m.output->write(batch, without_probabilities);
+  return batch;
 }
 
 MultiAgentBatch& RolloutWorker::sample_fragment() {

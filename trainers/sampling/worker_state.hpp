@@ -13,6 +13,7 @@
 #include "nn/thread_pool.hpp"
 #include "trainers/env_runner.hpp"
 #include "trainers/iteration_stats.hpp"
+#include "trainers/offline/json_writer.hpp"
 #include "trainers/sampling/rollout_worker.hpp"
 #include "trainers/sampling/trajectory_builder.hpp"
 
@@ -95,7 +96,8 @@ struct RolloutWorker::Impl {
   std::unique_ptr<nn::ThreadPool> pool;  // null: sub-envs step on the calling thread
   Fragment in_flight, handed_out;        // sample_async
   bool has_in_flight = false;
-  int64_t skipped_batches = 0;  // by learn_on_batch, since take_skipped_batches()
+  int64_t skipped_batches = 0;         // by learn_on_batch, since take_skipped_batches()
+  std::unique_ptr<JsonWriter> output;  // options.output_dir; null: no offline output
 };
 
 }  // namespace phantom
