@@ -34,10 +34,11 @@ const char* const kHelp =
     "  --update --reason T  write the checksums to DIR/golden.txt (and DIR/outputs/), adding\n"
     "                       a dated history line with the reason T (required)\n"
     "  --list               list the workloads and what each runs\n"
-    "  --time N             run each workload N times, print median/min/max seconds\n"
-    "  --ab OTHER_BINARY    time this build and OTHER_BINARY alternately (N pairs, --time N,\n"
-    "                       default 5) and print per-workload ratios other/this with a noise\n"
-    "                       band; a ratio outside it is flagged SLOWER or FASTER\n"
+    "  --time N             run each workload N times, print median/min/max wall seconds\n"
+    "  --ab OTHER_BINARY    run this build and OTHER_BINARY alternately (N rounds, --time N,\n"
+    "                       default 5), compare their CPU time and print per-workload ratios\n"
+    "                       other/this with a noise band; a ratio outside it is flagged SLOWER\n"
+    "                       or FASTER (bench/README.md; use PHANTOM_NUM_THREADS=1)\n"
     "  --simd-paths         print the SIMD paths this CPU and build can run (for PHANTOM_SIMD)\n"
     "  --help               this text\n"
     "\n"
@@ -207,7 +208,7 @@ int run(const Args& a, const char* argv0) {
   if (a.mode == "time-once") {
     const regress::Workload* w = regress::find_workload(a.time_once);
     if (!w) throw UsageError{"--time-once " + a.time_once + ": no such workload"};
-    std::printf("%.9f\n", regress::time_once(*w));
+    std::printf("%.9f\n", regress::time_fastest(*w, 0.3));
     return 0;
   }
   if (a.mode == "time") {

@@ -2,6 +2,7 @@
 #include "timing.hpp"
 
 #include <stdio.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -47,13 +48,32 @@ double child_time(const std::string& binary, const std::string& name) {
 
 }  // namespace
 
-double time_once(const Workload& w) {
-  const auto start = std::chrono::steady_clock::now();
+double time_once(const Workload& w, Clock clock) {
+  auto now = [clock] {
+    if (clock == Clock::wall) {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+          .count();
+    }
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  };
+  const double start = now();
   Digest d;
   w.run(d);
   volatile uint64_t checksum = d.checksum();  // as --check computes it
   (void)checksum;
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return now() - start;
+}
+
+double time_fastest(const Workload& w, double min_seconds) {
+  double total = 0.0, fastest = 0.0;
+  for (int r = 0; r < 100 && (r < 3 || total < min_seconds); ++r) {
+    const double t = time_once(w, Clock::cpu);
+    fastest = r == 0 ? t : std::min(fastest, t);
+    total += t;
+  }
+  return fastest;
 }
 
 void print_times(const std::vector<const Workload*>& workloads, int repeats) {
@@ -62,7 +82,7 @@ void print_times(const std::vector<const Workload*>& workloads, int repeats) {
   double total = 0.0;
   for (const Workload* w : workloads) {
     std::vector<double> t;
-    for (int r = 0; r < repeats; ++r) t.push_back(time_once(*w));
+    for (int r = 0; r < repeats; ++r) t.push_back(time_once(*w, Clock::wall));
     const double m = median(t);
     total += m;
     std::printf("%-34s %10.3f %10.3f %10.3f\n", w->name.c_str(), m,
@@ -89,25 +109,30 @@ AbResult compare_pairs(const std::string& name, const std::vector<double>& self,
 
 std::vector<AbResult> run_ab(const std::string& self_path, const std::string& other_path,
                              const std::vector<const Workload*>& workloads, int repeats) {
-  std::printf("%-34s %9s %9s %8s %8s\n", "workload", "this (s)", "other (s)", "ratio", "band");
-  std::vector<AbResult> results;
-  for (const Workload* w : workloads) {
-    std::vector<double> self, other;
-    for (int r = 0; r < repeats; ++r) {
-      // A B, then B A: neither build always runs first (a warm cache, a drifting clock).
-      if (r % 2 == 0) {
-        self.push_back(child_time(self_path, w->name));
-        other.push_back(child_time(other_path, w->name));
+  // Round by round over all workloads, so that one workload's pairs are spread over the whole
+  // run rather than caught together in one slow phase of the machine.
+  std::vector<std::vector<double>> self(workloads.size()), other(workloads.size());
+  for (int r = 0; r < repeats; ++r) {
+    std::fprintf(stderr, "round %d of %d\n", r + 1, repeats);
+    for (std::size_t i = 0; i < workloads.size(); ++i) {
+      // this, other; then other, this: neither build always runs first.
+      const std::string& name = workloads[i]->name;
+      if ((r + static_cast<int>(i)) % 2 == 0) {
+        self[i].push_back(child_time(self_path, name));
+        other[i].push_back(child_time(other_path, name));
       } else {
-        other.push_back(child_time(other_path, w->name));
-        self.push_back(child_time(self_path, w->name));
+        other[i].push_back(child_time(other_path, name));
+        self[i].push_back(child_time(self_path, name));
       }
     }
-    AbResult res = compare_pairs(w->name, self, other);
-    std::printf("%-34s %9.3f %9.3f %8.3f %7s%.3f%s\n", w->name.c_str(), median(self), median(other),
-                res.ratio, "+-", res.band,
+  }
+  std::printf("%-34s %9s %9s %8s %8s\n", "workload", "this (s)", "other (s)", "ratio", "band");
+  std::vector<AbResult> results;
+  for (std::size_t i = 0; i < workloads.size(); ++i) {
+    AbResult res = compare_pairs(workloads[i]->name, self[i], other[i]);
+    std::printf("%-34s %9.3f %9.3f %8.3f %7s%.3f%s\n", res.name.c_str(), median(self[i]),
+                median(other[i]), res.ratio, "+-", res.band,
                 res.flagged ? (res.ratio > 1.0 ? "  SLOWER" : "  FASTER") : "");
-    std::fflush(stdout);
     results.push_back(res);
   }
   return results;
