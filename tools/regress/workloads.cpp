@@ -204,8 +204,9 @@ void q_learning_supply_chain(Digest& d) {
       trainer, [](const phantom::EnvConfig&) { return supply_chain::make_discrete_env(); }, run, d);
 }
 
-// Two agents taking turns in an FSM (tests/support/uneven_env.hpp): A lives 30 steps, B 24 (by
-// truncation), in episodes of 40. PPO trains one policy for both, or one each.
+// Two agents taking turns in an FSM (tests/support/uneven_env.hpp): A leaves the episode after
+// 30 env steps, B after 24 (both terminate), in episodes of at most 40 steps. PPO trains one
+// policy for both, or one each.
 void fsm_ppo(Digest& d, bool shared) {
   phantom::PpoOptions ppo;
   ppo.num_envs = 2;
@@ -224,9 +225,13 @@ void fsm_ppo(Digest& d, bool shared) {
     run.policies.add("b", phantom::agent_ids({"B"}));
     run.policies_to_train = {"a", "b"};
   }
-  auto log = std::make_shared<uneven::DecodeLog>();
+  // Each env gets a decode log of its own: sub-envs step on several threads, and the agents
+  // write to their log on every step.
   train_and_digest(
-      trainer, [log](const phantom::EnvConfig&) { return uneven::make_turns_env(30, 24, log, 40); },
+      trainer,
+      [](const phantom::EnvConfig&) {
+        return uneven::make_turns_env(30, 24, std::make_shared<uneven::DecodeLog>(), 40);
+      },
       run, d);
 }
 
