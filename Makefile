@@ -13,7 +13,7 @@
 #   make fuzz       clang build of the libFuzzer targets (tests/fuzz/), each run FUZZ_SECONDS
 #                   after its saved inputs (needs clang and its runtime, libclang-rt-dev)
 #   make format     clang-format every source file
-#   make install    build and install the public headers, libphantom.a, phantom-plot, the CMake
+#   make install    build and install the public headers, libphantom.a, the tools, the CMake
 #                   package and pkg-config file (PREFIX=...; builds no tests)
 # BUILD=dir picks the build directory of make, run, test and install; CMAKE_FLAGS adds configure
 # options (e.g. -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON to build as if GoogleTest were missing).
@@ -101,11 +101,11 @@ fuzz:
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
-# Builds only what gets installed (the library and phantom-plot), never the tests.
+# Builds only what gets installed (the library, phantom-plot and phantom-regress), never the tests.
 install:
 	$(CONFIGURE) -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
-	$(CMAKE) --build $(BUILD) -j $(JOBS) --target phantom phantom-plot
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target phantom phantom-plot phantom-regress
 	$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf build build-bench build-asan build-tsan build-fuzz
+	rm -rf build build-bench build-asan build-tsan build-fuzz build-clang

@@ -17,6 +17,7 @@ set(PHANTOM_PUBLIC_HEADERS
   nn/init.hpp
   nn/kernels/kernels.hpp
   nn/layers.hpp
+  nn/libm.hpp
   nn/ops.hpp
   nn/optim.hpp
   nn/parse_number.hpp

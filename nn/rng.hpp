@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "nn/error.hpp"
+#include "nn/libm.hpp"
 
 namespace nn {
 
@@ -78,11 +79,12 @@ class Rng {
   }
 
   /// Standard normal via Box-Muller (one draw per pair of uniforms; no cached spare, so the state
-  /// stays a plain counter).
+  /// stays a plain counter). log and cos are our own (nn/libm.hpp), so the same seed gives the
+  /// same normals with any C library; sqrt is correctly rounded everywhere.
   float normal() {
     double u1 = 1.0 - uniform_double();  // (0, 1]: log is finite
     double u2 = uniform_double();
-    return static_cast<float>(std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2));
+    return static_cast<float>(std::sqrt(-2.0 * libm::log(u1)) * libm::cos(6.283185307179586 * u2));
   }
   float normal(float mean, float stddev) { return mean + stddev * normal(); }
 

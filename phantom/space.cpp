@@ -8,6 +8,7 @@
 #include <ostream>
 #include <string>
 
+#include "nn/libm.hpp"
 #include "phantom/format.hpp"
 
 namespace phantom {
@@ -77,7 +78,7 @@ int64_t index_below(nn::Rng& rng, int64_t n) {
 
 // Exp(1) by inversion, from two words: -log(1 - u) with u in [0, 1), so the log is finite.
 double exponential(nn::Rng& rng) {
-  return -std::log(1.0 - rng.uniform_double());
+  return -nn::libm::log(1.0 - rng.uniform_double());  // our own log: the same on every build
 }
 
 // Rounds to float, saturating at the largest finite floats (converting an out-of-range double to

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "nn/libm.hpp"
 #include "phantom/error.hpp"
 #include "phantom/format.hpp"
 
@@ -11,8 +12,10 @@ namespace cartpole {
 
 CartPoleState cartpole_step(const CartPoleState& s, int action) {
   const double force = action == 1 ? kForceMag : -kForceMag;
-  const double cos_theta = std::cos(s.theta);
-  const double sin_theta = std::sin(s.theta);
+  // Our own cos and sin (nn/libm.hpp): the C library's differ in the last bit between
+  // libraries and versions, and the dynamics amplify a last-bit difference within an episode.
+  const double cos_theta = nn::libm::cos(s.theta);
+  const double sin_theta = nn::libm::sin(s.theta);
   // The operations are grouped as gymnasium evaluates them (left to right): the same roundings,
   // so a long trajectory does not drift away from gymnasium's (chaotic near the thresholds).
   const double temp =

@@ -2,7 +2,7 @@
 //
 // Each configuration trains the same MLP from the same seed for 200 Adam steps (20 under a
 // sanitizer, support/sanitizer.hpp); the weights' checksums must all be equal. This is the
-// project's determinism contract (docs/ARCHITECTURE.md, "Determinism").
+// project's determinism contract (docs/DETERMINISM.md).
 #include <gtest/gtest.h>
 
 #include <cstring>

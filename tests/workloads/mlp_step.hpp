@@ -26,7 +26,6 @@ class MlpStep {
       : rng_(seed),
         mlp_({sizes, nn::Activation::tanh}, rng_),
         adam_(mlp_.parameters(), options()),
-        batch_(batch),
         num_logits_(sizes.back() - 1) {
     int64_t in = sizes.front();
     std::vector<float> x(static_cast<std::size_t>(batch * in)), a, r;
@@ -85,6 +84,8 @@ class MlpStep {
   }
 
   nn::Mlp& mlp() { return mlp_; }
+  /// The optimiser (its moments are part of what phantom-regress pins).
+  nn::Adam& adam() { return adam_; }
 
  private:
   static nn::AdamOptions options() {
@@ -97,7 +98,7 @@ class MlpStep {
   nn::Mlp mlp_;
   nn::Adam adam_;
   nn::Tape tape_;
-  int64_t batch_, num_logits_;
+  int64_t num_logits_;
   nn::Tensor inputs_, actions_, returns_, single_;
   std::vector<float> workspace_, output_;
 };

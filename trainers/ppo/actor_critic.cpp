@@ -8,6 +8,7 @@
 #include "nn/distributions.hpp"
 #include "nn/error.hpp"
 #include "nn/kernels/kernels.hpp"
+#include "nn/libm.hpp"
 #include "nn/ops.hpp"
 #include "trainers/sampling/box_action.hpp"
 
@@ -36,20 +37,20 @@ int64_t sample_categorical(const float* logits, int64_t n, bool deterministic, n
     }
   }
   double total = 0.0;
-  for (int64_t i = 0; i < n; ++i) total += std::exp(static_cast<double>(logits[i] - max));
+  for (int64_t i = 0; i < n; ++i) total += nn::libm::exp(static_cast<double>(logits[i] - max));
   int64_t pick = argmax;
   if (!deterministic) {
     double u = rng.uniform_double() * total, acc = 0.0;
     pick = n - 1;  // guards against rounding at the top end
     for (int64_t i = 0; i < n; ++i) {
-      acc += std::exp(static_cast<double>(logits[i] - max));
+      acc += nn::libm::exp(static_cast<double>(logits[i] - max));
       if (u < acc) {
         pick = i;
         break;
       }
     }
   }
-  *log_prob += static_cast<float>(static_cast<double>(logits[pick] - max) - std::log(total));
+  *log_prob += static_cast<float>(static_cast<double>(logits[pick] - max) - nn::libm::log(total));
   return pick;
 }
 
@@ -167,7 +168,7 @@ void ActorCritic::sample_row(const float* params, bool deterministic, nn::Rng& r
       double lp = 0.0;
       for (int64_t j = 0; j < params_; ++j) {
         float noise = deterministic ? 0.0f : rng.normal();
-        action[j] = params[j] + std::exp(log_std[j]) * noise;
+        action[j] = params[j] + static_cast<float>(nn::libm::exp(log_std[j])) * noise;
         lp += -0.5 * static_cast<double>(noise) * noise - log_std[j] - kLogSqrt2Pi;
       }
       *log_prob = static_cast<float>(lp);
@@ -177,12 +178,12 @@ void ActorCritic::sample_row(const float* params, bool deterministic, nn::Rng& r
       double lp = 0.0;
       for (int64_t j = 0; j < params_; ++j) {
         double logit = params[j];
-        double p = 1.0 / (1.0 + std::exp(-logit));
+        double p = 1.0 / (1.0 + nn::libm::exp(-logit));
         bool one = deterministic ? logit > 0.0 : rng.uniform_double() < p;
         action[j] = one ? 1.0f : 0.0f;
         // log sigmoid(x) = -softplus(-x), log(1 - sigmoid(x)) = -softplus(x)
         double z = one ? -logit : logit;
-        lp -= std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z)));
+        lp -= std::max(z, 0.0) + nn::libm::log1p(nn::libm::exp(-std::fabs(z)));
       }
       *log_prob = static_cast<float>(lp);
       return;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "nn/error.hpp"
+#include "nn/libm.hpp"
 #include "phantom/format.hpp"
 
 namespace phantom {
@@ -111,7 +112,7 @@ void EpsilonGreedy::explore_rows(const nn::Distribution& dist, int64_t timestep,
 double PerWorkerEpsilonGreedy::worker_epsilon(int worker_index, int num_workers) {
   if (worker_index == 0) return 0.0;
   double denominator = num_workers > 1 ? static_cast<double>(num_workers - 1) : 1.0;
-  return std::pow(0.4, 1.0 + 7.0 * static_cast<double>(worker_index - 1) / denominator);
+  return nn::libm::pow(0.4, 1.0 + 7.0 * static_cast<double>(worker_index - 1) / denominator);
 }
 
 namespace {

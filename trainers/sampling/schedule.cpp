@@ -6,6 +6,7 @@
 #include <string>
 
 #include "nn/error.hpp"
+#include "nn/libm.hpp"
 #include "phantom/format.hpp"
 
 namespace phantom {
@@ -57,7 +58,7 @@ PolynomialSchedule::PolynomialSchedule(int64_t schedule_timesteps, double final_
 double PolynomialSchedule::value(int64_t t) const {
   double progress = static_cast<double>(std::min(t, schedule_timesteps_)) /
                     static_cast<double>(schedule_timesteps_);
-  return final_ + (initial_ - final_) * std::pow(1.0 - progress, power_);
+  return final_ + (initial_ - final_) * nn::libm::pow(1.0 - progress, power_);
 }
 
 }  // namespace phantom
