@@ -36,6 +36,7 @@
 
 #include "analysis/rollout_runner.hpp"
 #include "command_line.hpp"
+#include "make_run_settings.hpp"
 #include "nn/distributions.hpp"
 #include "supply_chain.hpp"
 #include "trainers/offline/batch_json.hpp"
@@ -204,15 +205,8 @@ double true_return(const std::map<std::string, std::shared_ptr<phantom::Policy>>
 
 int run(int iterations, int episodes, uint64_t seed, const std::string& out) {
   // 1. The target: PPO with make_run's settings, raw observations.
-  phantom::PpoOptions ppo;
-  ppo.num_envs = 8;
-  ppo.steps_per_env = 100;
-  ppo.learning_rate = 1e-3f;
-  ppo.reward_scale = 0.01f;
-  ppo.gamma = 0.9f;
-  ppo.loss.entropy_coef = 0.02f;
-  ppo.network.initial_log_std = -2.0f;
-  ppo.network.hidden = {32, 32};
+  phantom::PpoOptions ppo = supply_chain::make_run_ppo_options();
+  ppo.normalize_observations = false;  // the logged observations are what the network reads
   phantom::TrainOptions run;
   run.iterations = iterations;
   run.seed = seed;

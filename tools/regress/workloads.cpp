@@ -13,6 +13,7 @@
 #include "analysis/rollout_runner.hpp"
 #include "cartpole.hpp"
 #include "discrete_supply_chain.hpp"
+#include "make_run_settings.hpp"
 #include "nn/serialize.hpp"
 #include "nn/thread_pool.hpp"
 #include "phantom/metrics.hpp"
@@ -165,17 +166,9 @@ void ppo_cartpole(Digest& d) {
       trainer, [](const phantom::EnvConfig& c) { return cartpole::make_cartpole_env(c); }, run, d);
 }
 
-// The settings of examples/supply_chain/train.cpp (`make run`), for 20 iterations.
+// `make run`'s settings (examples/supply_chain/make_run_settings.hpp), for 20 iterations.
 void ppo_supply_chain(Digest& d) {
-  phantom::PpoOptions ppo;
-  ppo.num_envs = 8;
-  ppo.steps_per_env = 100;
-  ppo.learning_rate = 1e-3f;
-  ppo.reward_scale = 0.01f;
-  ppo.gamma = 0.9f;
-  ppo.loss.entropy_coef = 0.02f;
-  ppo.network.initial_log_std = -2.0f;
-  ppo.normalize_observations = true;
+  phantom::PpoOptions ppo = supply_chain::make_run_ppo_options();
   ppo.threads = workload_threads();
   phantom::PpoTrainer trainer(ppo);
   phantom::TrainOptions run;
