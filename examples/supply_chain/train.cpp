@@ -33,6 +33,7 @@
 #include "analysis/rollout_runner.hpp"
 #include "analysis/svg_plot.hpp"
 #include "command_line.hpp"
+#include "fixed_policies.hpp"
 #include "make_run_settings.hpp"
 #include "phantom/metrics.hpp"
 #include "supply_chain.hpp"
@@ -40,45 +41,9 @@
 
 namespace {
 
+using supply_chain::ConstantOrder;
+using supply_chain::OrderUpTo;
 using supply_chain::ShopAgent;
-
-/// The shop orders the same number of units every step.
-class ConstantOrder : public phantom::Policy {
- public:
-  ConstantOrder(phantom::SpacePtr obs, phantom::SpacePtr act, float units)
-      : Policy(std::move(obs), std::move(act)), units_(units) {}
-  void compute_action(const float*, float* action, nn::Rng&) override { action[0] = units_; }
-  /// Stateless, so a copy acts identically on any thread.
-  std::shared_ptr<phantom::Policy> clone() const override {
-    return std::make_shared<ConstantOrder>(*this);
-  }
-
- private:
-  float units_;
-};
-
-/// Order-up-to (base stock): the shop orders max(0, level - stock), the units that bring its
-/// stock back to `level`, within the action space's bounds. The stock is the first element of the
-/// shop's observation, stock / kShopMaxStock.
-class OrderUpTo : public phantom::Policy {
- public:
-  OrderUpTo(phantom::SpacePtr obs, phantom::SpacePtr act, int level)
-      : Policy(std::move(obs), std::move(act)), level_(level) {}
-  void compute_action(const float* observation, float* action, nn::Rng&) override {
-    // Rounded: the observation holds the whole-unit stock divided by kShopMaxStock.
-    auto stock = static_cast<int>(std::lround(observation[0] * supply_chain::kShopMaxStock));
-    const phantom::BoxSpace& box = action_space()->as_box();
-    auto units = static_cast<float>(std::max(0, level_ - stock));
-    action[0] = std::min(std::max(units, box.low()[0]), box.high()[0]);
-  }
-  /// Stateless, so a copy acts identically on any thread.
-  std::shared_ptr<phantom::Policy> clone() const override {
-    return std::make_shared<OrderUpTo>(*this);
-  }
-
- private:
-  int level_;
-};
 
 // Mean per-episode reward and per-step stock, sales and missed sales over a set of rollouts.
 struct Evaluation {

@@ -13,6 +13,7 @@
 #include "analysis/rollout_runner.hpp"
 #include "cartpole.hpp"
 #include "discrete_supply_chain.hpp"
+#include "fixed_policies.hpp"
 #include "make_run_settings.hpp"
 #include "nn/serialize.hpp"
 #include "nn/thread_pool.hpp"
@@ -78,26 +79,12 @@ void mlp_adam(Digest& d) {
 
 // ---- The supply chain with a fixed policy, through the rollout runner ----
 
-// Orders a fixed number of units every step.
-class ConstantOrder : public phantom::Policy {
- public:
-  ConstantOrder(phantom::SpacePtr obs, phantom::SpacePtr act, float units)
-      : Policy(std::move(obs), std::move(act)), units_(units) {}
-  void compute_action(const float*, float* action, nn::Rng&) override { action[0] = units_; }
-  std::shared_ptr<phantom::Policy> clone() const override {
-    return std::make_shared<ConstantOrder>(*this);
-  }
-
- private:
-  float units_;
-};
-
 phantom::RolloutPolicies constant_shop(float units) {
   phantom::RolloutPolicies p;
   p.mapping.add("shop", phantom::agents_of_type<ShopAgent>());
   p.custom["SHOP"] = [units](phantom::SpacePtr obs, phantom::SpacePtr act,
                              const phantom::PolicyConfig&) {
-    return std::make_shared<ConstantOrder>(std::move(obs), std::move(act), units);
+    return std::make_shared<supply_chain::ConstantOrder>(std::move(obs), std::move(act), units);
   };
   return p;
 }
