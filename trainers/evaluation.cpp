@@ -185,7 +185,7 @@ std::unique_ptr<RolloutWorker> Evaluator::make_worker(int iteration, int index, 
   o.in_evaluation = true;
   o.sample_async = false;
   o.keep_episode_records = false;
-  o.num_threads = 1;  // one sub-env at a time: a failure is always the same one
+  o.num_threads = 1;     // one sub-env at a time: a failure is always the same one
   o.output_dir.clear();  // evaluation episodes are not experience to learn from
   if (options_.callbacks) o.callbacks = options_.callbacks;
   if (options_.unit == EvaluationUnit::episodes) {
