@@ -43,14 +43,15 @@ EvaluationContext::EvaluationContext(const Evaluator& evaluator, int iteration,
       out_(out) {
   const int count = std::max(1, evaluator.options().num_workers);
   workers_.resize(static_cast<std::size_t>(count));
-  for (int i = 0; i < count; ++i) rebuild(i);
-  restarts_ = 0;  // the first workers are no restarts
+  for (int i = 0; i < count; ++i) build(i);
 }
 
-void EvaluationContext::rebuild(int i) {
+// Worker i, seeded for the restarts so far: the first workers with restarts_ = 0, and each
+// rebuild after a failure with the next value, so that it never replays an episode.
+void EvaluationContext::build(int i) {
   const int count = num_workers();
   std::unique_ptr<RolloutWorker>& w = workers_[static_cast<std::size_t>(i)];
-  w = evaluator_.make_worker(iteration_, i, count, restarts_++, policies_);
+  w = evaluator_.make_worker(iteration_, i, count, restarts_, policies_);
   FilterSnapshot mine;  // the training worker's filters of the policies this worker has
   for (const auto& [id, filter] : filters_) {
     if (w->filters().filters().count(id)) mine[id] = filter->copy();
@@ -89,7 +90,8 @@ int64_t EvaluationContext::sample(int i) {
       throw EnvError(where + " (more than EvaluationOptions::max_failed_episodes = " +
                      std::to_string(o.max_failed_episodes) + " episodes failed)");
     }
-    rebuild(i);  // the failed worker's state is unknown: start it afresh
+    ++restarts_;
+    build(i);  // the failed worker's state is unknown: start it afresh
     return 0;
   }
 }

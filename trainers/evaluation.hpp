@@ -124,7 +124,7 @@ class EvaluationContext {
   friend class Evaluator;
   EvaluationContext(const class Evaluator& evaluator, int iteration, const FilterSnapshot& filters,
                     const PolicyMap& policies, EvaluationResult& out);
-  void rebuild(int i);
+  void build(int i);
 
   const Evaluator& evaluator_;
   int iteration_;

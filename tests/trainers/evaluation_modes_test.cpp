@@ -3,7 +3,9 @@
 // failures (an error naming where, or dropped episodes with ignore_worker_failures).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -204,6 +206,9 @@ TEST(EvaluationModes, AlwaysAttachRepeatsTheLastEvaluationAcrossAResume) {
   expect_same_rows(full, phantom::read_csv(resumed.run_dir + "/metrics.csv"));
 }
 
+// The seeds of the episodes FailingSignEnv failed, in order (evaluation runs them one at a time).
+std::vector<uint64_t> failed_seeds;
+
 // The sign env, failing at step 5 of every episode whose seed is a multiple of `every`.
 class FailingSignEnv : public phantom::PhantomEnv {
  public:
@@ -214,8 +219,10 @@ class FailingSignEnv : public phantom::PhantomEnv {
     return PhantomEnv::reset(seed);
   }
   const phantom::StepResult& step(const phantom::Actions& actions) override {
-    if (seed_ % every_ == 0 && current_step() == 4)
+    if (seed_ % every_ == 0 && current_step() == 4) {
+      failed_seeds.push_back(seed_);
       throw std::runtime_error("boom in the episode of seed " + std::to_string(seed_));
+    }
     return PhantomEnv::step(actions);
   }
 
@@ -262,7 +269,9 @@ TEST(EvaluationModes, IgnoredFailuresAreDroppedCountedAndReproducible) {
   analysis_test::ScratchDir tmp;
   phantom::TrainOptions t = failing_evaluation(tmp.file("c"), 3);
   t.evaluation.ignore_worker_failures = true;
+  failed_seeds.clear();
   const phantom::CsvTable c = train(t, make_failing_env);
+  std::vector<uint64_t> seeds = failed_seeds;
   phantom::TrainOptions u = failing_evaluation(tmp.file("d"), 3);
   u.evaluation.ignore_worker_failures = true;
   const phantom::CsvTable d = train(u, make_failing_env);
@@ -271,6 +280,10 @@ TEST(EvaluationModes, IgnoredFailuresAreDroppedCountedAndReproducible) {
   EXPECT_EQ(c.numbers("evaluation/env_steps"), std::vector<double>(2, 6.0 * kEpisodeSteps));
   const std::vector<double> failed = c.numbers("evaluation/failed_episodes");
   EXPECT_GT(failed[0] + failed[1], 0.0);  // a third of the seeds fail
+  // Every failure was counted, and a rebuilt worker never replayed the episode that failed.
+  EXPECT_EQ(static_cast<double>(seeds.size()), failed[0] + failed[1]);
+  std::sort(seeds.begin(), seeds.end());
+  EXPECT_EQ(std::adjacent_find(seeds.begin(), seeds.end()), seeds.end());
 }
 
 TEST(EvaluationModes, TooManyIgnoredFailuresEndTheRun) {
