@@ -66,6 +66,9 @@ class Json {
   std::vector<Json> items_;
 };
 
+/// Whether `text` is well-formed UTF-8: no overlong forms, no surrogates, nothing above
+/// U+10FFFF (the bytes append_json_string keeps as they are; others it replaces).
+bool is_valid_utf8(std::string_view text);
 /// Appends `text` as a quoted, escaped JSON string.
 void append_json_string(std::string& out, std::string_view text);
 /// Appends a number in its shortest round-trip form; non-finite values as null.

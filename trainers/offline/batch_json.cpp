@@ -21,10 +21,6 @@ namespace phantom {
 
 namespace {
 
-void append_json_string(std::string& out, const std::string& s) {
-  Json::string(s).write(out);
-}
-
 // A float32 value: shortest round-trip text, always with a '.' or an exponent so that the
 // reader can tell it from an int64 (see the top of batch_json.hpp).
 void append_json_float(std::string& out, float v) {
@@ -186,7 +182,7 @@ class LineParser {
       if (c == '"') {
         // JSON text is UTF-8, and the writer replaces what is not: accepting other bytes would
         // read back a different name than the one written.
-        if (!valid_utf8(out)) fail("a string that is not valid UTF-8");
+        if (!is_valid_utf8(out)) fail("a string that is not valid UTF-8");
         return out;
       }
       if (static_cast<unsigned char>(c) < 0x20) fail("a control character inside a string");
@@ -247,37 +243,6 @@ class LineParser {
     }
     return v;
   }
-  // Whether `s` is well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-  static bool valid_utf8(const std::string& s) {
-    for (std::size_t i = 0; i < s.size();) {
-      const auto b = static_cast<unsigned char>(s[i]);
-      int extra = 0;
-      uint32_t cp = 0;
-      if (b < 0x80) {
-        ++i;
-        continue;
-      } else if ((b & 0xE0) == 0xC0) {
-        extra = 1, cp = b & 0x1F;
-      } else if ((b & 0xF0) == 0xE0) {
-        extra = 2, cp = b & 0x0F;
-      } else if ((b & 0xF8) == 0xF0) {
-        extra = 3, cp = b & 0x07;
-      } else {
-        return false;
-      }
-      if (i + static_cast<std::size_t>(extra) >= s.size()) return false;  // cut short
-      for (int k = 1; k <= extra; ++k) {
-        const auto c = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-        if ((c & 0xC0) != 0x80) return false;
-        cp = (cp << 6) | (c & 0x3F);
-      }
-      const uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
-      if (cp < smallest[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-      i += static_cast<std::size_t>(extra) + 1;
-    }
-    return true;
-  }
-
   uint32_t code_point() {
     const uint32_t hi = hex4();
     if (hi >= 0xDC00 && hi <= 0xDFFF) fail("a \\u escape of a lone low surrogate");
