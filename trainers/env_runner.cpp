@@ -43,28 +43,25 @@ const StepResult& EnvRunner::reset() {
   return r;
 }
 
-void EnvRunner::record_actions() {
-  // The vector's size is its capacity, doubled when full, so that a step costs no call: it
-  // grows during the first long episode only.
+const StepResult& EnvRunner::step(IterationStats& stats) {
+  // Records the step's actions: presence flag and action of every agent, in position order. The
+  // vector's size is its capacity, doubled when full, so that a step costs no call: it grows
+  // during the first long episode only.
   if (logged_ + step_width_ > action_log_.size())
     action_log_.resize(std::max(2 * action_log_.size(), logged_ + step_width_));
   float* out = action_log_.data() + logged_;
   logged_ += step_width_;
-  for (int i = 0; i < env_->num_strategic(); ++i) {
-    bool present = actions_.has(i);
+  for (std::size_t i = 0; i < action_size_.size(); ++i) {
+    const bool present = actions_.has(static_cast<int>(i));
     *out++ = present ? 1.0f : 0.0f;
-    std::size_t n = action_size_[static_cast<std::size_t>(i)];
+    const std::size_t n = action_size_[i];
     if (present) {
-      copy_values(actions_.get(i), static_cast<int64_t>(n), out);
+      copy_values(actions_.get(static_cast<int>(i)), static_cast<int64_t>(n), out);
     } else {
       std::fill_n(out, n, 0.0f);
     }
     out += n;
   }
-}
-
-const StepResult& EnvRunner::step(IterationStats& stats) {
-  record_actions();
   ++episode_steps_;
   const StepResult* result = nullptr;
   try {

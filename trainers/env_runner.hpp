@@ -67,7 +67,6 @@ class EnvRunner {
   uint64_t episode_seed(int64_t episode) const;
   /// Columns of the saved action log: step_width_, at least 1 (a tensor cannot be 0 wide).
   int64_t log_width() const { return std::max<int64_t>(static_cast<int64_t>(step_width_), 1); }
-  void record_actions();
   void finish_episode(IterationStats& stats);
 
   std::unique_ptr<PhantomEnv> env_;

@@ -895,6 +895,45 @@ TEST(RolloutWorker, AgentsWithDifferentLifespansGetARowPerDecodedAction) {
   }
 }
 
+/// A plain policy that always takes action 1 (a mortal is paid its action: 1 per step).
+class AlwaysOne : public phantom::Policy {
+ public:
+  using Policy::Policy;
+  void compute_action(const float*, float* action, nn::Rng&) override { action[0] = 1.0f; }
+};
+
+TEST(RolloutWorker, PlainPolicyRowsAreTheSameWithOrWithoutCallbacks) {
+  // A plain policy's rows go straight into its batch unless a callback may read or rewrite them;
+  // both ways must give the same rows, clipped rewards included, for agents that leave early.
+  const std::vector<uneven::Life> lives = {{"A", 2}, {"B", 6}, {"C", 3, /*by_truncation=*/true}};
+  for (BatchMode mode : {BatchMode::truncate_episodes, BatchMode::complete_episodes}) {
+    SCOPED_TRACE(mode == BatchMode::complete_episodes ? "complete_episodes" : "truncate_episodes");
+    auto make_worker = [&](std::shared_ptr<phantom::Callbacks> callbacks) {
+      RolloutWorkerOptions o = options_of(mode, 4, /*num_envs=*/2);
+      o.clip_rewards = phantom::RewardClipping::clamp(0.5);
+      o.callbacks = std::move(callbacks);
+      auto log = std::make_shared<uneven::DecodeLog>();
+      PolicyMap policies;
+      for (const char* p : {"pA", "pB", "pC"}) {
+        policies[p] = std::make_shared<AlwaysOne>(phantom::discrete(16), phantom::discrete(2));
+      }
+      return std::make_unique<RolloutWorker>(
+          [log, lives](const EnvContext&) { return uneven::make_env(lives, log); }, policies,
+          map_ids({{"pA", {"A"}}, {"pB", {"B"}}, {"pC", {"C"}}}), o);
+    };
+    auto direct = make_worker(nullptr);
+    auto through_callbacks = make_worker(std::make_shared<phantom::Callbacks>());
+    for (int s = 0; s < 3; ++s) {
+      const MultiAgentBatch expected = copy_of(through_callbacks->sample());
+      EXPECT_GT(expected.batch("pB").size(), 0);
+      // Paid 1 per step, clamped to 0.5.
+      EXPECT_EQ(floats(expected.batch("pB"), col::kRewards),
+                std::vector<float>(static_cast<std::size_t>(expected.batch("pB").size()), 0.5f));
+      expect_identical(direct->sample(), expected, "sample " + std::to_string(s));
+    }
+  }
+}
+
 TEST(RolloutWorker, AgentsTakingTurnsGetARowPerDecodedAction) {
   // A acts in stage "a" and terminates after step 3; B acts in stage "b"; the episode is cut
   // off after 9 steps. Both are observed after every stage.

@@ -248,3 +248,32 @@ TEST(CopyValuesFinite, CopiesAndSaysWhetherEveryValueIsFinite) {
 }
 
 }  // namespace
+
+TEST(TrajectoryBuilder, AppendedRowsEqualWrittenRowsAfterTheBatchsOwn) {
+  TrajectoryBuilder b(2, 1);
+  for (int k = 0; k < 3; ++k) record(b, k, static_cast<float>(k));
+  SampleBatch written = SampleBatch::with_standard_columns(2, 1);
+  b.write_rows(3, written);
+  // A batch that already holds rows of another piece, with one extra column.
+  SampleBatch appended = SampleBatch::with_standard_columns(2, 1);
+  const auto extra = appended.add_column("extra", 2, phantom::ColumnType::float32);
+  b.write_rows(2, appended);
+  appended.f32(extra)[0] = 5.0f;
+  b.append_rows(3, appended);
+  ASSERT_EQ(appended.size(), 5);
+  for (int h = 0; h < sc::count; ++h) {
+    SCOPED_TRACE(written.column_names()[static_cast<std::size_t>(h)]);
+    const int64_t w = written.width(h);
+    for (int64_t v = 0; v < 3 * w; ++v) {
+      if (written.type(h) == phantom::ColumnType::float32) {
+        EXPECT_EQ(appended.f32(h)[2 * w + v], written.f32(h)[v]);
+      } else {
+        EXPECT_EQ(appended.i64(h)[2 * w + v], written.i64(h)[v]);
+      }
+    }
+  }
+  EXPECT_EQ(appended.f32(extra)[0], 5.0f);  // the batch's own rows are untouched
+  for (int v = 4; v < 10; ++v) EXPECT_EQ(appended.f32(extra)[v], 0.0f);
+  EXPECT_HAS(test_support::message_of<phantom::ValueError>([&] { b.append_rows(4, appended); }),
+             "append_rows: 4 rows asked of a builder holding 3");
+}

@@ -47,23 +47,22 @@ void Episode::add_reward(const std::string& agent_id, const std::string& policy_
   add_reward_to(slot_for(agent_id), policy_id, r);
 }
 
-void Episode::add_reward(int agent_index, double r) {
+void Episode::add_first_reward(int agent_index, double r) {
   if (agent_index < 0 || agent_index >= num_agents()) agent_id(agent_index);  // throws
   AgentSlot& slot = *order_[static_cast<std::size_t>(agent_index)];
-  if (!slot.credited) {  // once per episode: the pair's total moves into the slot
-    if (!slot.bound) {
-      throw ValueError("episode " + std::to_string(id) + ": agent '" + slot.agent_id +
-                       "' has no policy yet to credit its reward to (call policy_for first)");
-    }
-    slot.bound_total = 0.0;
-    for (std::size_t k = 0; k < slot.num_rewards; ++k) {
-      if (slot.rewards[k].first != slot.policy_id) continue;
-      slot.bound_total = slot.rewards[k].second;
-      std::swap(slot.rewards[k], slot.rewards[--slot.num_rewards]);
-      break;
-    }
-    slot.credited = true;
+  // Once per episode: the pair's total moves into the slot.
+  if (!slot.bound) {
+    throw ValueError("episode " + std::to_string(id) + ": agent '" + slot.agent_id +
+                     "' has no policy yet to credit its reward to (call policy_for first)");
   }
+  slot.bound_total = 0.0;
+  for (std::size_t k = 0; k < slot.num_rewards; ++k) {
+    if (slot.rewards[k].first != slot.policy_id) continue;
+    slot.bound_total = slot.rewards[k].second;
+    std::swap(slot.rewards[k], slot.rewards[--slot.num_rewards]);
+    break;
+  }
+  slot.credited = true;
   total_reward += r;
   slot.bound_total += r;
 }

@@ -100,7 +100,18 @@ class Episode {
   /// The same for the agent with this agent_index, under the policy policy_for bound it to (the
   /// worker's per-step path: no lookup by id or policy). Throws ValueError if no agent has the
   /// index or the agent is not bound.
-  void add_reward(int agent_index, double r);
+  void add_reward(int agent_index, double r) {
+    // Every step but the agent's first: its bound total already lives in its slot.
+    if (agent_index >= 0 && agent_index < num_agents()) {
+      AgentSlot& slot = *order_[static_cast<std::size_t>(agent_index)];
+      if (slot.credited) {
+        total_reward += r;
+        slot.bound_total += r;
+        return;
+      }
+    }
+    add_first_reward(agent_index, r);
+  }
   /// The reward totals of this episode per (agent id, policy id), in key order. Only pairs that
   /// received a reward appear (a reward of 0 counts). Builds the map: for episode ends, not steps.
   std::map<std::pair<std::string, std::string>, double> agent_rewards() const;
@@ -160,6 +171,8 @@ class Episode {
   const AgentSlot& present_slot(const std::string& agent_id) const;
   // The slot of `agent_id`, giving it an agent_index if it has none.
   AgentSlot& slot_for(const std::string& agent_id);
+  // add_reward(agent_index, r) before the agent's bound total is in its slot (and the errors).
+  void add_first_reward(int agent_index, double r);
   // Adds r to the slot's (agent, policy) total.
   void add_reward_to(AgentSlot& slot, const std::string& policy_id, double r);
 

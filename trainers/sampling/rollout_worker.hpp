@@ -287,12 +287,11 @@ class RolloutWorker {
   // The poll (see the top of this file) and the episode boundaries.
   int bind(SubEnv& s, int position);
   int bind_first_time(SubEnv& s, int position);
-  void filter_observations(SubEnv& s);
+  void filter_observation(SubEnv& s, int position);
   void note_non_finite(SubEnv& s, int position, const char* what, double value);
   void start_episode(SubEnv& s);
   int64_t episode_id(SubEnv& s) const;
   void act();
-  void env_action(int position, const float* action, float* out, SubEnv& s) const;
   MultiAgentBatch& sample_fragment();
   /// Appends `batch` to the offline output when there is one; returns it.
   MultiAgentBatch& write_output(MultiAgentBatch& batch);

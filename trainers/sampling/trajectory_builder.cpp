@@ -101,31 +101,48 @@ float TrajectoryBuilder::prev_reward() const {
                           : first_prev_reward_;
 }
 
-void TrajectoryBuilder::write_rows(int64_t rows, SampleBatch& out) const {
+void TrajectoryBuilder::check_rows_fit(int64_t rows, const SampleBatch& out,
+                                       const char* caller) const {
   if (rows < 0 || rows > rows_) {
-    throw ValueError("TrajectoryBuilder::write_rows: " + std::to_string(rows) +
+    throw ValueError(std::string("TrajectoryBuilder::") + caller + ": " + std::to_string(rows) +
                      " rows asked of a builder holding " + std::to_string(rows_));
   }
   if (out.num_columns() < standard_column::count || out.width(standard_column::obs) != obs_size_ ||
       out.width(standard_column::actions) != action_size_) {
-    throw ConfigError(
-        "TrajectoryBuilder::write_rows: the batch does not begin with the standard "
-        "columns for " +
-        std::to_string(obs_size_) + " observation and " + std::to_string(action_size_) +
-        " action values");
+    throw ConfigError(std::string("TrajectoryBuilder::") + caller +
+                      ": the batch does not begin with the standard columns for " +
+                      std::to_string(obs_size_) + " observation and " +
+                      std::to_string(action_size_) + " action values");
   }
+}
+
+void TrajectoryBuilder::write_rows(int64_t rows, SampleBatch& out) const {
+  check_rows_fit(rows, out, "write_rows");
   out.resize(rows);
+  write_rows_at(rows, out, 0);
+}
+
+void TrajectoryBuilder::append_rows(int64_t rows, SampleBatch& out) const {
+  check_rows_fit(rows, out, "append_rows");
+  const int64_t first = out.size();
+  out.resize(first + rows);
+  write_rows_at(rows, out, first);
+}
+
+void TrajectoryBuilder::write_rows_at(int64_t rows, SampleBatch& out, int64_t first) const {
   namespace sc = standard_column;
   const auto n = static_cast<std::size_t>(rows);
-  std::copy_n(obs_, n * static_cast<std::size_t>(obs_size_), out.f32(sc::obs));
-  std::copy_n(new_obs_, n * static_cast<std::size_t>(obs_size_), out.f32(sc::new_obs));
-  std::copy_n(actions_, n * static_cast<std::size_t>(action_size_), out.f32(sc::actions));
-  float* rewards = out.f32(sc::rewards);
-  float* terminateds = out.f32(sc::terminateds);
-  float* truncateds = out.f32(sc::truncateds);
-  float* logp = out.f32(sc::action_logp);
-  float* vf_preds = out.f32(sc::vf_preds);
-  int64_t* t = out.i64(sc::t);
+  std::copy_n(obs_, n * static_cast<std::size_t>(obs_size_), out.f32(sc::obs) + first * obs_size_);
+  std::copy_n(new_obs_, n * static_cast<std::size_t>(obs_size_),
+              out.f32(sc::new_obs) + first * obs_size_);
+  std::copy_n(actions_, n * static_cast<std::size_t>(action_size_),
+              out.f32(sc::actions) + first * action_size_);
+  float* rewards = out.f32(sc::rewards) + first;
+  float* terminateds = out.f32(sc::terminateds) + first;
+  float* truncateds = out.f32(sc::truncateds) + first;
+  float* logp = out.f32(sc::action_logp) + first;
+  float* vf_preds = out.f32(sc::vf_preds) + first;
+  int64_t* t = out.i64(sc::t) + first;
   for (std::size_t r = 0; r < n; ++r) {
     const RowScalars& row = scalars_[r];
     rewards[r] = row.reward;
@@ -137,24 +154,24 @@ void TrajectoryBuilder::write_rows(int64_t rows, SampleBatch& out) const {
   }
   if (open_ && rows == rows_) rewards[rows - 1] = open_reward_;  // the open row's, so far
   // The derived columns.
-  std::fill_n(out.i64(sc::eps_id), n, eps_id_);
-  std::fill_n(out.i64(sc::agent_index), n, agent_index_);
-  nn::kernels::exp(logp, out.f32(sc::action_prob), rows);
+  std::fill_n(out.i64(sc::eps_id) + first, n, eps_id_);
+  std::fill_n(out.i64(sc::agent_index) + first, n, agent_index_);
+  nn::kernels::exp(logp, out.f32(sc::action_prob) + first, rows);
   if (rows > 0) {
-    float* prev_actions = out.f32(sc::prev_actions);
+    float* prev_actions = out.f32(sc::prev_actions) + first * action_size_;
     std::copy(first_prev_action_.begin(), first_prev_action_.end(), prev_actions);
     std::copy_n(actions_, (n - 1) * static_cast<std::size_t>(action_size_),
                 prev_actions + action_size_);
-    float* prev_rewards = out.f32(sc::prev_rewards);
+    float* prev_rewards = out.f32(sc::prev_rewards) + first;
     prev_rewards[0] = first_prev_reward_;
     std::copy_n(rewards, n - 1, prev_rewards + 1);
   }
   for (int h = sc::count; h < out.num_columns(); ++h) {
-    const auto values = n * static_cast<std::size_t>(out.width(h));
+    const auto width = static_cast<std::size_t>(out.width(h));
     if (out.type(h) == ColumnType::float32) {
-      std::fill_n(out.f32(h), values, 0.0f);
+      std::fill_n(out.f32(h) + static_cast<std::size_t>(first) * width, n * width, 0.0f);
     } else {
-      std::fill_n(out.i64(h), values, int64_t{0});
+      std::fill_n(out.i64(h) + static_cast<std::size_t>(first) * width, n * width, int64_t{0});
     }
   }
 }

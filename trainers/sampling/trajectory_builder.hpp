@@ -97,6 +97,8 @@ class TrajectoryBuilder {
   /// standard columns of this builder's sizes, as SampleBatch::with_standard_columns makes them;
   /// any further columns are zero in these rows. The rows stay in the builder.
   void write_rows(int64_t rows, SampleBatch& out) const;
+  /// The same rows written after the rows `out` already holds (it grows by `rows`).
+  void append_rows(int64_t rows, SampleBatch& out) const;
   /// Drops the first `rows` rows (after they were written out); an open row stays.
   void erase_front(int64_t rows);
 
@@ -119,6 +121,10 @@ class TrajectoryBuilder {
   // Points the column pointers into block_, for a room of `capacity` rows.
   void place_columns(int64_t capacity);
   [[noreturn]] void throw_other_episode(int64_t eps_id, int64_t agent_index) const;
+  // Throws unless `rows` rows exist and `out` begins with this builder's standard columns.
+  void check_rows_fit(int64_t rows, const SampleBatch& out, const char* caller) const;
+  // Writes the first `rows` rows into rows [first, first + rows) of `out`, already that large.
+  void write_rows_at(int64_t rows, SampleBatch& out, int64_t first) const;
 
   // A row's scalars, kept together: a step writes one record, not a line in each of six columns.
   struct RowScalars {

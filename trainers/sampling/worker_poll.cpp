@@ -47,26 +47,22 @@ int RolloutWorker::bind_first_time(SubEnv& s, int i) {
   return a.policy;
 }
 
-// Filters every observation of the last reset()/step() once, as it arrives. A non-finite one is
-// reported (note_non_finite); when training goes on, its bad values become 0 and it does not
+// Filters agent i's observation of the last reset()/step() once, as it arrives. A non-finite one
+// is reported (note_non_finite); when training goes on, its bad values become 0 and it does not
 // update the filter's statistics, which one NaN would spoil for good.
-void RolloutWorker::filter_observations(SubEnv& s) {
-  const StepResult& r = s.runner->result();
-  for (int i = 0; i < r.size(); ++i) {
-    if (!r.observed(i)) continue;
-    AgentState& a = s.agents[static_cast<std::size_t>(i)];
-    PolicySlot& slot = impl_->slots[static_cast<std::size_t>(bind(s, i))];
-    float* obs = a.obs.data();
-    const auto n = static_cast<int64_t>(a.obs.size());
-    const bool finite = copy_values_finite(r.observation(i), n, obs);
-    if (!finite) {
-      note_non_finite(s, i, "observation",
-                      *std::find_if(obs, obs + n, [](float v) { return !std::isfinite(v); }));
-      std::replace_if(
-          obs, obs + n, [](float v) { return !std::isfinite(v); }, 0.0f);
-    }
-    if (slot.filter_changes_observations) slot.filter->apply(obs, 1, /*update=*/finite);
+void RolloutWorker::filter_observation(SubEnv& s, int i) {
+  AgentState& a = s.agents[static_cast<std::size_t>(i)];
+  PolicySlot& slot = impl_->slots[static_cast<std::size_t>(bind(s, i))];
+  float* obs = a.obs.data();
+  const auto n = static_cast<int64_t>(a.obs.size());
+  const bool finite = copy_values_finite(s.runner->result().observation(i), n, obs);
+  if (!finite) {
+    note_non_finite(s, i, "observation",
+                    *std::find_if(obs, obs + n, [](float v) { return !std::isfinite(v); }));
+    std::replace_if(
+        obs, obs + n, [](float v) { return !std::isfinite(v); }, 0.0f);
   }
+  if (slot.filter_changes_observations) slot.filter->apply(obs, 1, /*update=*/finite);
 }
 
 // A non-finite reward or observation of agent i: a TrainingError (on_non_finite = raise), or
@@ -98,7 +94,10 @@ void RolloutWorker::start_episode(SubEnv& s) {
     a.policy = -1;
     a.agent_index = -1;
   }
-  filter_observations(s);
+  const StepResult& r = s.runner->result();
+  for (int i = 0; i < r.size(); ++i) {
+    if (r.observed(i)) filter_observation(s, i);
+  }
   for (PolicySlot& slot : m.slots) {
     if (slot.trainable) slot.trainable->exploration().on_episode_start();
   }
@@ -130,6 +129,23 @@ void RolloutWorker::emit_piece(SubEnv& s, int i) {
   const int64_t closed = a.trajectory.closed();
   if (closed == 0) return;
   PolicySlot& slot = m.slots[static_cast<std::size_t>(a.policy)];
+  const bool clip = options_.clip_rewards.mode != RewardClipping::Mode::off;
+  auto clip_rewards = [&](float* rewards) {
+    for (int64_t r = 0; r < closed; ++r)
+      rewards[r] = clip_reward(options_.clip_rewards, rewards[r]);
+  };
+  if (!options_.callbacks && !slot.trainable) {
+    // Nothing reads or rewrites this piece (no callbacks, no postprocessing): its rows go
+    // straight into the policy's batch, one copy of each row instead of two.
+    SampleBatch& batch = m.batch.policy_batches[slot.id];
+    if (batch.num_columns() == 0)
+      batch = SampleBatch::with_standard_columns(slot.obs_size, slot.action_size);
+    const int64_t first = batch.size();
+    a.trajectory.append_rows(closed, batch);
+    if (clip) clip_rewards(batch.f32(standard_column::rewards) + first);
+    a.trajectory.erase_front(closed);
+    return;
+  }
   SampleBatch& piece = slot.piece;
   // Reused: columns postprocessing added stay, zero until it fills them again.
   if (piece.num_columns() == 0)
@@ -140,11 +156,7 @@ void RolloutWorker::emit_piece(SubEnv& s, int i) {
       slot.original = SampleBatch::with_standard_columns(slot.obs_size, slot.action_size);
     a.trajectory.write_rows(closed, slot.original);
   }
-  if (options_.clip_rewards.mode != RewardClipping::Mode::off) {
-    float* rewards = piece.f32(standard_column::rewards);
-    for (int64_t r = 0; r < closed; ++r)
-      rewards[r] = clip_reward(options_.clip_rewards, rewards[r]);
-  }
+  if (clip) clip_rewards(piece.f32(standard_column::rewards));
   if (options_.callbacks) {
     const std::string& agent_id =
         s.runner->env().strategic_agent_ids()[static_cast<std::size_t>(i)];
@@ -193,6 +205,8 @@ void RolloutWorker::end_episode(SubEnv& s, bool soft) {
 
 void RolloutWorker::act() {
   Impl& m = *impl_;
+  // Normalising implies clipping: the env always gets an action within the bounds then.
+  const bool clip = options_.normalize_actions || options_.clip_actions;
   for (PolicySlot& slot : m.slots) {
     slot.rows.clear();
     slot.observations.clear();
@@ -235,23 +249,17 @@ void RolloutWorker::act() {
       a.trajectory.open_row(a.obs.data(), action, out.logp[static_cast<std::size_t>(j)], vf,
                             s.episode.id, a.agent_index, s.episode.length);
       ++s.fragment_agent_steps;
-      env_action(i, action, s.runner->actions().set(i), s);
+      // The action the env receives: box_env_action is the one rule for Box actions; other
+      // spaces, and Box actions when neither normalising nor clipping, get it as chosen.
+      float* to_env = s.runner->actions().set(i);
+      if (a.box_low && clip) {
+        box_env_action(a.box_low, a.box_high, slot.action_size, options_.normalize_actions,
+                       /*clip=*/true, action, to_env);
+      } else {
+        copy_values(action, slot.action_size, to_env);
+      }
     }
   }
-}
-
-// The action the env receives (box_env_action: the one rule for Box actions); other spaces, and
-// Box actions when neither normalising nor clipping, get the action as chosen.
-void RolloutWorker::env_action(int i, const float* action, float* out, SubEnv& s) const {
-  const AgentState& a = s.agents[static_cast<std::size_t>(i)];
-  const int64_t n = a.trajectory.action_size();
-  // Normalising implies clipping: the env always gets an action within the bounds then.
-  const bool clip = options_.normalize_actions || options_.clip_actions;
-  if (!a.box_low || !clip) {
-    copy_values(action, n, out);
-    return;
-  }
-  box_env_action(a.box_low, a.box_high, n, options_.normalize_actions, clip, action, out);
 }
 
 // Steps every sampling sub-env, on the pool when there is one: env steps are independent, and
@@ -277,11 +285,12 @@ bool RolloutWorker::observe(SubEnv& s) {
   const StepResult& r = s.runner->result();
   ++s.episode.length;
   ++s.fragment_env_steps;
-  filter_observations(s);
   const bool hit_horizon = m.horizon && s.episode.length >= *m.horizon && !r.done();
   const bool ending = r.done() || hit_horizon;
   for (int i = 0; i < r.size(); ++i) {
     AgentState& a = s.agents[static_cast<std::size_t>(i)];
+    // One pass per agent: its new observation first, which closing its row reads.
+    if (r.observed(i)) filter_observation(s, i);
     if (r.has_reward(i)) {
       bind(s, i);  // gives the agent its policy and agent_index
       double reward = r.reward(i);
