@@ -3,7 +3,8 @@
 //
 // One update, as CleanRL's loop reads: for each epoch, shuffle the rows; for each minibatch,
 // gather its rows, normalise its advantages, compute the PPO loss (ppo_loss.hpp), backward,
-// clip the global gradient norm, Adam step.
+// clip the global gradient norm, Adam step. A large minibatch is gathered, evaluated and
+// backpropagated in cache-sized chunks whose gradients add up (set_rows_per_pass).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -98,6 +99,14 @@ void check_weights(const std::vector<nn::Tensor>& params, int epoch, int minibat
 
 }  // namespace
 
+void PpoPolicy::set_rows_per_pass(int64_t rows) {
+  if (rows < 1) {
+    throw ConfigError("PpoPolicy::set_rows_per_pass: " + std::to_string(rows) +
+                      " rows, expected at least 1");
+  }
+  rows_per_pass_ = rows;
+}
+
 void PpoPolicy::learn_on_batch(SampleBatch& b, LearnerStats& stats) {
   if (!learning_) throw ConfigError("PpoPolicy: a clone does not learn");
   Learning& l = *learning_;
@@ -116,7 +125,8 @@ void PpoPolicy::learn_on_batch(SampleBatch& b, LearnerStats& stats) {
 
   l.adam->set_lr(learning_rate_);
   l.order.resize(static_cast<std::size_t>(n));
-  const int chunks = static_cast<int>(std::min<int64_t>(options_.minibatches, n));
+  const int minibatches = static_cast<int>(std::min<int64_t>(options_.minibatches, n));
+  auto row_of = [&](int64_t k) { return l.order[static_cast<std::size_t>(k)]; };
   double sum_policy = 0, sum_value = 0, sum_entropy = 0, sum_kl = 0, sum_clip = 0;
   int updates = 0;
   for (int epoch = 0; epoch < options_.epochs; ++epoch) {
@@ -125,48 +135,62 @@ void PpoPolicy::learn_on_batch(SampleBatch& b, LearnerStats& stats) {
       std::swap(l.order[static_cast<std::size_t>(i)],
                 l.order[static_cast<std::size_t>(shuffle_rng_.uniform_int(0, i + 1))]);
     }
-    for (int c = 0; c < chunks; ++c) {
-      auto range = nn::ThreadPool::split(n, c, chunks);
+    for (int c = 0; c < minibatches; ++c) {
+      const auto range = nn::ThreadPool::split(n, c, minibatches);
       const int64_t m = range.second - range.first;
-      Learning::Minibatch& mb = l.minibatch(m, F, A);
-      float *f = mb.features.data(), *a = mb.actions.data(), *lp = mb.log_probs.data(),
-            *adv = mb.advantages.data(), *ret = mb.returns.data(), *val = mb.values.data();
-      for (int64_t r = 0; r < m; ++r) {
-        const int64_t t = l.order[static_cast<std::size_t>(range.first + r)];
-        net_->write_features(obs + t * O, f + r * F);
-        std::copy_n(actions + t * A, A, a + r * A);
-        lp[r] = old_logp[t];
-        adv[r] = advantages[t];
-        ret[r] = returns[t];
-        val[r] = values[t];
+      // The advantages are normalised over the whole minibatch, however it is evaluated.
+      const bool normalize = options_.normalize_advantages && m > 1;
+      double adv_mean = 0, adv_std = 0;
+      if (normalize) {
+        for (int64_t r = 0; r < m; ++r) adv_mean += advantages[row_of(range.first + r)];
+        adv_mean /= static_cast<double>(m);
+        double var = 0;
+        for (int64_t r = 0; r < m; ++r) {
+          const double d = advantages[row_of(range.first + r)] - adv_mean;
+          var += d * d;
+        }
+        adv_std = std::sqrt(var / static_cast<double>(m - 1));  // unbiased, as torch.std
       }
-      if (options_.normalize_advantages && m > 1) {
-        double mean = 0, var = 0;
-        for (int64_t r = 0; r < m; ++r) mean += adv[r];
-        mean /= static_cast<double>(m);
-        for (int64_t r = 0; r < m; ++r) var += (adv[r] - mean) * (adv[r] - mean);
-        double std = std::sqrt(var / static_cast<double>(m - 1));  // unbiased, as torch.std
-        for (int64_t r = 0; r < m; ++r) adv[r] = static_cast<float>((adv[r] - mean) / (std + 1e-8));
-      }
-      nn::TapeScope scope(l.tape);
-      Evaluation ev = net_->evaluate(mb.features, mb.actions);
-      PpoLoss loss =
-          ppo_loss(ev, mb.log_probs, mb.advantages, mb.returns, mb.values, options_.loss);
-      // A non-finite loss or gradient would spoil the weights and Adam's moments for good:
-      // stop before the step (the caller raises or skips, RolloutWorkerOptions::on_non_finite).
-      const float total = loss.total.data()[0];
-      if (!std::isfinite(total)) throw_non_finite("loss", total, epoch, c, chunks);
       l.adam->zero_grad();
-      loss.total.backward();
+      const int64_t pieces = (m + rows_per_pass_ - 1) / rows_per_pass_;
+      for (int64_t p = 0; p < pieces; ++p) {
+        const auto part = nn::ThreadPool::split(m, static_cast<int>(p), static_cast<int>(pieces));
+        const int64_t rows = part.second - part.first;
+        Learning::Minibatch& mb = l.minibatch(rows, F, A);
+        float *f = mb.features.data(), *a = mb.actions.data(), *lp = mb.log_probs.data(),
+              *adv = mb.advantages.data(), *ret = mb.returns.data(), *val = mb.values.data();
+        for (int64_t r = 0; r < rows; ++r) {
+          const int64_t t = row_of(range.first + part.first + r);
+          net_->write_features(obs + t * O, f + r * F);
+          std::copy_n(actions + t * A, A, a + r * A);
+          lp[r] = old_logp[t];
+          adv[r] = normalize ? static_cast<float>((advantages[t] - adv_mean) / (adv_std + 1e-8))
+                             : advantages[t];
+          ret[r] = returns[t];
+          val[r] = values[t];
+        }
+        // The loss of these rows, weighted by their share of the minibatch: the chunks'
+        // gradients add up in the parameters' gradients before the one step below.
+        const double share = pieces == 1 ? 1.0 : static_cast<double>(rows) / static_cast<double>(m);
+        nn::TapeScope scope(l.tape);
+        Evaluation ev = net_->evaluate(mb.features, mb.actions);
+        PpoLoss loss = ppo_loss(ev, mb.log_probs, mb.advantages, mb.returns, mb.values,
+                                options_.loss, static_cast<float>(share));
+        // A non-finite loss or gradient would spoil the weights and Adam's moments for good:
+        // stop before the step (the caller raises or skips, RolloutWorkerOptions::on_non_finite).
+        const float total = loss.total.data()[0];
+        if (!std::isfinite(total)) throw_non_finite("loss", total, epoch, c, minibatches);
+        loss.total.backward();
+        sum_policy += share * loss.policy_loss;
+        sum_value += share * loss.value_loss;
+        sum_entropy += share * loss.entropy;
+        sum_kl += share * loss.approx_kl;
+        sum_clip += share * loss.clip_fraction;
+      }
       const float norm = nn::clip_grad_norm(l.params, options_.max_grad_norm);
-      if (!std::isfinite(norm)) throw_non_finite("gradient norm", norm, epoch, c, chunks);
+      if (!std::isfinite(norm)) throw_non_finite("gradient norm", norm, epoch, c, minibatches);
       l.adam->step();
-      check_weights(l.params, epoch, c, chunks);
-      sum_policy += loss.policy_loss;
-      sum_value += loss.value_loss;
-      sum_entropy += loss.entropy;
-      sum_kl += loss.approx_kl;
-      sum_clip += loss.clip_fraction;
+      check_weights(l.params, epoch, c, minibatches);
       ++updates;
     }
   }

@@ -9,7 +9,7 @@ namespace phantom {
 
 PpoLoss ppo_loss(const Evaluation& e, const nn::Tensor& old_log_prob, const nn::Tensor& advantages,
                  const nn::Tensor& returns, const nn::Tensor& old_values,
-                 const PpoLossConfig& config) {
+                 const PpoLossConfig& config, float share) {
   PpoLoss out;
   nn::Tensor log_ratio = e.log_prob - old_log_prob;
   nn::Tensor ratio = nn::exp(log_ratio);
@@ -27,6 +27,7 @@ PpoLoss ppo_loss(const Evaluation& e, const nn::Tensor& old_log_prob, const nn::
   }
   nn::Tensor entropy = nn::mean(e.entropy);
   out.total = policy_loss - config.entropy_coef * entropy + config.value_coef * value_loss;
+  if (share != 1.0f) out.total = share * out.total;
 
   out.policy_loss = policy_loss.item();
   out.value_loss = value_loss.item();

@@ -29,9 +29,12 @@ struct PpoLoss {
   float clip_fraction = 0;  // share of ratios outside [1 - clip, 1 + clip]
 };
 
-/// All tensors [B]; `e` comes from ActorCritic::evaluate on the current tape.
+/// All tensors [B]; `e` comes from ActorCritic::evaluate on the current tape. `share` is these
+/// rows' share of their minibatch (B / minibatch rows) when a minibatch is evaluated in chunks:
+/// `total` is scaled by it, so the chunks' gradients add up to the minibatch's. The statistics
+/// are this chunk's means. With share 1 (the whole minibatch at once) nothing is scaled.
 PpoLoss ppo_loss(const Evaluation& e, const nn::Tensor& old_log_prob, const nn::Tensor& advantages,
                  const nn::Tensor& returns, const nn::Tensor& old_values,
-                 const PpoLossConfig& config);
+                 const PpoLossConfig& config, float share = 1.0f);
 
 }  // namespace phantom

@@ -69,6 +69,18 @@ class PpoPolicy : public TrainablePolicy {
   /// learning_rate and transitions (rows learned from).
   void learn_on_batch(SampleBatch& batch, LearnerStats& stats) override;
   void set_learning_rate(float learning_rate) override { learning_rate_ = learning_rate; }
+  /// Rows of a minibatch evaluated in one pass (default kDefaultRowsPerPass). A larger minibatch
+  /// is evaluated in near-equal chunks whose gradients add up before its one optimiser step, so
+  /// that each pass's activations stay in cache: the result is the same up to float rounding,
+  /// and bit for bit the same for minibatches of up to this many rows. Throws ConfigError
+  /// unless rows >= 1.
+  void set_rows_per_pass(int64_t rows);
+  int64_t rows_per_pass() const { return rows_per_pass_; }
+  /// Each row's activations and their gradients take a few KiB with the default 64-wide
+  /// networks; much beyond 512 rows they leave a 1 MiB L2 cache and every layer pass streams
+  /// from memory, so the cost per row would grow with the minibatch (with many agents on one
+  /// policy a minibatch can hold tens of thousands of rows).
+  static constexpr int64_t kDefaultRowsPerPass = 512;
 
   void get_weights(nn::StateDict& out, const std::string& prefix) const override;
   void set_weights(const nn::StateDict& in, const std::string& prefix) override;
@@ -89,6 +101,7 @@ class PpoPolicy : public TrainablePolicy {
   PpoOptions options_;
   float learning_rate_;
   nn::Rng shuffle_rng_;
+  int64_t rows_per_pass_ = kDefaultRowsPerPass;
   std::unique_ptr<Learning> learning_;  // null for clones
   // Acting scratch: filtered observations, features, sampled actions (grown, never shrunk).
   std::vector<float> filtered_, features_, sampled_;
