@@ -3,10 +3,16 @@
 
 #include <cstring>
 #include <new>
+#include <string>
 
 #include "nn/error.hpp"
 
 namespace nn {
+
+void detail::throw_wrong_args(const char* op) {
+  throw phantom::Error(std::string("autograd: op '") + op +
+                       "' read its arguments as another type than it stored them");
+}
 
 namespace {
 thread_local Tape* t_current_tape = nullptr;

@@ -22,6 +22,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 #include "nn/tensor.hpp"
@@ -30,24 +32,39 @@ namespace nn {
 
 class Tape;
 
+namespace detail {
+// One address per argument type: what Node::args<T>() checks the stored arguments against.
+template <class Args>
+struct ArgsTag {
+  static constexpr char id = 0;
+};
+[[noreturn]] void throw_wrong_args(const char* op);
+}  // namespace detail
+
 /// One recorded op. `backward` reads out.grad() and adds into in[i].grad() where in[i] requires
-/// a gradient. The remaining fields are op-specific parameters (see each op's file).
+/// a gradient. An op with parameters of its own (a dimension, a constant, transposition flags,
+/// the rows it gathered...) keeps them in a small struct of its family, defined in its op file,
+/// stored in the tape's arena by Tape::set_args and read back with args<T>().
 struct Node {
   using BackwardFn = void (*)(const Node& node);
   BackwardFn backward = nullptr;
   const char* name = "";  // op name, for error messages
   Tensor out;
   Tensor in[3];
-  int axis = 0;         // dimension argument
-  bool flag_a = false;  // e.g. trans_a, broadcast flags
-  bool flag_b = false;
-  float alpha = 0.0f;  // scalar arguments (clamp bounds, ...)
-  float beta = 0.0f;
-  void* aux = nullptr;  // op-owned arena memory (argmax positions, indices...)
-  int64_t aux_count = 0;
-  Tape* tape = nullptr;     // the tape holding this node (for extra inputs)
-  int32_t extra_begin = 0;  // concat: inputs are tape->extra_inputs()[extra_begin, +extra_count)
-  int32_t extra_count = 0;
+  Tape* tape = nullptr;  // the tape holding this node (for extra inputs)
+
+  /// The op's arguments, as Tape::set_args stored them. Throws phantom::Error naming the op if
+  /// they were stored as another type (a mistake in the op's file).
+  template <class Args>
+  const Args& args() const {
+    if (args_type_ != &detail::ArgsTag<Args>::id) detail::throw_wrong_args(name);
+    return *static_cast<const Args*>(args_);
+  }
+
+ private:
+  friend class Tape;
+  const void* args_ = nullptr;
+  const void* args_type_ = nullptr;  // &detail::ArgsTag<T>::id of the stored type
 };
 
 class Tape {
@@ -80,6 +97,15 @@ class Tape {
   Tensor new_tensor(const Shape& shape, bool with_grad);
   /// Appends a node; the reference is valid until the next record().
   Node& record(Node::BackwardFn backward, const char* name, const Tensor& out);
+  /// Stores `args` in this recording's arena as `node`'s arguments (see Node::args). Plain
+  /// structs only: the arena is reused without running destructors.
+  template <class Args>
+  void set_args(Node& node, const Args& args) {
+    static_assert(std::is_trivially_copyable_v<Args> && std::is_trivially_destructible_v<Args>,
+                  "op arguments live in the arena: a plain struct of values and arena pointers");
+    node.args_ = new (allocate_bytes(sizeof(Args))) Args(args);
+    node.args_type_ = &detail::ArgsTag<Args>::id;
+  }
   /// Extra inputs for ops with more than two (concat).
   int32_t add_extra_input(const Tensor& t);
   const Tensor& extra_input(int32_t i) const { return extra_inputs_[static_cast<std::size_t>(i)]; }

@@ -30,6 +30,17 @@ struct BinaryPlan {
   Bcast a = kSame, b = kSame;
 };
 
+// The arguments each op family keeps for its backward pass (Node::args).
+struct BroadcastArgs {  // a binary op: how each input was broadcast to the output
+  Bcast a, b;
+};
+struct ConstantArgs {  // x (op) s
+  float s;
+};
+struct ClampArgs {
+  float lo, hi;
+};
+
 BinaryPlan plan_binary(const char* op, const Tensor& a, const Tensor& b) {
   detail::check_defined(a, op, "a");
   detail::check_defined(b, op, "b");
@@ -92,16 +103,16 @@ Tensor binary_op(const char* op, BinaryKernel kernel, Node::BackwardFn backward,
     Node& node = detail::record(backward, op, out);
     node.in[0] = a;
     node.in[1] = b;
-    node.axis = plan.a | (plan.b << 4);
+    node.tape->set_args(node, BroadcastArgs{plan.a, plan.b});
   }
   return out;
 }
 
 Bcast kind_a(const Node& n) {
-  return static_cast<Bcast>(n.axis & 15);
+  return n.args<BroadcastArgs>().a;
 }
 Bcast kind_b(const Node& n) {
-  return static_cast<Bcast>(n.axis >> 4);
+  return n.args<BroadcastArgs>().b;
 }
 
 // ---- Binary backward functions -----------------------------------------------------------------
@@ -285,15 +296,16 @@ void add_scalar_backward(const Node& node) {  // d(x + s) = dx
 }
 void mul_scalar_backward(const Node& node) {  // d(s x) = s dx
   UnaryArgs u = unary_args(node);
-  k::acc_scaled(u.g, node.alpha, u.dx, u.n);
+  k::acc_scaled(u.g, node.args<ConstantArgs>().s, u.dx, u.n);
 }
 void clamp_backward(const Node& node) {  // passes where lo <= x <= hi
   UnaryArgs u = unary_args(node);
+  const ClampArgs& bounds = node.args<ClampArgs>();
   for (int64_t i = 0; i < u.n; ++i)
-    if (u.x[i] >= node.alpha && u.x[i] <= node.beta) u.dx[i] += u.g[i];
+    if (u.x[i] >= bounds.lo && u.x[i] <= bounds.hi) u.dx[i] += u.g[i];
 }
 
-// x (op) s with a constant s, kept in node.alpha for the backward pass.
+// x (op) s with a constant s, kept in ConstantArgs for the backward pass.
 using ConstantKernel = void (*)(const float*, float, float*, int64_t);
 Tensor with_constant(const char* op, ConstantKernel kernel, Node::BackwardFn backward,
                      const Tensor& x, float s) {
@@ -307,7 +319,7 @@ Tensor with_constant(const char* op, ConstantKernel kernel, Node::BackwardFn bac
   if (grad) {
     Node& node = detail::record(backward, op, out);
     node.in[0] = x;
-    node.alpha = s;
+    node.tape->set_args(node, ConstantArgs{s});
   }
   return out;
 }
@@ -381,8 +393,7 @@ Tensor clamp(const Tensor& x, float lo, float hi) {
   if (grad) {
     Node& node = detail::record(clamp_backward, "clamp", out);
     node.in[0] = x;
-    node.alpha = lo;
-    node.beta = hi;
+    node.tape->set_args(node, ClampArgs{lo, hi});
   }
   return out;
 }

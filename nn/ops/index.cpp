@@ -20,23 +20,30 @@ int64_t* index_buffer(bool recording, int64_t count) {
   return buffer.data();
 }
 
+// What both ops keep for their backward pass (Node::args): the positions they read.
+struct IndexArgs {
+  const int64_t* positions;  // arena
+  int64_t count;
+};
+
 // out[r] = x[r, idx[r]]  =>  dx[r, idx[r]] += g[r]
 void gather_backward(const Node& node) {
   int64_t cols = node.in[0].dim(-1);
-  const auto* idx = static_cast<const int64_t*>(node.aux);
+  const IndexArgs& args = node.args<IndexArgs>();
+  const int64_t* idx = args.positions;
   const float* g = node.out.grad();
   float* dx = const_cast<Tensor&>(node.in[0]).grad();
-  for (int64_t r = 0; r < node.aux_count; ++r) dx[r * cols + idx[r]] += g[r];
+  for (int64_t r = 0; r < args.count; ++r) dx[r * cols + idx[r]] += g[r];
 }
 
 // out[i] = x[rows[i]]  =>  dx[rows[i]] += g[i]
 void index_select_backward(const Node& node) {
   int64_t width = node.in[0].shape().inner(0);  // not numel / dim(0): x may have no rows
-  const auto* rows = static_cast<const int64_t*>(node.aux);
+  const IndexArgs& args = node.args<IndexArgs>();
+  const int64_t* rows = args.positions;
   const float* g = node.out.grad();
   float* dx = const_cast<Tensor&>(node.in[0]).grad();
-  for (int64_t i = 0; i < node.aux_count; ++i)
-    kernels::acc(g + i * width, dx + rows[i] * width, width);
+  for (int64_t i = 0; i < args.count; ++i) kernels::acc(g + i * width, dx + rows[i] * width, width);
 }
 
 }  // namespace
@@ -70,8 +77,7 @@ Tensor gather(const Tensor& x, const Tensor& index) {
   if (grad) {
     Node& node = detail::record(gather_backward, "gather", out);
     node.in[0] = x;
-    node.aux = idx;
-    node.aux_count = rows;
+    node.tape->set_args(node, IndexArgs{idx, rows});
   }
   return out;
 }
@@ -103,8 +109,7 @@ Tensor index_select(const Tensor& x, const std::vector<int64_t>& rows) {
   if (grad) {
     Node& node = detail::record(index_select_backward, "index_select", out);
     node.in[0] = x;
-    node.aux = idx;
-    node.aux_count = n;
+    node.tape->set_args(node, IndexArgs{idx, n});
   }
   return out;
 }

@@ -18,10 +18,15 @@ int as_int(int64_t v) {
   return static_cast<int>(v);
 }
 
+// What matmul keeps for its backward pass (Node::args).
+struct MatmulArgs {
+  bool trans_a, trans_b;
+};
+
 // a is stored [M, K] (or [K, M] if trans_a); b is stored [K, N] (or [N, K] if trans_b).
 void matmul_backward(const Node& node) {
   const Tensor &a = node.in[0], &b = node.in[1];
-  bool ta = node.flag_a, tb = node.flag_b;
+  const bool ta = node.args<MatmulArgs>().trans_a, tb = node.args<MatmulArgs>().trans_b;
   int m = as_int(node.out.dim(0)), n = as_int(node.out.dim(1));
   int kk = as_int(ta ? a.dim(0) : a.dim(1));
   int lda = as_int(a.dim(1)), ldb = as_int(b.dim(1));
@@ -87,8 +92,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
     Node& node = detail::record(matmul_backward, "matmul", out);
     node.in[0] = a;
     node.in[1] = b;
-    node.flag_a = trans_a;
-    node.flag_b = trans_b;
+    node.tape->set_args(node, MatmulArgs{trans_a, trans_b});
   }
   return out;
 }

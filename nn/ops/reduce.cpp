@@ -16,9 +16,19 @@ float* grad_of(const Tensor& t) {
   return const_cast<Tensor&>(t).grad();
 }
 
-// out = sum(x) * alpha (alpha = 1 for sum, 1/n for mean): dx += g * alpha.
+// The arguments each reduction keeps for its backward pass (Node::args).
+struct SumArgs {  // sum or mean along `dim` (-1: of everything): out = scale * sum
+  int dim;
+  float scale;  // 1 for a sum, 1 / n for a mean
+};
+struct MaxArgs {
+  int dim;
+  const int64_t* winners;  // arena: the position that won, for each output
+};
+
+// out = sum(x) * scale (scale = 1 for sum, 1/n for mean): dx += g * scale.
 void sum_all_backward(const Node& node) {
-  float g = node.out.grad()[0] * node.alpha;
+  float g = node.out.grad()[0] * node.args<SumArgs>().scale;
   float* dx = grad_of(node.in[0]);
   k::add_scalar(dx, g, dx, node.in[0].numel());
 }
@@ -30,18 +40,19 @@ DimView view_of(const Shape& s, int dim) {
   return {s.outer(dim), s[dim], s.inner(dim)};
 }
 
-// out[o, i] = alpha * sum_j x[o, j, i]  =>  dx[o, j, i] += alpha * g[o, i]
+// out[o, i] = scale * sum_j x[o, j, i]  =>  dx[o, j, i] += scale * g[o, i]
 void sum_dim_backward(const Node& node) {
-  DimView v = view_of(node.in[0].shape(), node.axis);
+  const SumArgs& args = node.args<SumArgs>();
+  DimView v = view_of(node.in[0].shape(), args.dim);
   const float* g = node.out.grad();
   float* dx = grad_of(node.in[0]);
   for (int64_t o = 0; o < v.outer; ++o) {
     for (int64_t j = 0; j < v.d; ++j) {
       float* row = dx + (o * v.d + j) * v.inner;
-      if (node.alpha == 1.0f) {
+      if (args.scale == 1.0f) {
         k::acc(g + o * v.inner, row, v.inner);
       } else {
-        k::acc_scaled(g + o * v.inner, node.alpha, row, v.inner);
+        k::acc_scaled(g + o * v.inner, args.scale, row, v.inner);
       }
     }
   }
@@ -57,7 +68,7 @@ Tensor reduce_all(const char* op, const Tensor& x, bool mean) {
   if (grad) {
     Node& node = detail::record(sum_all_backward, op, out);
     node.in[0] = x;
-    node.alpha = mean ? 1.0f / static_cast<float>(n) : 1.0f;
+    node.tape->set_args(node, SumArgs{-1, mean ? 1.0f / static_cast<float>(n) : 1.0f});
   }
   return out;
 }
@@ -87,17 +98,17 @@ Tensor reduce_dim(const char* op, const Tensor& x, int dim, bool keepdim, bool m
   if (grad) {
     Node& node = detail::record(sum_dim_backward, op, out);
     node.in[0] = x;
-    node.axis = d;
-    node.alpha = scale;
+    node.tape->set_args(node, SumArgs{d, scale});
   }
   return out;
 }
 
-// The gradient of a max goes to the position that won (aux holds it for each output).
+// The gradient of a max goes to the position that won.
 void max_dim_backward(const Node& node) {
-  DimView v = view_of(node.in[0].shape(), node.axis);
+  const MaxArgs& args = node.args<MaxArgs>();
+  DimView v = view_of(node.in[0].shape(), args.dim);
   const float* g = node.out.grad();
-  const auto* arg = static_cast<const int64_t*>(node.aux);
+  const int64_t* arg = args.winners;
   float* dx = grad_of(node.in[0]);
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t i = 0; i < v.inner; ++i)
@@ -146,8 +157,7 @@ Tensor max(const Tensor& x, int dim, bool keepdim) {
   if (grad) {
     Node& node = detail::record(max_dim_backward, "max", out);
     node.in[0] = x;
-    node.axis = d;
-    node.aux = arg;
+    node.tape->set_args(node, MaxArgs{d, arg});
   }
   return out;
 }

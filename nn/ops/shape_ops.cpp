@@ -22,16 +22,27 @@ void add_into(float* dst, const float* src, int64_t n) {
   }
 }
 
+// What each op keeps for its backward pass (Node::args).
+struct ConcatArgs {
+  int dim;
+  int32_t first_part, parts;  // the parts are tape->extra_input(first_part, +1, ...)
+};
+struct SliceArgs {
+  int dim;
+  int64_t start;
+};
+
 // Part p occupies columns [offset_p, offset_p + d_p) of each [outer, D * inner] row block.
 void concat_backward(const Node& node) {
   const Tape* tape = node.tape;
-  int dim = node.axis;
+  const ConcatArgs& args = node.args<ConcatArgs>();
+  const int dim = args.dim;
   const Shape& out_shape = node.out.shape();
   int64_t outer = out_shape.outer(dim), inner = out_shape.inner(dim), total = out_shape[dim];
   const float* g = node.out.grad();
   int64_t offset = 0;
-  for (int32_t p = 0; p < node.extra_count; ++p) {
-    const Tensor& part = tape->extra_input(node.extra_begin + p);
+  for (int32_t p = 0; p < args.parts; ++p) {
+    const Tensor& part = tape->extra_input(args.first_part + p);
     int64_t d = part.shape()[dim];
     if (part.requires_grad()) {
       float* dp = const_cast<Tensor&>(part).grad();
@@ -43,10 +54,11 @@ void concat_backward(const Node& node) {
 }
 
 void slice_backward(const Node& node) {
-  int dim = node.axis;
+  const SliceArgs& args = node.args<SliceArgs>();
+  const int dim = args.dim;
   const Shape& in_shape = node.in[0].shape();
   int64_t outer = in_shape.outer(dim), inner = in_shape.inner(dim), total = in_shape[dim];
-  int64_t start = node.aux_count, len = node.out.shape()[dim];
+  int64_t start = args.start, len = node.out.shape()[dim];
   const float* g = node.out.grad();
   float* dx = const_cast<Tensor&>(node.in[0]).grad();
   for (int64_t o = 0; o < outer; ++o)
@@ -102,9 +114,7 @@ Tensor concat(const std::vector<Tensor>& parts, int dim) {
       if (begin < 0) begin = i;
     }
     Node& node = detail::record(concat_backward, "concat", out);
-    node.axis = d;
-    node.extra_begin = begin;
-    node.extra_count = static_cast<int32_t>(parts.size());
+    tape->set_args(node, ConcatArgs{d, begin, static_cast<int32_t>(parts.size())});
   }
   return out;
 }
@@ -128,8 +138,7 @@ Tensor slice(const Tensor& x, int dim, int64_t start, int64_t length) {
   if (grad) {
     Node& node = detail::record(slice_backward, "slice", out);
     node.in[0] = x;
-    node.axis = d;
-    node.aux_count = start;
+    node.tape->set_args(node, SliceArgs{d, start});
   }
   return out;
 }

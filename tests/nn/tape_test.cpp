@@ -535,3 +535,27 @@ TEST(TensorBasics, DefinedCreationAndAccess) {
 }
 
 }  // namespace
+
+namespace {
+
+struct ScaleArgs {
+  float scale;
+};
+struct DimArgs {
+  int dim;
+};
+
+TEST(NodeArgs, ComeBackAsStoredAndAnotherTypeIsAnErrorNamingTheOp) {
+  Tape tape;
+  TapeScope scope(tape);
+  Tensor out = tape.new_tensor(Shape{1}, /*with_grad=*/true);
+  nn::Node& node = tape.record(nullptr, "my_op", out);
+  tape.set_args(node, ScaleArgs{2.5f});
+  EXPECT_EQ(node.args<ScaleArgs>().scale, 2.5f);
+  EXPECT_NE(error_of([&] { (void)node.args<DimArgs>(); }).find("op 'my_op'"), std::string::npos);
+  nn::Node& bare = tape.record(nullptr, "no_args", out);
+  EXPECT_NE(error_of([&] { (void)bare.args<ScaleArgs>(); }).find("op 'no_args'"),
+            std::string::npos);
+}
+
+}  // namespace
