@@ -92,7 +92,15 @@ std::vector<std::string> csv_columns(const ResolvedPolicies& resolved, const Pha
     cols.push_back("evaluation/env_steps");
     if (e.ignore_worker_failures) cols.push_back("evaluation/failed_episodes");
     add_episode_columns(cols, "evaluation/", evaluator->resolved(), env, options);
-    for (const std::string& name : e.custom_columns) cols.push_back("evaluation/" + name);
+    for (const std::string& name : e.custom_columns) {
+      const std::string column = "evaluation/" + name;
+      if (std::find(cols.begin(), cols.end(), column) != cols.end()) {
+        throw ConfigError("EvaluationOptions: custom_columns entry '" + name +
+                          "' would be column '" + column +
+                          "', which the evaluation already reports; name it otherwise");
+      }
+      cols.push_back(column);
+    }
   }
   return cols;
 }

@@ -401,6 +401,14 @@ const std::map<std::string, Case>& cases() {
          run.evaluation.custom = [](phantom::EvaluationContext& c) { c.set("score", 1.0); };
          phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
        }},
+      {"evaluation-custom-column-taken",
+       [](Context&) {
+         phantom::TrainOptions run = sign_run();
+         run.evaluation.interval = 1;
+         run.evaluation.custom = [](phantom::EvaluationContext& c) { c.set("episodes", 1.0); };
+         run.evaluation.custom_columns = {"episodes"};
+         phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
+       }},
       {"ppo-no-envs",
        [](Context&) {
          phantom::PpoOptions o = small_ppo();

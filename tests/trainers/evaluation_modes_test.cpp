@@ -166,6 +166,13 @@ TEST(EvaluationModes, ACustomEvaluationMustReportSomethingItDeclared) {
       test_support::message_of<phantom::ConfigError>([&] { trainer.train(make_sign_env, {}, t); }),
       "custom_columns entry 1 ('score') is empty or repeated");
 
+  // A name the evaluation's own columns already use.
+  t.evaluation.custom_columns = {"score", "env_steps"};
+  EXPECT_HAS(
+      test_support::message_of<phantom::ConfigError>([&] { trainer.train(make_sign_env, {}, t); }),
+      "custom_columns entry 'env_steps' would be column 'evaluation/env_steps', "
+      "which the evaluation already reports");
+
   t.evaluation.custom_columns = {"score"};
   const phantom::CsvTable csv = train(t);
   EXPECT_EQ(csv.numbers("evaluation/score"), std::vector<double>{1.0});
