@@ -14,19 +14,13 @@
 #include <memory>
 
 #include "analysis/rollout_runner.hpp"
+#include "fixed_policies.hpp"
 #include "supply_chain.hpp"
 #include "trainers/ppo/ppo_policy.hpp"
 
 namespace {
 
 constexpr int kEpisodes = 1024;
-
-class ConstantOrder : public phantom::Policy {
- public:
-  using Policy::Policy;
-  void compute_action(const float*, float* action, nn::Rng&) override { action[0] = 9.0f; }
-  std::shared_ptr<Policy> clone() const override { return std::make_shared<ConstantOrder>(*this); }
-};
 
 std::shared_ptr<phantom::Policy> ppo_shop_policy() {
   nn::Rng rng(1);
@@ -91,7 +85,8 @@ BENCHMARK(BM_SupplyChainBareEpisodes)
     ->Unit(benchmark::kMillisecond);
 
 void BM_RolloutSupplyChain(benchmark::State& state) {
-  run(state, std::make_shared<ConstantOrder>(phantom::box(0, 1, {3}), phantom::box(0, 100, {1})));
+  run(state, std::make_shared<supply_chain::ConstantOrder>(phantom::box(0, 1, {3}),
+                                                           phantom::box(0, 100, {1}), 9.0f));
 }
 BENCHMARK(BM_RolloutSupplyChain)
     ->ArgNames({"workers", "batch"})
@@ -104,7 +99,9 @@ BENCHMARK(BM_RolloutSupplyChain)
 
 // The same sweep keeping only each episode's metrics (RolloutOptions::record_steps = false).
 void BM_RolloutSupplyChainMetricsOnly(benchmark::State& state) {
-  run(state, std::make_shared<ConstantOrder>(phantom::box(0, 1, {3}), phantom::box(0, 100, {1})),
+  run(state,
+      std::make_shared<supply_chain::ConstantOrder>(phantom::box(0, 1, {3}),
+                                                    phantom::box(0, 100, {1}), 9.0f),
       false);
 }
 BENCHMARK(BM_RolloutSupplyChainMetricsOnly)

@@ -18,6 +18,7 @@
 #include <memory>
 #include <vector>
 
+#include "fixed_policies.hpp"
 #include "supply_chain.hpp"
 #include "trainers/ppo/ppo_policy.hpp"
 #include "trainers/sampling/rollout_worker.hpp"
@@ -27,15 +28,11 @@ namespace {
 constexpr int kEnvs = 8;
 constexpr int kFragment = 100;
 
-class ConstantOrder : public phantom::Policy {
- public:
-  using Policy::Policy;
-  void compute_action(const float*, float* action, nn::Rng&) override { action[0] = 9.0f; }
-};
-
 std::shared_ptr<phantom::Policy> shop_policy(const phantom::PhantomEnv& env, bool ppo) {
   const phantom::StrategicAgent& shop = env.strategic_agent(env.strategic_position("SHOP"));
-  if (!ppo) return std::make_shared<ConstantOrder>(shop.observation_space(), shop.action_space());
+  if (!ppo)
+    return std::make_shared<supply_chain::ConstantOrder>(shop.observation_space(),
+                                                         shop.action_space(), 9.0f);
   nn::Rng init(1);
   return std::make_shared<phantom::PpoPolicy>(std::make_shared<phantom::ActorCritic>(
       shop.observation_space(), shop.action_space(), phantom::ActorCriticConfig{}, init));
