@@ -3,8 +3,8 @@
 #
 # A header is public when a user needs it for the documented API or when a public header includes
 # it; everything else is internal. Kernel internals are internal because they are not standalone:
-# elementwise_impl.hpp and math_impl.hpp are pasted into an ISA file's namespace after its
-# simd_*.hpp vocabulary, which in turn only compiles with that ISA's -m flags.
+# elementwise_impl.hpp, gemm_impl.hpp and math_impl.hpp are pasted into an ISA file's namespace
+# after its simd_*.hpp vocabulary, which in turn only compiles with that ISA's -m flags.
 #
 # Both lists are explicit (no glob decides what gets installed), and phantom_check_header_lists()
 # keeps them true to the tree: configuring fails if a header under nn/ phantom/ trainers/
@@ -120,6 +120,7 @@ set(PHANTOM_INTERNAL_HEADERS
   # them, shared constants of the scalar and SIMD paths.
   nn/kernels/elementwise_impl.hpp
   nn/kernels/elementwise_paths.hpp
+  nn/kernels/gemm_impl.hpp
   nn/kernels/gemm_internal.hpp
   nn/kernels/math_constants.hpp
   nn/kernels/math_impl.hpp

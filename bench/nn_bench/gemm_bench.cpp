@@ -6,6 +6,11 @@
 // backward forms (dX = dY * W^T and dW = X^T * dY). BM_SgemmMlpStep / BM_SgemmMlpInfer time all the
 // products of one training step (forward + backward, batch 64) and one batch-1 forward of a
 // 4-64-64-3 MLP. GFLOPS counts 2*M*N*K flops per product.
+//
+// BM_FmaPeak/<isa> is the ceiling those GFLOPS figures are quoted against: one core's multiply-add
+// throughput (16 independent register accumulators, so neither latency nor memory limits it).
+// BM_FmaChain/<isa>/64 is the other bound: 64 dependent multiply-adds, the latency floor of any
+// product with k = 64 that keeps each output's summation order (batch-1 products are close to it).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -14,6 +19,11 @@
 
 #include "nn/kernels/kernels.hpp"
 #include "nn/thread_pool.hpp"
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define PH_BENCH_X86 1
+#include <immintrin.h>
+#endif
 
 namespace {
 
@@ -109,7 +119,11 @@ BENCHMARK(BM_Sgemm)
     ->Args({4096, 256, 256})
     ->Args({1, 4, 64})
     ->Args({1, 64, 3})
-    ->Args({64, 64, 3});
+    ->Args({64, 64, 3})
+    ->Args({2, 64, 64})
+    ->Args({4, 64, 64})
+    ->Args({8, 64, 64})
+    ->Args({8, 4, 64});
 BENCHMARK(BM_SgemmNT)->Args({64, 64, 64})->Args({512, 64, 64});
 BENCHMARK(BM_SgemmMisaligned)->Args({64, 64, 64})->Args({1, 64, 64});
 // dW = X^T * dY for a 64x64 layer has k = batch: 64x512x64 is that product at batch 512.
@@ -177,5 +191,123 @@ void BM_SgemmMlpInfer(benchmark::State& state) {
   set_flops(state, 2.0 * (4 * 64 + 64 * 64 + 64 * 3));
 }
 BENCHMARK(BM_SgemmMlpInfer);
+
+// ---------------------------------------------------------------------------------------------
+// The FMA ceiling and floor of this core
+// ---------------------------------------------------------------------------------------------
+#if defined(PH_BENCH_X86)
+
+// The loops below are compiled for AVX2 / AVX-512 through function attributes (this file is built
+// for the baseline target) and only called after the CPU said it has them. Each accumulator
+// becomes acc * x + y, which converges to y / (1 - x) = 1 (never denormal, never overflowing),
+// and the accumulators are summed into the result, so the compiler cannot drop any of them; the
+// functions are not inlined and start from an opaque seed, so nothing is folded at compile time.
+constexpr int kAccumulators = 16;  // enough independent chains to cover latency x ports
+
+// The lanes of a register, summed through memory (GCC 12 warns inside _mm512_reduce_add_ps).
+float lane_sum(const float* lanes, int count) {
+  float total = 0.0f;
+  for (int i = 0; i < count; ++i) total += lanes[i];
+  return total;
+}
+
+__attribute__((target("avx512f,fma"), noinline)) float fma_loop_zmm(std::int64_t steps,
+                                                                    float seed) {
+  __m512 acc[kAccumulators];
+  for (int r = 0; r < kAccumulators; ++r) acc[r] = _mm512_set1_ps(seed + 0.01f * r);
+  const __m512 x = _mm512_set1_ps(0.999f), y = _mm512_set1_ps(0.001f);
+  for (std::int64_t s = 0; s < steps; ++s) {
+#pragma GCC unroll 16
+    for (int r = 0; r < kAccumulators; ++r) acc[r] = _mm512_fmadd_ps(acc[r], x, y);
+  }
+  __m512 total = acc[0];
+  for (int r = 1; r < kAccumulators; ++r) total = _mm512_add_ps(total, acc[r]);
+  float lanes[16];
+  _mm512_storeu_ps(lanes, total);
+  return lane_sum(lanes, 16);
+}
+
+__attribute__((target("avx2,fma"), noinline)) float fma_loop_ymm(std::int64_t steps, float seed) {
+  __m256 acc[kAccumulators];
+  for (int r = 0; r < kAccumulators; ++r) acc[r] = _mm256_set1_ps(seed + 0.01f * r);
+  const __m256 x = _mm256_set1_ps(0.999f), y = _mm256_set1_ps(0.001f);
+  for (std::int64_t s = 0; s < steps; ++s) {
+#pragma GCC unroll 16
+    for (int r = 0; r < kAccumulators; ++r) acc[r] = _mm256_fmadd_ps(acc[r], x, y);
+  }
+  __m256 total = acc[0];
+  for (int r = 1; r < kAccumulators; ++r) total = _mm256_add_ps(total, acc[r]);
+  float lanes[8];
+  _mm256_storeu_ps(lanes, total);
+  return lane_sum(lanes, 8);
+}
+
+// One chain of `steps` dependent FMAs on a 16-lane register (AVX-512) or an 8-lane one (AVX2).
+__attribute__((target("avx512f,fma"), noinline)) float fma_chain_zmm(std::int64_t steps,
+                                                                     float seed) {
+  __m512 acc = _mm512_set1_ps(seed);
+  const __m512 x = _mm512_set1_ps(0.999f), y = _mm512_set1_ps(0.001f);
+  for (std::int64_t s = 0; s < steps; ++s) acc = _mm512_fmadd_ps(acc, x, y);
+  float lanes[16];
+  _mm512_storeu_ps(lanes, acc);
+  return lanes[0];
+}
+__attribute__((target("avx2,fma"), noinline)) float fma_chain_ymm(std::int64_t steps, float seed) {
+  __m256 acc = _mm256_set1_ps(seed);
+  const __m256 x = _mm256_set1_ps(0.999f), y = _mm256_set1_ps(0.001f);
+  for (std::int64_t s = 0; s < steps; ++s) acc = _mm256_fmadd_ps(acc, x, y);
+  float lanes[8];
+  _mm256_storeu_ps(lanes, acc);
+  return lanes[0];
+}
+
+bool has_avx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+}
+bool has_avx2() {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+// GFLOPS = 2 flops x lanes x accumulators x steps per iteration.
+void BM_FmaPeak(benchmark::State& state, bool zmm) {
+  if (!(zmm ? has_avx512() : has_avx2())) {
+    state.SkipWithError(zmm ? "this CPU has no AVX-512" : "this CPU has no AVX2+FMA");
+    return;
+  }
+  constexpr std::int64_t kSteps = 1024;
+  float seed = 0.5f;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(seed);  // opaque inputs: the loop cannot be evaluated at compile time
+    float r = zmm ? fma_loop_zmm(kSteps, seed) : fma_loop_ymm(kSteps, seed);
+    benchmark::DoNotOptimize(r);
+  }
+  const int lanes = zmm ? 16 : 8;
+  set_flops(state, 2.0 * lanes * kAccumulators * kSteps);
+}
+BENCHMARK_CAPTURE(BM_FmaPeak, avx512, true);
+BENCHMARK_CAPTURE(BM_FmaPeak, avx2, false);
+
+// Time per iteration = state.range(0) FMA latencies; ns_per_fma is one latency.
+void BM_FmaChain(benchmark::State& state, bool zmm) {
+  if (!(zmm ? has_avx512() : has_avx2())) {
+    state.SkipWithError(zmm ? "this CPU has no AVX-512" : "this CPU has no AVX2+FMA");
+    return;
+  }
+  const std::int64_t steps = state.range(0);
+  float seed = 0.5f;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(seed);  // a fresh, opaque start: the chain cannot be hoisted
+    float r = zmm ? fma_chain_zmm(steps, seed) : fma_chain_ymm(steps, seed);
+    benchmark::DoNotOptimize(r);
+  }
+  // Inverted rate: seconds per (iterations x steps x 1e-9) = nanoseconds per FMA.
+  state.counters["ns_per_fma"] = benchmark::Counter(
+      static_cast<double>(steps) * 1e-9,
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK_CAPTURE(BM_FmaChain, avx512, true)->Arg(64);
+BENCHMARK_CAPTURE(BM_FmaChain, avx2, false)->Arg(64);
+
+#endif  // PH_BENCH_X86
 
 }  // namespace

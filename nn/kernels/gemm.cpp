@@ -1,10 +1,11 @@
 // kernels::gemm: picks the instruction-set path, splits large products over the thread pool,
 // and holds the portable scalar path and the packing scratch buffers.
 //
-// The SIMD paths live in gemm_avx2.cpp and gemm_avx512.cpp (compiled for those ISAs only); this
-// file is compiled for the baseline target, so it is safe to run on any CPU. All paths compute
-// each C element as the same FMA chain over k in increasing order as gemm_reference, so results
-// do not depend on the path, the blocking or the thread count.
+// The SIMD paths are one body (gemm_impl.hpp) compiled twice, in gemm_avx2.cpp and
+// gemm_avx512.cpp (for those ISAs only); this file is compiled for the baseline target, so it is
+// safe to run on any CPU. All paths compute each C element as the same FMA chain over k in
+// increasing order as gemm_reference, so results do not depend on the path, the blocking or the
+// thread count.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -53,9 +54,11 @@ namespace {
 // The portable path: loops ordered i, p, j so the inner loop walks rows of B and C. Each C
 // element still receives its FMAs in increasing p, starting from C or +0. std::fmaf is the C
 // library's correctly rounded fused multiply-add (done in software on a CPU without FMA), so
-// this path gives the same bits as the SIMD paths on any machine.
-void gemm_portable(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
-                   const float* b, int ldb, float* c, int ldc, bool accumulate) {
+// this path gives the same bits as the SIMD paths on any machine. Kept out of line so that the
+// dispatch below stays a few instructions for the SIMD paths' small products.
+__attribute__((noinline)) void gemm_portable(bool trans_a, bool trans_b, int m, int n, int k,
+                                             const float* a, int lda, const float* b, int ldb,
+                                             float* c, int ldc, bool accumulate) {
   for (int i = 0; i < m; ++i) {
     float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc;
     if (!accumulate) {
@@ -80,11 +83,11 @@ void gemm_serial(Isa isa, bool trans_a, bool trans_b, int m, int n, int k, const
                  const float* b, int ldb, float* c, int ldc, bool accumulate) {
 #if defined(PHANTOM_X86_SIMD)
   if (isa == Isa::avx512) {
-    avx512_impl::gemm_serial(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    avx512::gemm_serial(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
   if (isa == Isa::avx2) {
-    avx2_impl::gemm_serial(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    avx2::gemm_serial(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
 #else

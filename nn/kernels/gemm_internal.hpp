@@ -1,6 +1,7 @@
 // Internal declarations shared by the gemm files (not installed API; see kernels.hpp for the
 // contract). gemm.cpp owns dispatch, threading, the scalar path and the scratch buffers; each
-// gemm_<isa>.cpp provides one single-threaded gemm compiled for that instruction set only.
+// gemm_<isa>.cpp provides one single-threaded gemm compiled for that instruction set only, all
+// stamped out from the one body in gemm_impl.hpp.
 #pragma once
 
 #include <cstddef>
@@ -19,18 +20,21 @@ float* scratch(ScratchSlot slot, std::size_t floats);
 
 }  // namespace gemm_detail
 
-// Single-threaded gemm on one instruction set, same arguments and contract as kernels::gemm.
-// Callers guarantee m, n >= 1 and k >= 0. Only declared where the build compiles them.
+// The single-threaded gemm of each instruction set. Only declared where the build compiles them.
 #if defined(PHANTOM_X86_SIMD)
-namespace avx2_impl {
+namespace avx2 {
+/// Single-threaded gemm on AVX2 + FMA, same arguments and contract as kernels::gemm. Callers
+/// guarantee m, n >= 1 and k >= 0, and that the CPU has AVX2 and FMA.
 void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
                  const float* b, int ldb, float* c, int ldc, bool accumulate);
-}  // namespace avx2_impl
+}  // namespace avx2
 
-namespace avx512_impl {
+namespace avx512 {
+/// Single-threaded gemm on AVX-512, same arguments and contract as kernels::gemm. Callers
+/// guarantee m, n >= 1 and k >= 0, and that the CPU has AVX-512 F/BW/DQ/VL and FMA.
 void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
                  const float* b, int ldb, float* c, int ldc, bool accumulate);
-}  // namespace avx512_impl
+}  // namespace avx512
 #endif
 
 }  // namespace nn::kernels

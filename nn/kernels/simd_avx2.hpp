@@ -4,8 +4,9 @@
 // Why 16 lanes on a machine with 8-wide registers: reductions are defined in a fixed 16-lane
 // order (kernels.hpp), and emulating it keeps AVX2 bit-identical to AVX-512 and the scalar
 // reference; for elementwise work the two halves are simply a 2x unrolled loop.
-// Only for translation units compiled with -mavx2 -mfma (elementwise_avx2.cpp); everything sits
-// in an anonymous namespace inside nn::kernels::avx2 (ODR safety, see simd_avx512.hpp).
+// Only for translation units compiled with -mavx2 -mfma (elementwise_avx2.cpp, gemm_avx2.cpp);
+// everything sits in an anonymous namespace inside nn::kernels::avx2 (ODR safety, see
+// simd_avx512.hpp).
 #pragma once
 
 // GCC 12 warns inside its own intrinsic headers (_mm*_undefined_* initialises a variable with
@@ -216,6 +217,56 @@ inline float tree_max(Vec a) {
   __m128 s2 = _mm_max_ps(_mm_movehl_ps(s4, s4), s4);
   __m128 s1 = _mm_max_ss(_mm_movehdup_ps(s2), s2);
   return _mm_cvtss_f32(s1);
+}
+
+// --- Whole registers (the gemm kernels) -------------------------------------------------------
+// gemm_impl.hpp tiles its output over the machine's registers, not over 16-lane Vecs: a Reg is
+// one ymm register, and the tile sizes follow from kRegLanes and kRegCount.
+
+/// One ymm register of floats.
+using Reg = __m256;
+/// Floats per Reg.
+constexpr int kRegLanes = 8;
+/// Vector registers the instruction set has.
+constexpr int kRegCount = 16;
+/// Selects the first lanes of a Reg for partial loads and stores (all bits set in each lane).
+using RegMask = __m256i;
+/// Masked loads and stores (VMASKMOVPS) are slower than plain ones, so kernels keep an unmasked
+/// variant for full-width work.
+constexpr bool kRegMasksAreFree = false;
+
+/// The first `count` lanes, 0 <= count <= 8.
+inline RegMask reg_first_lanes(int count) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+inline Reg reg_zero() {
+  return _mm256_setzero_ps();
+}
+inline Reg reg_set1(float s) {
+  return _mm256_set1_ps(s);
+}
+inline Reg reg_load(const float* p) {
+  return _mm256_loadu_ps(p);
+}
+/// Lanes in `m` from p, the others 0; memory behind the other lanes is not touched.
+inline Reg reg_load_masked(const float* p, RegMask m) {
+  return _mm256_maskload_ps(p, m);
+}
+inline void reg_store(float* p, Reg a) {
+  _mm256_storeu_ps(p, a);
+}
+/// Stores the lanes in `m` only.
+inline void reg_store_masked(float* p, RegMask m, Reg a) {
+  _mm256_maskstore_ps(p, m, a);
+}
+/// a * b + c with one rounding.
+inline Reg reg_fma(Reg a, Reg b, Reg c) {
+  return _mm256_fmadd_ps(a, b, c);
+}
+/// An empty asm statement that claims to modify `v`: the compiler must keep v in a register
+/// instead of folding the load that produced it into each instruction that uses it.
+inline void reg_keep(Reg& v) {
+  __asm__("" : "+x"(v));
 }
 
 }  // namespace

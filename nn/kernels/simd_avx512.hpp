@@ -1,7 +1,8 @@
 // The AVX-512 SIMD vocabulary: a 16-lane float vector and the handful of operations the shared
 // kernel bodies (math_impl.hpp, elementwise_impl.hpp) are written in.
 //
-// Only for translation units compiled with -mavx512f/bw/dq/vl -mfma (elementwise_avx512.cpp).
+// Only for translation units compiled with -mavx512f/bw/dq/vl -mfma (elementwise_avx512.cpp,
+// gemm_avx512.cpp).
 // Everything sits in an anonymous namespace inside nn::kernels::avx512, so no symbol compiled
 // with AVX-512 instructions can be picked by the linker for a caller on another path.
 // simd_avx2.hpp offers the same names with the same semantics on two 8-wide halves.
@@ -179,6 +180,55 @@ inline float tree_max(Vec a) {
   __m128 s2 = _mm_max_ps(_mm_movehl_ps(s4, s4), s4);
   __m128 s1 = _mm_max_ss(_mm_movehdup_ps(s2), s2);
   return _mm_cvtss_f32(s1);
+}
+
+// --- Whole registers (the gemm kernels) -------------------------------------------------------
+// gemm_impl.hpp tiles its output over the machine's registers, not over 16-lane Vecs: a Reg is
+// one zmm register, and the tile sizes follow from kRegLanes and kRegCount.
+
+/// One zmm register of floats.
+using Reg = __m512;
+/// Floats per Reg.
+constexpr int kRegLanes = 16;
+/// Vector registers the instruction set has.
+constexpr int kRegCount = 32;
+/// Selects the first lanes of a Reg for partial loads and stores.
+using RegMask = __mmask16;
+/// Masked loads and stores cost what plain ones do, so kernels need no unmasked variant.
+constexpr bool kRegMasksAreFree = true;
+
+/// The first `count` lanes, 0 <= count <= 16.
+inline RegMask reg_first_lanes(int count) {
+  return static_cast<RegMask>((1u << count) - 1u);
+}
+inline Reg reg_zero() {
+  return _mm512_setzero_ps();
+}
+inline Reg reg_set1(float s) {
+  return _mm512_set1_ps(s);
+}
+inline Reg reg_load(const float* p) {
+  return _mm512_loadu_ps(p);
+}
+/// Lanes in `m` from p, the others 0; memory behind the other lanes is not touched.
+inline Reg reg_load_masked(const float* p, RegMask m) {
+  return _mm512_maskz_loadu_ps(m, p);
+}
+inline void reg_store(float* p, Reg a) {
+  _mm512_storeu_ps(p, a);
+}
+/// Stores the lanes in `m` only.
+inline void reg_store_masked(float* p, RegMask m, Reg a) {
+  _mm512_mask_storeu_ps(p, m, a);
+}
+/// a * b + c with one rounding.
+inline Reg reg_fma(Reg a, Reg b, Reg c) {
+  return _mm512_fmadd_ps(a, b, c);
+}
+/// An empty asm statement that claims to modify `v`: the compiler must keep v in a register
+/// instead of folding the load that produced it into each instruction that uses it.
+inline void reg_keep(Reg& v) {
+  __asm__("" : "+v"(v));
 }
 
 }  // namespace

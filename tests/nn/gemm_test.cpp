@@ -247,6 +247,47 @@ TEST(Gemm, AllPathsMatchReferenceOnSingleRowsWithWideOutputs) {
   }
 }
 
+TEST(Gemm, FewRowsMatchReference) {
+  // Batches of 1 to 8 rows have their own route (tiles called straight from the entry point);
+  // 9 rows is the first shape past it. Column counts straddle every block width (8, 16, 32, 64
+  // floats) so full blocks, masked tails and one-register tails all run, with and without
+  // transposes, accumulate and padded leading dimensions.
+  IsaGuard guard;
+  const auto isas = available_isas();
+  const int ns[] = {1, 5, 8, 9, 16, 17, 31, 47, 48, 49, 64, 65, 100, 257};
+  const int ks[] = {0, 1, 5, 64};
+  int seed = 0;
+  for (int m = 1; m <= 9; ++m) {
+    for (int n : ns) {
+      for (int k : ks) {
+        for (int combo = 0; combo < 8; ++combo) {
+          const int pad = (combo + n) % 3 == 0 ? 3 : 0;
+          Shape s{(combo & 1) != 0, (combo & 2) != 0, m, n, k, pad, pad, pad, (combo & 4) != 0};
+          if (!check_shape(s, isas, 20000u + seed++)) return;
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemm, FewRowsMatchReferenceWithLongKAndLargeB) {
+  // Long FMA chains, and B over 1 MB with enough work that more rows would take the packed
+  // route: a few rows stream B once instead.
+  IsaGuard guard;
+  const auto isas = simd_isas();
+  struct Case {
+    int m, n, k;
+  };
+  const Case cases[] = {{1, 70, 300}, {3, 33, 257}, {7, 130, 200}, {8, 1100, 600}, {5, 1030, 1000}};
+  int seed = 0;
+  for (const Case& c : cases) {
+    for (int combo = 0; combo < 8; ++combo) {
+      Shape s{(combo & 1) != 0, (combo & 2) != 0, c.m, c.n, c.k, 1, 2, 3, (combo & 4) != 0};
+      if (!check_shape(s, isas, 30000u + seed++)) return;
+    }
+  }
+}
+
 TEST(Gemm, EmptyK) {
   // k == 0: C becomes 0 (overwrite) or stays as it is (accumulate).
   IsaGuard guard;

@@ -1,0 +1,624 @@
+// The SIMD gemm, written once for every vector instruction set.
+//
+// Not a standalone header: gemm_avx2.cpp and gemm_avx512.cpp include it inside their own
+// `namespace nn::kernels::<isa> { namespace {`, after their vocabulary header (simd_<isa>.hpp)
+// and gemm_internal.hpp. The body is written over the vocabulary's whole-register names (Reg,
+// kRegLanes, kRegCount, RegMask, reg_load, reg_fma, ...); every tile size below follows from
+// kRegLanes and kRegCount, so AVX2 (16 registers of 8 floats) and AVX-512 (32 of 16) get the
+// shapes each was tuned for from the same lines.
+//
+// Every C element is one FMA chain over k in increasing order, started from C (accumulate) or
+// +0, exactly as in gemm_reference: vectors run across output columns j, never across k, so each
+// lane performs the reference's scalar sequence of roundings and the result is bit-identical to
+// the scalar path and to the other instruction set. Splitting k into blocks stores the partial
+// sum to C and reloads it, which is exact for floats, so blocking does not change results either.
+//
+// Four routes share one register-blocked "tile" kernel (up to 3/4 of the registers as
+// accumulators: 24 zmm, e.g. 6 rows x 64 columns or 12 x 32; 12 ymm, e.g. 6 rows x 16 columns),
+// fed by one broadcast of A and a few vector loads of B per step of k:
+//  * direct: small and medium products (RL layers) run the tile straight on the caller's
+//    matrices in bands of 12 rows, no packing, so a 64x64x64 product has almost no set-up cost;
+//    a transposed B is first copied into a row-major scratch buffer (the tile needs rows of op(B));
+//  * few rows (batches of 1 to 8): the tiles are called straight from the entry point, without
+//    the general route's set-up; up to 6 rows are one tile per column block, so B is streamed
+//    once; a single row (batch-1 inference) gets one wide tile, so its k-long FMA chains run side
+//    by side;
+//  * narrow: outputs with a few columns (a 3-action head) compute C^T instead, so the vectors
+//    run along m and are full;
+//  * packed (BLIS-style): when B exceeds L2, a kc x nc block of op(B) is copied into panels of two
+//    registers' width that stay in L2, and micro-panels of A, copied so the tile reads them
+//    contiguously from L1, sweep over them.
+//
+// Nothing here calls an inline function of the standard library: such a function compiled here
+// with AVX2 or AVX-512 enabled could be picked by the linker for a caller on a CPU without them.
+
+using gemm_detail::kScratchA;
+using gemm_detail::kScratchB;
+using gemm_detail::kScratchC;
+using gemm_detail::scratch;
+
+inline int imin(int a, int b) {
+  return a < b ? a : b;
+}
+inline int round_up(int x, int multiple) {
+  return (x + multiple - 1) / multiple * multiple;
+}
+
+// Accumulators a tile may hold: 3/4 of the registers, leaving the rest for the loaded B vectors
+// and the broadcast A value.
+constexpr int kTileAccumulators = kRegCount * 3 / 4;
+// Rows per tile for a tile `nv` registers wide (rows * nv <= kTileAccumulators, at most 12).
+constexpr int tile_rows(int nv) {
+  return kTileAccumulators / nv < 12 ? kTileAccumulators / nv : 12;
+}
+// The widest tile the direct path uses: 6 rows of it still fit (4 zmm or 2 ymm).
+constexpr int kMaxTileVectors = kTileAccumulators / 6;
+
+// ---------------------------------------------------------------------------------------------
+// The tile kernel
+// ---------------------------------------------------------------------------------------------
+
+// C tile [MR x NV*kRegLanes] = (load_c ? C : 0) + op(A) tile [MR x k] * B tile [k x NV*kRegLanes].
+//  a: kTransA ? element (r, p) at a[p * lda + r] : at a[r * lda + p]
+//  b: row-major, element (p, j) at b[p * ldb + j]; if kMasked, the last register keeps only the
+//     lanes in `last` (the n tail), so nothing past the tile's columns is read or written.
+// The k loop is the outermost loop of the tile: each accumulator lane is one output's FMA
+// chain, fed in increasing p, so the k order of the reference is kept.
+template <int MR, int NV, bool kTransA, bool kMasked>
+void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, bool load_c,
+          RegMask last) {
+  Reg acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    const float* c_r = c + static_cast<std::ptrdiff_t>(r) * ldc;
+#pragma GCC unroll 16
+    for (int v = 0; v < NV; ++v) {
+      if (!load_c) {
+        acc[r][v] = reg_zero();
+      } else if (v + 1 < NV || !kMasked) {
+        acc[r][v] = reg_load(c_r + v * kRegLanes);
+      } else {
+        acc[r][v] = reg_load_masked(c_r + v * kRegLanes, last);
+      }
+    }
+  }
+
+  for (int p = 0; p < k; ++p) {
+    const float* b_p = b + static_cast<std::ptrdiff_t>(p) * ldb;
+    Reg bv[NV];
+#pragma GCC unroll 16
+    for (int v = 0; v < NV; ++v) {
+      bv[v] = v + 1 < NV || !kMasked ? reg_load(b_p + v * kRegLanes)
+                                     : reg_load_masked(b_p + v * kRegLanes, last);
+      // With several rows each B register feeds several FMAs: keep it in a register instead of
+      // letting the compiler fold the load into each of them (GCC does that for short tiles, and
+      // when B rows are not aligned each folded load straddles two cache lines, which made a
+      // 3-row AVX-512 tile twice as slow). With one row the folded load is the better code.
+      if constexpr (MR > 1) reg_keep(bv[v]);
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const float a_rp = kTransA ? a[static_cast<std::ptrdiff_t>(p) * lda + r]
+                                 : a[static_cast<std::ptrdiff_t>(r) * lda + p];
+      const Reg av = reg_set1(a_rp);
+#pragma GCC unroll 16
+      for (int v = 0; v < NV; ++v) acc[r][v] = reg_fma(av, bv[v], acc[r][v]);
+    }
+  }
+
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    float* c_r = c + static_cast<std::ptrdiff_t>(r) * ldc;
+#pragma GCC unroll 16
+    for (int v = 0; v < NV; ++v) {
+      if (v + 1 < NV || !kMasked) {
+        reg_store(c_r + v * kRegLanes, acc[r][v]);
+      } else {
+        reg_store_masked(c_r + v * kRegLanes, last, acc[r][v]);
+      }
+    }
+  }
+}
+
+using TileFn = void (*)(int, const float*, int, const float*, int, float*, int, bool, RegMask);
+
+// The masked or unmasked variant of a tile. Where masks are free only the masked one exists
+// (one copy of the code instead of two); otherwise full-width tiles take the unmasked one.
+template <int MR, int NV, bool kTransA>
+TileFn tile_variant(bool masked) {
+  if constexpr (kRegMasksAreFree) {
+    (void)masked;
+    return &tile<MR, NV, kTransA, true>;
+  } else {
+    return masked ? &tile<MR, NV, kTransA, true> : &tile<MR, NV, kTransA, false>;
+  }
+}
+
+// The tile kernel for `rows` rows (1..tile_rows(NV)).
+template <int NV, bool kTransA>
+TileFn tile_for_rows(int rows, bool masked) {
+  constexpr int kMax = tile_rows(NV);
+  switch (rows) {
+#define PH_TILE_CASE(R) \
+  case R:               \
+    if constexpr (R <= kMax) return tile_variant<R, NV, kTransA>(masked);
+    PH_TILE_CASE(1)
+    PH_TILE_CASE(2)
+    PH_TILE_CASE(3)
+    PH_TILE_CASE(4)
+    PH_TILE_CASE(5)
+    PH_TILE_CASE(6)
+    PH_TILE_CASE(7)
+    PH_TILE_CASE(8)
+    PH_TILE_CASE(9)
+    PH_TILE_CASE(10)
+    PH_TILE_CASE(11)
+    PH_TILE_CASE(12)
+#undef PH_TILE_CASE
+    default:
+      break;
+  }
+  return tile_variant<kMax, NV, kTransA>(masked);
+}
+
+// C [m x NV registers (last one masked if kMasked)] over all rows, in tiles of tile_rows(NV)
+// rows.
+template <int NV, bool kTransA, bool kMasked>
+void tile_column(int m, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc,
+                 bool load_c, RegMask last) {
+  constexpr int kRows = tile_rows(NV);
+  int i = 0;
+  for (; i + kRows <= m; i += kRows) {
+    const float* a_i = kTransA ? a + i : a + static_cast<std::ptrdiff_t>(i) * lda;
+    tile<kRows, NV, kTransA, kMasked>(k, a_i, lda, b, ldb, c + static_cast<std::ptrdiff_t>(i) * ldc,
+                                      ldc, load_c, last);
+  }
+  if (i < m) {
+    const float* a_i = kTransA ? a + i : a + static_cast<std::ptrdiff_t>(i) * lda;
+    tile_for_rows<NV, kTransA>(m - i, kMasked)(
+        k, a_i, lda, b, ldb, c + static_cast<std::ptrdiff_t>(i) * ldc, ldc, load_c, last);
+  }
+}
+
+// tile_column for a block NV registers wide, masked or not (see tile_variant).
+template <int NV, bool kTransA>
+void tile_column_variant(bool masked, int m, int k, const float* a, int lda, const float* b,
+                         int ldb, float* c, int ldc, bool load_c, RegMask last) {
+  if constexpr (kRegMasksAreFree) {
+    (void)masked;
+    tile_column<NV, kTransA, true>(m, k, a, lda, b, ldb, c, ldc, load_c, last);
+  } else if (masked) {
+    tile_column<NV, kTransA, true>(m, k, a, lda, b, ldb, c, ldc, load_c, last);
+  } else {
+    tile_column<NV, kTransA, false>(m, k, a, lda, b, ldb, c, ldc, load_c, last);
+  }
+}
+
+// tile_column for a block `nv` registers wide (1..kMaxTileVectors).
+template <bool kTransA>
+void tile_column_any(int nv, bool masked, int m, int k, const float* a, int lda, const float* b,
+                     int ldb, float* c, int ldc, bool load_c, RegMask last) {
+  switch (nv) {
+#define PH_COLUMN_CASE(NV)                                                                  \
+  case NV:                                                                                  \
+    if constexpr (NV <= kMaxTileVectors) {                                                  \
+      tile_column_variant<NV, kTransA>(masked, m, k, a, lda, b, ldb, c, ldc, load_c, last); \
+    }                                                                                       \
+    break;
+    PH_COLUMN_CASE(1)
+    PH_COLUMN_CASE(2)
+    PH_COLUMN_CASE(3)
+    PH_COLUMN_CASE(4)
+#undef PH_COLUMN_CASE
+    default:
+      break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transposing copies (op(B) must be row-major for the tile kernel)
+// ---------------------------------------------------------------------------------------------
+
+// dst[8 x 8] = transpose(src[8 x 8]), in 256-bit registers on both instruction sets. Each ymm
+// register is loaded with 4 columns of row i in its low half and of row i+4 in its high half, so
+// a 4x4 transpose inside each 128-bit half (unpack, then shuffle) finishes the job: 16 shuffles
+// per block instead of 24 for the version with a final lane permute (shuffles all compete for
+// one port).
+inline void transpose8x8(const float* src, int lds, float* dst, int ldd) {
+  __m256 lo[4], hi[4];  // lo: columns 0..3, hi: columns 4..7
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    const float* row = src + static_cast<std::ptrdiff_t>(i) * lds;
+    const float* row4 = row + static_cast<std::ptrdiff_t>(4) * lds;
+    lo[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row)), _mm_loadu_ps(row4), 1);
+    hi[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row + 4)),
+                                 _mm_loadu_ps(row4 + 4), 1);
+  }
+#pragma GCC unroll 2
+  for (int h = 0; h < 2; ++h) {
+    const __m256* r = h == 0 ? lo : hi;
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    float* d = dst + static_cast<std::ptrdiff_t>(4 * h) * ldd;
+    _mm256_storeu_ps(d, _mm256_shuffle_ps(t0, t2, 0x44));
+    _mm256_storeu_ps(d + ldd, _mm256_shuffle_ps(t0, t2, 0xEE));
+    _mm256_storeu_ps(d + static_cast<std::ptrdiff_t>(2) * ldd, _mm256_shuffle_ps(t1, t3, 0x44));
+    _mm256_storeu_ps(d + static_cast<std::ptrdiff_t>(3) * ldd, _mm256_shuffle_ps(t1, t3, 0xEE));
+  }
+}
+
+// dst[cols x rows] = transpose(src[rows x cols]); 8x8 blocks, scalar edges.
+void transpose(const float* src, int lds, int rows, int cols, float* dst, int ldd) {
+  const int rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
+  for (int i = 0; i < rows8; i += 8) {
+    const float* s = src + static_cast<std::ptrdiff_t>(i) * lds;
+    for (int j = 0; j < cols8; j += 8) {
+      transpose8x8(s + j, lds, dst + static_cast<std::ptrdiff_t>(j) * ldd + i, ldd);
+    }
+    for (int j = cols8; j < cols; ++j) {
+      for (int ii = 0; ii < 8; ++ii) {
+        dst[static_cast<std::ptrdiff_t>(j) * ldd + i + ii] =
+            s[static_cast<std::ptrdiff_t>(ii) * lds + j];
+      }
+    }
+  }
+  for (int i = rows8; i < rows; ++i) {
+    const float* s = src + static_cast<std::ptrdiff_t>(i) * lds;
+    for (int j = 0; j < cols; ++j) dst[static_cast<std::ptrdiff_t>(j) * ldd + i] = s[j];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct path
+// ---------------------------------------------------------------------------------------------
+
+// A single row (batch-1 inference): each output is a chain of k dependent FMAs, so a tile takes
+// k FMA latencies however few columns it has. One wide tile (up to half the registers, one chain
+// per register) runs all those chains side by side instead of one narrow tile after another.
+// With one row each B register is used once, so the tile lets the compiler fold its load into
+// the FMA.
+template <bool kTransA>
+void single_row(int n, int k, const float* a, int lda, const float* b, int ldb, float* c,
+                bool load_c) {
+  constexpr int kMaxVectors = kRegCount / 2;
+  for (int j = 0; j < n; j += kMaxVectors * kRegLanes) {
+    const int width = imin(kMaxVectors * kRegLanes, n - j);
+    const int nv = (width + kRegLanes - 1) / kRegLanes;
+    const RegMask last = reg_first_lanes(width - (nv - 1) * kRegLanes);
+    const bool masked = width < nv * kRegLanes;
+    switch (nv) {
+#define PH_ROW_CASE(NV)                                                                    \
+  case NV:                                                                                 \
+    if constexpr (NV <= kMaxVectors) {                                                     \
+      tile_variant<1, NV, kTransA>(masked)(k, a, lda, b + j, ldb, c + j, 0, load_c, last); \
+    }                                                                                      \
+    break;
+      PH_ROW_CASE(1)
+      PH_ROW_CASE(2)
+      PH_ROW_CASE(3)
+      PH_ROW_CASE(4)
+      PH_ROW_CASE(5)
+      PH_ROW_CASE(6)
+      PH_ROW_CASE(7)
+      PH_ROW_CASE(8)
+      PH_ROW_CASE(9)
+      PH_ROW_CASE(10)
+      PH_ROW_CASE(11)
+      PH_ROW_CASE(12)
+      PH_ROW_CASE(13)
+      PH_ROW_CASE(14)
+      PH_ROW_CASE(15)
+      PH_ROW_CASE(16)
+#undef PH_ROW_CASE
+      default:
+        break;
+    }
+  }
+}
+
+// A band of at most kFewRows rows (batch 1 to 8: acting, small minibatches, and the C^T of the
+// narrow route) goes through few_rows_any: the tiles are called straight from the entry point,
+// one per column block of the direct path's width, without the direct path's band loop and
+// set-up. Up to 6 rows fit in one tile, so B is streamed once; 7 or 8 rows are 6 rows, then the
+// rest. (A single tile for 7 or 8 rows would need narrower blocks, 3 zmm or 1 ymm wide, and so
+// more broadcasts per multiply-add: it measured no faster on AVX-512 and slower on AVX2.)
+constexpr int kFewRows = 8;
+
+// C [MR x n], MR in 2..kFewRows, B row-major [k x n]: full blocks of kMaxTileVectors registers,
+// then one narrower (masked) block for the tail.
+template <int MR, bool kTransA>
+void few_rows(int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc,
+              bool load_c) {
+  constexpr int kNv = kMaxTileVectors;
+  constexpr int kTileRows = tile_rows(kNv);
+  if constexpr (MR > kTileRows) {
+    const float* a_rest =
+        kTransA ? a + kTileRows : a + static_cast<std::ptrdiff_t>(kTileRows) * lda;
+    few_rows<kTileRows, kTransA>(n, k, a, lda, b, ldb, c, ldc, load_c);
+    few_rows<MR - kTileRows, kTransA>(
+        n, k, a_rest, lda, b, ldb, c + static_cast<std::ptrdiff_t>(kTileRows) * ldc, ldc, load_c);
+  } else {
+    constexpr int kBlock = kNv * kRegLanes;
+    int j = 0;
+    for (; j + kBlock <= n; j += kBlock) {
+      tile<MR, kNv, kTransA, kRegMasksAreFree>(k, a, lda, b + j, ldb, c + j, ldc, load_c,
+                                               reg_first_lanes(kRegLanes));
+    }
+    if (j == n) return;
+    const int width = n - j;
+    const int nv = (width + kRegLanes - 1) / kRegLanes;
+    const RegMask last = reg_first_lanes(width - (nv - 1) * kRegLanes);
+    const bool masked = width < nv * kRegLanes;
+    // nv is 1..kNv; the cases past kNv are never taken, and only name existing tiles.
+    switch (nv) {
+#define PH_FEW_CASE(NV)                                                                         \
+  case NV:                                                                                      \
+    tile_variant<MR, (NV < kNv ? NV : kNv), kTransA>(masked)(k, a, lda, b + j, ldb, c + j, ldc, \
+                                                             load_c, last);                     \
+    break;
+      PH_FEW_CASE(1)
+      PH_FEW_CASE(2)
+      PH_FEW_CASE(3)
+      PH_FEW_CASE(4)
+#undef PH_FEW_CASE
+      default:
+        break;
+    }
+  }
+}
+
+// C [rows x n] for rows in 1..kFewRows.
+template <bool kTransA>
+void few_rows_any(int rows, int n, int k, const float* a, int lda, const float* b, int ldb,
+                  float* c, int ldc, bool load_c) {
+  switch (rows) {
+    case 1:
+      single_row<kTransA>(n, k, a, lda, b, ldb, c, load_c);
+      break;
+#define PH_ROWS_CASE(R)                                         \
+  case R:                                                       \
+    few_rows<R, kTransA>(n, k, a, lda, b, ldb, c, ldc, load_c); \
+    break;
+      PH_ROWS_CASE(2)
+      PH_ROWS_CASE(3)
+      PH_ROWS_CASE(4)
+      PH_ROWS_CASE(5)
+      PH_ROWS_CASE(6)
+      PH_ROWS_CASE(7)
+      PH_ROWS_CASE(8)
+#undef PH_ROWS_CASE
+    default:
+      break;
+  }
+}
+
+// C [m x n] with B row-major [k x n], in bands of 12 rows: a band of A (12 x k) stays in L1
+// while the band sweeps all column blocks of up to kMaxTileVectors registers (a narrower tail is
+// masked); B is read from L1 or L2. A band of at most kFewRows rows goes to few_rows_any.
+void direct(bool trans_a, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
+            float* c, int ldc, bool load_c) {
+  constexpr int kBand = 12;
+  constexpr int kBlock = kMaxTileVectors * kRegLanes;
+  for (int i = 0; i < m; i += kBand) {
+    const int rows = imin(kBand, m - i);
+    const float* a_i = trans_a ? a + i : a + static_cast<std::ptrdiff_t>(i) * lda;
+    float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc;
+    if (rows <= kFewRows) {
+      if (trans_a) {
+        few_rows_any<true>(rows, n, k, a_i, lda, b, ldb, c_i, ldc, load_c);
+      } else {
+        few_rows_any<false>(rows, n, k, a_i, lda, b, ldb, c_i, ldc, load_c);
+      }
+      continue;
+    }
+    for (int j = 0; j < n; j += kBlock) {
+      const int width = imin(kBlock, n - j);
+      const int nv = (width + kRegLanes - 1) / kRegLanes;
+      const RegMask last = reg_first_lanes(width - (nv - 1) * kRegLanes);
+      const bool masked = width < nv * kRegLanes;
+      if (trans_a) {
+        tile_column_any<true>(nv, masked, rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c,
+                              last);
+      } else {
+        tile_column_any<false>(nv, masked, rows, k, a_i, lda, b + j, ldb, c_i + j, ldc, load_c,
+                               last);
+      }
+    }
+  }
+}
+
+// Narrow outputs (a few columns, many rows, e.g. a layer with 3 outputs): computes the transpose
+// C^T [n x m] = op(B)^T [n x k] * op(A)^T [k x m] instead, so vectors run along m and are full.
+// Each element is still fma(op(A)[i][p], op(B)[p][j], acc) over p in order (the two factors of
+// a product commute exactly), so the bits are the same as on the direct path.
+void narrow(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
+            const float* b, int ldb, float* c, int ldc, bool accumulate) {
+  // op(A)^T as a row-major k x m matrix: the stored A when trans_a, else a transposed copy.
+  const float* at = a;
+  int ldat = lda;
+  if (!trans_a) {
+    ldat = round_up(m, kRegLanes);
+    float* buf = scratch(kScratchA, static_cast<std::size_t>(k) * ldat);
+    transpose(a, lda, m, k, buf, ldat);
+    at = buf;
+  }
+  const int ldct = round_up(m, kRegLanes);
+  float* ct = scratch(kScratchC, static_cast<std::size_t>(n) * ldct);
+  if (accumulate) transpose(c, ldc, m, n, ct, ldct);
+  // op(B)^T element (j, p) is op(B)[p][j]: b[p * ldb + j] (a "transposed" operand) unless
+  // trans_b, when it is b[j * ldb + p].
+  direct(!trans_b, n, m, k, b, ldb, at, ldat, ct, ldct, accumulate);
+  transpose(ct, ldct, n, m, c, ldc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packed path
+// ---------------------------------------------------------------------------------------------
+
+constexpr int kPanel = 2 * kRegLanes;  // columns per packed B panel (the tile is 2 registers wide)
+constexpr int kKc = 256;               // k block: a kMr x 256 A micro-panel is 12 KB at most (L1)
+constexpr int kNc = 1024;              // n block: a packed 256 x 1024 B block is 1 MB (L2)
+
+// Packs op(B)[p0 : p0+kc, j0 : j0+nc] into panels of kPanel columns: panel q holds rows p of
+// columns j0 + q*kPanel ... contiguously (kc x kPanel), zero-padded past n.
+void pack_b(bool trans_b, const float* b, int ldb, int p0, int j0, int kc, int nc, float* bp) {
+  for (int q = 0; q * kPanel < nc; ++q) {
+    float* panel = bp + static_cast<std::ptrdiff_t>(q) * kc * kPanel;
+    const int j = j0 + q * kPanel;
+    const int width = imin(kPanel, nc - q * kPanel);
+    if (!trans_b) {
+      if (!kRegMasksAreFree && width == kPanel) {
+        for (int p = 0; p < kc; ++p) {
+          const float* src = b + static_cast<std::ptrdiff_t>(p0 + p) * ldb + j;
+          reg_store(panel + p * kPanel, reg_load(src));
+          reg_store(panel + p * kPanel + kRegLanes, reg_load(src + kRegLanes));
+        }
+      } else {
+        const RegMask lo = reg_first_lanes(imin(width, kRegLanes));
+        const RegMask hi = reg_first_lanes(width > kRegLanes ? width - kRegLanes : 0);
+        for (int p = 0; p < kc; ++p) {
+          const float* src = b + static_cast<std::ptrdiff_t>(p0 + p) * ldb + j;
+          reg_store(panel + p * kPanel, reg_load_masked(src, lo));
+          reg_store(panel + p * kPanel + kRegLanes, reg_load_masked(src + kRegLanes, hi));
+        }
+      }
+    } else {
+      // op(B) column j is row j of the stored B: transpose a width x kc block.
+      if (width < kPanel) {
+        for (int p = 0; p < kc; ++p) {
+          reg_store(panel + p * kPanel, reg_zero());
+          reg_store(panel + p * kPanel + kRegLanes, reg_zero());
+        }
+      }
+      transpose(b + static_cast<std::ptrdiff_t>(j) * ldb + p0, ldb, width, kc, panel, kPanel);
+    }
+  }
+}
+
+constexpr int kMr = tile_rows(2);  // rows per A micro-panel (12 on AVX-512, 6 on AVX2)
+
+// Packs op(A)[i0 : i0+rows, p0 : p0+kc] as a kc x kMr micro-panel: the kMr values the tile
+// broadcasts at step p sit together at ap[p * kMr]. That makes the tile read one contiguous
+// stream instead of kMr rows lda apart (which, for lda a multiple of 1024 floats, all fall in the
+// same L1 set and evict each other). Rows past `rows` are zero (their results land in
+// accumulators that are never stored; zeros keep them from being slow denormals or NaNs).
+// `ap` needs kRegLanes floats of slack past kc * kMr.
+void pack_a(bool trans_a, const float* a, int lda, int i0, int p0, int rows, int kc, float* ap) {
+  if (trans_a) {
+    // op(A) row i is column i of the stored A: each step p is already kMr consecutive floats.
+    // Each store writes a whole register; the lanes past kMr are overwritten by the next step.
+    const RegMask keep = reg_first_lanes(rows);
+    for (int p = 0; p < kc; ++p) {
+      const float* src = a + static_cast<std::ptrdiff_t>(p0 + p) * lda + i0;
+      reg_store(ap + p * kMr, reg_load_masked(src, keep));
+    }
+    return;
+  }
+  if (rows < kMr) {
+    for (int p = 0; p < kc; ++p) reg_store(ap + p * kMr, reg_zero());
+  }
+  transpose(a + static_cast<std::ptrdiff_t>(i0) * lda + p0, lda, rows, kc, ap, kMr);
+}
+
+void packed(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
+            const float* b, int ldb, float* c, int ldc, bool accumulate) {
+  float* bp = scratch(kScratchB, static_cast<std::size_t>(kKc) * round_up(imin(n, kNc), kPanel));
+  float* ap = scratch(kScratchA, static_cast<std::size_t>(kKc) * kMr + kRegLanes);
+  for (int j0 = 0; j0 < n; j0 += kNc) {
+    const int nc = imin(kNc, n - j0);
+    for (int p0 = 0; p0 < k; p0 += kKc) {
+      const int kc = imin(kKc, k - p0);
+      // The first k block starts from C or from zero; later ones continue from the stored
+      // partial sums, which keeps every element's FMA chain in order.
+      const bool load_c = accumulate || p0 > 0;
+      pack_b(trans_b, b, ldb, p0, j0, kc, nc, bp);
+      for (int i = 0; i < m; i += kMr) {
+        const int rows = imin(kMr, m - i);
+        pack_a(trans_a, a, lda, i, p0, rows, kc, ap);
+        // The packed micro-panel is op(A) stored transposed: element (r, p) at ap[p * kMr + r].
+        const TileFn full = tile_for_rows<2, true>(rows, false);
+        float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc + j0;
+        for (int q = 0; q * kPanel < nc; ++q) {
+          const int width = imin(kPanel, nc - q * kPanel);
+          const float* panel = bp + static_cast<std::ptrdiff_t>(q) * kc * kPanel;
+          float* c_iq = c_i + q * kPanel;
+          if (width == kPanel) {
+            full(kc, ap, kMr, panel, kPanel, c_iq, ldc, load_c, reg_first_lanes(kRegLanes));
+          } else if (width > kRegLanes) {
+            tile_for_rows<2, true>(rows, true)(kc, ap, kMr, panel, kPanel, c_iq, ldc, load_c,
+                                               reg_first_lanes(width - kRegLanes));
+          } else {
+            // A narrow last panel: one register wide.
+            tile_for_rows<1, true>(rows, width < kRegLanes)(kc, ap, kMr, panel, kPanel, c_iq, ldc,
+                                                            load_c, reg_first_lanes(width));
+          }
+        }
+      }
+    }
+  }
+}
+
+// The direct path reads B straight from the caller's matrix (or one transposed copy), which
+// works well while B (k x n) fits in L2; beyond 1 MB, packing B into L2-sized blocks pays, as
+// long as there is enough work to amortise the packing.
+bool use_packed(int m, int n, int k) {
+  const std::int64_t b_floats = static_cast<std::int64_t>(k) * n;
+  return static_cast<std::int64_t>(m) * n * k >= (std::int64_t{1} << 22) && b_floats > 256 * 1024;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry point
+// ---------------------------------------------------------------------------------------------
+
+// Every product but the few-rows one without a transposed B. Kept out of line so that its
+// set-up (a large stack frame, many saved registers) is not paid by the few-rows fast path.
+__attribute__((noinline)) void gemm_general(bool trans_a, bool trans_b, int m, int n, int k,
+                                            const float* a, int lda, const float* b, int ldb,
+                                            float* c, int ldc, bool accumulate) {
+  if (k == 0) {
+    if (!accumulate) {
+      for (int i = 0; i < m; ++i) {
+        float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc;
+        for (int j = 0; j < n; ++j) c_i[j] = 0.0f;
+      }
+    }
+    return;
+  }
+  if (m > kFewRows && use_packed(m, n, k)) {
+    packed(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    return;
+  }
+  // Half a register of outputs or fewer: the transposed product has full vectors.
+  if (n <= kRegLanes / 2 && m >= 32 &&
+      (trans_a || static_cast<std::int64_t>(m) * k <= 256 * 1024)) {
+    narrow(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    return;
+  }
+  if (trans_b) {
+    // op(B) = B^T: copy it once into a row-major k x n buffer (rows padded to whole registers,
+    // so they start aligned).
+    const int ldt = round_up(n, kRegLanes);
+    float* bt = scratch(kScratchB, static_cast<std::size_t>(k) * ldt);
+    transpose(b, ldb, n, k, bt, ldt);
+    direct(trans_a, m, n, k, a, lda, bt, ldt, c, ldc, accumulate);
+    return;
+  }
+  direct(trans_a, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+// kernels::gemm on this instruction set, single-threaded (see gemm_internal.hpp). A batch of at
+// most kFewRows rows with B as stored goes straight to its tiles: those products take tens of
+// nanoseconds, so the general route's checks and set-up would be a large share of them. B is
+// streamed once even when it is large, which beats packing it for so few rows.
+inline void gemm_body(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
+                      const float* b, int ldb, float* c, int ldc, bool accumulate) {
+  if (m <= kFewRows && k > 0 && !trans_b) {
+    if (trans_a) {
+      few_rows_any<true>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    } else {
+      few_rows_any<false>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    }
+    return;
+  }
+  gemm_general(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
