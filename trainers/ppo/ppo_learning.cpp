@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "nn/error.hpp"
+#include "nn/kernels/kernels.hpp"
 #include "nn/thread_pool.hpp"
 #include "phantom/format.hpp"
 #include "trainers/ppo/gae.hpp"
@@ -87,6 +88,9 @@ void check_weights(const std::vector<nn::Tensor>& params, int epoch, int minibat
                    int minibatches) {
   for (std::size_t k = 0; k < params.size(); ++k) {
     const float* w = params[k].data();
+    // A NaN or infinity makes the sum non-finite, so a finite sum clears the whole tensor in one
+    // vectorised pass; only a non-finite one (or a finite sum that overflowed) is searched.
+    if (std::isfinite(nn::kernels::sum(w, params[k].numel()))) continue;
     for (int64_t i = 0; i < params[k].numel(); ++i) {
       if (!std::isfinite(w[i])) {
         throw_non_finite("weight (parameter " + std::to_string(k) + ", element " +
