@@ -288,6 +288,7 @@ class RolloutWorker {
   int bind(SubEnv& s, int position);
   int bind_first_time(SubEnv& s, int position);
   void filter_observation(SubEnv& s, int position);
+  void replace_non_finite_observation(SubEnv& s, int position);
   void note_non_finite(SubEnv& s, int position, const char* what, double value);
   void start_episode(SubEnv& s);
   int64_t episode_id(SubEnv& s) const;

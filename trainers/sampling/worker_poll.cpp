@@ -48,21 +48,25 @@ int RolloutWorker::bind_first_time(SubEnv& s, int i) {
 }
 
 // Filters agent i's observation of the last reset()/step() once, as it arrives. A non-finite one
-// is reported (note_non_finite); when training goes on, its bad values become 0 and it does not
-// update the filter's statistics, which one NaN would spoil for good.
-void RolloutWorker::filter_observation(SubEnv& s, int i) {
+// is reported (replace_non_finite_observation); it does not update the filter's statistics, which
+// one NaN would spoil for good. Inline: it runs for every observation.
+inline void RolloutWorker::filter_observation(SubEnv& s, int i) {
   AgentState& a = s.agents[static_cast<std::size_t>(i)];
   PolicySlot& slot = impl_->slots[static_cast<std::size_t>(bind(s, i))];
   float* obs = a.obs.data();
-  const auto n = static_cast<int64_t>(a.obs.size());
-  const bool finite = copy_values_finite(s.runner->result().observation(i), n, obs);
-  if (!finite) {
-    note_non_finite(s, i, "observation",
-                    *std::find_if(obs, obs + n, [](float v) { return !std::isfinite(v); }));
-    std::replace_if(
-        obs, obs + n, [](float v) { return !std::isfinite(v); }, 0.0f);
-  }
+  const bool finite = copy_values_finite(s.runner->result().observation(i),
+                                         static_cast<int64_t>(a.obs.size()), obs);
+  if (!finite) replace_non_finite_observation(s, i);
   if (slot.filter_changes_observations) slot.filter->apply(obs, 1, /*update=*/finite);
+}
+
+// Reports agent i's non-finite observation (note_non_finite) and, when training goes on, puts 0
+// in place of its bad values. Out of line: the per-step path never calls it.
+void RolloutWorker::replace_non_finite_observation(SubEnv& s, int i) {
+  std::vector<float>& obs = s.agents[static_cast<std::size_t>(i)].obs;
+  auto non_finite = [](float v) { return !std::isfinite(v); };
+  note_non_finite(s, i, "observation", *std::find_if(obs.begin(), obs.end(), non_finite));
+  std::replace_if(obs.begin(), obs.end(), non_finite, 0.0f);
 }
 
 // A non-finite reward or observation of agent i: a TrainingError (on_non_finite = raise), or
