@@ -115,10 +115,10 @@ inline void cpu_relax() {
 
 // Polls `done()` for up to `window`; returns true as soon as it holds, false when the window
 // ran out (the caller then sleeps). For the first `pause_part` of the window it polls with
-// cpu_relax(); after that it yields the core between polls, so that another runnable thread on
-// this core (of this program or another) is not kept waiting by our polling. The clock is read
-// only every 64 polls: a `pause` takes 10-150 cycles depending on the CPU, so that is a few
-// microseconds at most between checks.
+// cpu_relax(), reading the clock only every 64 polls (a `pause` takes 10-150 cycles depending on
+// the CPU, so that is a few microseconds at most between checks). After that it yields the core
+// between polls, so that another runnable thread on this core (of this program or another) is
+// not kept waiting by our polling; a yield is a system call, so the clock is read after each.
 template <class Done>
 bool spin_until(Done done, std::chrono::microseconds window, std::chrono::microseconds pause_part) {
   if (done()) return true;
@@ -126,20 +126,18 @@ bool spin_until(Done done, std::chrono::microseconds window, std::chrono::micros
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + window;
   const auto stop_pausing = start + pause_part;
-  bool yielding = false;
-  for (;;) {
+  for (auto now = start; now < stop_pausing && now < deadline;
+       now = std::chrono::steady_clock::now()) {
     for (int i = 0; i < 64; ++i) {
       if (done()) return true;
-      if (yielding) {
-        std::this_thread::yield();
-      } else {
-        cpu_relax();
-      }
+      cpu_relax();
     }
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return done();
-    yielding = now >= stop_pausing;
   }
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+    std::this_thread::yield();
+  }
+  return true;
 }
 
 int hardware_threads() {

@@ -1,7 +1,8 @@
 // nn::ThreadPool: what one hand-off costs, and whether a second thread ever makes things slower.
 //
-// BM_PoolRoundTrip/N          back-to-back empty runs on an N-thread pool: the spinning fast
-//                             path every op pays when ops follow each other closely.
+// BM_PoolRoundTrip/N/L        back-to-back empty runs on an N-thread pool: the spinning fast
+//                             path every op pays when ops follow each other closely (L = 1:
+//                             with a competitor, see below).
 // BM_PoolRoundTripAfterSleep  one empty run after the pool has gone idle past its spin window:
 //                             the condition-variable wake-up path (manual timing excludes the
 //                             sleep itself).
@@ -38,6 +39,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -50,14 +52,44 @@
 
 namespace {
 
+// A child process that keeps one core busy for as long as this object lives (none when `start`
+// is false). Throws if it cannot be started: a "loaded" figure without the load would mislead.
+class Competitor {
+ public:
+  explicit Competitor(bool start) {
+    if (!start) return;
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("thread_pool_bench: fork() of the competitor failed");
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the benchmark
+      volatile uint64_t spin = 0;
+      for (;;) spin = spin + 1;
+    }
+  }
+  ~Competitor() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  Competitor(const Competitor&) = delete;
+  Competitor& operator=(const Competitor&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+};
+
 void BM_PoolRoundTrip(benchmark::State& state) {
   nn::ThreadPool pool(static_cast<int>(state.range(0)));
   int sink[64] = {};
+  Competitor competitor(state.range(1) != 0);
   for (auto _ : state) {
     pool.run([&](int ith, int) { benchmark::DoNotOptimize(sink[ith]); });
   }
 }
-BENCHMARK(BM_PoolRoundTrip)->Arg(1)->Arg(2)->Arg(4);
+BENCHMARK(BM_PoolRoundTrip)
+    ->ArgNames({"threads", "loaded"})
+    ->ArgsProduct({{1, 2, 4}, {0, 1}})
+    ->UseRealTime();
 
 void BM_PoolRoundTripAfterSleep(benchmark::State& state) {
   nn::ThreadPool pool(2);
@@ -92,30 +124,6 @@ void BM_PoolParallelForSum(benchmark::State& state) {
 BENCHMARK(BM_PoolParallelForSum)->Arg(1)->Arg(2);
 
 // ---- Under load ----
-
-// A child process that keeps one core busy for as long as this object lives.
-class Competitor {
- public:
-  explicit Competitor(bool start) {
-    if (!start) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the benchmark
-      volatile uint64_t spin = 0;
-      for (;;) spin = spin + 1;
-    }
-  }
-  ~Competitor() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  Competitor(const Competitor&) = delete;
-  Competitor& operator=(const Competitor&) = delete;
-
- private:
-  pid_t pid_ = -1;
-};
 
 // The argument pairs of the load benchmarks: threads in {1, 2} x loaded in {0, 1}.
 void load_args(benchmark::internal::Benchmark* b) {
