@@ -429,9 +429,11 @@ void RolloutRunner::run(const RolloutSink& sink) {
       workers * std::max<std::size_t>(2, (kRolloutsPerWorkerInFlight + batch - 1) / batch);
 
   if (!pool_) {
-    // Each thread makes its own worker (one at a time: the custom policy factories need not be
-    // thread-safe), so that what a worker writes at every step (its staging buffers, its policy
-    // clones' scratch) is allocated by that thread, away from the other workers' memory.
+    // Each pool thread makes the worker of its slice (one at a time: the custom policy factories
+    // need not be thread-safe), so that what a worker writes at every step (its staging
+    // buffers, its policy clones' scratch) is usually allocated by the thread that will use it,
+    // away from the other workers' memory. (A slice no pool thread took in time is made by the
+    // calling thread; that only moves memory, never a result.)
     auto pool = std::make_unique<nn::ThreadPool>(options_.workers);
     std::vector<std::unique_ptr<Worker>> made(static_cast<std::size_t>(pool->num_threads()));
     std::mutex one_at_a_time;

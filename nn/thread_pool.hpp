@@ -1,17 +1,23 @@
 // A fixed pool of std::thread workers for data-parallel kernels and environment stepping.
 //
 // Work is always split statically: run(fn) calls fn(ith, nth) once for every ith in [0, nth),
-// with the calling thread taking part as ith == 0. Which thread runs which ith never changes the
-// result, because each ith owns a fixed slice of the work and partial results are combined in a
-// fixed order by the caller. A call made from inside a running task runs inline with nth == 1,
-// so nesting never deadlocks.
+// the calling thread always running ith == 0. Which thread runs which ith is not fixed: a worker
+// normally runs its own slice, but a slice that no worker has started by the time the caller
+// finished slice 0 is run by the caller itself (the worker is asleep, or descheduled on a busy
+// machine, and waiting for it would cost more than the slice). Exactly one thread runs each ith,
+// and since each ith owns a fixed slice of the work and partial results are combined in a fixed
+// order by the caller, who runs it never changes the result. A call made from inside a running
+// task runs inline with nth == 1, so nesting never deadlocks.
 //
-// Workers spin briefly before sleeping: a spinning hand-off costs ~0.1 us, waking a thread that
-// sleeps on a condition variable ~50 us, and typical RL ops take a few us. So after each run the
-// workers (and a caller waiting for them) poll for ~100 us, which covers back-to-back ops, and
-// then sleep, so an idle pool uses no CPU. A pool with more threads than cores does not spin
-// (a spinning thread would take the core from the thread it waits for). Only parallelise work
-// worth several microseconds per thread. docs/THREADING.md describes the model.
+// Waiting threads spin briefly before sleeping: a spinning hand-off costs ~0.1 us, waking a
+// thread that sleeps on a condition variable ~50 us, and typical RL ops take a few us. So after
+// each run the workers poll for ~100 us (with `pause` for the first 20 us, then yielding their
+// core between polls, so a busy machine loses little to them) and then sleep, so an idle pool
+// uses no CPU. A caller waiting for slices that workers have started spins ~50 us, then sleeps.
+// A pool with more threads than cores does not spin (a spinning thread would take the core from
+// the thread it waits for). Only parallelise work worth kMinShareNanos per thread: below that the
+// hand-off costs more than it saves (MeasuredSplit applies that rule to repeated loops).
+// docs/THREADING.md describes the model.
 //
 // Thread safety: run() may be called from several threads at once (threads that are not inside
 // a task of this pool); the calls are serialised by a mutex, one run at a time. Do not destroy
@@ -47,10 +53,17 @@ class ThreadPool {
   /// run inline with nth == 1).
   static bool in_task();
 
-  /// Calls fn(ith, nth) for ith in [0, nth) and returns when all calls have returned. nth is
-  /// num_threads(), or 1 when called from inside a task (of any pool): nested calls run inline on
-  /// the calling thread. The first exception thrown by any call is rethrown here after all calls
-  /// finish, and the pool stays usable. Does not allocate (except to capture an exception).
+  /// A testing aid that makes the workers behave as if descheduled: while `stalled` is true,
+  /// they claim no slice of any run, so the caller runs every slice itself. Results and the
+  /// exactly-once guarantee are unchanged; only speed and the thread that runs a slice differ.
+  void stall_workers(bool stalled);
+
+  /// Calls fn(ith, nth) exactly once for each ith in [0, nth) and returns when all calls have
+  /// returned. nth is num_threads(), or 1 when called from inside a task (of any pool): nested
+  /// calls run inline on the calling thread. ith == 0 runs on the calling thread; any other ith
+  /// runs on a worker, or on the calling thread after ith 0 when no worker had taken it yet. The
+  /// first exception thrown by any call is rethrown here after all calls finish (the others
+  /// still run), and the pool stays usable. Does not allocate (except to capture an exception).
   template <class Fn>
   void run(Fn&& fn) {
     // F may be const (a const lvalue callable); the context pointer is only cast back to F*.
@@ -90,6 +103,60 @@ class ThreadPool {
   struct Impl;            // workers, the task slot and the hand-off state (thread_pool.cpp)
   Impl* impl_ = nullptr;  // owned; a raw pointer keeps <thread>/<mutex> out of this header
   int num_threads_ = 1;
+};
+
+/// The least work, in nanoseconds, that each thread's share of a run should be worth before
+/// splitting pays. The one rule for "is this worth a hand-off" (MeasuredSplit applies it). A
+/// hand-off costs ~1 us when the workers are spinning and a few us more to wake sleeping ones,
+/// and on a busy machine the caller may also wait for a worker that was descheduled in the middle
+/// of its share; bench/nn_bench/thread_pool_bench.cpp (BM_PoolSlices) measured a second thread
+/// as a loss at 2 us per share and a gain from about 20 us.
+inline constexpr int64_t kMinShareNanos = 20000;
+
+/// Runs a loop over n items of similar cost that is repeated again and again (one step of every
+/// sub-env) on a pool, split into nth contiguous ranges, but only while measurement says that
+/// pays; otherwise inline on the calling thread. Decisions never change results: each item is
+/// processed exactly once either way, so fn must not depend on how [0, n) is cut. The rule:
+///   * the cost of an item is measured (wall clock) on inline runs; while n items are worth less
+///     than kMinShareNanos per thread, the loop runs inline (timing only one call in 16);
+///   * above that it runs in whichever way, inline or split, has been faster lately (a moving
+///     average per item of each), trying the other way once in 32 calls so that a change of load
+///     (another program taking a core, or leaving) is noticed.
+/// One object per loop: it learns that loop's cost. Not thread-safe (one caller per object).
+class MeasuredSplit {
+ public:
+  /// Calls fn(begin, end) over [0, n): once with (0, n) inline, or once per non-empty range of
+  /// pool.parallel_for(n, 1, fn). Exceptions from fn propagate as from parallel_for.
+  template <class Fn>
+  void run(ThreadPool& pool, int64_t n, Fn&& fn) {
+    if (n <= 0) return;
+    const Plan plan = next_plan(pool, n);
+    const int64_t start = plan.timed ? now_ns() : 0;
+    if (plan.split) {
+      pool.parallel_for(n, 1, fn);
+    } else {
+      fn(int64_t{0}, n);
+    }
+    if (plan.timed) record(plan.split, n, now_ns() - start);
+  }
+
+  /// The measured wall-clock cost of one item run inline, and per item of a split run, in
+  /// nanoseconds (negative: not measured yet).
+  double inline_ns_per_item() const { return inline_ns_; }
+  double split_ns_per_item() const { return split_ns_; }
+
+ private:
+  struct Plan {
+    bool split;  // run on the pool (else inline)
+    bool timed;  // measure this call
+  };
+  Plan next_plan(const ThreadPool& pool, int64_t n);
+  void record(bool split, int64_t n, int64_t ns);
+  static int64_t now_ns();
+
+  double inline_ns_ = -1.0;
+  double split_ns_ = -1.0;
+  uint32_t calls_ = 0;
 };
 
 /// The process-wide pool used by kernels and ops (created on first use, thread-safe; a cheap

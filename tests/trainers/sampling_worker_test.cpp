@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -71,6 +72,9 @@ struct Script {
   /// Adds a value drawn from the env's generator at each reset to every observation, so the
   /// observations depend on the seed the episode was reset with.
   bool random_start = false;
+  /// Wall time each env step takes for this agent (a sleep in compute_reward), so that stepping
+  /// the sub-envs is dear enough for the worker to split it across its threads.
+  int step_micros = 0;
 };
 
 /// Observes a 1-float Box (see Sees), logs the actions the env decoded.
@@ -95,6 +99,10 @@ class ScriptedAgent : public phantom::StrategicAgent {
     decoded.emplace_back(action, action + action_space()->flat_size());
   }
   double compute_reward(phantom::Context& ctx) override {
+    if (script_.step_micros > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(script_.step_micros));
+      step_threads.insert(std::this_thread::get_id());
+    }
     const auto n = static_cast<int64_t>(script_.rewards.size());
     return script_.rewards[static_cast<std::size_t>((step(ctx) - 1) % n)];
   }
@@ -105,6 +113,8 @@ class ScriptedAgent : public phantom::StrategicAgent {
   std::vector<std::vector<float>> decoded;
   /// The task a curriculum set (observed with Sees::task).
   int task = 0;
+  /// The threads that stepped the env (recorded only with Script::step_micros).
+  std::set<std::thread::id> step_threads;
 
  private:
   static int64_t step(phantom::Context& ctx) { return ctx.env_view().current_step; }
@@ -1430,6 +1440,9 @@ TEST(RolloutWorkerParallel, WorkersOnTheirOwnThreadsSampleAsWhenRunOneAfterTheOt
 TEST(RolloutWorkerParallel, SubEnvsSteppedOnAPoolGiveTheSameBatches) {
   // Different lifespans (A leaves early, C by truncation) in both batch modes, with episodes
   // ending at different steps in different sub-envs: the batches do not depend on the threads.
+  // B's steps take 100 us, so that 5 sub-envs are worth splitting (nn::MeasuredSplit); the
+  // test checks that some step did run on another thread than the caller's.
+  bool stepped_elsewhere = false;
   for (BatchMode mode : {BatchMode::truncate_episodes, BatchMode::complete_episodes}) {
     std::vector<std::vector<MultiAgentBatch>> runs;
     for (int threads : {1, 2, 3}) {
@@ -1441,12 +1454,18 @@ TEST(RolloutWorkerParallel, SubEnvsSteppedOnAPoolGiveTheSameBatches) {
       a.end_at = 2;
       c.end_at = 5;
       c.by_truncation = true;
+      b.step_micros = 100;
       RolloutWorker worker(scripted({{"A", a}, {"B", b}, {"C", c}}, 9),
                            PolicyMap{{"p", logits_policy({0.3f, -0.2f})}, {"q", logits_policy()}},
                            map_ids({{"p", {"A", "C"}}, {"q", {"B"}}}), o);
       std::vector<MultiAgentBatch> samples;
       for (int k = 0; k < 3; ++k) samples.push_back(copy_of(worker.sample()));
       runs.push_back(std::move(samples));
+      for (int e = 0; e < 5; ++e) {
+        for (std::thread::id id : scripted_env(worker, e).agent("B").step_threads) {
+          if (id != std::this_thread::get_id()) stepped_elsewhere = true;
+        }
+      }
     }
     for (std::size_t r = 1; r < runs.size(); ++r) {
       for (int k = 0; k < 3; ++k) {
@@ -1455,6 +1474,8 @@ TEST(RolloutWorkerParallel, SubEnvsSteppedOnAPoolGiveTheSameBatches) {
       }
     }
   }
+  EXPECT_TRUE(stepped_elsewhere) << "every env step ran on the calling thread: the pool was "
+                                    "never used, so the test compared nothing";
 }
 
 }  // namespace

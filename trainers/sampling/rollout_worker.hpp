@@ -154,8 +154,9 @@ struct RolloutWorkerOptions {
   /// values (never feeding them to the filter's statistics or the episode's returns) and have
   /// learn_on_batch skip that policy's batch, counted by take_skipped_batches().
   NonFiniteAction on_non_finite = NonFiniteAction::raise;
-  /// Threads stepping the sub-envs (1: the calling thread only). Only env.step() runs on them;
-  /// everything else runs in sub-env order, so the batches do not depend on this number.
+  /// Threads stepping the sub-envs (1: the calling thread only). Only env.step() runs on them,
+  /// and only while the steps are dear enough for that to pay (nn::MeasuredSplit); everything
+  /// else runs in sub-env order, so the batches do not depend on this number.
   int num_threads = 1;
   /// Offline output (trainers/offline/json_writer.hpp): when not empty, every batch sample()
   /// returns is also appended, as one JSON line, to the files

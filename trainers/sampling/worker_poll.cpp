@@ -266,8 +266,9 @@ void RolloutWorker::act() {
   }
 }
 
-// Steps every sampling sub-env, on the pool when there is one: env steps are independent, and
-// nothing shared is touched until observe() runs them in order.
+// Steps every sampling sub-env, on the pool when there is one and the steps are dear enough for
+// that to pay (nn::MeasuredSplit decides): env steps are independent, and nothing shared is
+// touched until observe() runs them in order.
 void RolloutWorker::step_envs() {
   Impl& m = *impl_;
   auto step = [&](int64_t begin, int64_t end) {
@@ -277,7 +278,7 @@ void RolloutWorker::step_envs() {
     }
   };
   if (m.pool) {
-    m.pool->parallel_for(num_envs(), 1, step);
+    m.step_split.run(*m.pool, num_envs(), step);
   } else {
     step(0, num_envs());
   }

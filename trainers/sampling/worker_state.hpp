@@ -94,6 +94,7 @@ struct RolloutWorker::Impl {
   MultiAgentBatch batch;
   std::vector<EpisodeRecord> finished;
   std::unique_ptr<nn::ThreadPool> pool;  // null: sub-envs step on the calling thread
+  nn::MeasuredSplit step_split;          // whether stepping the sub-envs on `pool` pays
   Fragment in_flight, handed_out;        // sample_async
   bool has_in_flight = false;
   int64_t skipped_batches = 0;         // by learn_on_batch, since take_skipped_batches()
