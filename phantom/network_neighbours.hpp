@@ -10,8 +10,9 @@
 // pushed out of the cache by the next send (bench/README.md, "Many agents", has the numbers).
 //
 // So each sender answers from data of its own, small for most agents and hot for hubs:
-// - an agent with at most kScanLimit neighbours (16 indices: one or two cache lines) scans its
-//   list. Most agents have a few neighbours, and they need nothing more than the list;
+// - an agent with at most kScanLimit neighbours (8 indices, 32 bytes) scans its list. Most agents
+//   have a few neighbours, and they need nothing more than the list. A probe of the table costs
+//   about as many instructions as a scan of 4 entries, the average for 8;
 // - an agent with more keeps, besides the list, an open-addressed table of its neighbours'
 //   indices and positions in the list (Fibonacci hashing, linear probing, at most half full):
 //   about one probe, in a table that stays in cache because its owner sends often.
@@ -34,7 +35,7 @@ namespace phantom {
 class Neighbours {
  public:
   /// Agents with more neighbours than this also keep a hash table of them.
-  static constexpr std::size_t kScanLimit = 16;
+  static constexpr std::size_t kScanLimit = 8;
 
   /// The neighbours in connection order.
   const std::vector<AgentIndex>& list() const { return list_; }

@@ -100,7 +100,7 @@ TEST(DeliveryPath, HasEdgeMatchesTheConnectionsForSmallAndLargeNetworks) {
       }
     }
     EXPECT_GT(checked, 0);
-    // The hub N0 has many neighbours (a table beyond 16).
+    // The hub N0 has many neighbours (a table beyond Neighbours::kScanLimit).
     EXPECT_EQ(net.has_edge(id(0), id(n - 1)), edges.count({0, n - 1}) == 1);
   }
 }
