@@ -40,6 +40,7 @@ set(PHANTOM_PUBLIC_HEADERS
   phantom/message.hpp
   phantom/metrics.hpp
   phantom/network.hpp
+  phantom/network_neighbours.hpp
   phantom/payload_fields.hpp
   phantom/phantom.hpp
   phantom/policy.hpp

@@ -233,8 +233,13 @@ class PhantomEnv {
   std::vector<std::string> strategic_ids_, non_strategic_ids_;
   std::shared_ptr<Supertype> env_supertype_;
   bool env_type_ready_ = false;
-  std::vector<AgentIndex> managed_agents_;      // agents whose supertype this env manages, in order
-  std::vector<Sampler*> sampler_scratch_;       // reused by sample_supertypes()
+  std::vector<AgentIndex> managed_agents_;  // agents whose supertype this env manages, in order
+  std::vector<char> is_managed_;            // per network index: in managed_agents_
+  std::vector<Sampler*> sampler_scratch_;   // reused by sample_supertypes()
+  // Reused by collect_managed_samplers (a reset allocates nothing): one supertype's samplers, and
+  // each collected sampler with its position.
+  mutable std::vector<Sampler*> supertype_samplers_;
+  mutable std::vector<std::pair<Sampler*, std::size_t>> sampler_positions_;
   std::shared_ptr<TelemetryLogger> telemetry_;  // null: off (the hot path tests only this)
 
  private:

@@ -1,5 +1,6 @@
 // PhantomEnv: the supertypes it manages and the samplers it draws at every reset.
 #include <algorithm>
+#include <functional>
 
 #include "phantom/env.hpp"
 #include "phantom/error.hpp"
@@ -32,7 +33,13 @@ void PhantomEnv::set_agent_supertype(const std::string& id, std::shared_ptr<Supe
   if (agent.supertype()) agent.supertype()->set_managed(false);
   if (supertype) supertype->set_managed(true);
   agent.set_supertype(std::move(supertype));
-  if (std::find(managed_agents_.begin(), managed_agents_.end(), index) == managed_agents_.end()) {
+  // A flag per agent, not a search of the list: an env that manages thousands of agents' supertypes
+  // would otherwise spend time quadratic in their number here.
+  if (is_managed_.size() < static_cast<std::size_t>(network_->size())) {
+    is_managed_.resize(static_cast<std::size_t>(network_->size()), 0);
+  }
+  if (!is_managed_[static_cast<std::size_t>(index)]) {
+    is_managed_[static_cast<std::size_t>(index)] = 1;
     managed_agents_.push_back(index);
   }
 }
@@ -53,11 +60,35 @@ void PhantomEnv::set_agent_supertype(
 }
 
 void PhantomEnv::collect_managed_samplers(std::vector<Sampler*>& out) const {
+  // The samplers of the env's supertype, then of each managed agent's, each sampler at its first
+  // appearance only (one shared by several supertypes is drawn once). Supertype::collect_samplers
+  // skips repeats by scanning its output, so each supertype collects into a list of its own: one
+  // list for all would make every reset quadratic in the number of agents with supertypes.
   out.clear();
-  if (env_supertype_) env_supertype_->collect_samplers(out);
+  auto append = [&](const Supertype& s) {
+    supertype_samplers_.clear();
+    s.collect_samplers(supertype_samplers_);
+    out.insert(out.end(), supertype_samplers_.begin(), supertype_samplers_.end());
+  };
+  if (env_supertype_) append(*env_supertype_);
   for (AgentIndex i : managed_agents_) {
-    if (const Supertype* s = network_->agent(i).supertype()) s->collect_samplers(out);
+    if (const Supertype* s = network_->agent(i).supertype()) append(*s);
   }
+  // Repeats across supertypes: sorted by sampler (then position), every entry after a sampler's
+  // first is a repeat. Only which entries repeat comes from the sort, never the order of `out`,
+  // so the addresses of the samplers decide nothing.
+  sampler_positions_.clear();
+  for (std::size_t k = 0; k < out.size(); ++k) sampler_positions_.emplace_back(out[k], k);
+  std::sort(sampler_positions_.begin(), sampler_positions_.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return std::less<Sampler*>()(a.first, b.first);
+    return a.second < b.second;
+  });
+  for (std::size_t k = 1; k < sampler_positions_.size(); ++k) {
+    if (sampler_positions_[k].first == sampler_positions_[k - 1].first) {
+      out[sampler_positions_[k].second] = nullptr;  // collected samplers are never null
+    }
+  }
+  out.erase(std::remove(out.begin(), out.end(), nullptr), out.end());
 }
 
 std::vector<Sampler*> PhantomEnv::managed_samplers() const {

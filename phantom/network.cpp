@@ -23,9 +23,7 @@ Agent& Network::add_agent(std::shared_ptr<Agent> agent) {
   ids_.push_back(id);
   agents_.push_back(std::move(agent));
   neighbours_.emplace_back();
-  sorted_neighbours_.emplace_back();
   for (auto& row : verdicts_) row.push_back(0);
-  if (agents_.size() > edge_stride_) rebuild_edge_matrix();
   return *agents_.back();
 }
 
@@ -48,40 +46,11 @@ std::vector<Agent*> Network::agents_where(const std::function<bool(const Agent&)
 }
 
 void Network::add_directed_edge(AgentIndex s, AgentIndex r) {
-  // A repeated connection adds nothing (like a graph's edge set).
-  auto& sorted = sorted_neighbours_[static_cast<std::size_t>(s)];
-  auto at = std::lower_bound(sorted.begin(), sorted.end(), r);
-  if (at != sorted.end() && *at == r) return;
-  sorted.insert(at, r);
-  neighbours_[static_cast<std::size_t>(s)].push_back(r);
-  if (edge_stride_ != 0) {
-    std::size_t bit = static_cast<std::size_t>(s) * edge_stride_ + static_cast<std::size_t>(r);
-    edge_bits_[bit / 64] |= uint64_t{1} << (bit % 64);
-  }
+  neighbours_[static_cast<std::size_t>(s)].insert(r);
 }
 
 void Network::clear_edges() {
   for (auto& n : neighbours_) n.clear();
-  for (auto& n : sorted_neighbours_) n.clear();
-  std::fill(edge_bits_.begin(), edge_bits_.end(), 0);
-}
-
-void Network::rebuild_edge_matrix() {
-  std::size_t n = agents_.size();
-  if (n > kEdgeMatrixLimit) {
-    edge_stride_ = 0;
-    edge_bits_.clear();
-    edge_bits_.shrink_to_fit();
-    return;
-  }
-  edge_stride_ = (n + 63) / 64 * 64;
-  edge_bits_.assign(edge_stride_ * edge_stride_ / 64, 0);
-  for (std::size_t s = 0; s < n; ++s) {
-    for (AgentIndex r : neighbours_[s]) {
-      std::size_t bit = s * edge_stride_ + static_cast<std::size_t>(r);
-      edge_bits_[bit / 64] |= uint64_t{1} << (bit % 64);
-    }
-  }
 }
 
 uint8_t Network::verdict(AgentIndex agent, const PayloadRules& rules) const {

@@ -2,7 +2,8 @@
 //
 // Agents are kept in insertion order and interned to dense indices (AgentIndex), so the step loop
 // never hashes strings. Connections are undirected (each is two directed edges, as in Python
-// Phantom); an agent's neighbours are listed in connection order.
+// Phantom); an agent's neighbours are listed in connection order, and the check every send makes
+// ("is s connected to r") costs the same whatever the network's size (network_neighbours.hpp).
 #pragma once
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "phantom/error.hpp"
+#include "phantom/network_neighbours.hpp"
 #include "phantom/resolver.hpp"
 
 namespace phantom {
@@ -98,28 +100,20 @@ class Network {
   /// else NetworkError saying which; nothing is connected then.
   void add_connections_with_adjacency_matrix(const std::vector<std::string>& ids,
                                              const std::vector<std::vector<double>>& matrix);
+  /// Whether sender -> receiver is a connection. Every send checks it: O(1) whatever the size of
+  /// the network and the degree of the sender (see network_neighbours.hpp).
   bool has_edge(AgentIndex sender, AgentIndex receiver) const {
-    // Every send checks this. Small networks look it up in the bit matrix: one load, no loop.
-    if (edge_stride_ != 0) {
-      std::size_t bit =
-          static_cast<std::size_t>(sender) * edge_stride_ + static_cast<std::size_t>(receiver);
-      return ((edge_bits_[bit / 64] >> (bit % 64)) & 1u) != 0;
-    }
-    // Larger ones: most agents have a handful of neighbours, and a scan beats hashing. Hubs use
-    // a sorted copy.
-    const auto& n = neighbours_[static_cast<std::size_t>(sender)];
-    if (n.size() <= kScanLimit) {
-      for (AgentIndex r : n)
-        if (r == receiver) return true;
-      return false;
-    }
-    const auto& sorted = sorted_neighbours_[static_cast<std::size_t>(sender)];
-    return std::binary_search(sorted.begin(), sorted.end(), receiver);
+    return neighbours_[static_cast<std::size_t>(sender)].contains(receiver);
   }
   bool has_edge(const std::string& sender, const std::string& receiver) const;
+  /// The position of `neighbour` in neighbours(index), or -1 if it is not a neighbour of `index`:
+  /// O(1) like has_edge, which it answers too.
+  int32_t neighbour_position(AgentIndex index, AgentIndex neighbour) const {
+    return neighbours_[static_cast<std::size_t>(index)].find(neighbour);
+  }
   /// Neighbours of `index` in connection order.
   const std::vector<AgentIndex>& neighbours(AgentIndex index) const {
-    return neighbours_[static_cast<std::size_t>(index)];
+    return neighbours_[static_cast<std::size_t>(index)].list();
   }
 
   // ---- Messages ----
@@ -154,10 +148,10 @@ class Network {
   /// self-connection would have an agent message itself, which no model needs). Throws
   /// NetworkError naming the agent otherwise.
   void check_connection(AgentIndex a, AgentIndex b) const;
-  static constexpr std::size_t kScanLimit = 16;
-  // Networks of up to this many agents also keep their edges as a bit matrix (128 KiB at most).
-  static constexpr std::size_t kEdgeMatrixLimit = 1024;
+  /// Adds s -> r (and r to s's neighbours) unless it is already there: a repeated connection adds
+  /// nothing, as in a graph's edge set.
   void add_directed_edge(AgentIndex s, AgentIndex r);
+  /// Removes every connection (a stochastic network redraws them at every reset).
   void clear_edges();
 
  private:
@@ -191,14 +185,9 @@ class Network {
   std::vector<std::shared_ptr<Agent>> agents_;
   std::vector<std::string> ids_;
   std::unordered_map<std::string, AgentIndex> index_;
-  std::vector<std::vector<AgentIndex>> neighbours_;         // connection order
-  std::vector<std::vector<AgentIndex>> sorted_neighbours_;  // for has_edge on hubs
-  // The edge s -> r is bit s * edge_stride_ + r. The stride is the agent count rounded up to a
-  // multiple of 64, and there are as many rows, so the matrix is only rebuilt (from neighbours_)
-  // every 64 agents. edge_stride_ == 0: no matrix (too many agents).
-  std::vector<uint64_t> edge_bits_;
-  std::size_t edge_stride_ = 0;
-  void rebuild_edge_matrix();
+  // Each agent's outgoing connections: the one owner of "is s connected to r" (has_edge) and of
+  // the neighbours' order.
+  std::vector<Neighbours> neighbours_;
   // verdicts_[payload index][agent]: Verdict bits, 0 until computed. Every row has one byte per
   // agent; rows are added when a payload type with a higher index is first checked.
   mutable std::vector<std::vector<uint8_t>> verdicts_;

@@ -24,7 +24,7 @@ std::unique_ptr<Network> Network::subnet_for(const std::string& id) const {
   // Every connection among the members, each once: from the agent that comes first.
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     if (!member[i]) continue;
-    for (AgentIndex n : neighbours_[i]) {
+    for (AgentIndex n : neighbours_[i].list()) {
       auto j = static_cast<std::size_t>(n);
       if (member[j] && j >= i) sub->add_connection(ids_[i], ids_[j]);
     }

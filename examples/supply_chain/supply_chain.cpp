@@ -104,20 +104,25 @@ void CustomerAgent::generate_messages(Context& ctx) {
   ctx.send(shop_, OrderRequest{size});
 }
 
-std::unique_ptr<phantom::PhantomEnv> make_env() {
-  return make_env_with_shop(std::make_shared<ShopAgent>("SHOP", "WAREHOUSE"));
+std::unique_ptr<phantom::PhantomEnv> make_env(int num_customers) {
+  return make_env_with_shop(std::make_shared<ShopAgent>("SHOP", "WAREHOUSE"), num_customers);
 }
 
-std::unique_ptr<phantom::PhantomEnv> make_env_with_shop(std::shared_ptr<ShopAgent> shop) {
+std::unique_ptr<phantom::PhantomEnv> make_env_with_shop(std::shared_ptr<ShopAgent> shop,
+                                                        int num_customers) {
   // The customers send their orders to "SHOP".
   if (!shop || shop->id() != "SHOP") {
     throw phantom::ConfigError("supply_chain::make_env_with_shop: the shop must have the id SHOP");
+  }
+  if (num_customers < 0) {
+    throw phantom::ConfigError("supply_chain::make_env: num_customers must be >= 0, got " +
+                               std::to_string(num_customers));
   }
   auto net = std::make_unique<phantom::Network>();
   net->add_agent(std::move(shop));
   net->emplace<WarehouseAgent>("WAREHOUSE");
   net->add_connection("SHOP", "WAREHOUSE");
-  for (int i = 1; i <= kNumCustomers; ++i) {
+  for (int i = 1; i <= num_customers; ++i) {
     std::string id = "CUST" + std::to_string(i);
     net->emplace<CustomerAgent>(id, "SHOP");
     net->add_connection("SHOP", id);

@@ -111,10 +111,14 @@ class CustomerAgent : public phantom::Agent {
   phantom::AgentIndex shop_ = -1;  // looked up once: sending by index avoids hashing the id
 };
 
-/// The env: SHOP, WAREHOUSE, CUST1..CUST5, shop connected to everyone, 100 steps.
-std::unique_ptr<phantom::PhantomEnv> make_env();
+/// The env: SHOP, WAREHOUSE, CUST1..CUST<num_customers> (five by default), the shop connected
+/// to everyone, 100 steps. Other customer counts are for scaling measurements
+/// (bench/env_bench): the shop's stock cap and observation scales stay those of five customers.
+/// A negative count is a ConfigError.
+std::unique_ptr<phantom::PhantomEnv> make_env(int num_customers = kNumCustomers);
 /// The same env around another shop (whose id must be "SHOP", its warehouse "WAREHOUSE").
-std::unique_ptr<phantom::PhantomEnv> make_env_with_shop(std::shared_ptr<ShopAgent> shop);
+std::unique_ptr<phantom::PhantomEnv> make_env_with_shop(std::shared_ptr<ShopAgent> shop,
+                                                        int num_customers = kNumCustomers);
 
 /// Python's round(): halves go to the even neighbour (2.5 -> 2, 3.5 -> 4). `x` must be finite
 /// and within int's range (order_action makes it so).

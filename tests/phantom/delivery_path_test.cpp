@@ -74,8 +74,8 @@ TEST(DeliveryPath, InterleavedReceiversAreGroupedInFirstMessageOrder) {
   EXPECT_EQ(g_deliveries, (std::vector<Batch>{{"D", {7, 8}}, {"B", {9}}}));
 }
 
-// has_edge agrees with the connections made, across the bit matrix's regrowth every 64 agents
-// and without the matrix in networks of more than 1024 agents.
+// has_edge agrees with the connections made, in small and large networks, for agents with few
+// neighbours (a scan of their list) and for the hub N0 (a table that grows with it).
 TEST(DeliveryPath, HasEdgeMatchesTheConnectionsForSmallAndLargeNetworks) {
   for (int n : {5, 64, 65, 130, 1100}) {
     Network net;
@@ -100,7 +100,7 @@ TEST(DeliveryPath, HasEdgeMatchesTheConnectionsForSmallAndLargeNetworks) {
       }
     }
     EXPECT_GT(checked, 0);
-    // The hub N0 has many neighbours (sorted copy beyond 16).
+    // The hub N0 has many neighbours (a table beyond Neighbours::kScanLimit).
     EXPECT_EQ(net.has_edge(id(0), id(n - 1)), edges.count({0, n - 1}) == 1);
   }
 }

@@ -219,8 +219,8 @@ TEST_F(NetworkTest, SelfConnectionsAreErrors) {
   EXPECT_FALSE(m.has_edge("b", "b"));
 }
 
-// Agents with many neighbours answer has_edge from a sorted copy of their neighbour list; it
-// must agree with the list itself, also after more connections are added.
+// Agents with many neighbours answer has_edge from a hash table of their neighbours; it must
+// agree with the list itself, also after more connections are added.
 TEST(NetworkHub, HasEdgeWithManyNeighbours) {
   Network n;
   n.emplace<Trader>("hub");

@@ -2,6 +2,8 @@
 // nothing at construction, so values Python has after construction appear after the first reset.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "phantom/env.hpp"
 #include "phantom/stochastic_network.hpp"
 #include "support/mock_sampler.hpp"
@@ -217,6 +219,42 @@ TEST(SupertypesEnvTest, EnvTypeReachesAgentsThroughTheView) {
   env.reset();
   env.step(env.make_actions());
   EXPECT_EQ(reader.param, 2.0f);
+}
+
+// Many managed agents sharing samplers (a market of thousands of agents is collected at every
+// reset, so repeats are found without scanning the list): each sampler is listed once, at its
+// first appearance in the order env supertype, then agents in the order they were first managed;
+// managing an agent again keeps its place.
+TEST(SupertypesEnvTest, ManySharedSamplersAreListedOnceInFirstAppearanceOrder) {
+  auto net = std::make_unique<phantom::Network>();
+  const int agents = 60;
+  for (int i = 0; i < agents; ++i) net->emplace<MockStrategic>("m" + std::to_string(i));
+  phantom::PhantomEnv env(std::move(net), 5);
+  std::vector<std::shared_ptr<CountingSampler>> pool;
+  for (int k = 0; k < 7; ++k) pool.push_back(std::make_shared<CountingSampler>(k * 100.0f));
+  // Agent i (managed in the order i * 13 mod 60) draws from pool[(i * i) % 7].
+  std::vector<phantom::Sampler*> expected;
+  for (int k = 0; k < agents; ++k) {
+    int i = (k * 13) % agents;
+    phantom::Sampler* sampler = pool[static_cast<std::size_t>((i * i) % 7)].get();
+    env.set_agent_supertype("m" + std::to_string(i),
+                            {{"type_value", pool[static_cast<std::size_t>((i * i) % 7)]}});
+    if (std::find(expected.begin(), expected.end(), sampler) == expected.end()) {
+      expected.push_back(sampler);
+    }
+  }
+  env.set_agent_supertype("m0", {{"type_value", pool[0]}});  // already managed: keeps its place
+  EXPECT_EQ(env.managed_samplers(), expected);
+  env.reset(1);
+  for (std::size_t k = 0; k < pool.size(); ++k) {
+    bool used = std::find(expected.begin(), expected.end(), pool[k].get()) != expected.end();
+    EXPECT_EQ(pool[k]->draws(), used ? 1 : 0) << "sampler " << k;
+  }
+  for (int i = 0; i < agents; ++i) {
+    // Every agent of a shared sampler holds its one draw (start + 1).
+    float drawn = static_cast<float>((i * i) % 7) * 100.0f + 1.0f;
+    EXPECT_EQ(agent(env, "m" + std::to_string(i)).type_value(), drawn) << "agent m" << i;
+  }
 }
 
 }  // namespace

@@ -24,6 +24,31 @@ TEST(SupplyChain, NetworkOrderAndSpaces) {
   EXPECT_EQ(env->strategic_agent(0).action_space()->to_string(), "Box(0, 100, (1,))");
 }
 
+// Scaling measurements (BM_ManyAgentsStep) ask for other numbers of customers: CUST1..CUSTn, all
+// connected to the shop, each ordering every step; a negative count names the parameter.
+TEST(SupplyChain, CustomerCount) {
+  auto env = supply_chain::make_env(40);
+  ASSERT_EQ(env->n_agents(), 42);
+  EXPECT_EQ(env->agent_ids().back(), "CUST40");
+  const phantom::Network& net = env->network();
+  EXPECT_EQ(net.neighbours(net.index_of("SHOP")).size(), 41u);
+  EXPECT_TRUE(net.has_edge("CUST40", "SHOP"));
+  phantom::Actions actions = env->make_actions();
+  env->reset(1);
+  actions.set(0)[0] = 0.0f;
+  env->network().resolver().set_track_messages(true);
+  env->step(actions);
+  // 40 orders and 40 answers, the stock request and its answer.
+  EXPECT_EQ(env->network().resolver().tracked().size(), 82u);
+  EXPECT_EQ(supply_chain::make_env(0)->n_agents(), 2);
+  try {
+    supply_chain::make_env(-1);
+    ADD_FAILURE() << "make_env(-1) did not throw";
+  } catch (const phantom::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("num_customers"), std::string::npos) << e.what();
+  }
+}
+
 // Orders are served from the stock held before the delivery, which arrives a round later; the
 // observation and reward use the stock after the delivery.
 TEST(SupplyChain, StepAccounting) {
