@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <limits>
 #include <system_error>
 
+#include "analysis/utc_stamp.hpp"
 #include "nn/error.hpp"
 #include "nn/parse_number.hpp"
 
@@ -98,23 +98,10 @@ std::string run_named_by(const fs::path& latest) {
   return run.string();
 }
 
-std::tm utc_time(std::time_t t) {
-  std::tm tm{};
-#if defined(_WIN32)
-  gmtime_s(&tm, &t);
-#else
-  gmtime_r(&t, &tm);  // std::gmtime shares one static buffer between threads
-#endif
-  return tm;
-}
-
 }  // namespace
 
 std::string run_dir_name(std::chrono::system_clock::time_point time, uint64_t seed) {
-  const std::tm tm = utc_time(std::chrono::system_clock::to_time_t(time));
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  return std::string(stamp) + "-seed" + std::to_string(seed);
+  return utc_stamp(time, "%Y%m%d-%H%M%S") + "-seed" + std::to_string(seed);
 }
 
 ResultsDir ResultsDir::create(const std::string& base, const std::string& experiment, uint64_t seed,

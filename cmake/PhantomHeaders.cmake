@@ -1,15 +1,15 @@
-# Which headers are the library's public API (installed, and compiled on their own by the tests)
-# and which are internal (shared by a few source files, never installed).
+#Which headers are the library's public API (installed, and compiled on their own by the tests)
+#and which are internal(shared by a few source files, never installed).
 #
-# A header is public when a user needs it for the documented API or when a public header includes
-# it; everything else is internal. Kernel internals are internal because they are not standalone:
-# elementwise_impl.hpp, gemm_impl.hpp and math_impl.hpp are pasted into an ISA file's namespace
-# after its simd_*.hpp vocabulary, which in turn only compiles with that ISA's -m flags.
+#A header is public when a user needs it for the documented API or when a public header includes
+#it; everything else is internal.Kernel internals are internal because they are not standalone:
+#elementwise_impl.hpp, gemm_impl.hpp and math_impl.hpp are pasted into an ISA file's namespace
+#after its simd_*.hpp vocabulary, which in turn only compiles with that ISA's -m flags.
 #
-# Both lists are explicit (no glob decides what gets installed), and phantom_check_header_lists()
-# keeps them true to the tree: configuring fails if a header under nn/ phantom/ trainers/
-# analysis/ is in neither list (or in both), if a listed header does not exist, or if a public
-# header includes an internal one.
+#Both lists are explicit(no glob decides what gets installed), and phantom_check_header_lists()
+#keeps them true to the tree : configuring fails if a header under nn / phantom / trainers /
+#analysis / is in neither list(or in both), if a listed header does not exist, or if a public
+#header includes an internal one.
 
 set(PHANTOM_PUBLIC_HEADERS
   nn/distributions.hpp
@@ -110,15 +110,16 @@ set(PHANTOM_PUBLIC_HEADERS
   analysis/rollout_runner.hpp
   analysis/svg_plot.hpp
   analysis/tensorboard_writer.hpp
+  analysis/utc_stamp.hpp
   analysis/text_file.hpp)
 
-# Public headers CMake writes into the build tree (${PROJECT_BINARY_DIR}/include/...).
+#Public headers CMake writes into the build tree(${PROJECT_BINARY_DIR} / include / ...).
 set(PHANTOM_GENERATED_HEADERS
   phantom/version.hpp)
 
 set(PHANTOM_INTERNAL_HEADERS
-  # Kernel internals: dispatch tables, the per-ISA vector vocabularies and the code written over
-  # them, shared constants of the scalar and SIMD paths.
+#Kernel internals : dispatch tables, the per - ISA vector vocabularies and the code written over
+#them, shared constants of the scalar and SIMD paths.
   nn/kernels/elementwise_impl.hpp
   nn/kernels/elementwise_paths.hpp
   nn/kernels/gemm_impl.hpp
@@ -127,9 +128,9 @@ set(PHANTOM_INTERNAL_HEADERS
   nn/kernels/math_impl.hpp
   nn/kernels/simd_avx2.hpp
   nn/kernels/simd_avx512.hpp
-  # The atomic file write shared by checkpoints and results-directory text files.
+#The atomic file write shared by checkpoints and results - directory text files.
   nn/atomic_file.hpp
-  # Helpers shared by the op files (nn/ops/*.cpp).
+#Helpers shared by the op files(nn / ops/*.cpp).
   nn/ops/op_support.hpp
   # The tokenizer behind the text forms; users parse through env_config.hpp / policy_mapping.hpp.
   phantom/config_lexer.hpp

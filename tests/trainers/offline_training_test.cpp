@@ -13,6 +13,7 @@
 #include "analysis/test_files.hpp"
 #include "nn/error.hpp"
 #include "support/error_message.hpp"
+#include "support/ppo_weights.hpp"
 #include "support/sign_env.hpp"
 #include "tabular_envs.hpp"
 #include "trainers/offline/input_files.hpp"
@@ -225,15 +226,7 @@ phantom::TrainOptions ppo_run(const std::string& source) {
   return t;
 }
 
-std::vector<float> ppo_weights(const phantom::TrainingResults& res) {
-  auto ppo = std::dynamic_pointer_cast<phantom::PpoPolicy>(res.policies.at("guesser"));
-  std::vector<float> w;
-  for (const nn::Tensor& t : ppo->network()->parameters()) {
-    std::vector<float> v = t.to_vector();
-    w.insert(w.end(), v.begin(), v.end());
-  }
-  return w;
-}
+using test_support::ppo_weights;
 
 TEST(OfflineTraining, PpoLearnsFromPostprocessedFilesReproducibly) {
   ScratchDir dir;

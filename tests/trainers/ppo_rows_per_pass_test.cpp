@@ -14,6 +14,7 @@
 #include "phantom/error.hpp"
 #include "phantom/space.hpp"
 #include "support/error_message.hpp"
+#include "support/ppo_weights.hpp"
 #include "trainers/ppo/ppo_policy.hpp"
 #include "trainers/sampling/sample_batch.hpp"
 
@@ -50,17 +51,10 @@ phantom::SampleBatch random_batch(const phantom::ActorCritic& net, int64_t rows,
   return b;
 }
 
-/// Every weight of a network, parameter after parameter.
-using Weights = std::vector<std::vector<float>>;
-
-Weights weights_of(const phantom::ActorCritic& net) {
-  Weights out;
-  for (const nn::Tensor& p : net.parameters()) out.emplace_back(p.data(), p.data() + p.numel());
-  return out;
-}
+using test_support::flat_weights;
 
 struct Learned {
-  Weights weights;
+  std::vector<float> weights;
   phantom::LearnerStats stats;
 };
 
@@ -84,18 +78,16 @@ Learned learn(const phantom::SpacePtr& action_space, bool discrete, int64_t rows
   Learned out;
   policy->learn_on_batch(batch, out.stats);
   policy->learn_on_batch(batch, out.stats);
-  out.weights = weights_of(*policy->network());
+  out.weights = flat_weights(*policy->network());
   return out;
 }
 
 /// The largest |a - b| / (1 + |b|) over every weight of two copies of one network.
-double max_relative_difference(const Weights& a, const Weights& b) {
+double max_relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
   double worst = 0.0;
-  for (std::size_t p = 0; p < b.size(); ++p) {
-    for (std::size_t i = 0; i < b[p].size(); ++i) {
-      const double x = a[p][i], y = b[p][i];
-      worst = std::max(worst, std::fabs(x - y) / (1.0 + std::fabs(y)));
-    }
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const double x = a[i], y = b[i];
+    worst = std::max(worst, std::fabs(x - y) / (1.0 + std::fabs(y)));
   }
   return worst;
 }
@@ -108,7 +100,7 @@ TEST(PpoRowsPerPass, ChunkedMinibatchesLearnWhatOnePassLearns) {
     const Learned chunked = learn(space, discrete, 7);   // 7 chunks of 6 or 7 rows
     // Learning moved the weights: agreeing untouched weights would prove nothing.
     EXPECT_GT(
-        max_relative_difference(one_pass.weights, weights_of(*fresh_policy(space)->network())),
+        max_relative_difference(one_pass.weights, flat_weights(*fresh_policy(space)->network())),
         1e-4);
 
     EXPECT_LT(max_relative_difference(chunked.weights, one_pass.weights), 1e-5);

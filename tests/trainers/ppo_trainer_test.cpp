@@ -11,6 +11,7 @@
 #include "analysis/test_files.hpp"
 #include "phantom/env.hpp"
 #include "support/error_message.hpp"
+#include "support/ppo_weights.hpp"
 #include "support/sign_env.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
 
@@ -57,15 +58,7 @@ TEST(PpoTrainer, LearnsASimpleTaskWithASharedPolicy) {
   EXPECT_EQ(action, 0.0f);
 }
 
-std::vector<float> weights(const phantom::TrainingResults& res) {
-  auto ppo = std::dynamic_pointer_cast<phantom::PpoPolicy>(res.policies.at("guesser"));
-  std::vector<float> w;
-  for (const nn::Tensor& t : ppo->network()->parameters()) {
-    std::vector<float> v = t.to_vector();
-    w.insert(w.end(), v.begin(), v.end());
-  }
-  return w;
-}
+using test_support::ppo_weights;
 
 TEST(PpoTrainer, ParallelEnvsGiveTheSameResultsAsOneThread) {
   phantom::PpoOptions one = small_options(), three = small_options();
@@ -74,7 +67,7 @@ TEST(PpoTrainer, ParallelEnvsGiveTheSameResultsAsOneThread) {
   phantom::PpoTrainer a(one), b(three);
   auto ra = a.train(make_sign_env, {}, run_options(3));
   auto rb = b.train(make_sign_env, {}, run_options(3));
-  EXPECT_EQ(weights(ra), weights(rb));
+  EXPECT_EQ(ppo_weights(ra), ppo_weights(rb));
   EXPECT_EQ(ra.last.returns[0].sum, rb.last.returns[0].sum);
 }
 
@@ -104,7 +97,7 @@ void expect_resume_equals_uninterrupted(const phantom::PpoOptions& options) {
   phantom::PpoTrainer second(options);
   auto resumed = second.resume(part.run_dir, make_sign_env, {}, run_options(4));
 
-  EXPECT_EQ(weights(resumed), weights(expected));
+  EXPECT_EQ(ppo_weights(resumed), ppo_weights(expected));
   EXPECT_EQ(rows_without_time(resumed.run_dir), rows_without_time(expected.run_dir));
 }
 

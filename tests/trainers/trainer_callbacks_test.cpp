@@ -11,6 +11,7 @@
 #include "analysis/csv_reader.hpp"
 #include "analysis/test_files.hpp"
 #include "support/error_message.hpp"
+#include "support/ppo_weights.hpp"
 #include "support/sign_env.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
 
@@ -133,14 +134,8 @@ class ScaleRewards : public phantom::Callbacks {
 std::vector<float> trained_weights(std::shared_ptr<phantom::Callbacks> callbacks) {
   phantom::TrainOptions run = run_options(3);
   run.callbacks = std::move(callbacks);
-  phantom::TrainingResults res = phantom::PpoTrainer(small_options()).train(make_sign_env, {}, run);
-  auto ppo = std::dynamic_pointer_cast<phantom::PpoPolicy>(res.policies.at("guesser"));
-  std::vector<float> w;
-  for (const nn::Tensor& t : ppo->network()->parameters()) {
-    std::vector<float> v = t.to_vector();
-    w.insert(w.end(), v.begin(), v.end());
-  }
-  return w;
+  return test_support::ppo_weights(
+      phantom::PpoTrainer(small_options()).train(make_sign_env, {}, run));
 }
 
 TEST(TrainerCallbacks, RewardRewriteBeforeAdvantagesChangesTraining) {

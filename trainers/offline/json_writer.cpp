@@ -4,33 +4,16 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <system_error>
 
+#include "analysis/utc_stamp.hpp"
 #include "nn/error.hpp"
 #include "trainers/offline/batch_json.hpp"
 
 namespace phantom {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string utc_stamp() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-#if defined(_WIN32)
-  gmtime_s(&tm, &t);
-#else
-  gmtime_r(&t, &tm);  // std::gmtime shares one static buffer between threads
-#endif
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%d_%H-%M-%S", &tm);
-  return stamp;
-}
-
-}  // namespace
 
 JsonWriter::JsonWriter(std::string dir, int worker_index, int64_t max_file_size)
     : dir_(std::move(dir)), worker_index_(worker_index), max_file_size_(max_file_size) {
@@ -57,9 +40,11 @@ void JsonWriter::close() {
 
 void JsonWriter::open_next() {
   close();
-  path_ = (fs::path(dir_) / ("output-" + utc_stamp() + "_worker-" + std::to_string(worker_index_) +
-                             "_" + std::to_string(next_index_) + ".json"))
-              .string();
+  path_ =
+      (fs::path(dir_) /
+       ("output-" + utc_stamp(std::chrono::system_clock::now(), "%Y-%m-%d_%H-%M-%S") + "_worker-" +
+        std::to_string(worker_index_) + "_" + std::to_string(next_index_) + ".json"))
+          .string();
   ++next_index_;
   // "x": fail rather than append to (or truncate) a file someone else wrote.
   file_ = std::fopen(path_.c_str(), "wbx");
