@@ -170,6 +170,44 @@ TEST(SampleBatch, ReserveMakesRoomForTheRows) {
   message_of<ValueError>([&] { b.reserve(-1); });
 }
 
+// resize_for_overwrite leaves new rows for its caller to fill; resize(), add_column and the
+// appends must still give zeros (or the copied values) where old values lie in the memory.
+TEST(SampleBatch, OnlyResizeForOverwriteLeavesOldValuesInNewRows) {
+  SampleBatch b = make_batch({1, 1, 1, 2, 2, 2});
+  b.clear();
+  b.resize(4);
+  for (int c = 0; c < b.num_columns(); ++c) {
+    for (int64_t k = 0; k < 4 * b.width(c); ++k) {
+      const double v = b.type(c) == ColumnType::float32 ? b.f32(c)[k] : b.i64(c)[k];
+      EXPECT_EQ(v, 0.0) << b.column_names()[c] << " value " << k;
+    }
+  }
+  b.clear();
+  b.resize_for_overwrite(6);
+  EXPECT_EQ(b.size(), 6);
+  for (int c = 0; c < b.num_columns(); ++c) {
+    if (b.type(c) == ColumnType::float32) {
+      std::fill_n(b.f32(c), 6 * b.width(c), 2.5f);
+    } else {
+      std::fill_n(b.i64(c), 6 * b.width(c), int64_t{9});
+    }
+  }
+  b.resize(2);
+  b.add_column("advantages", 1, ColumnType::float32);
+  b.resize(6);  // rows 2..5 held 2.5 / 9 in the memory
+  for (int c = 0; c < b.num_columns(); ++c) {
+    for (int64_t k = 2 * b.width(c); k < 6 * b.width(c); ++k) {
+      const double v = b.type(c) == ColumnType::float32 ? b.f32(c)[k] : b.i64(c)[k];
+      EXPECT_EQ(v, 0.0) << b.column_names()[c] << " value " << k;
+    }
+  }
+  SampleBatch three = make_batch({7, 7, 7});
+  three.add_column("advantages", 1, ColumnType::float32);
+  b.clear();
+  b.append(three);
+  EXPECT_TRUE(b.identical(three));
+  message_of<ValueError>([&] { b.resize_for_overwrite(-1); });
+}
 TEST(SampleBatch, ConcatEqualsAppendAndKeepsTheOrder) {
   SampleBatch a = make_batch({1, 1, 1}, 0), b = make_batch({2, 2}, 3), empty = make_batch({});
   SampleBatch joined = SampleBatch::concat({&a, &empty, &b});

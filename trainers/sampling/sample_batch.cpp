@@ -19,23 +19,23 @@ std::string describe(const std::string& name, int64_t width, ColumnType type) {
 // Appends src[0, count) to dst. dst is resized before src is read, so src may be dst itself (a
 // batch appended to itself): its data pointer is then taken after any reallocation, and the
 // range read, [0, count), lies before the new values.
-template <class T>
-void append_values(std::vector<T>& dst, const std::vector<T>& src, std::size_t count) {
+template <class Vector>
+void append_values(Vector& dst, const Vector& src, std::size_t count) {
   std::size_t old_size = dst.size();
   dst.resize(old_size + count);
   if (count > 0) std::copy_n(src.data(), count, dst.data() + old_size);
 }
 
-template <class T>
-void swap_rows(std::vector<T>& values, int64_t width, int64_t a, int64_t b) {
-  T* row_a = values.data() + a * width;
+template <class Vector>
+void swap_rows(Vector& values, int64_t width, int64_t a, int64_t b) {
+  auto* row_a = values.data() + a * width;
   std::swap_ranges(row_a, row_a + width, values.data() + b * width);
 }
 
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+template <class Vector>
+bool same_bits(const Vector& a, const Vector& b) {
   return a.size() == b.size() &&
-         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
+         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(a[0])) == 0);
 }
 
 }  // namespace
@@ -104,9 +104,9 @@ SampleBatch::Handle SampleBatch::add_column(const std::string& name, int64_t wid
   c.type = type;
   std::size_t values = static_cast<std::size_t>(size_ * width);
   if (type == ColumnType::float32) {
-    c.floats.resize(values);
+    c.floats.resize(values, 0.0f);
   } else {
-    c.ints.resize(values);
+    c.ints.resize(values, 0);
   }
   columns_.push_back(std::move(c));
   return static_cast<Handle>(columns_.size() - 1);
@@ -169,6 +169,22 @@ void SampleBatch::resize(int64_t rows) {
       c.floats.resize(values, 0.0f);
     } else {
       c.ints.resize(values, 0);
+    }
+  }
+  size_ = rows;
+}
+
+void SampleBatch::resize_for_overwrite(int64_t rows) {
+  if (rows < 0) {
+    throw ValueError("SampleBatch::resize_for_overwrite: rows = " + std::to_string(rows) +
+                     ", expected >= 0");
+  }
+  for (Column& c : columns_) {
+    std::size_t values = static_cast<std::size_t>(rows * c.width);
+    if (c.type == ColumnType::float32) {
+      c.floats.resize(values);
+    } else {
+      c.ints.resize(values);
     }
   }
   size_ = rows;
@@ -435,7 +451,7 @@ void SampleBatch::save(nn::StateDict& out, const std::string& prefix) const {
     if (c.type == ColumnType::float32) {
       out.set_doubles(p + ".floats", std::vector<double>(c.floats.begin(), c.floats.end()));
     } else {
-      out.set_int64s(p + ".ints", c.ints);
+      out.set_int64s(p + ".ints", std::vector<int64_t>(c.ints.begin(), c.ints.end()));
     }
   }
 }
@@ -463,7 +479,8 @@ void SampleBatch::load(const nn::StateDict& in, const std::string& prefix) {
       c.floats.assign(v.begin(), v.end());  // floats were widened exactly: this is exact too
       values = c.floats.size();
     } else {
-      c.ints = in.get_int64s(p + ".ints");
+      const std::vector<int64_t>& v = in.get_int64s(p + ".ints");
+      c.ints.assign(v.begin(), v.end());
       values = c.ints.size();
     }
     if (width < 1 || rows > static_cast<int64_t>(values) / width ||

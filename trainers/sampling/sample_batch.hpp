@@ -18,8 +18,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "nn/rng.hpp"
@@ -116,6 +118,10 @@ class SampleBatch {
   int64_t append_row();
   /// Grows or shrinks to `rows` rows; rows added are zero. Allocates nothing within capacity.
   void resize(int64_t rows);
+  /// resize() without zeroing the rows added: their values are unspecified until written. For a
+  /// writer that fills every column of the new rows at once (the worker's trajectories), which
+  /// would otherwise pay for writing each value twice.
+  void resize_for_overwrite(int64_t rows);
   /// Makes room for `rows` rows in every column, so filling up to that size allocates nothing.
   void reserve(int64_t rows);
   /// Forgets the rows; keeps the columns and their memory.
@@ -189,12 +195,36 @@ class SampleBatch {
   void load(const nn::StateDict& in, const std::string& prefix);
 
  private:
+  // The allocator of the columns: std::allocator, except that growing a vector without a value
+  // (resize(n)) leaves the new numbers unset instead of zeroing them. resize_for_overwrite and
+  // the appends, which copy over the new rows at once, use that; everything else passes 0.
+  template <class T>
+  struct UnsetGrowth : std::allocator<T> {
+    template <class U>
+    struct rebind {
+      using other = UnsetGrowth<U>;
+    };
+    UnsetGrowth() = default;
+    template <class U>
+    UnsetGrowth(const UnsetGrowth<U>&) noexcept {}
+    template <class U>
+    void construct(U* p) noexcept {
+      ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+      ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+  };
+  template <class T>
+  using Values = std::vector<T, UnsetGrowth<T>>;
+
   struct Column {
     std::string name;
     int64_t width = 1;
     ColumnType type = ColumnType::float32;
-    std::vector<float> floats;  // the data if type == float32
-    std::vector<int64_t> ints;  // the data if type == int64
+    Values<float> floats;  // the data if type == float32
+    Values<int64_t> ints;  // the data if type == int64
   };
 
   /// The position of column `name`, or -1.

@@ -118,14 +118,14 @@ void TrajectoryBuilder::check_rows_fit(int64_t rows, const SampleBatch& out,
 
 void TrajectoryBuilder::write_rows(int64_t rows, SampleBatch& out) const {
   check_rows_fit(rows, out, "write_rows");
-  out.resize(rows);
+  out.resize_for_overwrite(rows);  // write_rows_at fills every column
   write_rows_at(rows, out, 0);
 }
 
 void TrajectoryBuilder::append_rows(int64_t rows, SampleBatch& out) const {
   check_rows_fit(rows, out, "append_rows");
   const int64_t first = out.size();
-  out.resize(first + rows);
+  out.resize_for_overwrite(first + rows);  // write_rows_at fills every column of the new rows
   write_rows_at(rows, out, first);
 }
 

@@ -224,7 +224,10 @@ void RolloutWorker::act() {
       if (!r.acts(i)) continue;
       AgentState& a = s.agents[static_cast<std::size_t>(i)];
       PolicySlot& slot = m.slots[static_cast<std::size_t>(bind(s, i))];
-      slot.observations.insert(slot.observations.end(), a.obs.begin(), a.obs.end());
+      // A batched policy reads its agents' observations as one matrix; a plain one reads each
+      // agent's in place.
+      if (slot.trainable)
+        slot.observations.insert(slot.observations.end(), a.obs.begin(), a.obs.end());
       slot.rows.emplace_back(e, i);
     }
   }
@@ -240,8 +243,10 @@ void RolloutWorker::act() {
       out.logp.assign(static_cast<std::size_t>(k), 0.0f);
       out.vf_preds.clear();
       for (int64_t j = 0; j < k; ++j) {
-        slot.policy->compute_action(slot.observations.data() + j * slot.obs_size,
-                                    out.actions.data() + j * slot.action_size, m.rng);
+        auto [e, i] = slot.rows[static_cast<std::size_t>(j)];
+        const AgentState& a =
+            m.envs[static_cast<std::size_t>(e)]->agents[static_cast<std::size_t>(i)];
+        slot.policy->compute_action(a.obs.data(), out.actions.data() + j * slot.action_size, m.rng);
       }
     }
     for (int64_t j = 0; j < k; ++j) {

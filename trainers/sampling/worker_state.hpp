@@ -43,7 +43,8 @@ struct PolicySlot {
   ObservationFilter* filter = nullptr;
   bool filter_changes_observations = true;  // false for a NoFilter: nothing to call per step
   int64_t obs_size = 0, action_size = 0;
-  // This poll's acting rows: the filtered observations and (sub-env, position) of each row.
+  // This poll's acting rows: (sub-env, position) of each row and, for a trainable policy, which
+  // reads them as one matrix, their filtered observations.
   std::vector<float> observations;
   std::vector<std::pair<int, int>> rows;
   ActionBatch out;
