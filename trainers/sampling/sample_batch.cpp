@@ -160,31 +160,25 @@ int64_t SampleBatch::append_row() {
 }
 
 void SampleBatch::resize(int64_t rows) {
-  if (rows < 0) {
-    throw ValueError("SampleBatch::resize: rows = " + std::to_string(rows) + ", expected >= 0");
-  }
-  for (Column& c : columns_) {
-    std::size_t values = static_cast<std::size_t>(rows * c.width);
-    if (c.type == ColumnType::float32) {
-      c.floats.resize(values, 0.0f);
-    } else {
-      c.ints.resize(values, 0);
-    }
-  }
-  size_ = rows;
+  resize_columns(rows, /*zero_new_rows=*/true, "resize");
 }
 
 void SampleBatch::resize_for_overwrite(int64_t rows) {
+  resize_columns(rows, /*zero_new_rows=*/false, "resize_for_overwrite");
+}
+
+void SampleBatch::resize_columns(int64_t rows, bool zero_new_rows, const char* caller) {
   if (rows < 0) {
-    throw ValueError("SampleBatch::resize_for_overwrite: rows = " + std::to_string(rows) +
+    throw ValueError(std::string("SampleBatch::") + caller + ": rows = " + std::to_string(rows) +
                      ", expected >= 0");
   }
   for (Column& c : columns_) {
     std::size_t values = static_cast<std::size_t>(rows * c.width);
+    // Without a value, the columns' allocator leaves the new numbers unset.
     if (c.type == ColumnType::float32) {
-      c.floats.resize(values);
+      zero_new_rows ? c.floats.resize(values, 0.0f) : c.floats.resize(values);
     } else {
-      c.ints.resize(values);
+      zero_new_rows ? c.ints.resize(values, 0) : c.ints.resize(values);
     }
   }
   size_ = rows;

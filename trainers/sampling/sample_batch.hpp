@@ -227,6 +227,9 @@ class SampleBatch {
     Values<int64_t> ints;  // the data if type == int64
   };
 
+  // resize() (new rows zero) and resize_for_overwrite() (new rows unset); `caller` names the
+  // public function in the error for rows < 0.
+  void resize_columns(int64_t rows, bool zero_new_rows, const char* caller);
   /// The position of column `name`, or -1.
   Handle find(std::string_view name) const;
   bool has_type(Handle column, ColumnType type) const {
