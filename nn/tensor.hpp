@@ -131,6 +131,10 @@ class Tensor {
   std::shared_ptr<detail::Storage> storage_;  // null for tensors living in a tape arena
   float* data_ = nullptr;
   float* grad_ = nullptr;  // arena tensors only (owned ones keep theirs in storage_)
+  // Arena tensors with a gradient: a flag in the arena, shared by every handle of the tensor,
+  // that is true while grad_ has received no contribution and holds garbage standing for zeros
+  // (see Tape::new_tensor).
+  bool* grad_untouched_ = nullptr;
   Shape shape_;
   Tape* tape_ = nullptr;
   uint64_t generation_ = 0;                    // tape recording this tensor belongs to

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+
+#include "nn/kernels/kernels.hpp"
 
 namespace nn::kernels {
 
@@ -17,6 +20,19 @@ enum ScratchSlot : int { kScratchB = 0, kScratchA = 1, kScratchC = 2, kScratchCo
 /// are undefined (callers fill what they read); the pointer stays valid until the next call with
 /// the same slot on the same thread. Grows rarely, so steady-state calls do not allocate.
 float* scratch(ScratchSlot slot, std::size_t floats);
+
+/// The single-threaded gemm of `isa` (the portable loop for scalar): what each thread of
+/// kernels::gemm and kernels::dense runs on its share of C. Callers guarantee m, n >= 1.
+void gemm_serial(Isa isa, bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
+                 const float* b, int ldb, float* c, int ldc, bool accumulate);
+
+/// A thread gets at least this many multiply-adds (~10-20 us of single-core work), so the
+/// hand-off (~0.1-50 us, see thread_pool.hpp) stays small next to the work.
+constexpr std::int64_t kMinWorkPerThread = std::int64_t{1} << 20;
+/// Rows / columns are handed out in whole tiles (multiples of every path's tile height / panel
+/// width), so splitting never creates extra partial tiles in the middle of C.
+constexpr int kRowUnit = 24;
+constexpr int kColUnit = 64;
 
 }  // namespace gemm_detail
 
