@@ -4,7 +4,8 @@
 // activation; for a batch of any size that second pass finds the start of the output long gone
 // from L1. Here the rows are taken in bands of a few thousand outputs: each band is set to its
 // bias, multiplied into (the gemm continues each output's FMA chain from the bias), and
-// activated at once while it is still in L1.
+// activated at once while it is still in L1. A single row (acting) goes to the SIMD paths'
+// dense_row, which applies the bias and the activation to the accumulators themselves.
 //
 // Bit-identity: the band's product is the same gemm on a subset of rows (every output is the
 // same FMA chain over k in increasing order, whichever rows are computed together), and the
@@ -48,23 +49,26 @@ void activate(Activation act, float* y, std::int64_t n) {
   if (act == Activation::relu) relu(y, y, n);
 }
 
+// One band: rows [0, rows) of x and y.
+void dense_band(Isa isa, int rows, int in, int out, const float* x, const float* w, const float* b,
+                Activation act, float* y) {
+  if (b != nullptr) {
+    for (int r = 0; r < rows; ++r) {
+      std::memcpy(y + static_cast<std::ptrdiff_t>(r) * out, b,
+                  static_cast<std::size_t>(out) * sizeof(float));
+    }
+  }
+  gemm_detail::gemm_serial(isa, false, false, rows, out, in, x, in, w, out, y, out, b != nullptr);
+  activate(act, y, static_cast<std::int64_t>(rows) * out);
+}
+
 // Rows [i0, i1) of dense on `isa`, band by band.
 void dense_rows(Isa isa, int i0, int i1, int in, int out, const float* x, const float* w,
                 const float* b, Activation act, float* y) {
   const int band = band_rows(i1 - i0, in, out);
   for (int i = i0; i < i1; i += band) {
-    const int rows = i1 - i < band ? i1 - i : band;
-    float* y_i = y + static_cast<std::ptrdiff_t>(i) * out;
-    if (b != nullptr) {
-      for (int r = 0; r < rows; ++r) {
-        std::memcpy(y_i + static_cast<std::ptrdiff_t>(r) * out, b,
-                    static_cast<std::size_t>(out) * sizeof(float));
-      }
-    }
-    gemm_detail::gemm_serial(isa, false, false, rows, out, in,
-                             x + static_cast<std::ptrdiff_t>(i) * in, in, w, out, y_i, out,
-                             b != nullptr);
-    activate(act, y_i, static_cast<std::int64_t>(rows) * out);
+    dense_band(isa, i1 - i < band ? i1 - i : band, in, out, x + static_cast<std::ptrdiff_t>(i) * in,
+               w, b, act, y + static_cast<std::ptrdiff_t>(i) * out);
   }
 }
 
@@ -75,8 +79,22 @@ void dense(int rows, int in, int out, const float* x, const float* w, const floa
   if (rows <= 0 || out <= 0) return;
   if (in < 0) in = 0;
   const Isa isa = active_isa();
-  // As many threads as either the product or the activation is worth, in whole tile units.
+#if defined(PHANTOM_X86_SIMD)
+  if (rows == 1 && isa == Isa::avx512) {  // acting: one row, activated in registers
+    avx512::dense_row(out, in, x, w, b, act, y);
+    return;
+  }
+  if (rows == 1 && isa == Isa::avx2) {
+    avx2::dense_row(out, in, x, w, b, act, y);
+    return;
+  }
+#endif
   const std::int64_t outputs = static_cast<std::int64_t>(rows) * out;
+  if (outputs <= kBandOutputs) {  // one band (acting, small batches): no split to work out
+    dense_band(isa, rows, in, out, x, w, b, act, y);
+    return;
+  }
+  // As many threads as either the product or the activation is worth, in whole tile units.
   std::int64_t parts = outputs * in / kMinWorkPerThread;
   if (act != Activation::none && outputs / kMinOutputsPerThread > parts) {
     parts = outputs / kMinOutputsPerThread;

@@ -43,6 +43,10 @@ namespace avx2 {
 /// guarantee m, n >= 1 and k >= 0, and that the CPU has AVX2 and FMA.
 void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
                  const float* b, int ldb, float* c, int ldc, bool accumulate);
+/// kernels::dense for a single row on AVX2 + FMA: y [n] = act(b + x [k] w [k x n]), b may be null;
+/// the activation is applied in registers. Callers guarantee n >= 1 and k >= 0.
+void dense_row(int n, int k, const float* x, const float* w, const float* b, Activation act,
+               float* y);
 }  // namespace avx2
 
 namespace avx512 {
@@ -50,6 +54,10 @@ namespace avx512 {
 /// guarantee m, n >= 1 and k >= 0, and that the CPU has AVX-512 F/BW/DQ/VL and FMA.
 void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
                  const float* b, int ldb, float* c, int ldc, bool accumulate);
+/// kernels::dense for a single row on AVX-512: y [n] = act(b + x [k] w [k x n]), b may be null;
+/// the activation is applied in registers. Callers guarantee n >= 1 and k >= 0.
+void dense_row(int n, int k, const float* x, const float* w, const float* b, Activation act,
+               float* y);
 }  // namespace avx512
 #endif
 

@@ -92,9 +92,12 @@ struct DenseShape {
 
 // Rows from one (acting) to several bands and a thread split; inputs from none to wider than a
 // register; outputs narrow (a 3-action head), odd, and wider than one band row.
-const DenseShape kShapes[] = {{1, 4, 64},  {1, 64, 3},  {7, 5, 17},    {13, 64, 64},
-                              {64, 4, 64}, {64, 64, 3}, {100, 33, 70}, {300, 17, 256},
-                              {2, 0, 9},   {37, 1, 1},  {250, 64, 64}, {5, 300, 33}};
+// A single row (acting) takes its own route, with the activation applied in registers: up to
+// 256 outputs in one block, wider rows in several, the last one masked.
+const DenseShape kShapes[] = {{1, 4, 64},  {1, 64, 3},    {1, 0, 5},      {1, 33, 300},
+                              {1, 7, 24},  {7, 5, 17},    {13, 64, 64},   {64, 4, 64},
+                              {64, 64, 3}, {100, 33, 70}, {300, 17, 256}, {2, 0, 9},
+                              {37, 1, 1},  {250, 64, 64}, {5, 300, 33}};
 
 TEST(DenseKernel, EveryPathMatchesTheReferenceBitwise) {
   PathGuard guard;
@@ -360,6 +363,14 @@ TEST(AutogradDense, MlpMatchesTheUnfusedLayersBitwise) {
     std::vector<float> inferred(20 * 3), workspace;
     mlp.infer(x.data(), 20, inferred.data(), workspace);
     EXPECT_TRUE(same_bits(inferred, outputs[0], &where)) << name_of(act) << " infer: " << where;
+    // Row by row (the acting route of the kernel).
+    for (int r = 0; r < 20; ++r) {
+      std::vector<float> one(3);
+      mlp.infer(x.data() + r * 6, 1, one.data(), workspace);
+      const std::vector<float> expected(outputs[0].begin() + r * 3, outputs[0].begin() + r * 3 + 3);
+      EXPECT_TRUE(same_bits(one, expected, &where))
+          << name_of(act) << " infer of row " << r << " alone: " << where;
+    }
   }
 }
 
