@@ -1,7 +1,6 @@
 // The tape: arena memory for op results, the node list, and the backward pass.
 #include "nn/tape.hpp"
 
-#include <cstring>
 #include <new>
 #include <string>
 

@@ -5,7 +5,6 @@
 // operand is stored transposed, its stored gradient is the transpose of that. Every product below
 // is a gemm straight into the gradient buffer (no temporaries): it adds to what is there, or,
 // when the buffer has received nothing yet, starts from +0 instead of clearing it first.
-#include <cstring>
 
 #include "nn/kernels/kernels.hpp"
 #include "nn/ops.hpp"

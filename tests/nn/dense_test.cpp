@@ -273,9 +273,9 @@ struct LayerRun {
   std::vector<float> y, dx, dw, db;
 };
 
-LayerRun run_layer(bool fused, Activation act, int rows, int in, int out) {
+LayerRun run_layer(bool fused, Activation act, int rows, int in, int out, float w_scale) {
   nn::Tensor x = nn::Tensor::from_vector(random_values(rows * in, 51, 1.0f), {rows, in});
-  nn::Tensor w = nn::Tensor::from_vector(random_values(in * out, 52, 0.5f), {in, out});
+  nn::Tensor w = nn::Tensor::from_vector(random_values(in * out, 52, w_scale), {in, out});
   nn::Tensor b = nn::Tensor::from_vector(random_values(out, 53, 1.0f), {out});
   nn::Tensor w0 = nn::Tensor::from_vector(random_values(in * in, 54, 0.5f), {in, in});
   nn::Tensor weights = nn::Tensor::from_vector(random_values(rows * out, 55, 1.0f), {rows, out});
@@ -309,16 +309,20 @@ TEST(AutogradDense, ValuesAndGradientsAreBitIdenticalToLinearThenActivation) {
     for (Activation act : kActivations) {
       for (const DenseShape& s : {DenseShape{1, 4, 64}, DenseShape{64, 64, 64},
                                   DenseShape{64, 64, 3}, DenseShape{150, 13, 70}}) {
-        const LayerRun fused = run_layer(true, act, s.rows, s.in, s.out);
-        const LayerRun unfused = run_layer(false, act, s.rows, s.in, s.out);
-        const std::string what = std::string(k::isa_name(isa)) + " " + name_of(act) + " " +
-                                 std::to_string(s.rows) + "x" + std::to_string(s.in) + "->" +
-                                 std::to_string(s.out);
-        std::string where;
-        EXPECT_TRUE(same_bits(fused.y, unfused.y, &where)) << what << " y: " << where;
-        EXPECT_TRUE(same_bits(fused.dx, unfused.dx, &where)) << what << " dx: " << where;
-        EXPECT_TRUE(same_bits(fused.dw, unfused.dw, &where)) << what << " dw: " << where;
-        EXPECT_TRUE(same_bits(fused.db, unfused.db, &where)) << what << " db: " << where;
+        // Large weights saturate tanh to exactly +-1, where dy * (1 - y * y) is a signed zero:
+        // the sign of every zero must match too.
+        for (float w_scale : {0.5f, 40.0f}) {
+          const LayerRun fused = run_layer(true, act, s.rows, s.in, s.out, w_scale);
+          const LayerRun unfused = run_layer(false, act, s.rows, s.in, s.out, w_scale);
+          const std::string what = std::string(k::isa_name(isa)) + " " + name_of(act) + " " +
+                                   std::to_string(s.rows) + "x" + std::to_string(s.in) + "->" +
+                                   std::to_string(s.out) + " w scale " + std::to_string(w_scale);
+          std::string where;
+          EXPECT_TRUE(same_bits(fused.y, unfused.y, &where)) << what << " y: " << where;
+          EXPECT_TRUE(same_bits(fused.dx, unfused.dx, &where)) << what << " dx: " << where;
+          EXPECT_TRUE(same_bits(fused.dw, unfused.dw, &where)) << what << " dw: " << where;
+          EXPECT_TRUE(same_bits(fused.db, unfused.db, &where)) << what << " db: " << where;
+        }
       }
     }
   }
