@@ -398,4 +398,35 @@ TEST(FreshGradient, ReadsAsZerosAfterTheArenaHeldOtherValues) {
   }
 }
 
+TEST(FreshGradient, WritingTheFirstContributionGivesTheBitsOfAddingIt) {
+  // h's gradient is written by the first backward to reach it (tanh's, relu's or add's) in the
+  // plain graph; in the other graph an extra h * 0 term, recorded last and so run first, has
+  // already touched it, and the same contribution is added. Every parameter gradient must agree
+  // bit for bit, including saturated tanh (signed-zero terms).
+  for (int op = 0; op < 3; ++op) {
+    std::vector<float> grads[2];
+    for (int touched = 0; touched < 2; ++touched) {
+      nn::Tensor x = nn::Tensor::from_vector(random_values(24 * 5, 71, 1.0f), {24, 5});
+      nn::Tensor w = nn::Tensor::from_vector(random_values(5 * 7, 72, 30.0f), {5, 7});
+      nn::Tensor b = nn::Tensor::from_vector(random_values(7, 73, 1.0f), {7});
+      w.set_requires_grad();
+      b.set_requires_grad();
+      nn::Tape tape;
+      nn::TapeScope scope(tape);
+      nn::Tensor h = nn::linear(x, w, b);
+      nn::Tensor shift = nn::Tensor::from_vector(random_values(24 * 7, 75, 1.0f), {24, 7});
+      nn::Tensor y = op == 0 ? nn::tanh(h) : op == 1 ? nn::relu(h) : h + shift;
+      nn::Tensor loss =
+          nn::sum(y * nn::Tensor::from_vector(random_values(24 * 7, 74, 1.0f), {24, 7}));
+      if (touched) loss = loss + nn::sum(h * 0.0f);
+      loss.backward();
+      grads[touched] = h.grad_tensor().to_vector();  // signed zeros included
+      for (float g : w.grad_tensor().to_vector()) grads[touched].push_back(g);
+      for (float g : b.grad_tensor().to_vector()) grads[touched].push_back(g);
+    }
+    std::string where;
+    EXPECT_TRUE(same_bits(grads[0], grads[1], &where)) << "op " << op << ": " << where;
+  }
+}
+
 }  // namespace
