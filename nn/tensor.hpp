@@ -105,6 +105,9 @@ class Tensor {
   /// Marks an owned tensor as a trainable leaf and allocates its (zeroed) gradient buffer.
   Tensor& set_requires_grad(bool on = true);
   /// The gradient buffer (same shape as the tensor), or nullptr if requires_grad() is false.
+  /// An op result's buffer starts untouched and is cleared here on first access if no backward
+  /// function has written it yet (Tape::new_tensor), so that first call writes to the buffer:
+  /// do not make it for the same op result from several threads at once.
   float* grad();
   const float* grad() const;
   /// The gradient as an owned tensor copy (zeros if none).
