@@ -2,7 +2,6 @@
 #include "nn/layers.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "nn/error.hpp"
 #include "nn/init.hpp"
@@ -29,6 +28,10 @@ Linear::Linear(int64_t in_features, int64_t out_features, Rng& rng, Init init, b
 
 Tensor Linear::forward(const Tensor& x) const {
   return linear(x, weight_, bias_);
+}
+
+Tensor Linear::forward(const Tensor& x, Activation act) const {
+  return dense(x, weight_, bias_, act);
 }
 
 std::vector<Tensor> Linear::parameters() const {
@@ -71,10 +74,8 @@ Mlp::Mlp(const MlpConfig& config, Rng& rng) : config_(config) {
 Tensor Mlp::forward(const Tensor& x) const {
   Tensor h = x;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    h = layers_[i].forward(h);
-    if (i + 1 == layers_.size()) break;
-    if (config_.activation == Activation::tanh) h = tanh(h);
-    if (config_.activation == Activation::relu) h = relu(h);
+    const bool last = i + 1 == layers_.size();
+    h = layers_[i].forward(h, last ? Activation::none : config_.activation);
   }
   return h;
 }
@@ -92,18 +93,10 @@ void Mlp::infer(const float* x, int64_t rows, float* y, std::vector<float>& work
     bool last = i + 1 == layers_.size();
     // Hidden activations alternate between the two halves of the workspace.
     float* out = last ? y : workspace.data() + (i % 2) * rows * widest;
-    // The same kernel calls as linear() + the activation op, hence the same bits as forward().
-    bool has_bias = layer.bias().defined();
-    if (has_bias) {
-      const float* b = layer.bias().data();
-      for (int64_t r = 0; r < rows; ++r)
-        std::memcpy(out + r * out_f, b, static_cast<std::size_t>(out_f) * sizeof(float));
-    }
-    kernels::gemm(false, false, static_cast<int>(rows), static_cast<int>(out_f),
-                  static_cast<int>(in_f), in, static_cast<int>(in_f), layer.weight().data(),
-                  static_cast<int>(out_f), out, static_cast<int>(out_f), has_bias);
-    if (!last && config_.activation == Activation::tanh) kernels::tanh(out, out, rows * out_f);
-    if (!last && config_.activation == Activation::relu) kernels::relu(out, out, rows * out_f);
+    // The kernel behind forward()'s dense op, hence the same bits.
+    const float* b = layer.bias().defined() ? layer.bias().data() : nullptr;
+    kernels::dense(static_cast<int>(rows), static_cast<int>(in_f), static_cast<int>(out_f), in,
+                   layer.weight().data(), b, last ? Activation::none : config_.activation, out);
     in = out;
   }
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/ops.hpp"
 #include "nn/rng.hpp"
 #include "nn/tensor.hpp"
 
@@ -31,6 +32,8 @@ class Linear {
 
   /// x [..., in] -> [..., out]
   Tensor forward(const Tensor& x) const;
+  /// act(forward(x)) as one fused dense op (nn::dense): same values and gradients, one node.
+  Tensor forward(const Tensor& x, Activation act) const;
 
   int64_t in_features() const { return weight_.dim(0); }
   int64_t out_features() const { return weight_.dim(1); }
@@ -43,8 +46,6 @@ class Linear {
   Tensor weight_;
   Tensor bias_;
 };
-
-enum class Activation { none, tanh, relu };
 
 /// Parses "tanh", "relu" or "none"; throws phantom::ConfigError otherwise.
 Activation parse_activation(const std::string& name);

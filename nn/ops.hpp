@@ -13,9 +13,13 @@
 
 #include <vector>
 
+#include "nn/kernels/kernels.hpp"
 #include "nn/tensor.hpp"
 
 namespace nn {
+
+/// The activation of a dense layer (the kernel's enum): none, tanh or relu.
+using Activation = kernels::Activation;
 
 // ---- Elementwise binary (with broadcasting) ----
 Tensor add(const Tensor& a, const Tensor& b);
@@ -49,6 +53,11 @@ Tensor sqrt(const Tensor& x);
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
 /// x [B, in] @ w [in, out] + b [out] in one node (b may be undefined for no bias).
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b);
+/// act(x [..., in] @ w [in, out] + b [out]) in one node: a fused dense layer (b may be undefined
+/// for no bias). Values and gradients are bit-identical to linear() followed by tanh() / relu(),
+/// with one output tensor instead of two and the activation's derivative folded into the
+/// backward pass of the product.
+Tensor dense(const Tensor& x, const Tensor& w, const Tensor& b, Activation act);
 
 // ---- Reductions ----
 /// Sum / mean of all elements: a scalar (rank-0) tensor.

@@ -1,7 +1,6 @@
 // The tape: arena memory for op results, the node list, and the backward pass.
 #include "nn/tape.hpp"
 
-#include <cstring>
 #include <new>
 #include <string>
 
@@ -83,8 +82,11 @@ Tensor Tape::new_tensor(const Shape& shape, bool with_grad) {
   int64_t n = shape.numel();
   t.data_ = allocate_floats(n);
   if (with_grad) {
-    t.grad_ = allocate_floats(n);
-    std::memset(t.grad_, 0, static_cast<std::size_t>(n) * sizeof(float));
+    // The buffer, then its "untouched" flag in the byte after it (same arena block).
+    const std::size_t bytes = static_cast<std::size_t>(n) * sizeof(float);
+    char* block = static_cast<char*>(allocate_bytes(bytes + 1));
+    t.grad_ = reinterpret_cast<float*>(block);
+    t.grad_untouched_ = new (block + bytes) bool(true);
   }
   t.shape_ = shape;
   t.tape_ = this;
@@ -117,7 +119,7 @@ void Tape::backward(const Tensor& root) {
         "backward: the graph of this recording was already used by an earlier backward(); open a "
         "new TapeScope and recompute the forward pass");
   }
-  root.grad_[0] += 1.0f;
+  const_cast<float*>(root.grad())[0] += 1.0f;
   for (std::size_t i = nodes_.size(); i-- > 0;) {
     const Node& node = nodes_[i];
     node.backward(node);

@@ -93,7 +93,10 @@ class Tape {
   float* allocate_floats(int64_t count) {
     return static_cast<float*>(allocate_bytes(static_cast<std::size_t>(count) * sizeof(float)));
   }
-  /// A new tensor in the arena; with `with_grad` it gets a zeroed gradient buffer too.
+  /// A new tensor in the arena; with `with_grad` it gets a gradient buffer too. That buffer is
+  /// not cleared here: it is "untouched" and reads as zeros (Tensor::grad() zeroes it on first
+  /// use), unless the first backward function to reach it writes its contribution straight in
+  /// (TensorAccess::grad_for_contribution), which saves clearing and re-reading it.
   Tensor new_tensor(const Shape& shape, bool with_grad);
   /// Appends a node; the reference is valid until the next record().
   Node& record(Node::BackwardFn backward, const char* name, const Tensor& out);

@@ -240,6 +240,10 @@ float* Tensor::grad() {
 const float* Tensor::grad() const {
   check_alive();
   if (storage_) return requires_grad() ? storage_->grad.data() : nullptr;
+  if (grad_untouched_ != nullptr && *grad_untouched_) {  // first use: the zeros it stands for
+    std::memset(grad_, 0, static_cast<std::size_t>(numel()) * sizeof(float));
+    *grad_untouched_ = false;
+  }
   return grad_;
 }
 
@@ -299,6 +303,7 @@ void Tensor::backward() const {
 Tensor Tensor::detach() const {
   Tensor t = *this;
   t.grad_ = nullptr;
+  t.grad_untouched_ = nullptr;
   t.requires_grad_ = false;
   t.detached_ = true;
   return t;

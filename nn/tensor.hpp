@@ -105,6 +105,9 @@ class Tensor {
   /// Marks an owned tensor as a trainable leaf and allocates its (zeroed) gradient buffer.
   Tensor& set_requires_grad(bool on = true);
   /// The gradient buffer (same shape as the tensor), or nullptr if requires_grad() is false.
+  /// An op result's buffer starts untouched and is cleared here on first access if no backward
+  /// function has written it yet (Tape::new_tensor), so that first call writes to the buffer:
+  /// do not make it for the same op result from several threads at once.
   float* grad();
   const float* grad() const;
   /// The gradient as an owned tensor copy (zeros if none).
@@ -131,6 +134,10 @@ class Tensor {
   std::shared_ptr<detail::Storage> storage_;  // null for tensors living in a tape arena
   float* data_ = nullptr;
   float* grad_ = nullptr;  // arena tensors only (owned ones keep theirs in storage_)
+  // Arena tensors with a gradient: a flag in the arena, shared by every handle of the tensor,
+  // that is true while grad_ has received no contribution and holds garbage standing for zeros
+  // (see Tape::new_tensor).
+  bool* grad_untouched_ = nullptr;
   Shape shape_;
   Tape* tape_ = nullptr;
   uint64_t generation_ = 0;                    // tape recording this tensor belongs to

@@ -126,4 +126,9 @@ void adam_update(float* p, const float* g, float* m, float* v, int64_t n, float 
   table().adam_update(p, g, m, v, n, lr, b1, b2, eps, c1, c2);
 }
 
+void dense_fold(const float* dy, const float* y, int64_t rows, int64_t cols, Activation act,
+                float* dz, float* db) {
+  table().dense_fold(dy, y, rows, cols, act, dz, db);
+}
+
 }  // namespace nn::kernels

@@ -212,6 +212,72 @@ void col_sum_acc(const float* x, int64_t rows, int64_t cols, float* out) {
   }
 }
 
+// --- dense layer backward fold ----------------------------------------------------------------
+
+/// dz = f(dy, y) + 0 and db[c] += dz[r][c] (db may be null), in one pass. Columns go in strips of
+/// up to 4 vectors as in col_sum_acc, so a strip of db stays in registers while the rows stream
+/// past and every db[c] still adds rows in increasing r. Masked-off tail lanes compute on zeros
+/// and are never stored.
+template <class F>
+inline void fold_rows(const float* dy, const float* y, int64_t rows, int64_t cols, float* dz,
+                      float* db, F f) {
+  const Vec zero = set1(0.0f);
+  int64_t c = 0;
+  for (; c + 4 * kLanes <= cols; c += 4 * kLanes) {
+    Vec a[4];
+#pragma GCC unroll 4
+    for (int v = 0; v < 4; ++v) a[v] = db ? load(db + c + v * kLanes) : zero;
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t at = r * cols + c;
+#pragma GCC unroll 4
+      for (int v = 0; v < 4; ++v) {
+        const Vec d = add(f(load(dy + at + v * kLanes), load(y + at + v * kLanes)), zero);
+        store(dz + at + v * kLanes, d);
+        a[v] = add(a[v], d);
+      }
+    }
+    if (db) {
+#pragma GCC unroll 4
+      for (int v = 0; v < 4; ++v) store(db + c + v * kLanes, a[v]);
+    }
+  }
+  for (; c + kLanes <= cols; c += kLanes) {
+    Vec a = db ? load(db + c) : zero;
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t at = r * cols + c;
+      const Vec d = add(f(load(dy + at), load(y + at)), zero);
+      store(dz + at, d);
+      a = add(a, d);
+    }
+    if (db) store(db + c, a);
+  }
+  if (c < cols) {
+    const int64_t t = cols - c;
+    Vec a = db ? load_tail(db + c, t, 0.0f) : zero;
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t at = r * cols + c;
+      const Vec d = add(f(load_tail(dy + at, t, 0.0f), load_tail(y + at, t, 0.0f)), zero);
+      store_tail(dz + at, t, d);
+      a = add(a, d);
+    }
+    if (db) store_tail(db + c, t, a);
+  }
+}
+
+/// The per-element formulas are tanh_backward's and relu_backward's terms (see kernels.hpp).
+void dense_fold(const float* dy, const float* y, int64_t rows, int64_t cols, Activation act,
+                float* dz, float* db) {
+  if (act == Activation::tanh) {
+    fold_rows(dy, y, rows, cols, dz, db,
+              [](Vec d, Vec v) { return mul(d, sub(set1(1.0f), mul(v, v))); });
+  } else if (act == Activation::relu) {
+    fold_rows(dy, y, rows, cols, dz, db, [](Vec d, Vec v) {
+      const Vec zero = set1(0.0f);
+      return select(gt(v, zero), d, zero);
+    });
+  }
+}
+
 // --- softmax rows -----------------------------------------------------------------------------
 
 /// Sum over the row of exp(x - m), 16-lane order; if `out` is given, also stores the exps.

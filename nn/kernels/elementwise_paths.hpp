@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+#include "nn/kernels/kernels.hpp"
+
 namespace nn::kernels {
 
 /// One entry per kernel in kernels.hpp (same names, same signatures).
@@ -24,6 +26,7 @@ struct ElementwiseTable {
   using Rows = void (*)(const float*, int64_t, int64_t, float*);
   using Adam = void (*)(float*, const float*, float*, float*, int64_t, float, float, float, float,
                         float, float);
+  using Fold = void (*)(const float*, const float*, int64_t, int64_t, Activation, float*, float*);
 
   Map2 add, sub, mul, div, minimum, maximum;
   MapScalar add_scalar, mul_scalar;
@@ -36,6 +39,7 @@ struct ElementwiseTable {
   ColSum col_sum_acc;
   Rows softmax_rows, log_softmax_rows;
   Adam adam_update;
+  Fold dense_fold;
 };
 
 /// Fills an ElementwiseTable from functions of those names visible where it is expanded (each
@@ -45,7 +49,7 @@ struct ElementwiseTable {
     add, sub, mul, div, minimum, maximum, add_scalar, mul_scalar, clamp, square, sqrt, relu, exp, \
         log, tanh, sigmoid, softplus, acc, acc_scaled, acc_mul, acc_div, tanh_backward,           \
         sigmoid_backward, relu_backward, sum, sum_squares, max, col_sum_acc, softmax_rows,        \
-        log_softmax_rows, adam_update                                                             \
+        log_softmax_rows, adam_update, dense_fold                                                 \
   }
 
 namespace scalar {
@@ -82,6 +86,8 @@ void softmax_rows(const float* x, int64_t rows, int64_t cols, float* out);
 void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out);
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1,
                  float b2, float eps, float c1, float c2);
+void dense_fold(const float* dy, const float* y, int64_t rows, int64_t cols, Activation act,
+                float* dz, float* db);
 
 extern const ElementwiseTable kElementwiseTable;
 }  // namespace scalar

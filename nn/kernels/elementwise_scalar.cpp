@@ -288,6 +288,21 @@ void relu_backward(const float* dy, const float* x, float* dx, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dx[i] = dx[i] + (x[i] > 0.0f ? dy[i] : 0.0f);
 }
 
+// The fold adds +0 to each term, as tanh_backward / relu_backward add it to a zeroed dx.
+void dense_fold(const float* dy, const float* y, int64_t rows, int64_t cols, Activation act,
+                float* dz, float* db) {
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      const int64_t i = r * cols + c;
+      float term = 0.0f;
+      if (act == Activation::tanh) term = dy[i] * (1.0f - y[i] * y[i]);
+      if (act == Activation::relu) term = y[i] > 0.0f ? dy[i] : 0.0f;
+      dz[i] = term + 0.0f;
+      if (db != nullptr) db[c] = db[c] + dz[i];
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reductions: 16 lanes, element j into lane j % 16, then a pairwise tree
 // (lane l += lane l + 8, then l + 4, l + 2, l + 1). A 16-wide register does exactly this.

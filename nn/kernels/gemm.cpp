@@ -79,8 +79,11 @@ __attribute__((noinline)) void gemm_portable(bool trans_a, bool trans_b, int m, 
   }
 }
 
-void gemm_serial(Isa isa, bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
-                 const float* b, int ldb, float* c, int ldc, bool accumulate) {
+}  // namespace
+
+void gemm_detail::gemm_serial(Isa isa, bool trans_a, bool trans_b, int m, int n, int k,
+                              const float* a, int lda, const float* b, int ldb, float* c, int ldc,
+                              bool accumulate) {
 #if defined(PHANTOM_X86_SIMD)
   if (isa == Isa::avx512) {
     avx512::gemm_serial(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
@@ -96,18 +99,12 @@ void gemm_serial(Isa isa, bool trans_a, bool trans_b, int m, int n, int k, const
   gemm_portable(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
-// A thread gets at least this many multiply-adds (~10-20 us of single-core work), so the
-// hand-off (~0.1-50 us, see thread_pool.hpp) stays small next to the work.
-constexpr std::int64_t kMinWorkPerThread = std::int64_t{1} << 20;
-// Rows / columns are handed out in whole tiles (multiples of every path's tile height / panel
-// width), so splitting never creates extra partial tiles in the middle of C.
-constexpr int kRowUnit = 24;
-constexpr int kColUnit = 64;
-
-}  // namespace
-
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b,
           int ldb, float* c, int ldc, bool accumulate) {
+  using gemm_detail::gemm_serial;
+  using gemm_detail::kColUnit;
+  using gemm_detail::kMinWorkPerThread;
+  using gemm_detail::kRowUnit;
   if (m <= 0 || n <= 0) return;
   if (k < 0) k = 0;
   const Isa isa = active_isa();

@@ -1,11 +1,11 @@
 // The SIMD gemm, written once for every vector instruction set.
 //
 // Not a standalone header: gemm_avx2.cpp and gemm_avx512.cpp include it inside their own
-// `namespace nn::kernels::<isa> { namespace {`, after their vocabulary header (simd_<isa>.hpp)
-// and gemm_internal.hpp. The body is written over the vocabulary's whole-register names (Reg,
-// kRegLanes, kRegCount, RegMask, reg_load, reg_fma, ...); every tile size below follows from
-// kRegLanes and kRegCount, so AVX2 (16 registers of 8 floats) and AVX-512 (32 of 16) get the
-// shapes each was tuned for from the same lines.
+// `namespace nn::kernels::<isa> { namespace {`, after their vocabulary header (simd_<isa>.hpp),
+// gemm_internal.hpp and math_impl.hpp (for the activation of dense_row). The body is written over
+// the vocabulary's whole-register names (Reg, kRegLanes, kRegCount, RegMask, reg_load, reg_fma,
+// ...); every tile size below follows from kRegLanes and kRegCount, so AVX2 (16 registers of 8
+// floats) and AVX-512 (32 of 16) get the shapes each was tuned for from the same lines.
 //
 // Every C element is one FMA chain over k in increasing order, started from C (accumulate) or
 // +0, exactly as in gemm_reference: vectors run across output columns j, never across k, so each
@@ -28,6 +28,9 @@
 //  * packed (BLIS-style): when B exceeds L2, a kc x nc block of op(B) is copied into panels of two
 //    registers' width that stay in L2, and micro-panels of A, copied so the tile reads them
 //    contiguously from L1, sweep over them.
+//
+// One more route is not a gemm: dense_row, a whole dense layer for a single row (acting), with the
+// bias and the activation applied to the accumulators (see kernels::dense).
 //
 // Nothing here calls an inline function of the standard library: such a function compiled here
 // with AVX2 or AVX-512 enabled could be picked by the linker for a caller on a CPU without them.
@@ -564,6 +567,114 @@ void packed(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int
 bool use_packed(int m, int n, int k) {
   const std::int64_t b_floats = static_cast<std::int64_t>(k) * n;
   return static_cast<std::int64_t>(m) * n * k >= (std::int64_t{1} << 22) && b_floats > 256 * 1024;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dense layer, one row (acting): bias, product and activation in registers
+// ---------------------------------------------------------------------------------------------
+
+// y[0, NV registers) = act(b + x w) for one row of x (the last register masked if kMasked).
+// Each accumulator starts from its bias (or +0), runs its FMA chain over k in increasing order
+// as single_row does, and gets the activation (math_impl.hpp's vtanh or relu's max, lane for
+// lane what the elementwise kernels compute) before its only store: the row never goes through
+// memory between the three steps, and the next layer can start on the first registers stored.
+template <int NV, bool kMasked>
+void dense_row_block(int k, const float* x, const float* w, int ldw, const float* b, Activation act,
+                     float* y, RegMask last) {
+  // The activation works on whole Vecs (two registers on AVX2): an odd block gets one more
+  // register, +0 and never stored.
+  constexpr int kHeld = (NV + kRegsPerVec - 1) / kRegsPerVec * kRegsPerVec;
+  Reg acc[kHeld];
+#pragma GCC unroll 16
+  for (int v = 0; v < kHeld; ++v) {
+    if (v >= NV || b == nullptr) {
+      acc[v] = reg_zero();
+    } else if (v + 1 < NV || !kMasked) {
+      acc[v] = reg_load(b + v * kRegLanes);
+    } else {
+      acc[v] = reg_load_masked(b + v * kRegLanes, last);
+    }
+  }
+  for (int p = 0; p < k; ++p) {
+    const float* w_p = w + static_cast<std::ptrdiff_t>(p) * ldw;
+    const Reg av = reg_set1(x[p]);
+#pragma GCC unroll 16
+    for (int v = 0; v < NV; ++v) {
+      const Reg bv = v + 1 < NV || !kMasked ? reg_load(w_p + v * kRegLanes)
+                                            : reg_load_masked(w_p + v * kRegLanes, last);
+      acc[v] = reg_fma(av, bv, acc[v]);
+    }
+  }
+  if (act != Activation::none) {
+#pragma GCC unroll 16
+    for (int v = 0; v < kHeld; v += kRegsPerVec) {
+      Vec t = vec_from_regs(acc + v);
+      t = act == Activation::tanh ? vtanh(t) : max_of(t, set1(0.0f));  // relu: x > 0 ? x : 0
+      regs_from_vec(t, acc + v);
+    }
+  }
+#pragma GCC unroll 16
+  for (int v = 0; v < NV; ++v) {
+    if (v + 1 < NV || !kMasked) {
+      reg_store(y + v * kRegLanes, acc[v]);
+    } else {
+      reg_store_masked(y + v * kRegLanes, last, acc[v]);
+    }
+  }
+}
+
+using DenseRowFn = void (*)(int, const float*, const float*, int, const float*, Activation, float*,
+                            RegMask);
+
+// The masked or unmasked variant of a block (see tile_variant).
+template <int NV>
+DenseRowFn dense_row_variant(bool masked) {
+  if constexpr (kRegMasksAreFree) {
+    (void)masked;
+    return &dense_row_block<NV, true>;
+  } else {
+    return masked ? &dense_row_block<NV, true> : &dense_row_block<NV, false>;
+  }
+}
+
+// y [n] = act(b + x [k] w [k x n]): blocks of up to half the registers, as single_row.
+void dense_row_impl(int n, int k, const float* x, const float* w, const float* b, Activation act,
+                    float* y) {
+  constexpr int kMaxVectors = kRegCount / 2;
+  for (int j = 0; j < n; j += kMaxVectors * kRegLanes) {
+    const int width = imin(kMaxVectors * kRegLanes, n - j);
+    const int nv = (width + kRegLanes - 1) / kRegLanes;
+    const RegMask last = reg_first_lanes(width - (nv - 1) * kRegLanes);
+    const bool masked = width < nv * kRegLanes;
+    const float* b_j = b != nullptr ? b + j : nullptr;
+    switch (nv) {
+#define PH_DENSE_CASE(NV)                                                   \
+  case NV:                                                                  \
+    if constexpr (NV <= kMaxVectors) {                                      \
+      dense_row_variant<NV>(masked)(k, x, w + j, n, b_j, act, y + j, last); \
+    }                                                                       \
+    break;
+      PH_DENSE_CASE(1)
+      PH_DENSE_CASE(2)
+      PH_DENSE_CASE(3)
+      PH_DENSE_CASE(4)
+      PH_DENSE_CASE(5)
+      PH_DENSE_CASE(6)
+      PH_DENSE_CASE(7)
+      PH_DENSE_CASE(8)
+      PH_DENSE_CASE(9)
+      PH_DENSE_CASE(10)
+      PH_DENSE_CASE(11)
+      PH_DENSE_CASE(12)
+      PH_DENSE_CASE(13)
+      PH_DENSE_CASE(14)
+      PH_DENSE_CASE(15)
+      PH_DENSE_CASE(16)
+#undef PH_DENSE_CASE
+      default:
+        break;
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

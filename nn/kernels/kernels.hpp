@@ -51,6 +51,38 @@ void gemm_reference(bool trans_a, bool trans_b, int m, int n, int k, const float
                     const float* b, int ldb, float* c, int ldc, bool accumulate);
 
 // ---------------------------------------------------------------------------------------------
+// Dense layer: product, bias and activation in one pass
+// ---------------------------------------------------------------------------------------------
+
+/// The activations a dense layer can apply to its outputs (nn::Activation is this type).
+enum class Activation : int { none = 0, tanh = 1, relu = 2 };
+
+/// y[rows x out] = act(b + x[rows x in] * w[in x out]), all row-major and contiguous; b (out
+/// values, one per column) may be null for no bias. Each output is the gemm FMA chain over `in`
+/// started from its bias (or +0), then the activation kernel's formula (tanh, or
+/// x > 0 ? x : 0 for relu): exactly the values of a bias copy, a gemm with accumulate, then
+/// kernels::tanh / relu. The rows are computed in bands small enough to stay in L1, and each
+/// band gets its activation straight after its product, while it is still there. Large layers
+/// are split over the default thread pool by bands (results do not depend on the split). y must
+/// not overlap x, w or b.
+void dense(int rows, int in, int out, const float* x, const float* w, const float* b,
+           Activation act, float* y);
+
+/// The readable reference of dense: per output, the FMA chain from the bias, then the scalar
+/// reference activation.
+void dense_reference(int rows, int in, int out, const float* x, const float* w, const float* b,
+                     Activation act, float* y);
+
+/// The backward fold of a dense layer's activation, y = act(z) [rows x cols]: the gradient at z,
+/// dz = dy * (1 - y * y) + 0 (tanh) or (y > 0 ? dy : 0) + 0 (relu; y > 0 exactly where z > 0),
+/// which is what tanh_backward / relu_backward add into a zeroed buffer (the + 0 turns a -0 into
+/// +0, as that addition does). When db is not null, db[c] += dz[r][c] for r in increasing order
+/// (col_sum_acc's order), in the same pass. dz may alias dy. act must be tanh or relu (with none
+/// there is nothing to fold: dz is dy).
+void dense_fold(const float* dy, const float* y, int64_t rows, int64_t cols, Activation act,
+                float* dz, float* db);
+
+// ---------------------------------------------------------------------------------------------
 // Elementwise maps (out may alias an input). n is the element count.
 // ---------------------------------------------------------------------------------------------
 void add(const float* a, const float* b, float* out, int64_t n);        // out = a + b

@@ -269,5 +269,16 @@ inline void reg_keep(Reg& v) {
   __asm__("" : "+x"(v));
 }
 
+/// Registers per 16-lane Vec, and the two views of the same lanes (for an activation from
+/// math_impl.hpp applied to accumulators): a Vec is two ymm registers, low lanes first.
+constexpr int kRegsPerVec = 2;
+inline Vec vec_from_regs(const Reg* r) {
+  return {r[0], r[1]};
+}
+inline void regs_from_vec(Vec v, Reg* r) {
+  r[0] = v.lo;
+  r[1] = v.hi;
+}
+
 }  // namespace
 }  // namespace nn::kernels::avx2

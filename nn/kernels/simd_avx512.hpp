@@ -231,5 +231,15 @@ inline void reg_keep(Reg& v) {
   __asm__("" : "+v"(v));
 }
 
+/// Registers per 16-lane Vec, and the two views of the same lanes (for an activation from
+/// math_impl.hpp applied to accumulators): a zmm register is one Vec.
+constexpr int kRegsPerVec = 1;
+inline Vec vec_from_regs(const Reg* r) {
+  return {r[0]};
+}
+inline void regs_from_vec(Vec v, Reg* r) {
+  r[0] = v.v;
+}
+
 }  // namespace
 }  // namespace nn::kernels::avx512

@@ -71,11 +71,21 @@ const float* expand(const Tensor& t, Bcast kind, int64_t n, int slot) {
 }
 
 // Adds a full-size gradient contribution into `x`'s gradient, summing over broadcast positions.
+// A fresh gradient (nothing added yet) receives a same-shape contribution as contrib + 0, the
+// bits of adding it to a cleared buffer, without clearing it first.
 void give(const Tensor& x, Bcast kind, const float* contrib, int64_t n) {
-  float* g = const_cast<Tensor&>(x).grad();
   if (kind == kSame) {
-    k::acc(contrib, g, n);
-  } else if (kind == kScalar) {
+    bool assign = false;
+    float* g = TensorAccess::grad_for_contribution(x, &assign);
+    if (assign) {
+      k::add_scalar(contrib, 0.0f, g, n);
+    } else {
+      k::acc(contrib, g, n);
+    }
+    return;
+  }
+  float* g = const_cast<Tensor&>(x).grad();
+  if (kind == kScalar) {
     g[0] += k::sum(contrib, n);
   } else if (x.numel() > 0) {  // an empty row ([0] against [R, 0]) receives nothing
     k::col_sum_acc(contrib, n / x.numel(), x.numel(), g);
@@ -254,13 +264,27 @@ void activation_backward(const UnaryArgs& u, const float* value, ActivationBackw
   detail::for_elements(
       u.n, [&](int64_t lo, int64_t hi) { kernel(u.g + lo, value + lo, u.dx + lo, hi - lo); });
 }
+// tanh and relu: a fresh dx (nothing added yet) is written with the dense layer's fold, which
+// computes exactly the term these kernels would add to a cleared buffer, plus 0 (so the same
+// bits); relu's fold tests y > 0, true exactly where x > 0.
+void fold_or_add(const Node& node, const float* value, ActivationBackward add, Activation act) {
+  bool assign = false;
+  float* dx = TensorAccess::grad_for_contribution(node.in[0], &assign);
+  const float* g = node.out.grad();
+  const float* y = node.out.data();
+  detail::for_elements(node.out.numel(), [&](int64_t lo, int64_t hi) {
+    if (assign) {
+      k::dense_fold(g + lo, y + lo, 1, hi - lo, act, dx + lo, nullptr);
+    } else {
+      add(g + lo, value + lo, dx + lo, hi - lo);
+    }
+  });
+}
 void tanh_backward(const Node& node) {  // d tanh(x) = (1 - tanh(x)^2) dx
-  UnaryArgs u = unary_args(node);
-  activation_backward(u, u.y, k::tanh_backward);
+  fold_or_add(node, node.out.data(), k::tanh_backward, Activation::tanh);
 }
 void relu_backward(const Node& node) {  // d relu(x) = [x > 0] dx
-  UnaryArgs u = unary_args(node);
-  activation_backward(u, u.x, k::relu_backward);
+  fold_or_add(node, node.in[0].data(), k::relu_backward, Activation::relu);
 }
 void sigmoid_backward(const Node& node) {  // d sigmoid(x) = s (1 - s) dx
   UnaryArgs u = unary_args(node);

@@ -1,9 +1,10 @@
-// Matrix products: matmul (with optional transposes) and linear (x @ w + b in one node).
+// Matrix products: matmul (with optional transposes), and linear / dense (a layer: x @ w + b, then
+// for dense an activation, in one node).
 //
 // For C = op(A) op(B) the gradients are d op(A) = dC op(B)^T and d op(B) = op(A)^T dC; when an
 // operand is stored transposed, its stored gradient is the transpose of that. Every product below
-// is a gemm that accumulates straight into the gradient buffer (no temporaries).
-#include <cstring>
+// is a gemm straight into the gradient buffer (no temporaries): it adds to what is there, or,
+// when the buffer has received nothing yet, starts from +0 instead of clearing it first.
 
 #include "nn/kernels/kernels.hpp"
 #include "nn/ops.hpp"
@@ -32,40 +33,91 @@ void matmul_backward(const Node& node) {
   int lda = as_int(a.dim(1)), ldb = as_int(b.dim(1));
   const float* dc = node.out.grad();
   if (a.requires_grad()) {
-    float* da = const_cast<Tensor&>(a).grad();
+    bool assign = false;
+    float* da = TensorAccess::grad_for_contribution(a, &assign);
     if (!ta) {
-      k::gemm(false, !tb, m, kk, n, dc, n, b.data(), ldb, da, kk, true);  // dA = dC op(B)^T
+      k::gemm(false, !tb, m, kk, n, dc, n, b.data(), ldb, da, kk, !assign);  // dA = dC op(B)^T
     } else {
-      k::gemm(tb, true, kk, m, n, b.data(), ldb, dc, n, da, m, true);  // dA = op(B) dC^T
+      k::gemm(tb, true, kk, m, n, b.data(), ldb, dc, n, da, m, !assign);  // dA = op(B) dC^T
     }
   }
   if (b.requires_grad()) {
-    float* db = const_cast<Tensor&>(b).grad();
+    bool assign = false;
+    float* db = TensorAccess::grad_for_contribution(b, &assign);
     if (!tb) {
-      k::gemm(!ta, false, kk, n, m, a.data(), lda, dc, n, db, n, true);  // dB = op(A)^T dC
+      k::gemm(!ta, false, kk, n, m, a.data(), lda, dc, n, db, n, !assign);  // dB = op(A)^T dC
     } else {
-      k::gemm(true, ta, n, kk, m, dc, n, a.data(), lda, db, kk, true);  // dB = dC^T op(A)
+      k::gemm(true, ta, n, kk, m, dc, n, a.data(), lda, db, kk, !assign);  // dB = dC^T op(A)
     }
   }
 }
 
-// x is [rows, in], w is [in, out], b is [out] (optional).
-void linear_backward(const Node& node) {
+// What a dense layer keeps for its backward pass (Node::args).
+struct DenseArgs {
+  Activation act;
+};
+
+// x is [rows, in], w is [in, out], b is [out] (optional); the output y = act(z), z = x w + b.
+// The activation's derivative is folded into dy once (dz, with db summed in the same pass);
+// then dx = dz w^T and dw = x^T dz. A fresh dx buffer is written by its gemm rather than
+// cleared and added to (see TensorAccess::grad_for_contribution).
+void dense_backward(const Node& node) {
   const Tensor &x = node.in[0], &w = node.in[1], &b = node.in[2];
+  const Activation act = node.args<DenseArgs>().act;
   int out_f = as_int(w.dim(1)), in_f = as_int(w.dim(0));
   int rows = as_int(x.shape().outer(x.rank() - 1));  // not numel / in: in may be 0
-  const float* dy = node.out.grad();
-  if (x.requires_grad()) {  // dx = dy w^T
-    k::gemm(false, true, rows, in_f, out_f, dy, out_f, w.data(), out_f,
-            const_cast<Tensor&>(x).grad(), in_f, true);
+  const float* dz = node.out.grad();
+  float* db = b.defined() && b.requires_grad() ? const_cast<Tensor&>(b).grad() : nullptr;
+  if (act != Activation::none) {
+    float* folded = detail::scratch(0, static_cast<int64_t>(rows) * out_f);
+    k::dense_fold(dz, node.out.data(), rows, out_f, act, folded, db);
+    dz = folded;
+  } else if (db != nullptr) {  // db = column sums of dy
+    k::col_sum_acc(dz, rows, out_f, db);
   }
-  if (w.requires_grad()) {  // dw = x^T dy
-    k::gemm(true, false, in_f, out_f, rows, x.data(), in_f, dy, out_f,
+  if (x.requires_grad()) {  // dx = dz w^T
+    bool assign = false;
+    float* dx = TensorAccess::grad_for_contribution(x, &assign);
+    k::gemm(false, true, rows, in_f, out_f, dz, out_f, w.data(), out_f, dx, in_f, !assign);
+  }
+  if (w.requires_grad()) {  // dw = x^T dz
+    k::gemm(true, false, in_f, out_f, rows, x.data(), in_f, dz, out_f,
             const_cast<Tensor&>(w).grad(), out_f, true);
   }
-  if (b.defined() && b.requires_grad()) {  // db = column sums of dy
-    k::col_sum_acc(dy, rows, out_f, const_cast<Tensor&>(b).grad());
+}
+
+// linear and dense: checks, the fused kernel, the node. `op` names the op in errors and on the
+// tape.
+Tensor dense_op(const char* op, const Tensor& x, const Tensor& w, const Tensor& b, Activation act) {
+  detail::check_defined(x, op, "x");
+  detail::check_defined(w, op, "w");
+  if (w.rank() != 2 || x.rank() < 1 || x.dim(-1) != w.dim(0)) {
+    detail::shape_error(op, "expected x [..., in] and w [in, out], got x " + x.shape().to_string() +
+                                " and w " + w.shape().to_string());
   }
+  int64_t in_f = w.dim(0), out_f = w.dim(1), rows = x.shape().outer(x.rank() - 1);
+  bool has_bias = b.defined();
+  if (has_bias) {
+    (void)b.data();
+    if (b.numel() != out_f || b.rank() != 1) {
+      detail::shape_error(
+          op, "bias must have shape [" + std::to_string(out_f) + "], got " + b.shape().to_string());
+    }
+  }
+  bool grad = detail::needs_grad(x, w, b);
+  Tensor out = detail::make_output(x.shape().with_dim(x.rank() - 1, out_f), grad);
+  // Each output starts from its bias, the gemm continues the FMA chain over `in`, then the
+  // activation: kernels::dense does all three per band of rows.
+  k::dense(as_int(rows), as_int(in_f), as_int(out_f), x.data(), w.data(),
+           has_bias ? b.data() : nullptr, act, out.data());
+  if (grad) {
+    Node& node = detail::record(dense_backward, op, out);
+    node.in[0] = x;
+    node.in[1] = w;
+    node.in[2] = b;
+    node.tape->set_args(node, DenseArgs{act});
+  }
+  return out;
 }
 
 }  // namespace
@@ -98,39 +150,11 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-  detail::check_defined(x, "linear", "x");
-  detail::check_defined(w, "linear", "w");
-  if (w.rank() != 2 || x.rank() < 1 || x.dim(-1) != w.dim(0)) {
-    detail::shape_error("linear", "expected x [..., in] and w [in, out], got x " +
-                                      x.shape().to_string() + " and w " + w.shape().to_string());
-  }
-  int64_t in_f = w.dim(0), out_f = w.dim(1), rows = x.shape().outer(x.rank() - 1);
-  bool has_bias = b.defined();
-  if (has_bias) {
-    (void)b.data();
-    if (b.numel() != out_f || b.rank() != 1) {
-      detail::shape_error("linear", "bias must have shape [" + std::to_string(out_f) + "], got " +
-                                        b.shape().to_string());
-    }
-  }
-  bool grad = detail::needs_grad(x, w, b);
-  Tensor out = detail::make_output(x.shape().with_dim(x.rank() - 1, out_f), grad);
-  float* y = out.data();
-  // Each output starts from its bias, then the gemm continues the FMA chain over `in`.
-  if (has_bias) {
-    const float* bias = b.data();
-    for (int64_t r = 0; r < rows; ++r)
-      std::memcpy(y + r * out_f, bias, static_cast<std::size_t>(out_f) * sizeof(float));
-  }
-  k::gemm(false, false, as_int(rows), as_int(out_f), as_int(in_f), x.data(), as_int(in_f), w.data(),
-          as_int(out_f), y, as_int(out_f), has_bias);
-  if (grad) {
-    Node& node = detail::record(linear_backward, "linear", out);
-    node.in[0] = x;
-    node.in[1] = w;
-    node.in[2] = b;
-  }
-  return out;
+  return dense_op("linear", x, w, b, Activation::none);
+}
+
+Tensor dense(const Tensor& x, const Tensor& w, const Tensor& b, Activation act) {
+  return dense_op("dense", x, w, b, act);
 }
 
 }  // namespace nn
