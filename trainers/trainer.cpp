@@ -348,15 +348,7 @@ Trainer::Prepared Trainer::prepare(const EnvFactory& make_env, const EnvConfig& 
                       " trainer: checkpoint_every = " + std::to_string(options.checkpoint_every) +
                       ", expected >= 0 (0: only at the end)");
   }
-  if (options.num_workers < 0) {
-    throw ConfigError(
-        kind_ + " trainer: TrainOptions::num_workers = " + std::to_string(options.num_workers) +
-        ", expected >= 0 (0: the local worker samples)");
-  }
-  if (options.worker_threads < 1) {
-    throw ConfigError(kind_ + " trainer: TrainOptions::worker_threads = " +
-                      std::to_string(options.worker_threads) + ", expected >= 1");
-  }
+  check_worker_options(options.num_workers, options.worker_threads, kind_ + " trainer");
   if (options.num_workers > 0 && options.input.active()) {
     throw ConfigError(
         kind_ + " trainer: TrainOptions::num_workers = " + std::to_string(options.num_workers) +

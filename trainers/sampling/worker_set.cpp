@@ -16,18 +16,22 @@ void WorkerSet::foreach_env(const std::function<void(PhantomEnv&, int, int)>& f)
   });
 }
 
+void check_worker_options(int num_workers, int worker_threads, const std::string& who) {
+  if (num_workers < 0) {
+    throw ConfigError(who + ": TrainOptions::num_workers = " + std::to_string(num_workers) +
+                      ", expected >= 0 (0: the local worker samples)");
+  }
+  if (worker_threads < 1) {
+    throw ConfigError(who + ": TrainOptions::worker_threads = " + std::to_string(worker_threads) +
+                      ", expected >= 1");
+  }
+}
+
 LocalWorkerSet::LocalWorkerSet(std::unique_ptr<RolloutWorker> local, int num_workers,
                                const RolloutWorkerFactory& make_worker, int threads)
     : local_(std::move(local)) {
   if (!local_) throw ConfigError("LocalWorkerSet: the local worker is null");
-  if (num_workers < 0) {
-    throw ConfigError("TrainOptions::num_workers = " + std::to_string(num_workers) +
-                      ", expected >= 0 (0: the local worker samples)");
-  }
-  if (threads < 1) {
-    throw ConfigError("TrainOptions::worker_threads = " + std::to_string(threads) +
-                      ", expected >= 1");
-  }
+  check_worker_options(num_workers, threads, "LocalWorkerSet");
   for (int i = 1; i <= num_workers; ++i) {
     std::unique_ptr<RolloutWorker> w = make_worker(i);
     if (!w || w->worker_index() != i) {

@@ -86,6 +86,10 @@ class WorkerSet {
   virtual void restore(const nn::StateDict& in, const std::string& prefix) = 0;
 };
 
+/// Throws ConfigError, its message starting with `who`, naming TrainOptions::num_workers when
+/// it is below 0 or TrainOptions::worker_threads when it is below 1.
+void check_worker_options(int num_workers, int worker_threads, const std::string& who);
+
 /// Builds rollout worker `worker_index` (1..num_workers) for a LocalWorkerSet.
 using RolloutWorkerFactory = std::function<std::unique_ptr<RolloutWorker>(int worker_index)>;
 
@@ -94,8 +98,8 @@ using RolloutWorkerFactory = std::function<std::unique_ptr<RolloutWorker>(int wo
 class LocalWorkerSet final : public WorkerSet {
  public:
   /// Takes the local worker and builds num_workers rollout workers with `make_worker`, then
-  /// copies the local worker's weights and global vars to them. Throws ConfigError naming
-  /// TrainOptions::num_workers / worker_threads when one is out of range.
+  /// copies the local worker's weights and global vars to them. Throws as check_worker_options
+  /// when `num_workers` or `threads` is out of range.
   LocalWorkerSet(std::unique_ptr<RolloutWorker> local, int num_workers,
                  const RolloutWorkerFactory& make_worker, int threads = 1);
   ~LocalWorkerSet() override;
