@@ -204,6 +204,33 @@ TEST(WorkerSetTraining, ResumeWithSampleAsyncAndTwoWorkersEqualsAnUninterruptedR
   expect_resume_equals_uninterrupted(o, 2);
 }
 
+TEST(WorkerSetTraining, QLearningResumeWithThreeWorkersEqualsAnUninterruptedRun) {
+  phantom::QLearningOptions q;
+  q.alpha = 0.3;
+  q.epsilon = 0.5;
+  q.episodes_per_iteration = 4;  // rounds of 3 and 1 episodes
+  auto chain = [](const phantom::EnvConfig&) { return tabular::make_chain_env(); };
+  auto run = [](int iterations, const std::string& dir) {
+    TrainOptions t;
+    t.iterations = iterations;
+    t.seed = 8;
+    t.show_progress = false;
+    t.policies.add("walker", phantom::agents_of_type<tabular::ChainWalker>());
+    t.policies_to_train = {"walker"};
+    t.num_workers = 3;
+    t.worker_threads = 2;
+    t.results_dir = dir;
+    return t;
+  };
+  analysis_test::ScratchDir tmp;
+  TrainingResults whole = phantom::QLearningTrainer(q).train(chain, {}, run(5, tmp.file("a")));
+  TrainingResults part = phantom::QLearningTrainer(q).train(chain, {}, run(2, tmp.file("b")));
+  TrainingResults resumed =
+      phantom::QLearningTrainer(q).resume(part.run_dir, chain, {}, run(5, tmp.file("b")));
+  EXPECT_EQ(table(resumed, "walker"), table(whole, "walker"));
+  EXPECT_EQ(rows_without_time(resumed.run_dir), rows_without_time(whole.run_dir));
+}
+
 TEST(WorkerSetTraining, ResumingWithAnotherNumberOfWorkersNamesTheOption) {
   analysis_test::ScratchDir tmp;
   TrainOptions run = sign_run(2, 2, 1);
@@ -503,6 +530,65 @@ TEST(WorkerMessages, MetricsRoundTripBitForBit) {
   EXPECT_TRUE(std::isnan(back.episodes[0].custom_metrics.at("m")));
   EXPECT_EQ(back.episodes[0].hist_data, r.hist_data);
   EXPECT_TRUE(back.episodes[1].agent_rewards.empty());
+}
+
+TEST(WorkerMessages, WeightsAndGlobalVarsRoundTrip) {
+  Fixture f;
+  auto set = f.set(1);
+  auto& learner =
+      dynamic_cast<worker_test::FixedLogitsPolicy&>(*set->local_worker().get_policy("p"));
+  learner.set_logits({1.25f, -0.0f});
+  for (bool with_vars : {true, false}) {
+    phantom::WeightsMessage m{set->local_worker().get_weights(), std::nullopt};
+    if (with_vars) m.vars = phantom::GlobalVars{77};
+    const std::vector<uint8_t> bytes = phantom::encode_weights(m);
+    const phantom::WeightsMessage back = phantom::decode_weights(bytes.data(), bytes.size(), "w");
+    ASSERT_EQ(back.vars.has_value(), with_vars);
+    if (with_vars) {
+      EXPECT_EQ(back.vars->timestep, 77);
+    }
+    set->worker(1).set_weights(back.weights, back.vars);
+    auto& copy = dynamic_cast<worker_test::FixedLogitsPolicy&>(*set->worker(1).get_policy("p"));
+    EXPECT_EQ(copy.logits(), (std::vector<float>{1.25f, -0.0f}));
+    EXPECT_EQ(set->worker(1).global_vars().timestep, 77);
+  }
+}
+
+// The filter protocol through bytes (as between processes) gives the bits of the in-process one.
+TEST(WorkerMessages, FilterSyncThroughBytesEqualsTheInProcessSync) {
+  Fixture a, b;
+  auto in_process = a.set(1), through_bytes = b.set(1);
+  in_process->sample();
+  through_bytes->sample();
+  in_process->sync_filters();
+
+  phantom::FilterSet& learner = through_bytes->local_worker().filters();
+  for (int w = 1; w <= 2; ++w) {
+    const std::vector<uint8_t> delta =
+        phantom::encode_filters(through_bytes->worker(w).filters().snapshot(/*flush_after=*/true));
+    learner.apply_changes(
+        phantom::decode_filters(delta.data(), delta.size(), "worker " + std::to_string(w), learner),
+        /*with_buffer=*/false);
+  }
+  const std::vector<uint8_t> merged = phantom::encode_filters(learner.snapshot(false));
+  for (int w = 1; w <= 2; ++w) {
+    phantom::FilterSet& mine = through_bytes->worker(w).filters();
+    mine.sync(phantom::decode_filters(merged.data(), merged.size(), "learner", mine));
+  }
+  for (int w = 0; w <= 2; ++w) {
+    RolloutWorker& x = w == 0 ? in_process->local_worker() : in_process->worker(w);
+    RolloutWorker& y = w == 0 ? through_bytes->local_worker() : through_bytes->worker(w);
+    nn::StateDict sx, sy;
+    x.filters().save(sx, "f");
+    y.filters().save(sy, "f");
+    EXPECT_EQ(nn::encode_state_dict(sx), nn::encode_state_dict(sy)) << "worker " << w;
+  }
+  // A filter of a policy the receiver lacks is refused, naming the policy.
+  phantom::FilterSet other;
+  other.add("q", std::make_unique<phantom::NoFilter>(1));
+  EXPECT_HAS(message_of<phantom::FormatError>(
+                 [&] { phantom::decode_filters(merged.data(), merged.size(), "learner", other); }),
+             "policy 'p'");
 }
 
 }  // namespace

@@ -233,4 +233,57 @@ WorkerMetrics decode_metrics(const void* data, std::size_t size, const std::stri
   return m;
 }
 
+std::vector<uint8_t> encode_weights(const WeightsMessage& message) {
+  // The weights go whole, as the bytes of their own state dict (any kinds of entries).
+  const std::vector<uint8_t> weights = nn::encode_state_dict(message.weights);
+  nn::StateDict out;
+  out.set_string(std::string(kMessage) + ".weights", std::string(weights.begin(), weights.end()));
+  out.set_int(std::string(kMessage) + ".has_global_vars", message.vars ? 1 : 0);
+  if (message.vars) out.set_int(std::string(kMessage) + ".timestep", message.vars->timestep);
+  return nn::encode_state_dict(out);
+}
+
+WeightsMessage decode_weights(const void* data, std::size_t size, const std::string& source) {
+  const nn::StateDict in = decode(data, size, source);
+  const std::string& weights = in.get_string(std::string(kMessage) + ".weights");
+  WeightsMessage m;
+  m.weights = decode(weights.data(), weights.size(), source + " (weights)");
+  if (in.get_int(std::string(kMessage) + ".has_global_vars") != 0) {
+    m.vars = GlobalVars{in.get_count(std::string(kMessage) + ".timestep")};
+  }
+  return m;
+}
+
+std::vector<uint8_t> encode_filters(const FilterSnapshot& filters) {
+  nn::StateDict out;
+  out.set_int(std::string(kMessage) + ".count", static_cast<int64_t>(filters.size()));
+  int64_t k = 0;
+  for (const auto& [id, filter] : filters) {
+    const std::string p = std::string(kMessage) + "." + std::to_string(k++);
+    out.set_string(p + ".policy", id);
+    filter->save(out, p + ".filter");
+  }
+  return nn::encode_state_dict(out);
+}
+
+FilterSnapshot decode_filters(const void* data, std::size_t size, const std::string& source,
+                              const FilterSet& like) {
+  const nn::StateDict in = decode(data, size, source);
+  const auto limit = static_cast<int64_t>(in.size());  // each takes at least one entry
+  FilterSnapshot out;
+  for (int64_t k = 0, n = in.get_count(std::string(kMessage) + ".count", limit); k < n; ++k) {
+    const std::string p = std::string(kMessage) + "." + std::to_string(k);
+    const std::string& id = in.get_string(p + ".policy");
+    auto mine = like.filters().find(id);
+    if (mine == like.filters().end()) {
+      throw FormatError(source + ": " + p + ": a filter of policy '" + id +
+                        "', which the receiving worker does not have");
+    }
+    std::unique_ptr<ObservationFilter> filter = mine->second->copy();
+    filter->load(in, p + ".filter");
+    out[id] = std::move(filter);
+  }
+  return out;
+}
+
 }  // namespace phantom

@@ -1,5 +1,6 @@
 // Worker messages: what a rollout worker hands to the driver (a MultiAgentBatch, the statistics
-// and episode records of the episodes it finished) as state dict entries and as bytes.
+// and episode records of the episodes it finished, its filter deltas) and what the driver sends
+// back (weights with the global vars, merged filters), as state dict entries and as bytes.
 //
 // Two readers need these in the same form. A worker's checkpoint holds the fragment it has in
 // flight (sample_async), and a driver whose rollout workers live in other processes receives
@@ -21,13 +22,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "nn/serialize.hpp"
 #include "trainers/iteration_stats.hpp"
 #include "trainers/sampling/episode_metrics.hpp"
+#include "trainers/sampling/filter_set.hpp"
 #include "trainers/sampling/multi_agent_batch.hpp"
+#include "trainers/sampling/trainable_policy.hpp"
 
 namespace phantom {
 
@@ -67,5 +71,27 @@ std::vector<uint8_t> encode_metrics(const WorkerMetrics& metrics);
 /// The metrics encode_metrics wrote, statistics sized as they were; FormatError naming
 /// `source` and the entry for damaged bytes.
 WorkerMetrics decode_metrics(const void* data, std::size_t size, const std::string& source);
+
+/// The learner's weights (RolloutWorker::get_weights) and, if given, the global vars.
+struct WeightsMessage {
+  nn::StateDict weights;
+  std::optional<GlobalVars> vars;
+};
+
+/// `message` as bytes.
+std::vector<uint8_t> encode_weights(const WeightsMessage& message);
+/// The weights and global vars encode_weights wrote; FormatError naming `source` for damaged
+/// bytes.
+WeightsMessage decode_weights(const void* data, std::size_t size, const std::string& source);
+
+/// Filter snapshots (FilterSet::snapshot: a worker's deltas, or the learner's merged filters)
+/// as bytes, every filter whole (kind, settings, statistics, buffer).
+std::vector<uint8_t> encode_filters(const FilterSnapshot& filters);
+/// The snapshot encode_filters wrote, as filters of the kinds and sizes of `like`'s (the
+/// receiver's own set, whose filters are copied and then overwritten by the saved ones).
+/// Throws FormatError naming `source` for damaged bytes, a policy id `like` lacks, or a filter
+/// of another kind or size.
+FilterSnapshot decode_filters(const void* data, std::size_t size, const std::string& source,
+                              const FilterSet& like);
 
 }  // namespace phantom

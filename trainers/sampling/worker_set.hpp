@@ -17,10 +17,11 @@
 // when it finished, so training gives the same bits for any number of threads — and, for a
 // WorkerSet whose rollout workers live in other processes, the same bits as in-process ones.
 //
-// What crosses between the local worker and a rollout worker is data only: weights and global
-// vars (RolloutWorker::get_weights: a state dict), filter snapshots (FilterSet::save),
-// batches and metrics (worker_messages.hpp: encode_batch, encode_metrics), and each worker's
-// checkpoint state (RolloutWorker::save). A remote implementation serialises exactly these.
+// What crosses between the local worker and a rollout worker is data only, and
+// worker_messages.hpp encodes each: weights and global vars (encode_weights), filter snapshots
+// (encode_filters), batches (encode_batch), statistics and episode records (encode_metrics),
+// and each worker's checkpoint state (RolloutWorker::save, a state dict). A remote
+// implementation sends exactly these.
 // foreach_worker and foreach_env run a function on every worker; a remote implementation runs
 // it where each worker lives (every process of the run runs the same program).
 #pragma once
