@@ -444,6 +444,42 @@ TEST(LocalWorkerSet, SaveAndRestoreEveryRolloutWorker) {
              "holds 2 rollout workers, but TrainOptions::num_workers = 1");
 }
 
+// A SignGuesser whose env fails at its first action.
+class FailingGuesser : public SignGuesser {
+ public:
+  using SignGuesser::SignGuesser;
+  void decode_action(phantom::Context&, const float*) override {
+    throw phantom::EnvError("the guesser broke");
+  }
+};
+
+TEST(LocalWorkerSet, TheErrorOfTheLowestFailingWorkerIsReportedNamingIt) {
+  for (int first_failing : {1, 2}) {
+    Fixture f;
+    auto make = [&](int index) {
+      std::unique_ptr<RolloutWorker> w = f.worker(index);
+      if (index < first_failing) return w;
+      RolloutWorkerOptions o = w->options();
+      phantom::PolicyMap policies;
+      policies["p"] =
+          std::make_shared<worker_test::ZeroPolicy>(phantom::box(-1, 1, {1}), phantom::discrete(2));
+      phantom::PolicyMapping mapping;
+      mapping.add("p", phantom::agents_of_type<SignGuesser>());
+      return std::make_unique<RolloutWorker>(
+          [](const phantom::EnvContext&) {
+            auto net = std::make_unique<phantom::Network>();
+            net->emplace<FailingGuesser>("a");
+            return std::make_unique<phantom::PhantomEnv>(std::move(net), 5);
+          },
+          policies, mapping, o);
+    };
+    LocalWorkerSet set(f.worker(0), 2, make, /*threads=*/2);
+    const std::string m = message_of<phantom::EnvError>([&] { set.sample(); });
+    EXPECT_HAS(m, "rollout worker " + std::to_string(first_failing) + ": ");
+    EXPECT_HAS(m, "the guesser broke");
+  }
+}
+
 // ---- Worker messages ----
 
 MultiAgentBatch odd_batch() {
