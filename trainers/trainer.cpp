@@ -138,6 +138,9 @@ std::string config_text(const std::string& kind, const TrainOptions& options,
   std::string t = "# trainer: " + kind + "\n";
   t += "# iterations: " + std::to_string(options.iterations) + "\n";
   t += "# seed: " + std::to_string(options.seed) + "\n";
+  if (options.num_workers > 0) {  // (a run without rollout workers writes what it always did)
+    t += "# rollout workers: " + std::to_string(options.num_workers) + "\n";
+  }
   t += "# policies to train:";
   for (const auto& p : options.policies_to_train) t += " " + p;
   t += "\n";
@@ -578,8 +581,14 @@ RolloutWorker& Trainer::make_worker(const Setup& s, RolloutWorkerOptions w,
     return std::make_unique<RolloutWorker>(checked_env, std::move(mine), run.policies,
                                            std::move(o));
   };
-  workers_ = std::make_unique<LocalWorkerSet>(std::move(local), run.num_workers,
-                                              make_rollout_worker, run.worker_threads);
+  if (run.worker_set) {
+    workers_ =
+        run.worker_set(std::move(local), run.num_workers, make_rollout_worker, run.worker_threads);
+    if (!workers_) throw ConfigError(kind_ + " trainer: TrainOptions::worker_set returned null");
+  } else {
+    workers_ = std::make_unique<LocalWorkerSet>(std::move(local), run.num_workers,
+                                                make_rollout_worker, run.worker_threads);
+  }
   return workers_->local_worker();
 }
 

@@ -63,6 +63,10 @@ struct TrainOptions {
   /// Threads sampling the rollout workers, one task per worker (1: one after the other on the
   /// calling thread). With more than one, callbacks run on several threads at once.
   int worker_threads = 1;
+  /// Builds the run's WorkerSet (trainers/sampling/worker_set.hpp); null: a LocalWorkerSet,
+  /// every worker in this process. Where another implementation (workers in other processes)
+  /// plugs in; it must give the bits a LocalWorkerSet gives.
+  WorkerSetFactory worker_set;
   PolicyMapping policies;
   std::vector<std::string> policies_to_train;
   /// Builds the policies of other kinds than the trainer's (fixed policies).

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <set>
@@ -86,6 +88,10 @@ TEST(WorkerSetTraining, PpoWithTwoWorkersIsTheSameOnOneOrTwoThreads) {
   TrainingResults b = phantom::PpoTrainer(small_ppo()).train(make_sign_env, {}, two);
   EXPECT_EQ(ppo_weights(a), ppo_weights(b));
   EXPECT_EQ(rows_without_time(a.run_dir), rows_without_time(b.run_dir));
+  std::ifstream config(a.run_dir + "/config.txt");
+  const std::string text((std::istreambuf_iterator<char>(config)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_HAS(text, "# rollout workers: 2\n");
   // Each iteration samples 2 workers x 2 sub-envs x 16 steps.
   EXPECT_EQ(a.env_steps, 3 * 2 * 2 * 16);
   EXPECT_EQ(a.last.env_steps, 2 * 2 * 16);
@@ -93,6 +99,26 @@ TEST(WorkerSetTraining, PpoWithTwoWorkersIsTheSameOnOneOrTwoThreads) {
   TrainingResults single =
       phantom::PpoTrainer(small_ppo()).train(make_sign_env, {}, sign_run(3, 0, 1));
   EXPECT_NE(ppo_weights(a), ppo_weights(single));
+}
+
+TEST(WorkerSetTraining, TrainOptionsWorkerSetBuildsTheWorkerSet) {
+  int calls = 0;
+  TrainOptions custom = sign_run(2, 2, 1);
+  custom.worker_set = [&calls](std::unique_ptr<RolloutWorker> local, int workers,
+                               const phantom::RolloutWorkerFactory& make, int threads) {
+    ++calls;
+    EXPECT_EQ(workers, 2);
+    return std::make_unique<LocalWorkerSet>(std::move(local), workers, make, threads);
+  };
+  TrainingResults a = phantom::PpoTrainer(small_ppo()).train(make_sign_env, {}, custom);
+  TrainingResults b = phantom::PpoTrainer(small_ppo()).train(make_sign_env, {}, sign_run(2, 2, 1));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(ppo_weights(a), ppo_weights(b));
+  custom.worker_set = [](std::unique_ptr<RolloutWorker>, int, const phantom::RolloutWorkerFactory&,
+                         int) { return std::unique_ptr<phantom::WorkerSet>(); };
+  EXPECT_HAS(message_of<ConfigError>(
+                 [&] { phantom::PpoTrainer(small_ppo()).train(make_sign_env, {}, custom); }),
+             "TrainOptions::worker_set returned null");
 }
 
 const std::vector<double>& table(const TrainingResults& r, const std::string& id) {

@@ -94,6 +94,15 @@ void check_worker_options(int num_workers, int worker_threads, const std::string
 /// Builds rollout worker `worker_index` (1..num_workers) for a LocalWorkerSet.
 using RolloutWorkerFactory = std::function<std::unique_ptr<RolloutWorker>(int worker_index)>;
 
+/// Builds the WorkerSet of a run from its local worker, its number of rollout workers, a
+/// factory of rollout worker i (valid only during the call) and TrainOptions::worker_threads.
+/// The trainer calls it once it has its local worker; the default builds a LocalWorkerSet. An
+/// implementation whose workers live in other processes builds each worker there (with the
+/// same factory, in the process it lives in) and returns a WorkerSet that talks to them.
+using WorkerSetFactory =
+    std::function<std::unique_ptr<WorkerSet>(std::unique_ptr<RolloutWorker> local, int num_workers,
+                                             const RolloutWorkerFactory& make_worker, int threads)>;
+
 /// A WorkerSet whose rollout workers live in this process. They sample one task per worker,
 /// on `threads` threads (1: one after the other on the calling thread).
 class LocalWorkerSet final : public WorkerSet {
