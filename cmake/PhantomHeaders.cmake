@@ -97,6 +97,8 @@ set(PHANTOM_PUBLIC_HEADERS
   trainers/sampling/schedule.hpp
   trainers/sampling/stochastic_sampling.hpp
   trainers/sampling/trainable_policy.hpp
+  trainers/sampling/worker_messages.hpp
+  trainers/sampling/worker_set.hpp
   trainers/trainer.hpp
   analysis/csv_logger.hpp
   analysis/csv_reader.hpp

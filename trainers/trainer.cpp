@@ -123,6 +123,9 @@ std::map<std::string, std::string> evaluation_cells(const EvaluationResult& resu
   return cells.cells();
 }
 
+// Checkpoint entries holding the rollout workers' state (WorkerSet::save).
+constexpr const char* kWorkers = "trainer.workers";
+
 // Checkpoint entries holding the last evaluation's cells (always_attach), one per column.
 constexpr const char* kLastEvaluation = "trainer.last_evaluation/";
 
@@ -135,6 +138,9 @@ std::string config_text(const std::string& kind, const TrainOptions& options,
   std::string t = "# trainer: " + kind + "\n";
   t += "# iterations: " + std::to_string(options.iterations) + "\n";
   t += "# seed: " + std::to_string(options.seed) + "\n";
+  if (options.num_workers > 0) {  // (a run without rollout workers writes what it always did)
+    t += "# rollout workers: " + std::to_string(options.num_workers) + "\n";
+  }
   t += "# policies to train:";
   for (const auto& p : options.policies_to_train) t += " " + p;
   t += "\n";
@@ -268,6 +274,7 @@ TrainingResults Trainer::resume(const std::string& run_path, const EnvFactory& m
     }
     start.last_evaluation[column] = state.get_string(name);
   }
+  workers().restore(state, kWorkers);  // first: it names a different num_workers
   load_state(state);
   if (offline_) offline_->load(state, "trainer.offline");
   // The rows after the checkpoint are written again, exactly as an uninterrupted run would.
@@ -343,6 +350,13 @@ Trainer::Prepared Trainer::prepare(const EnvFactory& make_env, const EnvConfig& 
     throw ConfigError(kind_ +
                       " trainer: checkpoint_every = " + std::to_string(options.checkpoint_every) +
                       ", expected >= 0 (0: only at the end)");
+  }
+  check_worker_options(options.num_workers, options.worker_threads, kind_ + " trainer");
+  if (options.num_workers > 0 && options.input.active()) {
+    throw ConfigError(
+        kind_ + " trainer: TrainOptions::num_workers = " + std::to_string(options.num_workers) +
+        " with offline input (TrainOptions::input): offline input reads through "
+        "the local worker only; set num_workers = 0");
   }
   env_config.check_no_ranges(kind_ + " trainer");
   for (std::size_t k = 0; k < options.custom_metrics.size(); ++k) {
@@ -507,6 +521,9 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
       for (const auto& [column, text] : last_evaluation)
         state.set_string(kLastEvaluation + column, text);
       save_state(state);
+      // The rollout workers' sub-envs, filters and generators (nothing without any, so a run
+      // without rollout workers writes what it always wrote).
+      if (workers_->num_workers() > 0) workers_->save(state, kWorkers);
       if (offline_) offline_->save(state, "trainer.offline");
       nn::save_state_dict(state, dir->checkpoint_path(it + 1));
     }
@@ -519,7 +536,8 @@ TrainingResults Trainer::iterate(Prepared& run, const TrainOptions& options, Pro
   return results;
 }
 
-RolloutWorker& Trainer::make_worker(const Setup& s, RolloutWorkerOptions w) {
+RolloutWorker& Trainer::make_worker(const Setup& s, RolloutWorkerOptions w,
+                                    const OwnPolicyFactory& own_policy) {
   const TrainOptions& run = *s.options;
   PolicyMap policies;
   std::vector<std::string> trained;
@@ -535,49 +553,79 @@ RolloutWorker& Trainer::make_worker(const Setup& s, RolloutWorkerOptions w) {
   w.callbacks = run.callbacks;
   w.custom_metrics = run.custom_metrics;
   w.on_non_finite = run.on_non_finite;
+  w.num_workers = run.num_workers;
   // The policies were built for the first env's agents: every sub-env must have them.
   const EnvFactory make_env = *s.make_env;
   auto first = std::make_shared<const EnvSignature>(*s.first_env);
   const std::string who = kind_ + " trainer";
-  worker_ = std::make_unique<RolloutWorker>(
-      [make_env, first, who](const EnvContext& ctx) {
-        std::unique_ptr<PhantomEnv> env = make_env(ctx.config);
-        if (env) first->check(*env, who, "sub-env " + std::to_string(ctx.vector_index));
-        return env;
-      },
-      policies, run.policies, std::move(w));
-  return *worker_;
+  WorkerEnvFactory checked_env = [make_env, first, who](const EnvContext& ctx) {
+    std::unique_ptr<PhantomEnv> env = make_env(ctx.config);
+    const std::string worker =
+        ctx.worker_index > 0 ? "rollout worker " + std::to_string(ctx.worker_index) + ", " : "";
+    if (env) first->check(*env, who, worker + "sub-env " + std::to_string(ctx.vector_index));
+    return env;
+  };
+  auto local = std::make_unique<RolloutWorker>(checked_env, policies, run.policies, w);
+  // Rollout worker i: the same options under its own index (so its own seeds), and policies of
+  // its own, built as the learner's were.
+  RolloutWorkerFactory make_rollout_worker = [&](int index) {
+    std::vector<std::shared_ptr<Policy>> own =
+        create_registered_policies(*s.resolved, run.registry);
+    PolicyMap mine;
+    for (std::size_t p = 0; p < s.resolved->policies.size(); ++p) {
+      if (!own[p]) own[p] = own_policy(p);
+      mine[s.resolved->policies[p].id] = own[p];
+    }
+    RolloutWorkerOptions o = w;
+    o.worker_index = index;
+    return std::make_unique<RolloutWorker>(checked_env, std::move(mine), run.policies,
+                                           std::move(o));
+  };
+  if (run.worker_set) {
+    workers_ =
+        run.worker_set(std::move(local), run.num_workers, make_rollout_worker, run.worker_threads);
+    if (!workers_) throw ConfigError(kind_ + " trainer: TrainOptions::worker_set returned null");
+  } else {
+    workers_ = std::make_unique<LocalWorkerSet>(std::move(local), run.num_workers,
+                                                make_rollout_worker, run.worker_threads);
+  }
+  return workers_->local_worker();
 }
 
 RolloutWorker& Trainer::worker() const {
-  if (!worker_) {
-    throw ConfigError(kind_ + " trainer: it has no rollout worker before train() sets it up");
-  }
-  return *worker_;
+  return workers().local_worker();
 }
 
-void Trainer::broadcast_global_vars(const IterationStats& stats) {
+WorkerSet& Trainer::workers() const {
+  if (!workers_) {
+    throw ConfigError(kind_ + " trainer: it has no rollout worker before train() sets it up");
+  }
+  return *workers_;
+}
+
+void Trainer::sync_workers(const IterationStats& stats) {
   GlobalVars vars = worker().global_vars();
   vars.timestep += stats.env_steps;
-  worker().set_global_vars(vars);
+  workers().sync_weights(vars);
+  workers().sync_filters();
 }
 
 // ---- Offline input ----
 
-MultiAgentBatch& Trainer::next_batch() {
-  return offline_ ? offline_->next() : worker().sample();
+MultiAgentBatch& Trainer::next_batch(int count) {
+  return offline_ ? offline_->next() : workers().sample(count);
 }
 
 void Trainer::collect_stats(IterationStats& stats) {
   if (offline_) {
     offline_->collect_stats(stats);
   } else {
-    worker().collect_stats(stats);
+    workers().collect_stats(stats);
   }
 }
 
 void Trainer::foreach_env(const std::function<void(PhantomEnv&)>& f) {
-  worker().foreach_env([&f](PhantomEnv& env, int) { f(env); });
+  workers().foreach_env([&f](PhantomEnv& env, int, int) { f(env); });
 }
 
 }  // namespace phantom

@@ -39,6 +39,7 @@
 #include "trainers/offline/offline_session.hpp"
 #include "trainers/sampling/callbacks.hpp"
 #include "trainers/sampling/rollout_worker.hpp"
+#include "trainers/sampling/worker_set.hpp"
 
 namespace phantom {
 
@@ -51,6 +52,21 @@ struct TrainOptions {
   int iterations = 1;
   /// Every random draw of the run derives from this seed.
   uint64_t seed = 0;
+  /// Rollout workers (RLlib's num_workers; trainers/sampling/worker_set.hpp). 0: the trainer's
+  /// one worker samples and learns. N >= 1: N workers with indices 1..N, each with its own
+  /// sub-envs (seeded by its index) and copies of the policies, sample every iteration and
+  /// their batches are concatenated in index order; the local worker only learns, then sends
+  /// them its weights and merges their observation filters. An iteration then samples N times
+  /// what one worker does. Results do not depend on worker_threads. A checkpoint holds every
+  /// worker, so resume() needs the same number. Not with offline input (`input`).
+  int num_workers = 0;
+  /// Threads sampling the rollout workers, one task per worker (1: one after the other on the
+  /// calling thread). With more than one, callbacks run on several threads at once.
+  int worker_threads = 1;
+  /// Builds the run's WorkerSet (trainers/sampling/worker_set.hpp); null: a LocalWorkerSet,
+  /// every worker in this process. Where another implementation (workers in other processes)
+  /// plugs in; it must give the bits a LocalWorkerSet gives.
+  WorkerSetFactory worker_set;
   PolicyMapping policies;
   std::vector<std::string> policies_to_train;
   /// Builds the policies of other kinds than the trainer's (fixed policies).
@@ -155,9 +171,10 @@ class Trainer {
 
   const std::string& kind() const { return kind_; }
 
-  /// Calls f on every env the trainer samples from, in a fixed order (e.g. from
-  /// Callbacks::on_train_result, to change every env's task; the change applies from the next
-  /// iteration, mid-episode). Throws ConfigError before train() set the trainer up.
+  /// Calls f on every env of every worker (the local worker's first, then each rollout
+  /// worker's, in index order; WorkerSet::foreach_env), e.g. from Callbacks::on_train_result,
+  /// to change every env's task; the change applies from the next iteration, mid-episode.
+  /// Throws ConfigError before train() set the trainer up.
   void foreach_env(const std::function<void(PhantomEnv&)>& f);
 
   /// Trains from scratch. Throws ConfigError for a bad mapping, an env config with Ranges, an
@@ -213,25 +230,38 @@ class Trainer {
   virtual void save_state(nn::StateDict& out) const = 0;
   virtual void load_state(const nn::StateDict& in) = 0;
 
-  /// Builds the trainer's rollout worker, for setup() once it has filled every policy: the
-  /// options `w` (batch mode, sizes, filters...) completed with what the run decides — the
-  /// seed, the env config, env metrics, callbacks, custom metrics and the policies to train —
-  /// with every policy of the mapping, and sub-envs built by the run's env factory (each checked
-  /// against setup.first_env: a ConfigError names the first difference).
-  RolloutWorker& make_worker(const Setup& setup, RolloutWorkerOptions w);
-  /// The worker make_worker built; throws ConfigError before.
+  /// Builds a new policy of the trainer's kind for position `position` of setup.resolved
+  /// exactly as setup() built the learner's (each rollout worker gets its own).
+  using OwnPolicyFactory = std::function<std::shared_ptr<Policy>(std::size_t position)>;
+  /// Builds the trainer's workers, for setup() once it has filled every policy: the local
+  /// worker, with the options `w` (batch mode, sizes, filters...) completed with what the run
+  /// decides — the seed, the env config, env metrics, callbacks, custom metrics and the
+  /// policies to train — and every policy of the mapping; and TrainOptions::num_workers
+  /// rollout workers with the same options (worker index 1..N), fixed policies from the
+  /// registry and the trainer's own from `own_policy`. Sub-envs are built by the run's env
+  /// factory, each checked against setup.first_env (a ConfigError names the first difference).
+  /// Returns the local worker.
+  RolloutWorker& make_worker(const Setup& setup, RolloutWorkerOptions w,
+                             const OwnPolicyFactory& own_policy);
+  /// The local worker (the learner's policies); throws ConfigError before make_worker.
   RolloutWorker& worker() const;
+  /// Every worker of the run; throws ConfigError before make_worker.
+  WorkerSet& workers() const;
   /// After an iteration's learning: the global vars every policy receives, with timestep = the
   /// env steps sampled so far (the previous value, restored from checkpoints with the worker,
-  /// plus this iteration's). Between two broadcasts each policy counts its own actions.
-  void broadcast_global_vars(const IterationStats& stats);
+  /// plus this iteration's), sent with the learner's weights to every rollout worker
+  /// (WorkerSet::sync_weights); then the rollout workers' observation filters are merged into
+  /// the learner's and sent back (WorkerSet::sync_filters). Between two syncs each policy
+  /// counts its own actions.
+  void sync_workers(const IterationStats& stats);
 
   // ---- Offline input (TrainOptions::input) ----
   // A training step takes its batches from next_batch() and its numbers from collect_stats();
-  // without offline input they are worker().sample() and worker().collect_stats().
+  // without offline input they are workers().sample() and workers().collect_stats().
 
-  /// The next batch to learn from: the worker's sample, or the offline input's next batch.
-  MultiAgentBatch& next_batch();
+  /// The next batch to learn from: the workers' sample (of the first `workers` rollout
+  /// workers when that is >= 0; WorkerSet::sample), or the offline input's next batch.
+  MultiAgentBatch& next_batch(int workers = -1);
   /// The iteration's steps, episodes and returns (and the off-policy estimates) into `stats`.
   void collect_stats(IterationStats& stats);
   /// The discount the off-policy estimates use (the trainer's gamma); default 1.
@@ -271,7 +301,7 @@ class Trainer {
                           std::optional<ResultsDir>& dir, std::optional<CsvMetricsLogger>& csv);
 
   std::string kind_;
-  std::unique_ptr<RolloutWorker> worker_;
+  std::unique_ptr<WorkerSet> workers_;
   std::unique_ptr<Evaluator> evaluator_;  // null: no evaluation
   // Offline input (TrainOptions::input); null: none.
   std::unique_ptr<OfflineSession> offline_;

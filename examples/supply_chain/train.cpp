@@ -135,13 +135,16 @@ void print_row(const std::string& name, const Evaluation& e) {
 }
 
 // Trains, evaluates and plots (see the top of this file).
-int train_and_evaluate(phantom::PpoOptions ppo, int iterations, int threads, int episodes,
-                       uint64_t seed, const std::string& results,
+int train_and_evaluate(phantom::PpoOptions ppo, int iterations, int threads, int workers,
+                       int episodes, uint64_t seed, const std::string& results,
                        const phantom::EvaluationOptions& evaluation) {
-  ppo.threads = threads;
+  phantom::TrainOptions run;
+  // With rollout workers the threads sample the workers (one task each) rather than the envs.
+  ppo.threads = workers > 0 ? 1 : threads;
+  run.num_workers = workers;
+  run.worker_threads = threads;
   phantom::PpoTrainer trainer(ppo);
 
-  phantom::TrainOptions run;
   run.iterations = iterations;
   run.seed = seed;
   run.policies.add("shop", phantom::agents_of_type<ShopAgent>());
@@ -156,8 +159,10 @@ int train_and_evaluate(phantom::PpoOptions ppo, int iterations, int threads, int
   run.evaluation = evaluation;
   auto make_env = [](const phantom::EnvConfig&) { return supply_chain::make_env(); };
 
-  std::printf("Training the shop with PPO: %d iterations x %d envs x %d steps\n", iterations,
+  std::printf("Training the shop with PPO: %d iterations x %d envs x %d steps", iterations,
               ppo.num_envs, ppo.steps_per_env);
+  if (workers > 0) std::printf(" on each of %d workers", workers);
+  std::printf("\n");
   phantom::TrainingResults trained = trainer.train(make_env, phantom::EnvConfig{}, run);
   std::printf("Results written to %s\n\n", trained.run_dir.c_str());
 
@@ -269,7 +274,7 @@ int train_and_evaluate(phantom::PpoOptions ppo, int iterations, int threads, int
 int main(int argc, char** argv) {
   // The defaults are what `make run` uses (make_run_settings.hpp says why).
   phantom::PpoOptions ppo = supply_chain::make_run_ppo_options();
-  int iterations = 3000, threads = 1, episodes = 1000, eval_episodes = 20;
+  int iterations = 3000, threads = 1, workers = 0, episodes = 1000, eval_episodes = 20;
   auto hidden = static_cast<int>(ppo.network.hidden[0]);
   uint64_t seed = 1;
   std::string results = "results";
@@ -284,7 +289,9 @@ int main(int argc, char** argv) {
   cli.integer("--iterations", "N", &iterations, 1, "training iterations")
       .seed("--seed", &seed, "the run's seed")
       .text("--results", "DIR", &results, "results base directory")
-      .integer("--threads", "T", &threads, 1, "threads stepping the envs")
+      .integer("--threads", "T", &threads, 1, "threads stepping the envs (or the workers)")
+      .integer("--workers", "N", &workers, 0,
+               "rollout workers, each sampling --envs x --steps (0: the learner samples)")
       .integer("--episodes", "E", &episodes, 1, "rollout episodes per policy after training")
       .integer("--eval-interval", "N", &evaluation.interval, 0,
                "evaluate every N iterations during training (0: never)")
@@ -305,6 +312,7 @@ int main(int argc, char** argv) {
   evaluation.duration = eval_episodes;
   evaluation.parallel_to_training = parallel;
   return examples::run_main(cli.program(), [&] {
-    return train_and_evaluate(ppo, iterations, threads, episodes, seed, results, evaluation);
+    return train_and_evaluate(ppo, iterations, threads, workers, episodes, seed, results,
+                              evaluation);
   });
 }

@@ -44,15 +44,20 @@ void PpoTrainer::setup(Setup& s) {
   iterations_ = run.iterations;
   trained_.clear();
   stat_columns_.clear();
+  // A PPO policy at mapping position p: its network initialised from the run's seed and p, so
+  // every worker's copy starts the same.
+  const OwnPolicyFactory make_policy = [this, &resolved, seed = run.seed](std::size_t p) {
+    const ResolvedPolicy& rp = resolved.policies[p];
+    nn::Rng init_rng(seed, 10 + p);
+    auto net = std::make_shared<ActorCritic>(rp.observation_space, rp.action_space,
+                                             options_.network, init_rng);
+    return std::make_shared<PpoPolicy>(net, nullptr, options_, nn::Rng(seed, 20 + p));
+  };
   for (std::size_t p = 0; p < resolved.policies.size(); ++p) {
     const ResolvedPolicy& rp = resolved.policies[p];
     if (rp.of_trainer_kind) {
       rp.config.check_known_keys({});  // PPO takes its settings from PpoOptions
-      nn::Rng init_rng(run.seed, 10 + p);
-      auto net = std::make_shared<ActorCritic>(rp.observation_space, rp.action_space,
-                                               options_.network, init_rng);
-      (*s.policies)[p] =
-          std::make_shared<PpoPolicy>(net, nullptr, options_, nn::Rng(run.seed, 20 + p));
+      (*s.policies)[p] = make_policy(p);
       if (rp.trained) {
         trained_.push_back(rp.id);
         std::vector<std::string>& columns = stat_columns_[rp.id];
@@ -74,7 +79,7 @@ void PpoTrainer::setup(Setup& s) {
   w.keep_episode_records = false;  // reported through collect_stats
   w.num_threads = options_.threads;
   w.sample_async = options_.sample_async;
-  make_worker(s, std::move(w));
+  make_worker(s, std::move(w), make_policy);
   learner_stats_.clear();
   for (const std::string& id : trained_) learner_stats_[id];
   refresh_policy_filters();
@@ -114,7 +119,7 @@ void PpoTrainer::training_step(int iteration, IterationStats& stats) {
   collect_stats(stats);
   for (auto& entry : learner_stats_) entry.second.reset();
   worker().learn_on_batch(batch, learner_stats_);
-  broadcast_global_vars(stats);
+  sync_workers(stats);
   for (const std::string& id : trained_) {
     const LearnerStats& ls = learner_stats_.at(id);
     const std::vector<std::string>& columns = stat_columns_.at(id);

@@ -1,14 +1,17 @@
 // PpoTrainer: proximal policy optimisation with GAE, any number of trained policies, each
-// shared by all the agents mapped to it (parameter sharing), on one rollout worker.
+// shared by all the agents mapped to it (parameter sharing), over the trainer's workers.
 //
 // One iteration is a short plan over the sampling layer:
-//  1. sample: the worker steps num_envs sub-envs for steps_per_env steps each
+//  1. sample: each sampling worker (the one worker, or each of TrainOptions::num_workers
+//     rollout workers) steps num_envs sub-envs for steps_per_env steps each
 //     (truncate_episodes); each agent's trajectory pieces are postprocessed by its PpoPolicy
 //     (GAE: advantages and value targets, bootstrapped where a piece was cut or truncated);
 //  2. learn: learn_on_batch of every trained policy (epochs x minibatches of the PPO loss);
-//  3. report: steps, returns and env metrics of the finished episodes, and each policy's
+//  3. sync: weights and global vars to the rollout workers, filters merged (Trainer::
+//     sync_workers);
+//  4. report: steps, returns and env metrics of the finished episodes, and each policy's
 //     statistics as "ppo/<policy id>/<name>".
-// Checkpoints hold the worker (filters, policies with their optimisers and generators, every
+// Checkpoints hold every worker (filters, policies with their optimisers and generators, every
 // sub-env mid-episode), so a resumed run continues bit for bit. PpoOptions (ppo_options.hpp)
 // has every setting; the defaults are CleanRL's CartPole settings.
 #pragma once

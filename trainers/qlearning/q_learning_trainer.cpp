@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "nn/error.hpp"
@@ -31,12 +32,13 @@ std::shared_ptr<const Schedule> epsilon_by_iteration(const QLearningOptions& o) 
       o.epsilon_final);
 }
 
-// Switches exploration on for the trained tables while it lives: they explore only while the
-// trainer samples with them, and act greedily for everyone else (results, rollouts).
+// Switches exploration on for the trained tables of every worker while it lives: they explore
+// only while the trainer samples with them, and act greedily for everyone else (results,
+// rollouts).
 class Exploring {
  public:
-  Exploring(RolloutWorker& worker, const std::vector<std::string>& ids)
-      : worker_(worker), ids_(ids) {
+  Exploring(WorkerSet& workers, const std::vector<std::string>& ids)
+      : workers_(workers), ids_(ids) {
     set(true);
   }
   ~Exploring() { set(false); }
@@ -45,9 +47,11 @@ class Exploring {
 
  private:
   void set(bool on) {
-    for (const std::string& id : ids_) worker_.get_policy(id)->set_explore(on);
+    workers_.foreach_worker([&](RolloutWorker& w) {
+      for (const std::string& id : ids_) w.get_policy(id)->set_explore(on);
+    });
   }
-  RolloutWorker& worker_;
+  WorkerSet& workers_;
   const std::vector<std::string>& ids_;
 };
 
@@ -97,6 +101,11 @@ void QLearningTrainer::setup(Setup& s) {
   table_options.epsilon_greedy.epsilon_schedule = epsilon_;
   table_options.soft_q.temperature = options_.softq_temperature;
 
+  const OwnPolicyFactory make_table = [&resolved, table_options](std::size_t p) {
+    const ResolvedPolicy& rp = resolved.policies[p];
+    return std::make_shared<QTablePolicy>(rp.observation_space, rp.action_space, rp.id,
+                                          table_options);
+  };
   trained_.clear();
   for (std::size_t p = 0; p < resolved.policies.size(); ++p) {
     const ResolvedPolicy& rp = resolved.policies[p];
@@ -107,20 +116,20 @@ void QLearningTrainer::setup(Setup& s) {
                           "' (qlearning policies take no config; alpha, gamma and epsilon are "
                           "QLearningOptions)");
       }
-      (*s.policies)[p] = std::make_shared<QTablePolicy>(rp.observation_space, rp.action_space,
-                                                        rp.id, table_options);
+      (*s.policies)[p] = make_table(p);
       if (rp.trained) trained_.push_back(rp.id);
     }
   }
   std::sort(trained_.begin(), trained_.end());
 
   RolloutWorkerOptions w;
-  // Exactly one whole episode per sample(): learning follows every episode.
+  // Exactly one whole episode per sample() of a worker: learning follows every episode (with
+  // rollout workers, every round of one episode per worker).
   w.num_envs = 1;
   w.rollout_fragment_length = 1;
   w.batch_mode = BatchMode::complete_episodes;
   w.keep_episode_records = false;  // reported through collect_stats
-  make_worker(s, std::move(w));
+  make_worker(s, std::move(w), make_table);
   learner_stats_.clear();
   for (const std::string& id : trained_) learner_stats_[id];
 }
@@ -130,11 +139,16 @@ void QLearningTrainer::training_step(int iteration, IterationStats& stats) {
   int64_t updates = 0;
   double td_error_sum = 0.0;
   {
-    Exploring exploring(worker(), trained_);
-    for (int e = 0; e < options_.episodes_per_iteration; ++e) {
-      MultiAgentBatch& episode = next_batch();
+    Exploring exploring(workers(), trained_);
+    // Rounds of one episode on each sampling worker; the last round only on as many as the
+    // iteration still needs, so an iteration is always episodes_per_iteration episodes.
+    const int per_round = std::max(1, workers().num_workers());
+    for (int done = 0; done < options_.episodes_per_iteration; done += per_round) {
+      if (done > 0) workers().sync_weights(std::nullopt);  // the tables as learnt so far
+      MultiAgentBatch& episodes =
+          next_batch(std::min(per_round, options_.episodes_per_iteration - done));
       for (auto& entry : learner_stats_) entry.second.reset();
-      worker().learn_on_batch(episode, learner_stats_);
+      worker().learn_on_batch(episodes, learner_stats_);
       for (const auto& entry : learner_stats_) {
         const double n = entry.second.get("q_updates");
         if (!(n > 0.0)) continue;  // NaN: no rows of this policy in the episode
@@ -144,7 +158,7 @@ void QLearningTrainer::training_step(int iteration, IterationStats& stats) {
     }
   }
   collect_stats(stats);
-  broadcast_global_vars(stats);
+  sync_workers(stats);
   stats.set_stat("epsilon", options_.exploration == "EpsilonGreedy"
                                 ? epsilon_at(iteration)
                                 : std::numeric_limits<double>::quiet_NaN());

@@ -1,6 +1,6 @@
 // QLearningTrainer: tabular Q-learning (Python Phantom's example QLearningTrainer, with its bugs
 // fixed: docs/DIFFERENCES.md lists them; docs/ARCHITECTURE.md, "Q-learning", has the design),
-// as an iteration plan over one rollout worker.
+// as an iteration plan over the trainer's workers.
 //
 //   phantom::QLearningOptions q;
 //   q.alpha = 0.1;  q.gamma = 0.9;  q.epsilon = 1.0;  q.epsilon_final = 0.05;
@@ -14,11 +14,14 @@
 //     return supply_chain::make_discrete_env(); }, {}, run);
 //
 // Every policy of kind "qlearning" is a QTablePolicy; agents sharing a trained policy all
-// learn into its one table. One iteration is episodes_per_iteration times:
+// learn into its one table. One iteration is episodes_per_iteration episodes, in rounds:
 //  1. sample: the worker (one sub-env, complete_episodes, rollout_fragment_length 1) plays
-//     exactly one whole episode. Who acts is the env's rule (StepResult::acts); an agent's
-//     transition closes when it next acts or leaves the episode, with every reward reported in
-//     between summed, so an FSM agent that acts every other step learns from its own turns;
+//     exactly one whole episode; with TrainOptions::num_workers = N rollout workers, each of
+//     them plays one (the last round only as many as the iteration still needs), with the
+//     tables as learnt up to the previous round, and the episodes are learnt in worker order. Who
+//     acts is the env's rule (StepResult::acts); an agent's transition closes when it next acts or
+//     leaves the episode, with every reward reported in between summed, so an FSM agent that acts
+//     every other step learns from its own turns;
 //  2. learn: each trained table's learn_on_batch on its rows (QTablePolicy's update: no
 //     bootstrap after a termination, a bootstrap from new_obs otherwise, truncations included).
 // So learning still happens episode by episode, but an episode acts with the table as it was
@@ -30,10 +33,11 @@
 // With exploration = "EpsilonGreedy" (the default) epsilon follows the iterations: the tables'
 // EpsilonGreedy reads an IterationSchedule (iteration_schedule.hpp) that the trainer moves to
 // the current iteration before sampling, so every action of iteration k explores with
-// epsilon_at(k). With "SoftQ" the tables sample softmax(Q / softq_temperature) instead and the
-// epsilon statistic is NaN.
+// epsilon_at(k) (the tables of every rollout worker read the same schedule object, which is only
+// read while they sample). With "SoftQ" the tables sample softmax(Q / softq_temperature) instead
+// and the epsilon statistic is NaN.
 //
-// Checkpoints hold the worker: every table (trained or not) with its exploration state, the
+// Checkpoints hold every worker: every table (trained or not) with its exploration state, the
 // worker's generator and its env mid-episode, so a resumed run continues bit for bit.
 #pragma once
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "nn/error.hpp"
+#include "trainers/sampling/worker_messages.hpp"
 #include "trainers/sampling/worker_state.hpp"
 
 namespace phantom {
@@ -62,162 +63,23 @@ void RolloutWorker::restore(const nn::StateDict& in, const std::string& prefix) 
 }
 
 // ---- The fragment in flight (sample_async) ----
-
-namespace {
-
-void save_accumulators(const std::vector<Accumulator>& acc, nn::StateDict& out,
-                       const std::string& prefix) {
-  std::vector<int64_t> counts;
-  std::vector<double> values;  // sum, min, max of each
-  for (const Accumulator& a : acc) {
-    counts.push_back(a.count);
-    values.insert(values.end(), {a.sum, a.min, a.max});
-  }
-  out.set_int64s(prefix + ".counts", counts);
-  out.set_doubles(prefix + ".values", values);
-}
-
-void restore_accumulators(std::vector<Accumulator>& acc, const nn::StateDict& in,
-                          const std::string& prefix) {
-  std::vector<int64_t> counts = in.get_int64s(prefix + ".counts");
-  std::vector<double> values = in.get_doubles(prefix + ".values");
-  if (counts.size() != acc.size() || values.size() != 3 * acc.size()) {
-    throw FormatError(in.source() + ": " + prefix + ": " + std::to_string(counts.size()) +
-                      " saved accumulators, expected " + std::to_string(acc.size()));
-  }
-  for (std::size_t k = 0; k < acc.size(); ++k) {
-    acc[k].count = counts[k];
-    acc[k].sum = values[3 * k];
-    acc[k].min = values[3 * k + 1];
-    acc[k].max = values[3 * k + 2];
-  }
-}
-
-}  // namespace
+// Its batch, statistics and records are written as a worker sends them (worker_messages.hpp).
 
 void RolloutWorker::save_fragment(const Fragment& f, nn::StateDict& out,
                                   const std::string& prefix) const {
-  out.set_int(prefix + ".env_steps", f.batch.env_steps);
-  const std::vector<std::string> ids = f.batch.policy_ids();
-  out.set_int(prefix + ".policies", static_cast<int64_t>(ids.size()));
-  for (std::size_t k = 0; k < ids.size(); ++k) {
-    out.set_string(prefix + ".policy" + std::to_string(k), ids[k]);
-    f.batch.batch(ids[k]).save(out, prefix + ".batch" + std::to_string(k));
-  }
-  out.set_int(prefix + ".non_finite", static_cast<int64_t>(f.batch.non_finite.size()));
-  for (std::size_t k = 0; k < f.batch.non_finite.size(); ++k) {
-    const NonFiniteValue& v = f.batch.non_finite[k];
-    const std::string p = prefix + ".non_finite" + std::to_string(k);
-    out.set_string(p + ".what", v.what);
-    out.set_string(p + ".policy", v.policy_id);
-    out.set_string(p + ".agent", v.agent_id);
-    out.set_int64s(p + ".where", {v.env_index, v.episode_id, v.step});
-    out.set_doubles(p + ".value", {v.value});
-  }
-  const IterationStats& st = f.stats;
-  out.set_int64s(prefix + ".steps", {st.env_steps, st.agent_steps, st.episodes});
-  save_accumulators(st.returns, out, prefix + ".returns");
-  save_accumulators(st.metrics, out, prefix + ".metrics");
-  save_accumulators(st.custom_metrics, out, prefix + ".custom_metrics");
-  for (std::size_t i = 0; i < st.finished_returns.size(); ++i) {
-    out.set_doubles(prefix + ".finished_returns" + std::to_string(i), st.finished_returns[i]);
-  }
-  out.set_int(prefix + ".records", static_cast<int64_t>(f.finished.size()));
-  for (std::size_t r = 0; r < f.finished.size(); ++r) {
-    const EpisodeRecord& rec = f.finished[r];
-    const std::string p = prefix + ".record" + std::to_string(r);
-    out.set_int64s(p + ".ints", {rec.length, rec.env_index});
-    out.set_doubles(p + ".total_reward", {rec.total_reward});
-    int k = 0;
-    for (const auto& [key, value] : rec.agent_rewards) {
-      const std::string q = p + ".reward" + std::to_string(k++);
-      out.set_string(q + ".agent", key.first);
-      out.set_string(q + ".policy", key.second);
-      out.set_doubles(q + ".value", {value});
-    }
-    out.set_int(p + ".rewards", k);
-    k = 0;
-    for (const auto& [name, value] : rec.custom_metrics) {
-      const std::string q = p + ".custom_metric" + std::to_string(k++);
-      out.set_string(q + ".name", name);
-      out.set_doubles(q + ".value", {value});
-    }
-    out.set_int(p + ".custom_metrics", k);
-    k = 0;
-    for (const auto& [name, list] : rec.hist_data) {
-      const std::string q = p + ".hist" + std::to_string(k++);
-      out.set_string(q + ".name", name);
-      out.set_doubles(q + ".values", list);
-    }
-    out.set_int(p + ".hists", k);
-  }
+  save_batch(f.batch, out, prefix);
+  save_stats(f.stats, out, prefix);
+  save_episode_records(f.finished, out, prefix);
 }
 
 void RolloutWorker::restore_fragment(Fragment& f, const nn::StateDict& in,
                                      const std::string& prefix) {
-  f.batch.clear();
-  f.batch.policy_batches.clear();
-  f.batch.env_steps = in.get_int(prefix + ".env_steps");
-  const int64_t policies = in.get_count(prefix + ".policies");
-  for (int64_t k = 0; k < policies; ++k) {
-    const std::string& id = in.get_string(prefix + ".policy" + std::to_string(k));
-    f.batch.policy_batches[id].load(in, prefix + ".batch" + std::to_string(k));
-  }
-  const int64_t non_finite =
-      in.get_count(prefix + ".non_finite", static_cast<int64_t>(impl_->slots.size()));
-  for (int64_t k = 0; k < non_finite; ++k) {
-    const std::string p = prefix + ".non_finite" + std::to_string(k);
-    NonFiniteValue v;
-    v.what = in.get_string(p + ".what");
-    v.policy_id = in.get_string(p + ".policy");
-    v.agent_id = in.get_string(p + ".agent");
-    const std::vector<int64_t> where = in.get_int64s(p + ".where");
-    if (where.size() != 3) throw FormatError(in.source() + ": " + p + ".where: expected 3");
-    v.env_index = static_cast<int>(where[0]);
-    v.episode_id = where[1];
-    v.step = where[2];
-    v.value = one_double(in, p + ".value");
-    f.batch.non_finite.push_back(std::move(v));
-  }
+  load_batch(in, prefix, f.batch);
   IterationStats& st = f.stats;
   const IterationStats& shape = impl_->envs[0]->stats;
   st.reset(shape.returns.size(), shape.metrics.size(), shape.custom_metrics.size());
-  std::vector<int64_t> steps = in.get_int64s(prefix + ".steps");
-  if (steps.size() != 3) throw FormatError(in.source() + ": " + prefix + ".steps: expected 3");
-  st.env_steps = steps[0];
-  st.agent_steps = steps[1];
-  st.episodes = steps[2];
-  restore_accumulators(st.returns, in, prefix + ".returns");
-  restore_accumulators(st.metrics, in, prefix + ".metrics");
-  restore_accumulators(st.custom_metrics, in, prefix + ".custom_metrics");
-  for (std::size_t i = 0; i < st.finished_returns.size(); ++i) {
-    st.finished_returns[i] = in.get_doubles(prefix + ".finished_returns" + std::to_string(i));
-  }
-  f.finished.clear();
-  const int64_t records = in.get_count(prefix + ".records");
-  for (int64_t r = 0; r < records; ++r) {
-    const std::string p = prefix + ".record" + std::to_string(r);
-    EpisodeRecord rec;
-    std::vector<int64_t> ints = in.get_int64s(p + ".ints");
-    if (ints.size() != 2) throw FormatError(in.source() + ": " + p + ".ints: expected 2");
-    rec.length = ints[0];
-    rec.env_index = static_cast<int>(ints[1]);
-    rec.total_reward = one_double(in, p + ".total_reward");
-    for (int64_t k = 0, n = in.get_count(p + ".rewards"); k < n; ++k) {
-      const std::string q = p + ".reward" + std::to_string(k);
-      rec.agent_rewards[{in.get_string(q + ".agent"), in.get_string(q + ".policy")}] =
-          one_double(in, q + ".value");
-    }
-    for (int64_t k = 0, n = in.get_count(p + ".custom_metrics"); k < n; ++k) {
-      const std::string q = p + ".custom_metric" + std::to_string(k);
-      rec.custom_metrics[in.get_string(q + ".name")] = one_double(in, q + ".value");
-    }
-    for (int64_t k = 0, n = in.get_count(p + ".hists"); k < n; ++k) {
-      const std::string q = p + ".hist" + std::to_string(k);
-      rec.hist_data[in.get_string(q + ".name")] = in.get_doubles(q + ".values");
-    }
-    f.finished.push_back(std::move(rec));
-  }
+  load_stats(in, prefix, st);
+  f.finished = load_episode_records(in, prefix);
 }
 
 // A sub-env mid-episode: the env itself is restored by replaying the actions since its reset
