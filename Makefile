@@ -71,7 +71,7 @@ sanitize:
 # TSan runs the tests that exercise threads: the pool itself and everything that runs on it.
 # It builds only the test programs that hold such tests (TSAN_PROGRAMS: one per layer; the
 # allocation-counting programs and install_tests have none), and fails if ctest finds no test.
-TSAN_TESTS ?= ThreadPool|MeasuredSplit|Parallel|Determinism
+TSAN_TESTS ?= ThreadPool|MeasuredSplit|Parallel|Determinism|WorkerSet
 TSAN_PROGRAMS ?= nn_tests phantom_tests trainers_tests analysis_tests
 tsan:
 	$(CONFIGURE) -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHANTOM_SANITIZE=thread \

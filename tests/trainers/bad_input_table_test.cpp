@@ -351,6 +351,12 @@ const std::map<std::string, Case>& cases() {
          run.policies_to_train.clear();
          phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
        }},
+      {"train-negative-workers",
+       [](Context&) {
+         phantom::TrainOptions run = sign_run();
+         run.num_workers = -1;
+         phantom::PpoTrainer(small_ppo()).train(test_support::make_sign_env, {}, run);
+       }},
       {"train-custom-metric-twice",
        [](Context&) {
          phantom::TrainOptions run = sign_run();
