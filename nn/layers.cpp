@@ -74,8 +74,7 @@ Mlp::Mlp(const MlpConfig& config, Rng& rng) : config_(config) {
 Tensor Mlp::forward(const Tensor& x) const {
   Tensor h = x;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    const bool last = i + 1 == layers_.size();
-    h = layers_[i].forward(h, last ? Activation::none : config_.activation);
+    h = layers_[i].forward(h, activation_of(i));
   }
   return h;
 }
@@ -96,9 +95,14 @@ void Mlp::infer(const float* x, int64_t rows, float* y, std::vector<float>& work
     // The kernel behind forward()'s dense op, hence the same bits.
     const float* b = layer.bias().defined() ? layer.bias().data() : nullptr;
     kernels::dense(static_cast<int>(rows), static_cast<int>(in_f), static_cast<int>(out_f), in,
-                   layer.weight().data(), b, last ? Activation::none : config_.activation, out);
+                   layer.weight().data(), b, activation_of(i), out);
     in = out;
   }
+}
+
+Activation Mlp::activation_of(std::size_t layer) const {
+  const bool last = layer + 1 == layers_.size();
+  return last && !config_.activate_output ? Activation::none : config_.activation;
 }
 
 std::vector<Tensor> Mlp::parameters() const {

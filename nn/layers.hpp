@@ -59,6 +59,9 @@ struct MlpConfig {
   Activation activation = Activation::tanh;
   Init hidden_init = Init::orthogonal(1.4142135f);  // sqrt(2), the usual choice for tanh/relu
   Init output_init = Init::orthogonal(1.0f);
+  /// Whether the output layer gets the activation too (a trunk feeding other heads); it is then
+  /// fused into that layer's kernel like the hidden layers' instead of being a pass of its own.
+  bool activate_output = false;
 };
 
 class Mlp {
@@ -82,6 +85,10 @@ class Mlp {
   std::vector<Tensor> parameters() const;
 
  private:
+  // The activation layer `layer` applies: config_.activation, but none on the output layer unless
+  // config_.activate_output.
+  Activation activation_of(std::size_t layer) const;
+
   MlpConfig config_;
   std::vector<Linear> layers_;
 };

@@ -332,50 +332,57 @@ TEST(AutogradDense, ValuesAndGradientsAreBitIdenticalToLinearThenActivation) {
 
 TEST(AutogradDense, MlpMatchesTheUnfusedLayersBitwise) {
   // Mlp::forward runs fused layers; the same parameters through linear + tanh / relu must give
-  // the same output and parameter gradients, and Mlp::infer the same output.
-  for (Activation act : {Activation::tanh, Activation::relu}) {
-    nn::Rng rng(7);
-    nn::Mlp mlp({{6, 32, 32, 3}, act}, rng);
-    nn::Tensor x = nn::Tensor::from_vector(random_values(20 * 6, 61, 1.0f), {20, 6});
-    std::vector<std::vector<float>> grads[2];
-    std::vector<float> outputs[2];
-    for (int fused = 0; fused < 2; ++fused) {
-      for (nn::Tensor& p : mlp.parameters()) p.zero_grad();
-      nn::Tape tape;
-      nn::TapeScope scope(tape);
-      nn::Tensor y;
-      if (fused) {
-        y = mlp.forward(x);
-      } else {
-        y = x;
-        for (std::size_t i = 0; i < mlp.layers().size(); ++i) {
-          const nn::Linear& l = mlp.layers()[i];
-          y = nn::linear(y, l.weight(), l.bias());
-          if (i + 1 == mlp.layers().size()) break;
-          y = act == Activation::tanh ? nn::tanh(y) : nn::relu(y);
+  // the same output and parameter gradients, and Mlp::infer the same output. With
+  // activate_output (a trunk), the output layer's activation is fused too.
+  for (bool activate_output : {false, true}) {
+    for (Activation act : {Activation::tanh, Activation::relu}) {
+      nn::Rng rng(7);
+      nn::MlpConfig config{{6, 32, 32, 3}, act};
+      config.activate_output = activate_output;
+      nn::Mlp mlp(config, rng);
+      nn::Tensor x = nn::Tensor::from_vector(random_values(20 * 6, 61, 1.0f), {20, 6});
+      std::vector<std::vector<float>> grads[2];
+      std::vector<float> outputs[2];
+      for (int fused = 0; fused < 2; ++fused) {
+        for (nn::Tensor& p : mlp.parameters()) p.zero_grad();
+        nn::Tape tape;
+        nn::TapeScope scope(tape);
+        nn::Tensor y;
+        if (fused) {
+          y = mlp.forward(x);
+        } else {
+          y = x;
+          for (std::size_t i = 0; i < mlp.layers().size(); ++i) {
+            const nn::Linear& l = mlp.layers()[i];
+            y = nn::linear(y, l.weight(), l.bias());
+            if (i + 1 == mlp.layers().size() && !activate_output) break;
+            y = act == Activation::tanh ? nn::tanh(y) : nn::relu(y);
+          }
         }
+        outputs[fused] = y.to_vector();
+        nn::sum(nn::square(y)).backward();
+        for (const nn::Tensor& p : mlp.parameters())
+          grads[fused].push_back(p.grad_tensor().to_vector());
       }
-      outputs[fused] = y.to_vector();
-      nn::sum(nn::square(y)).backward();
-      for (const nn::Tensor& p : mlp.parameters())
-        grads[fused].push_back(p.grad_tensor().to_vector());
-    }
-    std::string where;
-    EXPECT_TRUE(same_bits(outputs[1], outputs[0], &where)) << name_of(act) << " output: " << where;
-    for (std::size_t i = 0; i < grads[0].size(); ++i) {
-      EXPECT_TRUE(same_bits(grads[1][i], grads[0][i], &where))
-          << name_of(act) << " gradient of parameter " << i << ": " << where;
-    }
-    std::vector<float> inferred(20 * 3), workspace;
-    mlp.infer(x.data(), 20, inferred.data(), workspace);
-    EXPECT_TRUE(same_bits(inferred, outputs[0], &where)) << name_of(act) << " infer: " << where;
-    // Row by row (the acting route of the kernel).
-    for (int r = 0; r < 20; ++r) {
-      std::vector<float> one(3);
-      mlp.infer(x.data() + r * 6, 1, one.data(), workspace);
-      const std::vector<float> expected(outputs[0].begin() + r * 3, outputs[0].begin() + r * 3 + 3);
-      EXPECT_TRUE(same_bits(one, expected, &where))
-          << name_of(act) << " infer of row " << r << " alone: " << where;
+      std::string where;
+      EXPECT_TRUE(same_bits(outputs[1], outputs[0], &where))
+          << name_of(act) << " output: " << where;
+      for (std::size_t i = 0; i < grads[0].size(); ++i) {
+        EXPECT_TRUE(same_bits(grads[1][i], grads[0][i], &where))
+            << name_of(act) << " gradient of parameter " << i << ": " << where;
+      }
+      std::vector<float> inferred(20 * 3), workspace;
+      mlp.infer(x.data(), 20, inferred.data(), workspace);
+      EXPECT_TRUE(same_bits(inferred, outputs[0], &where)) << name_of(act) << " infer: " << where;
+      // Row by row (the acting route of the kernel).
+      for (int r = 0; r < 20; ++r) {
+        std::vector<float> one(3);
+        mlp.infer(x.data() + r * 6, 1, one.data(), workspace);
+        const std::vector<float> expected(outputs[0].begin() + r * 3,
+                                          outputs[0].begin() + r * 3 + 3);
+        EXPECT_TRUE(same_bits(one, expected, &where))
+            << name_of(act) << " infer of row " << r << " alone: " << where;
+      }
     }
   }
 }

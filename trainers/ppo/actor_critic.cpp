@@ -92,8 +92,10 @@ ActorCritic::ActorCritic(SpacePtr observation_space, SpacePtr action_space,
   }
   nn::Init hidden = nn::Init::orthogonal(1.4142135f);
   if (config_.shared_trunk) {
-    trunk_ = nn::Mlp(
-        {layer_sizes(features_, config_.hidden, 0), config_.activation, hidden, hidden}, rng);
+    nn::MlpConfig trunk{layer_sizes(features_, config_.hidden, 0), config_.activation, hidden,
+                        hidden};
+    trunk.activate_output = true;  // the heads read activated features
+    trunk_ = nn::Mlp(trunk, rng);
     int64_t h = config_.hidden.back();
     actor_ = nn::Mlp(
         {{h, params_}, config_.activation, hidden, nn::Init::orthogonal(config_.actor_output_gain)},
@@ -139,11 +141,6 @@ void ActorCritic::forward_rows(const float* features, int64_t rows, float* value
   std::size_t n_trunk = static_cast<std::size_t>(rows * h);
   if (ws.trunk.size() < n_trunk) ws.trunk.resize(n_trunk);
   trunk_.infer(features, rows, ws.trunk.data(), ws.mlp);
-  if (config_.activation == nn::Activation::tanh) {
-    nn::kernels::tanh(ws.trunk.data(), ws.trunk.data(), rows * h);
-  } else if (config_.activation == nn::Activation::relu) {
-    nn::kernels::relu(ws.trunk.data(), ws.trunk.data(), rows * h);
-  }
   actor_.infer(ws.trunk.data(), rows, ws.params.data(), ws.mlp);
   if (values) critic_.infer(ws.trunk.data(), rows, values, ws.mlp);
 }
@@ -261,10 +258,7 @@ void ActorCritic::env_action(const float* action, float* out) const {
 Evaluation ActorCritic::evaluate(const nn::Tensor& features, const nn::Tensor& actions) const {
   nn::Tensor actor_in = features, critic_in = features;
   if (config_.shared_trunk) {
-    nn::Tensor t = trunk_.forward(features);
-    if (config_.activation == nn::Activation::tanh) t = nn::tanh(t);
-    if (config_.activation == nn::Activation::relu) t = nn::relu(t);
-    actor_in = critic_in = t;
+    actor_in = critic_in = trunk_.forward(features);
   }
   nn::Tensor params = actor_.forward(actor_in);
   int64_t batch = features.dim(0);
