@@ -20,7 +20,9 @@
 // completes only once rank 0 has started to receive the message, and keeps at most
 // RankOptions::window of them under way: it waits before running more. Rank 0, while the next
 // message in order has not arrived, runs its own next messages ahead, also at most `window`.
-// Memory therefore stays bounded for a sweep of any size, as with the in-process runner.
+// Memory therefore stays bounded for a sweep of any size, as with the in-process runner. A rank
+// that waits polls and sleeps rather than spin in MPI's busy wait, leaving the CPU to the rank
+// it waits for when they share cores.
 //
 // Identity with one process. A rollout depends only on its id (RolloutRunner's contract) and its
 // bytes cross ranks unchanged, env_config being rebuilt on rank 0 from the runner
@@ -33,10 +35,13 @@
 // to that message in order (every rank keeps delivering the messages before it) it tells every
 // worker to stop, receives and discards what each still had under way until each confirms, and
 // throws RankFailure; each worker throws a RankFailure with the same text once it has confirmed.
-// An error on rank 0 itself (its rollouts, or the sink) stops the workers the same way. No rank
-// is left waiting: a worker waits only for rank 0 (which answers every message it waits for), and
-// rank 0 only for the next message in order from the rank that owes it. A rank that dies, on the
-// other hand (killed, out of memory), ends the whole job: plain MPI cannot continue without it.
+// The failure reported is that of the first failing message in rollout order, and the sink has
+// had the rollouts before that message (and those of it before the failing rollout if rank 0 ran
+// it), never the failing one. An error on rank 0 itself (its rollouts, or the sink) stops the
+// workers the same way. No rank is left waiting: a worker waits only for rank 0 (which answers
+// every message it waits for), and rank 0 only for the next message in order from the rank that
+// owes it. A rank that dies, on the other hand (killed, out of memory), ends the whole job: plain
+// MPI cannot continue without it.
 #pragma once
 
 #include "analysis/rollout_runner.hpp"
