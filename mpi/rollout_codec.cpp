@@ -33,9 +33,12 @@ void add_floats(std::string& out, const float* values, std::size_t n) {
   }
 }
 
+void add_u32(std::string& out, uint32_t v) {
+  for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>(v >> (8 * b)));
+}
+
 void add_string(std::string& out, const std::string& s) {
-  const auto n = static_cast<uint32_t>(s.size());
-  for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>(n >> (8 * b)));
+  add_u32(out, static_cast<uint32_t>(s.size()));
   out += s;
 }
 
@@ -75,10 +78,15 @@ class ByteColumn {
     read_floats(&v, 1);
     return v;
   }
-  std::string next_string() {
-    need(4, "a string's length");
+  uint32_t next_u32() {
+    need(4, "a 4-byte number");
     uint32_t n = 0;
     for (int b = 0; b < 4; ++b) n |= static_cast<uint32_t>(byte()) << (8 * b);
+    return n;
+  }
+  std::string next_string() {
+    need(4, "a string's length");
+    const uint32_t n = next_u32();
     need(n, "a string of " + std::to_string(n) + " bytes");
     std::string s = data_->substr(at_, n);
     at_ += n;
@@ -170,9 +178,16 @@ void RolloutPacker::add(const Rollout& rollout) {
   const std::size_t n_agents = rollout.agent_ids().size();
   step_counts_.push_back(static_cast<int64_t>(rollout.size()));
   int64_t message_steps = 0;
+  // The rollout's stage names once each, and per step the index of its stage among them: an FSM
+  // env has a few stages and many steps.
+  std::vector<const std::string*> stage_names;
   for (std::size_t s = 0; s < rollout.size(); ++s) {
     const auto i = static_cast<int64_t>(s);
-    add_string(stages_, rollout.stage(i));
+    const std::string& stage = rollout.stage(i);
+    std::size_t k = 0;
+    while (k < stage_names.size() && *stage_names[k] != stage) ++k;
+    if (k == stage_names.size()) stage_names.push_back(&stage);
+    add_u32(stages_, static_cast<uint32_t>(k));
     for (std::size_t a = 0; a < n_agents; ++a) {
       uint8_t f = 0;
       if (const float* obs = rollout.observation(i, a)) {
@@ -216,6 +231,8 @@ void RolloutPacker::add(const Rollout& rollout) {
     }
   }
   message_step_counts_.push_back(message_steps);
+  stage_name_counts_.push_back(static_cast<int64_t>(stage_names.size()));
+  for (const std::string* name : stage_names) add_string(stage_names_, *name);
 
   metric_counts_.push_back(static_cast<int64_t>(rollout.metrics.size()));
   for (const ReducedMetric& m : rollout.metrics) {
@@ -240,6 +257,8 @@ void RolloutPacker::put(nn::StateDict& dict) const {
   dict.set_int64s("observation_sizes", observation_sizes_);
   dict.set_int64s("action_sizes", action_sizes_);
   dict.set_int64s("step_counts", step_counts_);
+  dict.set_int64s("stage_name_counts", stage_name_counts_);
+  dict.set_string("stage_names", stage_names_);
   dict.set_string("stages", stages_);
   dict.set_string("flags", flags_);
   dict.set_string("observations", observations_);
@@ -274,6 +293,8 @@ struct RolloutUnpacker::Columns {
         observation_sizes(d.get_int64s("observation_sizes"), "observation_sizes", d),
         action_sizes(d.get_int64s("action_sizes"), "action_sizes", d),
         step_counts(d.get_int64s("step_counts"), "step_counts", d),
+        stage_name_counts(d.get_int64s("stage_name_counts"), "stage_name_counts", d),
+        stage_names(d, "stage_names"),
         stages(d, "stages"),
         flags(d, "flags"),
         observations(d, "observations"),
@@ -293,17 +314,18 @@ struct RolloutUnpacker::Columns {
         metric_lists(d.get_doubles("metric_lists"), "metric_lists", d) {}
 
   void expect_done() const {
-    for (const Ints* c : {&ids, &repeats, &seeds, &param_counts, &agent_counts, &observation_sizes,
-                          &action_sizes, &step_counts, &info_sizes, &message_step_counts,
-                          &message_steps, &metric_counts, &metric_list_sizes}) {
+    for (const Ints* c :
+         {&ids, &repeats, &seeds, &param_counts, &agent_counts, &observation_sizes, &action_sizes,
+          &step_counts, &stage_name_counts, &info_sizes, &message_step_counts, &message_steps,
+          &metric_counts, &metric_list_sizes}) {
       c->expect_done();
     }
     for (const Doubles* c : {&rewards, &info_values, &metric_values, &metric_lists}) {
       c->expect_done();
     }
     for (const ByteColumn* c :
-         {&param_names, &param_values, &agents, &stages, &flags, &observations, &actions,
-          &info_keys, &messages, &metric_names, &metric_flags}) {
+         {&param_names, &param_values, &agents, &stage_names, &stages, &flags, &observations,
+          &actions, &info_keys, &messages, &metric_names, &metric_flags}) {
       c->expect_done();
     }
   }
@@ -312,7 +334,8 @@ struct RolloutUnpacker::Columns {
   ByteColumn param_names, param_values;
   Ints agent_counts;
   ByteColumn agents;
-  Ints observation_sizes, action_sizes, step_counts;
+  Ints observation_sizes, action_sizes, step_counts, stage_name_counts;
+  ByteColumn stage_names;
   ByteColumn stages, flags, observations, actions;
   Doubles rewards;
   Ints info_sizes;
@@ -327,7 +350,7 @@ struct RolloutUnpacker::Columns {
   Doubles metric_lists;
   // Reused from rollout to rollout.
   std::vector<float> scratch;
-  std::vector<std::string> agents_scratch;
+  std::vector<std::string> agents_scratch, stage_names_scratch;
   std::vector<int64_t> observation_sizes_scratch, action_sizes_scratch;
 };
 
@@ -374,9 +397,20 @@ void RolloutUnpacker::next(Rollout& out) {
   }
   out.set_agents(agents, observation_sizes, action_sizes);  // forgets the steps, keeps the room
 
+  std::vector<std::string>& stage_names = c.stage_names_scratch;
+  stage_names.clear();
+  for (std::size_t n = c.stage_name_counts.next_count(c.stage_names.remaining() / 4); n > 0; --n) {
+    stage_names.push_back(c.stage_names.next_string());
+  }
   const std::size_t steps = c.step_counts.next_count(c.stages.remaining() / 4);
   for (std::size_t s = 0; s < steps; ++s) {
-    const auto i = static_cast<int64_t>(out.add_step(c.stages.next_string()));
+    const uint32_t stage = c.stages.next_u32();
+    if (stage >= stage_names.size()) {
+      c.stages.fail("holds stage " + std::to_string(stage) + " for step " + std::to_string(s) +
+                    " of rollout " + std::to_string(out.rollout_id) + ", which has " +
+                    std::to_string(stage_names.size()) + " stage names");
+    }
+    const auto i = static_cast<int64_t>(out.add_step(stage_names[stage]));
     for (std::size_t a = 0; a < n_agents; ++a) {
       const uint8_t f = c.flags.next_byte();
       auto floats = [&](ByteColumn& from, int64_t n) {

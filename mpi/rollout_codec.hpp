@@ -21,7 +21,9 @@
 //   ids, repeats, seeds                   per rollout (the seed's 64 bits as they are)
 //   param_counts, param_names, param_values              the grid points
 //   agent_counts, agents, observation_sizes, action_sizes
-//   step_counts, stages                   one stage name per step
+//   step_counts                           steps per rollout
+//   stage_name_counts, stage_names, stages    each rollout's stage names once, then per step
+//                                         the index of its stage among them (u32)
 //   flags                                 one byte per step and agent: which entries exist
 //   observations, actions, rewards        the entries that exist, step by step, agent by agent
 //   info_sizes, info_keys, info_values    the infos that exist, item by item
@@ -62,11 +64,11 @@ class RolloutPacker {
  private:
   std::size_t count_ = 0;
   std::vector<int64_t> ids_, repeats_, seeds_, param_counts_, agent_counts_, observation_sizes_,
-      action_sizes_, step_counts_, info_sizes_, message_step_counts_, message_steps_,
-      metric_counts_, metric_list_sizes_;
+      action_sizes_, step_counts_, stage_name_counts_, info_sizes_, message_step_counts_,
+      message_steps_, metric_counts_, metric_list_sizes_;
   std::vector<double> rewards_, info_values_, metric_values_, metric_lists_;
-  std::string param_names_, param_values_, agents_, stages_, flags_, observations_, actions_,
-      info_keys_, messages_, metric_names_, metric_flags_;
+  std::string param_names_, param_values_, agents_, stage_names_, stages_, flags_, observations_,
+      actions_, info_keys_, messages_, metric_names_, metric_flags_;
 };
 
 /// Reads the rollouts a RolloutPacker put into a state dict back, in the order they were added.

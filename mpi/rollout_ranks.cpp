@@ -44,16 +44,16 @@ constexpr std::size_t kMaxReason = 16 * 1024;
 constexpr std::size_t kControlCapacity = 64 * 1024;
 
 // Waiting without spinning. MPI's blocking calls wait in a busy loop, which on cores shared with
-// other work (other jobs, or more ranks than cores under --oversubscribe) takes the CPU from the
-// very rank being waited for: on a loaded 2-core machine, two ranks were slower than one. Waits
+// other work (other jobs, more ranks than cores under --oversubscribe, or ranks of one session,
+// which Linux schedules as one group) takes the CPU from the very rank being waited for. Waits
 // here poll instead (MPI_Test, MPI_Improbe) and sleep between polls, for a pause that doubles
-// from 20 us to 1 ms: a message that takes milliseconds to produce is noticed soon enough.
+// from 10 us to 200 us: short beside the time a message of rollouts takes to run.
 template <class Ready>
 void wait_until(Ready&& ready) {
-  std::chrono::microseconds pause(20);
+  std::chrono::microseconds pause(10);
   while (!ready()) {
     std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(1000));
+    pause = std::min(pause * 2, std::chrono::microseconds(200));
   }
 }
 
@@ -241,7 +241,7 @@ class Worker {
       bool failed = false;
       pending_.push_back(comm_.issend(run_message(m, failed), 0, kResultTag));
       if (failed) break;
-      while (!pending_.empty() && pending_.front().test()) pending_.pop_front();
+      progress();
     }
     wait_until([&] { return control.test(); });
     Message word = decode_message(control.data().data(), control.data().size(),
@@ -259,7 +259,10 @@ class Worker {
   Bytes run_message(std::size_t m, bool& failed) {
     try {
       RolloutPacker packer;
-      runner_.run_range(plan_.first(m), plan_.count(m), [&](const Rollout& r) { packer.add(r); });
+      runner_.run_range(plan_.first(m), plan_.count(m), [&](const Rollout& r) {
+        packer.add(r);
+        progress();
+      });
       nn::StateDict body;
       packer.put(body);
       return encode_message(MessageKind::rollouts, m, body);
@@ -281,6 +284,14 @@ class Worker {
       failure.set_string("error", e.what());
       return encode_message(MessageKind::failure, m, failure);
     }
+  }
+
+  // Lets MPI move the data of the sends under way, and forgets those that are complete. A large
+  // message travels in pieces that the sender's MPI library hands over only while the sender
+  // calls into it: without this, rank 0 would wait in its receive for as long as this rank
+  // runs its next message. Called between rollouts (the runner calls the sink on this thread).
+  void progress() {
+    while (!pending_.empty() && pending_.front().test()) pending_.pop_front();
   }
 
   const Communicator& comm_;

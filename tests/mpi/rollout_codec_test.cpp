@@ -228,6 +228,10 @@ TEST(MpiRolloutCodec, MalformedColumnsAreRefusedByName) {
   d.set_string("agents", std::string("\x09\0\0\0ABCDEFGH", 12));  // 9 bytes announced, 8 follow
   EXPECT_HAS(refusal(d), "'agents' is too short for a string of 9 bytes");
   d = good;
+  d.set_string("stages", "\x07" + d.get_string("stages").substr(1));
+  EXPECT_HAS(refusal(d),
+             "'stages' holds stage 7 for step 0 of rollout 17, which has 3 stage names");
+  d = good;
   d.set_int("count", 3);
   EXPECT_HAS(refusal(d), "'ids' has fewer values");
   EXPECT_HAS(refusal(nn::StateDict()), "ids");
