@@ -13,7 +13,7 @@
 // Column by column. The rollouts are not one group of entries each but share a fixed set of
 // entries, each the concatenation of one field over all of them (every rollout's flags, then
 // every rollout's observations...), with per-rollout counts where a field's length varies. A
-// message of 32 rollouts is then about 30 entries, not 30 per rollout: the state-dict decoder's
+// message of 32 rollouts is then 31 entries, not 30 per rollout: the state-dict decoder's
 // work per entry (its name, its checks) is paid once per message.
 //
 // The entries (all described in docs/DISTRIBUTED.md):
