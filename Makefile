@@ -12,6 +12,8 @@
 #   make tsan       TSan build, the threading tests
 #   make fuzz       clang build of the libFuzzer targets (tests/fuzz/), each run FUZZ_SECONDS
 #                   after its saved inputs (needs clang and its runtime, libclang-rt-dev)
+#   make test-mpi   build with the MPI layer in build-mpi/ and run its suite under mpiexec
+#                   (needs MPI, e.g. libopenmpi-dev and openmpi-bin; docs/DISTRIBUTED.md)
 #   make format     clang-format every source file
 #   make install    build and install the public headers, libphantom.a, the tools, the CMake
 #                   package and pkg-config file (PREFIX=...; builds no tests)
@@ -28,7 +30,7 @@ CMAKE_FLAGS ?=
 
 CONFIGURE = $(CMAKE) -S . -DPHANTOM_WERROR=$(WERROR) $(CMAKE_FLAGS)
 
-.PHONY: all build run test bench sanitize tsan fuzz format install clean
+.PHONY: all build run test test-mpi bench sanitize tsan fuzz format install clean
 
 all: build
 
@@ -98,6 +100,16 @@ fuzz:
 	FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_FINDINGS_FATAL=$(FUZZ_FINDINGS_FATAL) \
 	  tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
+# The optional MPI layer (docs/DISTRIBUTED.md) in its own build directory: the library, the MPI
+# layer, its test suite and its driver only, then the suite (CTest label "mpi") under mpiexec
+# with 1, 2 and 3 ranks, one run at a time (each starts up to 3 processes).
+MPI_TARGETS ?= phantom_mpi mpi_tests mpi_rollouts
+test-mpi:
+	$(CONFIGURE) -B build-mpi -DCMAKE_BUILD_TYPE=Release -DPHANTOM_WITH_MPI=ON
+	$(CMAKE) --build build-mpi -j $(JOBS) --target $(MPI_TARGETS)
+	$(call require,build-mpi,TESTS,GoogleTest (libgtest-dev))
+	$(CTEST) --test-dir build-mpi --output-on-failure -L mpi --no-tests=error --timeout 600
+
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
@@ -108,4 +120,4 @@ install:
 	$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf build build-bench build-asan build-tsan build-fuzz build-clang
+	rm -rf build build-bench build-asan build-tsan build-fuzz build-clang build-mpi

@@ -84,6 +84,11 @@ struct alignas(64) RolloutRunner::Worker {
   std::vector<float> observations, actions;
   std::vector<nn::Rng> rngs;
   std::vector<std::pair<EnvSlot*, int>> rows;
+  // What the worker is doing, for the message of a RolloutFailure (run_range): the rollout,
+  // how many rollouts the call serves (a policy acts for several at once), and the action.
+  std::size_t current_rollout = 0;
+  std::size_t current_rollouts = 1;
+  const char* doing = "";
 };
 
 // ---- Construction: checks, grid, policies ----
@@ -361,8 +366,33 @@ void record_after(const PhantomEnv& env, bool record_messages, std::size_t i, Ro
 }  // namespace
 
 void RolloutRunner::run_batch(Worker& worker, std::size_t first, std::size_t count,
-                              RolloutSlot* out) const {
+                              RolloutSlot* out, bool name_failures) const {
+  if (!name_failures) {
+    step_batch(worker, first, count, out);
+    return;
+  }
+  try {
+    step_batch(worker, first, count, out);
+  } catch (const std::exception& e) {
+    const std::size_t id = worker.current_rollout;
+    const std::size_t repeats = static_cast<std::size_t>(options_.num_repeats);
+    const uint64_t seed = episode_seed(id / repeats, static_cast<int>(id % repeats));
+    std::string what =
+        "rollout " + std::to_string(id) + " (seed " + std::to_string(seed) + "), " + worker.doing;
+    if (worker.current_rollouts > 1) {
+      what += " (one call for rollouts " + std::to_string(id) + " and " +
+              std::to_string(worker.current_rollouts - 1) + " more)";
+    }
+    throw RolloutFailure(id, seed, what + ": " + e.what());
+  }
+}
+
+void RolloutRunner::step_batch(Worker& worker, std::size_t first, std::size_t count,
+                               RolloutSlot* out) const {
+  worker.current_rollouts = 1;
+  worker.doing = "starting the episode";
   for (std::size_t s = 0; s < count; ++s) {
+    worker.current_rollout = first + s;
     start_episode(worker.slots[s], first + s, out[s].rollout);
   }
   std::size_t live = count;
@@ -387,6 +417,12 @@ void RolloutRunner::run_batch(Worker& worker, std::size_t first, std::size_t cou
       }
       if (worker.rows.empty()) continue;
       int64_t rows = static_cast<int64_t>(worker.rows.size());
+      worker.current_rollout = static_cast<std::size_t>(worker.rows.front().first->out->rollout_id);
+      worker.current_rollouts = 1;
+      for (std::size_t k = 1; k < worker.rows.size(); ++k) {
+        if (worker.rows[k].first != worker.rows[k - 1].first) ++worker.current_rollouts;
+      }
+      worker.doing = "computing actions";
       worker.actions.resize(static_cast<std::size_t>(rows * g.action_size));
       g.policy->compute_actions(worker.observations.data(), rows, worker.actions.data(),
                                 worker.rngs.data());
@@ -401,6 +437,9 @@ void RolloutRunner::run_batch(Worker& worker, std::size_t first, std::size_t cou
     for (std::size_t s = 0; s < count; ++s) {
       EnvSlot& slot = worker.slots[s];
       if (!slot.live) continue;
+      worker.current_rollout = static_cast<std::size_t>(slot.out->rollout_id);
+      worker.current_rollouts = 1;
+      worker.doing = "stepping the env";
       std::size_t i = 0;
       if (options_.record_steps) i = record_before(*slot.env, slot.actions, *slot.out);
       const StepResult& result = slot.env->step(slot.actions);
@@ -419,7 +458,19 @@ void RolloutRunner::run_batch(Worker& worker, std::size_t first, std::size_t cou
 // ---- Running the sweep ----
 
 void RolloutRunner::run(const RolloutSink& sink) {
-  const std::size_t total = size();
+  run_ids(0, size(), sink, options_.show_progress, /*name_failures=*/false);
+}
+
+void RolloutRunner::run_range(std::size_t first, std::size_t count, const RolloutSink& sink) {
+  if (first > size() || count > size() - first) {
+    throw ValueError("rollout: run_range(" + std::to_string(first) + ", " + std::to_string(count) +
+                     ") reaches past the sweep's " + std::to_string(size()) + " rollouts");
+  }
+  run_ids(first, count, sink, /*show_progress=*/false, /*name_failures=*/true);
+}
+
+void RolloutRunner::run_ids(std::size_t first, std::size_t total, const RolloutSink& sink,
+                            bool show_progress, bool name_failures) {
   const std::size_t batch = static_cast<std::size_t>(options_.batch_size);
   const std::size_t batches = (total + batch - 1) / batch;
   const std::size_t workers = static_cast<std::size_t>(options_.workers);
@@ -458,7 +509,7 @@ void RolloutRunner::run(const RolloutSink& sink) {
   auto batch_size_of = [&](std::size_t b) { return std::min(batch, total - b * batch); };
 
   std::optional<ProgressBar> progress;
-  if (options_.show_progress) {
+  if (show_progress) {
     ProgressOptions po;
     po.unit = "episodes";
     progress.emplace(static_cast<int64_t>(total), "rollouts",
@@ -469,7 +520,8 @@ void RolloutRunner::run(const RolloutSink& sink) {
       [&](int ith, std::size_t b) {
         const auto w = static_cast<std::size_t>(ith);
         ran_by[b % window] = w;  // read by the sink after run_ordered marks b done
-        run_batch(*workers_[w], b * batch, batch_size_of(b), &slots_[w][first_slot(b)]);
+        run_batch(*workers_[w], first + b * batch, batch_size_of(b), &slots_[w][first_slot(b)],
+                  name_failures);
       },
       [&](std::size_t b) {
         const std::vector<RolloutSlot>& slots = slots_[ran_by[b % window]];

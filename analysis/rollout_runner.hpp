@@ -29,7 +29,8 @@
 // max_steps). Each worker takes the next batch as soon as it is free, and the calling thread
 // (itself a worker) hands finished rollouts to the sink in rollout-id order as soon as they are
 // ready (ordered_jobs.hpp). Only a few batches per worker are in flight at a time, so a sweep of
-// any size streams through a bounded amount of memory.
+// any size streams through a bounded amount of memory. run_range runs a slice of the ids only,
+// for a process that runs part of a sweep on behalf of another (mpi/rollout_ranks.hpp).
 //
 // Requirements on the inputs (checked where possible, with ConfigErrors that say what to change):
 //  - the env config holds no Sampler (as in Python: randomness comes from the seeds, and one
@@ -56,6 +57,7 @@
 
 #include "analysis/range_grid.hpp"
 #include "analysis/rollout.hpp"
+#include "nn/error.hpp"
 #include "phantom/env_config.hpp"
 #include "phantom/env_signature.hpp"
 #include "phantom/metrics.hpp"
@@ -111,6 +113,24 @@ struct RolloutOptions {
 /// valid during the call only (copy what must outlive it).
 using RolloutSink = std::function<void(const Rollout& rollout)>;
 
+/// What RolloutRunner::run_range throws when the env or a policy fails during a rollout: the
+/// rollout's id and seed, and the original error's message after them. A process that runs a
+/// slice of the sweep for someone else (mpi/rollout_ranks.hpp) sends these to say what failed.
+class RolloutFailure : public Error {
+ public:
+  RolloutFailure(std::size_t rollout_id, uint64_t seed, const std::string& what)
+      : Error(what), rollout_id_(rollout_id), seed_(seed) {}
+  /// The rollout that was running (for a policy call acting for several rollouts at once, the
+  /// first of them; the message says how many).
+  std::size_t rollout_id() const { return rollout_id_; }
+  /// The seed its env was reset with.
+  uint64_t seed() const { return seed_; }
+
+ private:
+  std::size_t rollout_id_;
+  uint64_t seed_;
+};
+
 class RolloutRunner {
  public:
   /// Checks everything that can be checked up front: the options, the config, the grid, the
@@ -138,6 +158,15 @@ class RolloutRunner {
   void run(const RolloutSink& sink);
   /// Runs every rollout and returns them in rollout-id order.
   std::vector<Rollout> collect();
+  /// Runs rollouts [first, first + count) only, a slice of the sweep, and gives each to `sink`
+  /// in rollout-id order: each is the rollout run() gives for its id (a rollout depends only on
+  /// its id). Without a progress bar. Where run() lets an error of the env or a policy propagate
+  /// as it is, this throws RolloutFailure naming the rollout (errors of the sink propagate as
+  /// they are). Throws ValueError if the slice does not lie within [0, size()).
+  void run_range(std::size_t first, std::size_t count, const RolloutSink& sink);
+
+  /// The options the runner was made with.
+  const RolloutOptions& options() const { return options_; }
 
  private:
   struct Worker;
@@ -149,7 +178,13 @@ class RolloutRunner {
     Rollout rollout;
   };
   std::unique_ptr<Worker> make_worker() const;
-  void run_batch(Worker& worker, std::size_t first, std::size_t count, RolloutSlot* out) const;
+  // Runs rollouts [first, first + count) on the pool; see run() and run_range().
+  void run_ids(std::size_t first, std::size_t count, const RolloutSink& sink, bool show_progress,
+               bool name_failures);
+  // Runs one batch; with name_failures, an error of the env or a policy becomes a RolloutFailure.
+  void run_batch(Worker& worker, std::size_t first, std::size_t count, RolloutSlot* out,
+                 bool name_failures) const;
+  void step_batch(Worker& worker, std::size_t first, std::size_t count, RolloutSlot* out) const;
   void start_episode(EnvSlot& slot, std::size_t rollout_id, Rollout& out) const;
   void bind_supertype_ranges(EnvSlot& slot) const;
 

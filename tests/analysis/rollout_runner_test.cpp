@@ -222,6 +222,74 @@ TEST(RolloutRunner, StreamsInRollOutIdOrderWhateverTheWorkersAndBatches) {
   EXPECT_EQ(next, 7 * 29);
 }
 
+// A slice of the sweep is that part of the whole run, whatever the batches and workers.
+TEST(RolloutRunner, RunRangeGivesTheSameRolloutsAsTheWholeRun) {
+  EnvConfig config{{"a", phantom::linspace_range(0, 1, 5)}, {"steps", 3}};
+  RolloutOptions o = quiet(3, 2, 2);
+  o.explore = true;  // the policy draws: its generators must line up too
+  phantom::RolloutRunner runner(dealer_factory(), config, noisy_dealer(), o);
+  std::vector<Rollout> all = runner.collect();
+  ASSERT_EQ(all.size(), 15u);
+  for (auto [first, count] :
+       std::vector<std::pair<std::size_t, std::size_t>>{{0, 15}, {4, 7}, {14, 1}, {15, 0}}) {
+    std::vector<Rollout> part;
+    runner.run_range(first, count, [&](const Rollout& r) { part.push_back(r); });
+    ASSERT_EQ(part.size(), count) << "slice " << first << "+" << count;
+    for (std::size_t k = 0; k < count; ++k) {
+      const Rollout& want = all[first + k];
+      EXPECT_EQ(part[k].rollout_id, want.rollout_id);
+      EXPECT_EQ(part[k].seed, want.seed);
+      EXPECT_EQ(part[k].rewards_for_agent("D1"), want.rewards_for_agent("D1"))
+          << "rollout " << want.rollout_id;
+      EXPECT_EQ(part[k].actions_for_agent("D1"), want.actions_for_agent("D1"))
+          << "rollout " << want.rollout_id;
+    }
+  }
+  std::string m = test_support::message_of<phantom::ValueError>(
+      [&] { runner.run_range(10, 6, [](const Rollout&) {}); });
+  EXPECT_HAS(m, "run_range(10, 6)");
+  EXPECT_HAS(m, "15 rollouts");
+}
+
+// run_range names the rollout that failed and its seed; run() lets the error through unchanged.
+TEST(RolloutRunner, RunRangeNamesTheFailingRolloutAndItsSeed) {
+  // Throws when it sees a = 3 (grid point 3: rollouts 6 and 7 with 2 repeats).
+  class FailsAtThree : public NoisyPolicy {
+   public:
+    using NoisyPolicy::NoisyPolicy;
+    void compute_action(const float* obs, float* action, nn::Rng& rng) override {
+      if (obs[2] == 3.0f) throw phantom::ValueError("no action for a = 3");
+      NoisyPolicy::compute_action(obs, action, rng);
+    }
+    std::shared_ptr<phantom::Policy> clone() const override {
+      return std::make_shared<FailsAtThree>(*this);
+    }
+  };
+  RolloutPolicies p = noisy_dealer();
+  p.policies["dealer"] =
+      std::make_shared<FailsAtThree>(phantom::box(-1e6f, 1e6f, {4}), phantom::box(-10, 10, {1}));
+  EnvConfig config{{"a", phantom::linspace_range(0, 4, 5)}, {"steps", 2}};
+  phantom::RolloutRunner runner(dealer_factory(), config, p, quiet(2));
+  try {
+    runner.run_range(2, 8, [](const Rollout&) {});
+    ADD_FAILURE() << "run_range did not throw";
+  } catch (const phantom::RolloutFailure& e) {
+    EXPECT_EQ(e.rollout_id(), 6u);
+    EXPECT_EQ(e.seed(), runner.episode_seed(3, 0));
+    EXPECT_HAS(e.what(), "rollout 6 (seed " + std::to_string(runner.episode_seed(3, 0)) + ")");
+    EXPECT_HAS(e.what(), "computing actions: no action for a = 3");
+  }
+  // A batch of 4 envs: the policy acts for rollouts 4..7 in one call.
+  phantom::RolloutRunner batched(dealer_factory(), config, p, quiet(2, 1, 4));
+  std::string m = test_support::message_of<phantom::RolloutFailure>(
+      [&] { batched.run_range(0, 10, [](const Rollout&) {}); });
+  EXPECT_HAS(m, "rollout 4 (seed");
+  EXPECT_HAS(m, "one call for rollouts 4 and 3 more");
+  // run() keeps the original error.
+  m = test_support::message_of<phantom::ValueError>([&] { runner.run([](const Rollout&) {}); });
+  EXPECT_EQ(m, "no action for a = 3");
+}
+
 // The output of a sweep does not depend on workers or batch size: byte-identical CSVs.
 TEST(RolloutRunnerParallel, SupplyChainCsvIsIdenticalForAnyWorkerCountAndBatchSize) {
   analysis_test::ScratchDir dir;
