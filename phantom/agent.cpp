@@ -42,16 +42,22 @@ void Agent::handle_batch(Context& ctx, const MessageBatch& batch) {
 }
 
 bool Agent::handles(TypeId payload_type) const {
-  for (const Handler& h : handlers_)
+  if (first_handler_.type == payload_type) return true;
+  for (const Handler& h : more_handlers_)
     if (h.type == payload_type) return true;
   return false;
 }
 
 void Agent::handle_message(Context& ctx, const MessageHeader& header, const void* payload) {
+  // Registration order: the first handler, then the others.
   bool handled = false;
-  for (const Handler& h : handlers_) {
+  if (first_handler_.type == header.type) {
+    first_handler_.call(first_handler_.storage, ctx, header, payload);
+    handled = true;
+  }
+  for (Handler& h : more_handlers_) {
     if (h.type != header.type) continue;
-    h.call(h.callable, ctx, header, payload);
+    h.call(h.storage, ctx, header, payload);
     handled = true;
   }
   if (!handled) throw_no_handler(ctx, header);

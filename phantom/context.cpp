@@ -8,31 +8,34 @@
 
 namespace phantom {
 
+// A step walks every agent's context, so its size is a cost per agent-step (see context.hpp).
+static_assert(sizeof(Context) <= 3 * sizeof(void*), "Context should stay three words");
+
 const std::string& Context::id() const {
-  return network_->id_of(index_);
+  return network().id_of(index_);
 }
 
 const std::vector<AgentIndex>& Context::neighbours() const {
-  return network_->neighbours(index_);
+  return network().neighbours(index_);
 }
 
 std::vector<std::string> Context::neighbour_ids() const {
   std::vector<std::string> ids;
-  for (AgentIndex n : neighbours()) ids.push_back(network_->id_of(n));
+  for (AgentIndex n : neighbours()) ids.push_back(network().id_of(n));
   return ids;
 }
 
 bool Context::is_neighbour(const std::string& id) const {
-  AgentIndex other = network_->find_index(id);
-  return other >= 0 && network_->has_edge(index_, other);
+  AgentIndex other = network().find_index(id);
+  return other >= 0 && network().has_edge(index_, other);
 }
 
 const std::string& Context::id_of(AgentIndex index) const {
-  return network_->id_of(index);
+  return network().id_of(index);
 }
 
 AgentIndex Context::index_of_neighbour(const std::string& id) const {
-  if (network_->contains(id)) return network_->index_of(id);
+  if (network().contains(id)) return network().index_of(id);
   throw ViewError("agent '" + this->id() + "' asked for the view of '" + id +
                   "', which is not in the network");
 }
@@ -42,7 +45,7 @@ const void* Context::view_bytes(AgentIndex neighbour, TypeId type,
   // The neighbour's position in this agent's list is the position of its view among this
   // context's slots; the network finds it in O(1), so a hub reading all its neighbours' views
   // does O(1) work per view.
-  const int32_t k = network_->neighbour_position(index_, neighbour);
+  const int32_t k = network().neighbour_position(index_, neighbour);
   if (k < 0) {
     throw ViewError("agent '" + id() + "' asked for the view of '" + id_of(neighbour) +
                     "', which is not one of its neighbours");
@@ -60,7 +63,7 @@ const void* Context::view_bytes(AgentIndex neighbour, TypeId type,
 
 void Context::throw_env_view_type(const std::type_info& wanted) const {
   throw ViewError("agent '" + id() + "' read the env view as " + demangle(wanted) +
-                  ", but the env's view is a " + demangle(typeid(*env_view_)));
+                  ", but the env's view is a " + demangle(typeid(*set_->env_view_)));
 }
 
 void ContextSet::clear(Network& network, const EnvView* env_view, nn::Rng* rng) {
@@ -89,7 +92,7 @@ void ContextSet::find_view_providers() {
 }
 
 void ContextSet::snapshot_views(Context& ctx) {
-  ctx.first_view_slot_ = slots_.size();
+  ctx.first_view_slot_ = static_cast<uint32_t>(slots_.size());
   for (AgentIndex n : network_->neighbours(ctx.index_)) {
     const ViewProvider* provider = providers_[static_cast<std::size_t>(n)];
     if (!provider) {
@@ -108,10 +111,6 @@ void ContextSet::snapshot_views(Context& ctx) {
 Context& ContextSet::add(AgentIndex index) {
   Context& ctx = contexts_[static_cast<std::size_t>(index)];
   ctx.agent_ = &network_->agent(index);
-  ctx.network_ = network_;
-  ctx.env_view_ = env_view_;
-  ctx.rng_ = rng_;
-  ctx.ids_ = &network_->agent_ids();
   ctx.set_ = this;
   ctx.index_ = index;
   if (any_provider_) snapshot_views(ctx);

@@ -6,6 +6,7 @@
 // for code that sends: a send compiles and links with no other include.
 #pragma once
 
+#include <cstdint>
 #include <new>
 #include <string>
 #include <typeinfo>
@@ -22,7 +23,9 @@ namespace phantom {
 class Agent;
 class ContextSet;
 
-/// What one agent knows and can do during one step.
+/// What one agent knows and can do during one step. Small on purpose (24 bytes): a step walks the
+/// contexts of all its agents, so what every agent shares (network, env view, generator) is kept
+/// once, in the ContextSet, and a context holds only its own agent, index and views.
 class Context {
  public:
   Context() = default;
@@ -31,15 +34,15 @@ class Context {
   AgentIndex index() const { return index_; }
   const std::string& id() const;
   /// The env's view this step.
-  const EnvView& env_view() const { return *env_view_; }
+  const EnvView& env_view() const;
   /// The env's view as a V (EnvView or a struct derived from it). Throws ViewError naming both
   /// types if the env's view is not a V.
   template <class V>
   const V& env_view() const;
   /// The env's generator. Agents draw from it in the env's fixed step order, so episodes are
   /// reproducible from the env's seed.
-  nn::Rng& rng() const { return *rng_; }
-  Network& network() const { return *network_; }
+  nn::Rng& rng() const;
+  Network& network() const;
 
   /// Neighbour indices in connection order.
   const std::vector<AgentIndex>& neighbours() const;
@@ -48,7 +51,7 @@ class Context {
   bool is_neighbour(const std::string& id) const;
   const std::string& id_of(AgentIndex index) const;
   /// All agent ids of the network, by index.
-  const std::vector<std::string>& agent_ids() const { return *ids_; }
+  const std::vector<std::string>& agent_ids() const;
 
   /// The view `neighbour` showed this agent when the step's contexts were built (see
   /// view.hpp), or nullptr if it shows none. Throws ViewError if `neighbour` is not a neighbour
@@ -75,31 +78,10 @@ class Context {
   [[noreturn]] void throw_env_view_type(const std::type_info& wanted) const;
 
   Agent* agent_ = nullptr;
-  Network* network_ = nullptr;
-  const EnvView* env_view_ = nullptr;
-  nn::Rng* rng_ = nullptr;
-  const std::vector<std::string>* ids_ = nullptr;
-  const ContextSet* set_ = nullptr;
-  std::size_t first_view_slot_ = 0;  // this context's neighbour views: set_->slots_[first...]
+  const ContextSet* set_ = nullptr;  // the network, env view and generator of every context
+  uint32_t first_view_slot_ = 0;     // this context's neighbour views: set_->slots_[first...]
   AgentIndex index_ = -1;
 };
-
-template <class T>
-void Context::send(AgentIndex to, const T& payload) {
-  network_->send(index_, to, payload);
-}
-
-template <class T>
-void Context::send(const std::string& to, const T& payload) {
-  network_->send(index_, network_->index_of(to), payload);
-}
-
-template <class V>
-const V& Context::env_view() const {
-  const V* typed = dynamic_cast<const V*>(env_view_);
-  if (!typed) throw_env_view_type(typeid(V));
-  return *typed;
-}
 
 /// The contexts of one step: at most one per agent, reused from step to step, and the snapshot
 /// of the agent views they hold.
@@ -110,6 +92,7 @@ class ContextSet {
   /// is what Context::rng() returns (the env's generator; may be null outside an env).
   void clear(Network& network, const EnvView* env_view = nullptr, nn::Rng* rng = nullptr);
   /// Builds (or rebuilds) the context of agent `index`, snapshotting its neighbours' views.
+  /// Contexts keep their addresses from one clear() to the next for the same network.
   Context& add(AgentIndex index);
   /// The context of `index`, or nullptr if it has none this step.
   Context* find(AgentIndex index) {
@@ -148,5 +131,37 @@ class ContextSet {
   std::vector<ViewSlot> slots_;
   std::vector<unsigned char> arena_;
 };
+
+// Context's accessors read what all contexts share from their set (defined here, after it).
+inline const EnvView& Context::env_view() const {
+  return *set_->env_view_;
+}
+inline nn::Rng& Context::rng() const {
+  return *set_->rng_;
+}
+inline Network& Context::network() const {
+  return *set_->network_;
+}
+inline const std::vector<std::string>& Context::agent_ids() const {
+  return set_->network_->agent_ids();
+}
+
+template <class T>
+void Context::send(AgentIndex to, const T& payload) {
+  set_->network_->send(index_, to, payload);
+}
+
+template <class T>
+void Context::send(const std::string& to, const T& payload) {
+  Network& net = *set_->network_;
+  net.send(index_, net.index_of(to), payload);
+}
+
+template <class V>
+const V& Context::env_view() const {
+  const V* typed = dynamic_cast<const V*>(set_->env_view_);
+  if (!typed) throw_env_view_type(typeid(V));
+  return *typed;
+}
 
 }  // namespace phantom

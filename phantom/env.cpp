@@ -137,11 +137,12 @@ void PhantomEnv::make_contexts(bool strategic_only) {
                    "; add every agent before constructing the env");
   }
   const EnvView* view = &update_view();  // refreshed in place every step
-  // A context holds only pointers that stay valid (the agent, network, env view, generator), so
-  // last step's contexts serve again unless the set of agents with one changed, or the step's
-  // snapshots of neighbour views must be retaken.
-  bool reusable = contexts_for_ == (strategic_only ? ContextsFor::strategic : ContextsFor::live) &&
-                  view == view_ && !contexts_.has_views();
+  // A context holds only pointers that stay valid (the agent, the context set), so last step's
+  // contexts serve again unless the set of agents with one changed, or the step's snapshots of
+  // neighbour views must be retaken.
+  const ContextsFor wanted = strategic_only ? ContextsFor::strategic : ContextsFor::live;
+  const bool same_agents = contexts_for_ == wanted;
+  const bool reusable = same_agents && view == view_ && !contexts_.has_views();
   view_ = view;
   if (reusable) return;
   contexts_.clear(*network_, view_, &rng_);
@@ -150,21 +151,29 @@ void PhantomEnv::make_contexts(bool strategic_only) {
     if (agent_done_[static_cast<std::size_t>(i)]) continue;
     contexts_.add(i);
   }
-  contexts_for_ = strategic_only ? ContextsFor::strategic : ContextsFor::live;
+  contexts_for_ = wanted;
+  // Rebuilt contexts of the same agents keep their addresses (ContextSet), so the hook lists only
+  // change with the set of agents.
+  if (!same_agents) find_hooked_agents();
+}
+
+void PhantomEnv::find_hooked_agents() {
+  pre_hooked_.clear();
+  post_hooked_.clear();
+  for (AgentIndex i : contexts_.order()) {
+    Context* ctx = contexts_.find(i);
+    const ResolutionHooks hooks = ctx->agent().resolution_hooks();
+    if (includes(hooks, ResolutionHooks::pre)) pre_hooked_.push_back(ctx);
+    if (includes(hooks, ResolutionHooks::post)) post_hooked_.push_back(ctx);
+  }
 }
 
 void PhantomEnv::pre_message_resolution() {
-  for (AgentIndex i : contexts_.order()) {
-    Context* ctx = contexts_.find(i);
-    ctx->agent().pre_message_resolution(*ctx);
-  }
+  for (Context* ctx : pre_hooked_) ctx->agent().pre_message_resolution(*ctx);
 }
 
 void PhantomEnv::post_message_resolution() {
-  for (AgentIndex i : contexts_.order()) {
-    Context* ctx = contexts_.find(i);
-    ctx->agent().post_message_resolution(*ctx);
-  }
+  for (Context* ctx : post_hooked_) ctx->agent().post_message_resolution(*ctx);
 }
 
 void PhantomEnv::resolve_network() {

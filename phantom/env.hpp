@@ -4,7 +4,8 @@
 //  1. the clock advances; every agent that is not done gets a context;
 //  2. agents act in network order: a strategic agent with an action decodes it, every other agent
 //     generates messages;
-//  3. message resolution: pre hooks, the resolver's rounds, post hooks;
+//  3. message resolution: pre hooks, the resolver's rounds, post hooks (of the agents that have
+//     them: Agent::resolution_hooks);
 //  4. each strategic agent that is not done is observed; if it observes something, its infos and
 //     reward are collected; then its termination and truncation flags;
 //  5. the episode is over when every strategic agent terminated, every one was truncated, or the
@@ -190,6 +191,9 @@ class PhantomEnv {
   /// step's contexts are kept when they would come out the same: same agents, no neighbour
   /// views to snapshot, the same env view object (updated in place).
   void make_contexts(bool strategic_only);
+  /// Lists the contexts whose agents have a pre / post resolution hook (Agent::resolution_hooks),
+  /// in the contexts' order.
+  void find_hooked_agents();
   void resolve_network();
   /// Decodes actions / generates messages for the live agents in `acting` (network indices;
   /// all live agents when null), in network order.
@@ -203,6 +207,8 @@ class PhantomEnv {
   void begin_step(const Actions& actions);
   /// Records termination/truncation of a live strategic agent; returns whether it is now done.
   bool update_done_flags(int position, Context& ctx);
+  /// Call the agents' pre / post resolution hooks (only of the agents that have them), in
+  /// network order.
   virtual void pre_message_resolution();
   virtual void post_message_resolution();
   /// Draws the managed samplers and samples the env supertype (start of reset()).
@@ -227,6 +233,9 @@ class PhantomEnv {
   // Which agents the current contexts were built for (none: rebuild them at the next step).
   enum class ContextsFor { none, strategic, live };
   ContextsFor contexts_for_ = ContextsFor::none;
+  // The contexts of the agents whose pre / post resolution hooks are called, in the contexts'
+  // order: agents that opted out of a hook are left out of its pass (find_hooked_agents).
+  std::vector<Context*> pre_hooked_, post_hooked_;
   int terminated_count_ = 0, truncated_count_ = 0, done_count_ = 0;
   bool ended_by_env_ = false;  // set by envs that end episodes themselves (an FSM handler)
   bool started_ = false;

@@ -37,6 +37,7 @@ ShopAgent::ShopAgent(std::string id, std::string warehouse_id, phantom::SpacePtr
                      phantom::SpacePtr action_space)
     : StrategicAgent(std::move(id), std::move(observation_space), std::move(action_space)),
       warehouse_id_(std::move(warehouse_id)) {
+  set_resolution_hooks(phantom::ResolutionHooks::pre);  // clears the step's sales
   // Orders are served from the stock held before this step's delivery arrives.
   on<OrderRequest>([this](Context& ctx, const Message<OrderRequest>& m) {
     int sold = m.payload.size;
@@ -87,6 +88,7 @@ void ShopAgent::reset(nn::Rng& rng) {
 }
 
 WarehouseAgent::WarehouseAgent(std::string id) : Agent(std::move(id)) {
+  set_resolution_hooks(phantom::ResolutionHooks::none);
   on<StockRequest>([](Context& ctx, const Message<StockRequest>& m) {
     ctx.send(m.sender, StockResponse{m.payload.size});
   });
@@ -94,6 +96,9 @@ WarehouseAgent::WarehouseAgent(std::string id) : Agent(std::move(id)) {
 
 CustomerAgent::CustomerAgent(std::string id, std::string shop_id)
     : Agent(std::move(id)), shop_id_(std::move(shop_id)) {
+  // No resolution hooks: with thousands of customers, the env's passes for them are a large
+  // share of a step.
+  set_resolution_hooks(phantom::ResolutionHooks::none);
   on<OrderResponse>(
       [this](Context&, const Message<OrderResponse>& m) { received += m.payload.size; });
 }

@@ -91,7 +91,8 @@ class ShopAgent : public phantom::StrategicAgent {
   phantom::AgentIndex warehouse_ = -1;  // looked up once
 };
 
-/// Unlimited stock: answers every StockRequest in full.
+/// Unlimited stock: answers every StockRequest in full. (Like the customers, it has no resolution
+/// hooks and opts out of them; the shop has only the pre-resolution one.)
 class WarehouseAgent : public phantom::Agent {
  public:
   explicit WarehouseAgent(std::string id);
@@ -107,8 +108,9 @@ class CustomerAgent : public phantom::Agent {
   int max_order_size = kCustomerMaxOrderSize;
 
  private:
-  std::string shop_id_;
+  // Before the id: what a step reads (received, max_order_size, shop_) sits together.
   phantom::AgentIndex shop_ = -1;  // looked up once: sending by index avoids hashing the id
+  std::string shop_id_;
 };
 
 /// The env: SHOP, WAREHOUSE, CUST1..CUST<num_customers> (five by default), the shop connected
