@@ -1,5 +1,6 @@
 // RolloutWorker's checkpoints: filters, policies, the generator, and every sub-env mid-episode.
 #include <algorithm>
+#include <utility>
 
 #include "nn/error.hpp"
 #include "trainers/sampling/worker_messages.hpp"
@@ -11,15 +12,6 @@ using worker_internal::AgentState;
 using worker_internal::PolicySlot;
 
 namespace {
-
-double one_double(const nn::StateDict& in, const std::string& name) {
-  std::vector<double> v = in.get_doubles(name);
-  if (v.size() != 1) {
-    throw FormatError(in.source() + ": " + name + " holds " + std::to_string(v.size()) +
-                      " values, expected 1");
-  }
-  return v[0];
-}
 
 void restore_floats(const nn::StateDict& in, const std::string& name, std::vector<float>& dst) {
   std::vector<double> v = in.get_doubles(name);
@@ -95,29 +87,8 @@ void RolloutWorker::save_sub_env(const SubEnv& s, nn::StateDict& out,
   out.set_int(prefix + ".episode.id", ep.id);
   out.set_int(prefix + ".episode.length", ep.length);
   out.set_doubles(prefix + ".episode.total_reward", {ep.total_reward});
-  // Names are saved one entry each (any bytes), values beside them.
-  int k = 0;
-  for (const auto& [key, value] : ep.agent_rewards()) {
-    const std::string p = prefix + ".episode.reward" + std::to_string(k++);
-    out.set_string(p + ".agent", key.first);
-    out.set_string(p + ".policy", key.second);
-    out.set_doubles(p + ".value", {value});
-  }
-  out.set_int(prefix + ".episode.rewards", k);
-  k = 0;
-  for (const auto& [name, value] : ep.custom_metrics) {
-    const std::string p = prefix + ".episode.custom_metric" + std::to_string(k++);
-    out.set_string(p + ".name", name);
-    out.set_doubles(p + ".value", {value});
-  }
-  out.set_int(prefix + ".episode.custom_metrics", k);
-  int h = 0;
-  for (const auto& [name, list] : ep.hist_data) {
-    out.set_string(prefix + ".episode.hist" + std::to_string(h) + ".name", name);
-    out.set_doubles(prefix + ".episode.hist" + std::to_string(h) + ".values", list);
-    ++h;
-  }
-  out.set_int(prefix + ".episode.hists", h);
+  save_episode_tallies(ep.agent_rewards(), ep.custom_metrics, ep.hist_data, out,
+                       prefix + ".episode");
   for (std::size_t i = 0; i < s.agents.size(); ++i) {
     const AgentState& a = s.agents[i];
     const std::string p = prefix + ".agent" + std::to_string(i);
@@ -167,7 +138,7 @@ void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const st
     std::vector<float> prev_action(a.trajectory.prev_action().size());
     restore_floats(in, p + ".prev_action", prev_action);
     a.trajectory.restore(rows, open, prev_action,
-                         static_cast<float>(one_double(in, p + ".prev_reward")),
+                         static_cast<float>(load_one_double(in, p + ".prev_reward")),
                          in.source() + ": " + p + ".rows");
   }
   std::sort(by_index.begin(), by_index.end());
@@ -182,24 +153,13 @@ void RolloutWorker::restore_sub_env(SubEnv& s, const nn::StateDict& in, const st
                     [&saved](const std::string&, const Episode&) { return saved; });
     }
   }
-  const int64_t rewards = in.get_count(prefix + ".episode.rewards");
-  for (int64_t k = 0; k < rewards; ++k) {
-    const std::string p = prefix + ".episode.reward" + std::to_string(k);
-    ep.add_reward(in.get_string(p + ".agent"), in.get_string(p + ".policy"),
-                  one_double(in, p + ".value"));
-  }
+  EpisodeTallies tallies = load_episode_tallies(in, prefix + ".episode");
+  for (const auto& [key, value] : tallies.agent_rewards)
+    ep.add_reward(key.first, key.second, value);
   // Summed step by step in the original run: restored as saved, not re-added from the parts.
-  ep.total_reward = one_double(in, prefix + ".episode.total_reward");
-  const int64_t metrics = in.get_count(prefix + ".episode.custom_metrics");
-  for (int64_t k = 0; k < metrics; ++k) {
-    const std::string p = prefix + ".episode.custom_metric" + std::to_string(k);
-    ep.custom_metrics[in.get_string(p + ".name")] = one_double(in, p + ".value");
-  }
-  const int64_t hists = in.get_count(prefix + ".episode.hists");
-  for (int64_t h = 0; h < hists; ++h) {
-    const std::string p = prefix + ".episode.hist" + std::to_string(h);
-    ep.hist_data[in.get_string(p + ".name")] = in.get_doubles(p + ".values");
-  }
+  ep.total_reward = load_one_double(in, prefix + ".episode.total_reward");
+  ep.custom_metrics = std::move(tallies.custom_metrics);
+  ep.hist_data = std::move(tallies.hist_data);
 }
 
 }  // namespace phantom

@@ -9,15 +9,6 @@ namespace phantom {
 
 namespace {
 
-double one_double(const nn::StateDict& in, const std::string& name) {
-  std::vector<double> v = in.get_doubles(name);
-  if (v.size() != 1) {
-    throw FormatError(in.source() + ": " + name + " holds " + std::to_string(v.size()) +
-                      " values, expected 1");
-  }
-  return v[0];
-}
-
 void save_accumulators(const std::vector<Accumulator>& acc, nn::StateDict& out,
                        const std::string& prefix) {
   std::vector<int64_t> counts;
@@ -96,7 +87,7 @@ void load_batch(const nn::StateDict& in, const std::string& prefix, MultiAgentBa
     v.env_index = static_cast<int>(where[0]);
     v.episode_id = where[1];
     v.step = where[2];
-    v.value = one_double(in, p + ".value");
+    v.value = load_one_double(in, p + ".value");
     loaded.non_finite.push_back(std::move(v));
   }
   batch = std::move(loaded);
@@ -126,6 +117,64 @@ void load_stats(const nn::StateDict& in, const std::string& prefix, IterationSta
   }
 }
 
+double load_one_double(const nn::StateDict& in, const std::string& name) {
+  std::vector<double> v = in.get_doubles(name);
+  if (v.size() != 1) {
+    throw FormatError(in.source() + ": " + name + " holds " + std::to_string(v.size()) +
+                      " values, expected 1");
+  }
+  return v[0];
+}
+
+void save_episode_tallies(
+    const std::map<std::pair<std::string, std::string>, double>& agent_rewards,
+    const std::map<std::string, double>& custom_metrics,
+    const std::map<std::string, std::vector<double>>& hist_data, nn::StateDict& out,
+    const std::string& prefix) {
+  // Names are saved one entry each (any bytes), values beside them.
+  int k = 0;
+  for (const auto& [key, value] : agent_rewards) {
+    const std::string q = prefix + ".reward" + std::to_string(k++);
+    out.set_string(q + ".agent", key.first);
+    out.set_string(q + ".policy", key.second);
+    out.set_doubles(q + ".value", {value});
+  }
+  out.set_int(prefix + ".rewards", k);
+  k = 0;
+  for (const auto& [name, value] : custom_metrics) {
+    const std::string q = prefix + ".custom_metric" + std::to_string(k++);
+    out.set_string(q + ".name", name);
+    out.set_doubles(q + ".value", {value});
+  }
+  out.set_int(prefix + ".custom_metrics", k);
+  k = 0;
+  for (const auto& [name, list] : hist_data) {
+    const std::string q = prefix + ".hist" + std::to_string(k++);
+    out.set_string(q + ".name", name);
+    out.set_doubles(q + ".values", list);
+  }
+  out.set_int(prefix + ".hists", k);
+}
+
+EpisodeTallies load_episode_tallies(const nn::StateDict& in, const std::string& prefix) {
+  const auto limit = static_cast<int64_t>(in.size());  // each takes at least one entry
+  EpisodeTallies t;
+  for (int64_t k = 0, n = in.get_count(prefix + ".rewards", limit); k < n; ++k) {
+    const std::string q = prefix + ".reward" + std::to_string(k);
+    t.agent_rewards[{in.get_string(q + ".agent"), in.get_string(q + ".policy")}] =
+        load_one_double(in, q + ".value");
+  }
+  for (int64_t k = 0, n = in.get_count(prefix + ".custom_metrics", limit); k < n; ++k) {
+    const std::string q = prefix + ".custom_metric" + std::to_string(k);
+    t.custom_metrics[in.get_string(q + ".name")] = load_one_double(in, q + ".value");
+  }
+  for (int64_t k = 0, n = in.get_count(prefix + ".hists", limit); k < n; ++k) {
+    const std::string q = prefix + ".hist" + std::to_string(k);
+    t.hist_data[in.get_string(q + ".name")] = in.get_doubles(q + ".values");
+  }
+  return t;
+}
+
 void save_episode_records(const std::vector<EpisodeRecord>& records, nn::StateDict& out,
                           const std::string& prefix) {
   out.set_int(prefix + ".records", static_cast<int64_t>(records.size()));
@@ -134,28 +183,7 @@ void save_episode_records(const std::vector<EpisodeRecord>& records, nn::StateDi
     const std::string p = prefix + ".record" + std::to_string(r);
     out.set_int64s(p + ".ints", {rec.length, rec.env_index});
     out.set_doubles(p + ".total_reward", {rec.total_reward});
-    int k = 0;
-    for (const auto& [key, value] : rec.agent_rewards) {
-      const std::string q = p + ".reward" + std::to_string(k++);
-      out.set_string(q + ".agent", key.first);
-      out.set_string(q + ".policy", key.second);
-      out.set_doubles(q + ".value", {value});
-    }
-    out.set_int(p + ".rewards", k);
-    k = 0;
-    for (const auto& [name, value] : rec.custom_metrics) {
-      const std::string q = p + ".custom_metric" + std::to_string(k++);
-      out.set_string(q + ".name", name);
-      out.set_doubles(q + ".value", {value});
-    }
-    out.set_int(p + ".custom_metrics", k);
-    k = 0;
-    for (const auto& [name, list] : rec.hist_data) {
-      const std::string q = p + ".hist" + std::to_string(k++);
-      out.set_string(q + ".name", name);
-      out.set_doubles(q + ".values", list);
-    }
-    out.set_int(p + ".hists", k);
+    save_episode_tallies(rec.agent_rewards, rec.custom_metrics, rec.hist_data, out, p);
   }
 }
 
@@ -171,20 +199,11 @@ std::vector<EpisodeRecord> load_episode_records(const nn::StateDict& in,
     if (ints.size() != 2) throw FormatError(in.source() + ": " + p + ".ints: expected 2");
     rec.length = ints[0];
     rec.env_index = static_cast<int>(ints[1]);
-    rec.total_reward = one_double(in, p + ".total_reward");
-    for (int64_t k = 0, n = in.get_count(p + ".rewards", limit); k < n; ++k) {
-      const std::string q = p + ".reward" + std::to_string(k);
-      rec.agent_rewards[{in.get_string(q + ".agent"), in.get_string(q + ".policy")}] =
-          one_double(in, q + ".value");
-    }
-    for (int64_t k = 0, n = in.get_count(p + ".custom_metrics", limit); k < n; ++k) {
-      const std::string q = p + ".custom_metric" + std::to_string(k);
-      rec.custom_metrics[in.get_string(q + ".name")] = one_double(in, q + ".value");
-    }
-    for (int64_t k = 0, n = in.get_count(p + ".hists", limit); k < n; ++k) {
-      const std::string q = p + ".hist" + std::to_string(k);
-      rec.hist_data[in.get_string(q + ".name")] = in.get_doubles(q + ".values");
-    }
+    rec.total_reward = load_one_double(in, p + ".total_reward");
+    EpisodeTallies tallies = load_episode_tallies(in, p);
+    rec.agent_rewards = std::move(tallies.agent_rewards);
+    rec.custom_metrics = std::move(tallies.custom_metrics);
+    rec.hist_data = std::move(tallies.hist_data);
     records.push_back(std::move(rec));
   }
   return records;

@@ -22,8 +22,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nn/serialize.hpp"
@@ -54,6 +56,27 @@ void save_stats(const IterationStats& stats, nn::StateDict& out, const std::stri
 /// Reads what save_stats wrote into `stats`, which must already be sized (reset) as the saved
 /// one was: FormatError naming the entry otherwise.
 void load_stats(const nn::StateDict& in, const std::string& prefix, IterationStats& stats);
+
+/// The single double saved under `name` (as a one-element list); FormatError naming the entry
+/// if it holds another number of values.
+double load_one_double(const nn::StateDict& in, const std::string& name);
+
+/// An episode's named tallies: reward totals per (agent id, policy id), the callbacks' custom
+/// metrics and histogram data. Episode records and a worker checkpoint's open episodes save them
+/// in one layout under a prefix p: p.rewards, p.reward<k>.{agent,policy,value}; p.custom_metrics,
+/// p.custom_metric<k>.{name,value}; p.hists, p.hist<k>.{name,values}.
+struct EpisodeTallies {
+  std::map<std::pair<std::string, std::string>, double> agent_rewards;
+  std::map<std::string, double> custom_metrics;
+  std::map<std::string, std::vector<double>> hist_data;
+};
+void save_episode_tallies(
+    const std::map<std::pair<std::string, std::string>, double>& agent_rewards,
+    const std::map<std::string, double>& custom_metrics,
+    const std::map<std::string, std::vector<double>>& hist_data, nn::StateDict& out,
+    const std::string& prefix);
+/// What save_episode_tallies wrote; FormatError naming the entry if one is missing or malformed.
+EpisodeTallies load_episode_tallies(const nn::StateDict& in, const std::string& prefix);
 
 /// Writes the episode records under `prefix`.
 void save_episode_records(const std::vector<EpisodeRecord>& records, nn::StateDict& out,
