@@ -10,6 +10,20 @@
 
 namespace phantom::mpi {
 
+namespace {
+
+// Receives the message a matched probe found (recv and try_recv), into a buffer of its size.
+Bytes receive_matched(MPI_Message& message, const MPI_Status& status, int rank) {
+  int count = 0;
+  check_call(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count", rank);
+  Bytes data(static_cast<std::size_t>(count));
+  check_call(MPI_Mrecv(data.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv",
+             rank);
+  return data;
+}
+
+}  // namespace
+
 Communicator::Communicator() : Communicator(MPI_COMM_WORLD) {}
 
 Communicator::Communicator(MPI_Comm comm) {
@@ -55,12 +69,7 @@ Bytes Communicator::recv(int source, int tag) const {
   MPI_Message message;
   MPI_Status status;
   check_call(MPI_Mprobe(source, tag, comm_, &message, &status), "MPI_Mprobe", rank_);
-  int count = 0;
-  check_call(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count", rank_);
-  Bytes data(static_cast<std::size_t>(count));
-  check_call(MPI_Mrecv(data.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv",
-             rank_);
-  return data;
+  return receive_matched(message, status, rank_);
 }
 
 std::optional<Bytes> Communicator::try_recv(int source, int tag) const {
@@ -70,12 +79,7 @@ std::optional<Bytes> Communicator::try_recv(int source, int tag) const {
   MPI_Status status;
   check_call(MPI_Improbe(source, tag, comm_, &found, &message, &status), "MPI_Improbe", rank_);
   if (!found) return std::nullopt;
-  int count = 0;
-  check_call(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count", rank_);
-  Bytes data(static_cast<std::size_t>(count));
-  check_call(MPI_Mrecv(data.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv",
-             rank_);
-  return data;
+  return receive_matched(message, status, rank_);
 }
 
 Request Communicator::issend(Bytes data, int dest, int tag) const {
