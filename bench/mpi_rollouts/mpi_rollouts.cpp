@@ -23,6 +23,7 @@
 #include "analysis/rollout_csv.hpp"
 #include "analysis/rollout_runner.hpp"
 #include "command_line.hpp"
+#include "fixed_policies.hpp"
 #include "mpi/communicator.hpp"
 #include "mpi/error.hpp"
 #include "mpi/rollout_ranks.hpp"
@@ -31,15 +32,6 @@
 #include "supply_chain.hpp"
 
 namespace {
-
-class RandomOrder : public phantom::Policy {
- public:
-  using Policy::Policy;
-  void compute_action(const float*, float* action, nn::Rng& rng) override {
-    action[0] = rng.uniform(0.0f, 10.0f);
-  }
-  std::shared_ptr<Policy> clone() const override { return std::make_shared<RandomOrder>(*this); }
-};
 
 struct Settings {
   int64_t episodes = 2048;
@@ -52,8 +44,8 @@ struct Settings {
 int run(const phantom::mpi::Communicator& comm, const Settings& s) {
   phantom::RolloutPolicies policies;
   policies.mapping.add("shop", phantom::agent_ids({"SHOP"}));
-  policies.policies["shop"] =
-      std::make_shared<RandomOrder>(phantom::box(0, 1, {3}), phantom::box(0, 100, {1}));
+  policies.policies["shop"] = std::make_shared<supply_chain::RandomOrder>(
+      phantom::box(0, 1, {3}), phantom::box(0, 100, {1}), 10.0f);
   phantom::RolloutOptions o;
   o.workers = s.workers;
   o.batch_size = s.batch;

@@ -2,7 +2,9 @@
 // baselines `make run` compares PPO with, and the fixed policy of the regression workloads.
 //  - ConstantOrder: the same number of units every step;
 //  - OrderUpTo (base stock): order what brings the stock back to a level S, max(0, S - stock).
-// Both are stateless, so a clone acts identically on any thread.
+// And RandomOrder, a uniform random amount drawn from the generator the caller passes: the shop
+// of the rollout tests and benchmarks, whose output shows whether the seeds line up.
+// All are stateless, so a clone acts identically on any thread.
 #pragma once
 
 #include <algorithm>
@@ -27,6 +29,22 @@ class ConstantOrder : public phantom::Policy {
 
  private:
   float units_;
+};
+
+/// The shop orders a uniform random amount in [0, max_units) from the generator it is given.
+class RandomOrder : public phantom::Policy {
+ public:
+  RandomOrder(phantom::SpacePtr obs, phantom::SpacePtr act, float max_units)
+      : Policy(std::move(obs), std::move(act)), max_units_(max_units) {}
+  void compute_action(const float*, float* action, nn::Rng& rng) override {
+    action[0] = rng.uniform(0.0f, max_units_);
+  }
+  std::shared_ptr<phantom::Policy> clone() const override {
+    return std::make_shared<RandomOrder>(*this);
+  }
+
+ private:
+  float max_units_;
 };
 
 /// Order-up-to (base stock): the shop orders max(0, level - stock), the units that bring its

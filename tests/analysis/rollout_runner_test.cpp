@@ -10,6 +10,7 @@
 #include "analysis/rollout_csv.hpp"
 #include "analysis/rollout_test_env.hpp"
 #include "analysis/test_files.hpp"
+#include "examples/supply_chain/fixed_policies.hpp"
 #include "examples/supply_chain/supply_chain.hpp"
 #include "nn/error.hpp"
 #include "phantom/range.hpp"
@@ -297,16 +298,8 @@ TEST(RolloutRunnerParallel, SupplyChainCsvIsIdenticalForAnyWorkerCountAndBatchSi
   RolloutPolicies p;
   p.mapping.add("shop", phantom::agent_ids({"SHOP"}));
   // Orders a random amount (0-10 units), from the policy generator: the seeds must line up.
-  class RandomOrder : public phantom::Policy {
-   public:
-    using Policy::Policy;
-    void compute_action(const float*, float* action, nn::Rng& rng) override {
-      action[0] = rng.uniform(0.0f, 10.0f);
-    }
-    std::shared_ptr<Policy> clone() const override { return std::make_shared<RandomOrder>(*this); }
-  };
-  p.policies["shop"] =
-      std::make_shared<RandomOrder>(phantom::box(0, 1, {3}), phantom::box(0, 100, {1}));
+  p.policies["shop"] = std::make_shared<supply_chain::RandomOrder>(
+      phantom::box(0, 1, {3}), phantom::box(0, 100, {1}), 10.0f);
   std::string reference;
   for (auto [workers, batch] : std::vector<std::pair<int, int>>{{1, 1}, {2, 1}, {4, 3}, {2, 7}}) {
     RolloutOptions o = quiet(10, workers, batch);

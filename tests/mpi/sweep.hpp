@@ -8,21 +8,12 @@
 
 #include "analysis/rollout_runner.hpp"
 #include "analysis/rollout_test_env.hpp"
+#include "examples/supply_chain/fixed_policies.hpp"
 #include "examples/supply_chain/supply_chain.hpp"
 #include "nn/error.hpp"
 #include "phantom/range.hpp"
 
 namespace mpi_test {
-
-/// Orders a random amount (0-10 units) from the policy's generator, so that the seeds show.
-class RandomOrder : public phantom::Policy {
- public:
-  using Policy::Policy;
-  void compute_action(const float*, float* action, nn::Rng& rng) override {
-    action[0] = rng.uniform(0.0f, 10.0f);
-  }
-  std::shared_ptr<Policy> clone() const override { return std::make_shared<RandomOrder>(*this); }
-};
 
 /// The supply chain, `repeats` episodes of it (one grid point), with two metrics of the shop: its
 /// mean stock, and its sales at every step (a `none` reduction: a list per rollout). Every step
@@ -31,8 +22,8 @@ inline phantom::RolloutRunner supply_chain_runner(int repeats, int workers, int 
                                                   bool record_steps = true) {
   phantom::RolloutPolicies p;
   p.mapping.add("shop", phantom::agent_ids({"SHOP"}));
-  p.policies["shop"] =
-      std::make_shared<RandomOrder>(phantom::box(0, 1, {3}), phantom::box(0, 100, {1}));
+  p.policies["shop"] = std::make_shared<supply_chain::RandomOrder>(
+      phantom::box(0, 1, {3}), phantom::box(0, 100, {1}), 10.0f);
   phantom::RolloutOptions o;
   o.num_repeats = repeats;
   o.workers = workers;
