@@ -11,6 +11,22 @@ namespace market {
 using phantom::Context;
 using phantom::Message;
 
+namespace {
+
+// Every trader of every env shares one observation space and one action space (spaces are
+// immutable). With thousands of traders, a pair of spaces per trader would be thousands of heap
+// blocks, one of which the env's action check reads for every trader at every step.
+const phantom::SpacePtr& shared_observation_space() {
+  static const phantom::SpacePtr space = phantom::box(-1e6f, 1e6f, {Trader::kObservationSize});
+  return space;
+}
+const phantom::SpacePtr& shared_action_space() {
+  static const phantom::SpacePtr space = phantom::discrete(3);
+  return space;
+}
+
+}  // namespace
+
 TraderType::TraderType(const MarketConfig& config) {
   // Each trader has samplers of its own, so every trader draws its own values.
   initial_cash = phantom::uniform(config.min_cash, config.max_cash);
@@ -19,8 +35,7 @@ TraderType::TraderType(const MarketConfig& config) {
 }
 
 Trader::Trader(std::string id, const MarketConfig& config)
-    : StrategicAgent(std::move(id), phantom::box(-1e6f, 1e6f, {kObservationSize}),
-                     phantom::discrete(3)),
+    : StrategicAgent(std::move(id), shared_observation_space(), shared_action_space()),
       mean_price_(config.mean_price),
       max_inventory_(config.max_inventory),
       episode_steps_(config.episode_steps) {

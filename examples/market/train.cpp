@@ -111,7 +111,7 @@ int train(const MarketConfig& config, phantom::PpoOptions ppo, int iterations, u
   run.experiment = "market_ppo";
   run.show_progress = false;  // the lines below are the progress
   run.evaluation.interval = eval_interval;
-  run.evaluation.duration = 2;  // episodes, each N trader-episodes
+  run.evaluation.duration = 10;  // episodes, each N trader-episodes (one price path each)
   // A line after the first iteration, then one every `every` iterations with their mean.
   const int every = std::max(1, iterations / 20);
   double block_sum = 0;
@@ -188,7 +188,7 @@ int train(const MarketConfig& config, phantom::PpoOptions ppo, int iterations, u
 int main(int argc, char** argv) {
   MarketConfig config;
   phantom::PpoOptions ppo = default_ppo_options();
-  int iterations = 100, eval_interval = 10;
+  int iterations = 100, eval_interval = 25;
   auto hidden = static_cast<int>(ppo.network.hidden[0]);
   uint64_t seed = 1;
   std::string results = "results";
