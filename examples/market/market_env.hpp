@@ -4,8 +4,8 @@
 // The network is bipartite: every trader is connected to every maker and to nothing else, so
 // each maker is a hub with N neighbours and a trader has K. Nothing in a step is proportional to
 // N per agent: a trader reads K quotes and sends at most one order; a maker handles the orders it
-// gets; the env draws one number. So the cost of an agent-step stays flat from ten traders to
-// ten thousand (bench/env_bench/market_bench.cpp, docs/MARKET.md).
+// gets; the env draws one number. So the work of an agent-step stays the same from ten traders
+// to ten thousand (bench/env_bench/market_bench.cpp, docs/MARKET.md).
 //
 // One step t (the order of phantom::PhantomEnv::step, with what each part does here):
 //  1. The step starts: every trader's context gets a snapshot of its makers' views, the quotes

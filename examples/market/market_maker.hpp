@@ -40,7 +40,8 @@ class MarketMaker : public phantom::Agent, public phantom::WithView<QuoteView> {
 
   /// The quotes orders are filled at in this step.
   const QuoteView& quote() const { return quote_; }
-  /// The quotes of the step after the next (what the view shows from the next step on).
+  /// The quotes announced last: the view shows them during the next step, and the maker fills
+  /// at them in the step after it.
   const QuoteView& announced() const { return announced_; }
 
   /// Units held: minus what the traders bought from this maker, plus what they sold to it.

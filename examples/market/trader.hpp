@@ -21,8 +21,9 @@
 
 namespace market {
 
-/// A trader's type: drawn at every reset within MarketConfig's bounds (or fixed by a test or an
-/// experiment, e.g. `trader.type<TraderType>().risk_aversion = 0.01f`).
+/// A trader's type: drawn at every reset within MarketConfig's bounds, or fixed by a test or an
+/// experiment before a reset (`trader.type<TraderType>().risk_aversion = 0.01f`). The trader
+/// reads the values at each reset.
 struct TraderType : phantom::Supertype {
   explicit TraderType(const MarketConfig& config);
   phantom::Field initial_cash{this, "initial_cash", 0.0f};

@@ -134,7 +134,17 @@ int train(const MarketConfig& config, phantom::PpoOptions ppo, int iterations, u
     }
     return false;
   };
-  auto make_env = [config](const phantom::EnvConfig&) { return market::make_env(config); };
+  // The market's size travels in the run's env config, so the run's config.txt records it.
+  const phantom::EnvConfig env_config{{"traders", config.num_traders},
+                                      {"makers", config.num_makers},
+                                      {"episode_steps", config.episode_steps}};
+  auto make_env = [config](const phantom::EnvConfig& c) {
+    MarketConfig sized = config;
+    sized.num_traders = static_cast<int>(c.integer("traders"));
+    sized.num_makers = static_cast<int>(c.integer("makers"));
+    sized.episode_steps = static_cast<int>(c.integer("episode_steps"));
+    return market::make_env(sized);
+  };
 
   std::printf(
       "Training %d traders on one PPO policy against %d market makers: %d iterations x %d envs x "
@@ -142,7 +152,7 @@ int train(const MarketConfig& config, phantom::PpoOptions ppo, int iterations, u
       config.num_traders, config.num_makers, iterations, ppo.num_envs, ppo.steps_per_env,
       static_cast<long long>(config.num_traders) * ppo.num_envs * ppo.steps_per_env, ppo.threads);
   phantom::PpoTrainer trainer(ppo);
-  phantom::TrainingResults trained = trainer.train(make_env, phantom::EnvConfig{}, run);
+  phantom::TrainingResults trained = trainer.train(make_env, env_config, run);
 
   // The run's numbers, back from its metrics CSV.
   const phantom::ResultsDir dir(trained.run_dir);
