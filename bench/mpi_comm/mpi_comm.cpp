@@ -34,6 +34,7 @@
 #include "command_line.hpp"
 #include "cost_model.hpp"
 #include "mpi/communicator.hpp"
+#include "mpi/error.hpp"
 #include "mpi/session.hpp"
 #include "payloads.hpp"
 
@@ -43,6 +44,7 @@ using phantom::mpi::Bytes;
 using phantom::mpi::Communicator;
 using Clock = std::chrono::steady_clock;
 
+// The command line's settings (main() lists them with their meaning).
 struct Settings {
   int iterations = 30, warmup = 3, train_iterations = 12, samples = 10, sweep_reps = 20;
 };
@@ -59,7 +61,8 @@ double median(std::vector<double> values) {
 // The largest of every rank's `mine`, on every rank.
 double slowest(const Communicator& comm, double mine) {
   double out = 0;
-  MPI_Allreduce(&mine, &out, 1, MPI_DOUBLE, MPI_MAX, comm.native());
+  phantom::mpi::check_call(MPI_Allreduce(&mine, &out, 1, MPI_DOUBLE, MPI_MAX, comm.native()),
+                           "MPI_Allreduce", comm.rank());
   return out;
 }
 
@@ -67,9 +70,9 @@ double slowest(const Communicator& comm, double mine) {
 // is working: this machine has fewer cores than the job has ranks).
 void quiet_barrier(const Communicator& comm) {
   MPI_Request request = MPI_REQUEST_NULL;
-  MPI_Ibarrier(comm.native(), &request);
+  phantom::mpi::check_call(MPI_Ibarrier(comm.native(), &request), "MPI_Ibarrier", comm.rank());
   for (int done = 0;;) {
-    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    phantom::mpi::check_call(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test", comm.rank());
     if (done) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
