@@ -52,6 +52,29 @@ FieldSource value_source(const Range& range, float value) {
 
 }  // namespace
 
+std::vector<std::size_t> rollout_batch_starts(std::size_t total, std::size_t batch,
+                                              std::size_t workers) {
+  // Each worker takes the next batch when it is free, so the run ends when the last batch
+  // ends, and while one worker runs it the others have nothing left to take: with batches of
+  // equal size they wait half a batch on average, at the end of every run. Guided
+  // self-scheduling: a batch takes at most 1 / (2 x workers) of the rollouts left, so the
+  // batches shrink towards the end and the workers finish close together; but never below a
+  // quarter of `batch`, so that the policies still act on several envs at once (what batching
+  // is for). A rollout does not depend on the batch it ran in, so neither does the output.
+  std::vector<std::size_t> starts{0};
+  const std::size_t share = 2 * workers;
+  const std::size_t smallest = std::max<std::size_t>(1, (batch + 3) / 4);
+  for (std::size_t done = 0; done < total;) {
+    const std::size_t left = total - done;
+    std::size_t size = batch;
+    if (workers > 1) size = std::min(batch, std::max(smallest, (left + share - 1) / share));
+    size = std::min(size, left);
+    done += size;
+    starts.push_back(done);
+  }
+  return starts;
+}
+
 // ---- Per-worker state ----
 
 // One env of a batch and the episode it is running.
@@ -472,8 +495,10 @@ void RolloutRunner::run_range(std::size_t first, std::size_t count, const Rollou
 void RolloutRunner::run_ids(std::size_t first, std::size_t total, const RolloutSink& sink,
                             bool show_progress, bool name_failures) {
   const std::size_t batch = static_cast<std::size_t>(options_.batch_size);
-  const std::size_t batches = (total + batch - 1) / batch;
   const std::size_t workers = static_cast<std::size_t>(options_.workers);
+  // Batch b holds rollouts [starts[b], starts[b + 1]) of the slice, at most `batch` of them.
+  const std::vector<std::size_t> starts = rollout_batch_starts(total, batch, workers);
+  const std::size_t batches = starts.size() - 1;
   // Batches started and not yet handed to the sink: each worker can be a few batches ahead of
   // the sink, enough that it rarely waits for the calling thread, few enough to bound memory.
   const std::size_t window =
@@ -503,10 +528,10 @@ void RolloutRunner::run_ids(std::size_t first, std::size_t total, const RolloutS
   // each thread reuses only slots it wrote itself, which are still in its core's cache (slots
   // shared by all threads would move between the cores at every write).
   slots_.resize(workers_.size());
-  for (std::vector<RolloutSlot>& own : slots_) own.resize(std::min(total, window * batch));
+  for (std::vector<RolloutSlot>& own : slots_) own.resize(std::min(batches, window) * batch);
   std::vector<std::size_t> ran_by(window);  // the thread of the batch at each index
   auto first_slot = [&](std::size_t b) { return (b % window) * batch; };
-  auto batch_size_of = [&](std::size_t b) { return std::min(batch, total - b * batch); };
+  auto batch_size_of = [&](std::size_t b) { return starts[b + 1] - starts[b]; };
 
   std::optional<ProgressBar> progress;
   if (show_progress) {
@@ -520,13 +545,13 @@ void RolloutRunner::run_ids(std::size_t first, std::size_t total, const RolloutS
       [&](int ith, std::size_t b) {
         const auto w = static_cast<std::size_t>(ith);
         ran_by[b % window] = w;  // read by the sink after run_ordered marks b done
-        run_batch(*workers_[w], first + b * batch, batch_size_of(b), &slots_[w][first_slot(b)],
+        run_batch(*workers_[w], first + starts[b], batch_size_of(b), &slots_[w][first_slot(b)],
                   name_failures);
       },
       [&](std::size_t b) {
         const std::vector<RolloutSlot>& slots = slots_[ran_by[b % window]];
         for (std::size_t k = 0; k < batch_size_of(b); ++k) sink(slots[first_slot(b) + k].rollout);
-        if (progress) progress->update(static_cast<int64_t>(b * batch + batch_size_of(b)));
+        if (progress) progress->update(static_cast<int64_t>(starts[b + 1]));
       });
   if (progress) progress->finish();
 }

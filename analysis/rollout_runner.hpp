@@ -23,10 +23,12 @@
 // agent's position. So a rollout's content does not depend on the number of workers, on the
 // batch size, or on which worker ran it: the output is identical for 1, 2 or N workers.
 //
-// Execution. Rollouts are cut into batches of options.batch_size consecutive ids; a worker steps
-// the envs of a batch together and asks each policy for the actions of all of them at once
-// (Policy::compute_actions). Every episode ends when the env says it is done (or after
-// max_steps). Each worker takes the next batch as soon as it is free, and the calling thread
+// Execution. Rollouts are cut into batches of up to options.batch_size consecutive ids (with
+// several workers the last batches are smaller, so that the workers finish together:
+// rollout_batch_starts); a worker steps the envs of a batch together and asks each policy for
+// the actions of all of them at once (Policy::compute_actions). Every episode ends when the env
+// says it is done (or after max_steps). Each worker takes the next batch as soon as it is free,
+// and the calling thread
 // (itself a worker) hands finished rollouts to the sink in rollout-id order as soon as they are
 // ready (ordered_jobs.hpp). Only a few batches per worker are in flight at a time, so a sweep of
 // any size streams through a bounded amount of memory. run_range runs a slice of the ids only,
@@ -209,6 +211,14 @@ class RolloutRunner {
   /// run to run.
   std::vector<std::vector<RolloutSlot>> slots_;
 };
+
+/// How the runner cuts `total` rollouts into batches for `workers` workers: the first rollout
+/// of each batch, then `total` (so batch b is [starts[b], starts[b + 1])). Batches hold `batch`
+/// rollouts (the last one fewer); with two or more workers, a batch holds at most
+/// 1 / (2 x workers) of the rollouts left but at least a quarter of `batch` (rounded up), so the
+/// last batches shrink and the workers finish close together. batch >= 1.
+std::vector<std::size_t> rollout_batch_starts(std::size_t total, std::size_t batch,
+                                              std::size_t workers);
 
 /// RolloutRunner(...).collect(): every rollout, in rollout-id order.
 std::vector<Rollout> run_rollouts(const EnvFactory& make_env, const EnvConfig& env_config,

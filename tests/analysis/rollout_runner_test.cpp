@@ -301,7 +301,8 @@ TEST(RolloutRunnerParallel, SupplyChainCsvIsIdenticalForAnyWorkerCountAndBatchSi
   p.policies["shop"] = std::make_shared<supply_chain::RandomOrder>(
       phantom::box(0, 1, {3}), phantom::box(0, 100, {1}), 10.0f);
   std::string reference;
-  for (auto [workers, batch] : std::vector<std::pair<int, int>>{{1, 1}, {2, 1}, {4, 3}, {2, 7}}) {
+  for (auto [workers, batch] :
+       std::vector<std::pair<int, int>>{{1, 1}, {2, 1}, {4, 3}, {2, 7}, {2, 16}}) {
     RolloutOptions o = quiet(10, workers, batch);
     o.seed = 42;
     o.metrics.emplace_back("stock", phantom::agent_metric<supply_chain::ShopAgent>(
@@ -326,6 +327,44 @@ TEST(RolloutRunnerParallel, SupplyChainCsvIsIdenticalForAnyWorkerCountAndBatchSi
         EXPECT_GT(text.size(), 10u * 100u * 20u);
       } else {
         EXPECT_EQ(text, reference) << workers << " workers, batch " << batch << ", run " << run;
+      }
+    }
+  }
+}
+
+// One worker runs full batches. With several, a batch takes at most 1 / (2 x workers) of what is
+// left, but no fewer than a quarter of the batch size: the workers end a run close together,
+// rather than one waiting up to a whole batch for the other.
+TEST(RolloutBatchStarts, FullBatchesThenATailThatShrinksToAQuarterBatch) {
+  using phantom::rollout_batch_starts;
+  using Starts = std::vector<std::size_t>;
+  EXPECT_EQ(rollout_batch_starts(0, 16, 2), Starts({0}));
+  EXPECT_EQ(rollout_batch_starts(40, 16, 1), Starts({0, 16, 32, 40}));
+  // 2 workers: full batches while 64 or more are left; then 48 -> 12, 36 -> 9, 27 -> 7, 20 -> 5,
+  // then the floor of 4 until the last 3.
+  Starts two = rollout_batch_starts(1024, 16, 2);
+  const Starts tail(two.end() - 10, two.end());
+  EXPECT_EQ(tail, Starts({960, 976, 988, 997, 1004, 1009, 1013, 1017, 1021, 1024}));
+  EXPECT_EQ(two.size(), 60u + 10u);
+  // Batches of 1 stay 1; a short slice is shared out at once.
+  EXPECT_EQ(rollout_batch_starts(3, 1, 2), Starts({0, 1, 2, 3}));
+  EXPECT_EQ(rollout_batch_starts(10, 16, 2), Starts({0, 4, 8, 10}));
+  for (std::size_t workers : {1, 2, 3, 8}) {
+    for (std::size_t total : {1, 7, 100, 1000}) {
+      for (std::size_t batch : {1, 2, 5, 16, 64}) {
+        Starts starts = rollout_batch_starts(total, batch, workers);
+        ASSERT_EQ(starts.front(), 0u);
+        ASSERT_EQ(starts.back(), total) << total << " rollouts, batch " << batch;
+        for (std::size_t b = 1; b < starts.size(); ++b) {
+          const std::size_t size = starts[b] - starts[b - 1];
+          ASSERT_GE(size, 1u) << "batch " << b << " of " << total << "/" << batch;
+          ASSERT_LE(size, batch) << "batch " << b << " of " << total << "/" << batch;
+          if (b + 1 < starts.size()) {
+            ASSERT_GE(size, std::min(batch, (batch + 3) / 4))
+                << "batch " << b << " of " << total << "/" << batch << ", " << workers
+                << " workers: only the last may be below the floor";
+          }
+        }
       }
     }
   }
