@@ -209,11 +209,7 @@ void MpiWorkerSet::foreach_worker(const std::function<void(RolloutWorker&)>& f) 
 }
 
 void MpiWorkerSet::set_explore(const std::vector<std::string>& policy_ids, bool explore) {
-  for (const std::string& id : policy_ids) {
-    Policy* policy = local_->get_policy(id);
-    if (!policy) throw ConfigError("WorkerSet::set_explore: worker 0 has no policy '" + id + "'");
-    policy->set_explore(explore);
-  }
+  set_worker_explore(*local_, policy_ids, explore);
   if (num_workers_ == 0) return;
   nn::StateDict body;
   body.set_int("policies", static_cast<int64_t>(policy_ids.size()));

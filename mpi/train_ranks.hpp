@@ -38,8 +38,9 @@ namespace phantom::mpi {
 
 /// trainer.train(make_env, env_config, options) over the ranks of `comm` (see the top of this
 /// file). Collective: every rank calls it with a trainer made the same way and the same
-/// arguments. Returns the results on rank 0, nullopt on the others. Throws on rank 0 what the
-/// training threw; on the others RankFailure with rank 0's message.
+/// arguments. With more than one rank, options.worker_set is replaced (by MpiWorkerSet on rank
+/// 0). Returns the results on rank 0, nullopt on the others. Throws on rank 0 what the training
+/// threw; on the others RankFailure with rank 0's message.
 std::optional<TrainingResults> train_over_ranks(const Communicator& comm, Trainer& trainer,
                                                 const EnvFactory& make_env,
                                                 const EnvConfig& env_config,

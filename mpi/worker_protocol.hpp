@@ -71,8 +71,10 @@ struct WorkerFailure {
 
 /// The failure `error` (the exception being handled) of worker `worker` on rank `rank`.
 WorkerFailure describe_failure(const std::exception_ptr& error, int rank, int worker);
-/// As a body, and back (FormatError naming `source` for a damaged one).
+/// `failure` as a worker_failure body.
 nn::StateDict failure_body(const WorkerFailure& failure);
+/// The failure a body of failure_body holds; FormatError naming the entry (and the body's
+/// source) if one is missing or out of range.
 WorkerFailure read_failure(const nn::StateDict& body);
 /// The exception rank 0 raises for `failure`: TrainingError (same skippable) or EnvError for
 /// those kinds, RankFailure otherwise; the text "rollout worker <i> on rank <r>: <error>

@@ -19,6 +19,7 @@ namespace phantom::mpi {
 
 namespace {
 
+// One worker rank's workers and the first failure among them; build() once, then serve().
 class WorkerServer {
  public:
   WorkerServer(const Communicator& comm, Trainer* trainer) : comm_(comm), trainer_(trainer) {}
@@ -52,6 +53,8 @@ class WorkerServer {
     comm_.send(encode_message(MessageKind::workers_ready, 0, ready), 0, kAnswerTag);
   }
 
+  // Remembers `error` of worker `worker` (0: none in particular) as the rank's failure, with
+  // where its env failed if it knows.
   void fail(const std::exception_ptr& error, int worker) {
     if (failure_) return;  // the first failure is the one reported
     failure_ = describe_failure(error, comm_.rank(), worker);
@@ -191,11 +194,7 @@ class WorkerServer {
         const bool explore = body.get_int("explore") != 0;
         for (auto& w : workers_) {
           current = w->worker_index();
-          for (const std::string& id : ids) {
-            Policy* policy = w->get_policy(id);
-            if (!policy) throw ConfigError("set_explore: no policy '" + id + "'");
-            policy->set_explore(explore);
-          }
+          set_worker_explore(*w, ids, explore);
         }
         return;
       }

@@ -17,16 +17,19 @@ void WorkerSet::foreach_env(const std::function<void(PhantomEnv&, int, int)>& f)
 }
 
 void WorkerSet::set_explore(const std::vector<std::string>& policy_ids, bool explore) {
-  foreach_worker([&](RolloutWorker& w) {
-    for (const std::string& id : policy_ids) {
-      Policy* policy = w.get_policy(id);
-      if (!policy) {
-        throw ConfigError("WorkerSet::set_explore: worker " + std::to_string(w.worker_index()) +
-                          " has no policy '" + id + "'");
-      }
-      policy->set_explore(explore);
+  foreach_worker([&](RolloutWorker& w) { set_worker_explore(w, policy_ids, explore); });
+}
+
+void set_worker_explore(RolloutWorker& w, const std::vector<std::string>& policy_ids,
+                        bool explore) {
+  for (const std::string& id : policy_ids) {
+    Policy* policy = w.get_policy(id);
+    if (!policy) {
+      throw ConfigError("WorkerSet::set_explore: worker " + std::to_string(w.worker_index()) +
+                        " has no policy '" + id + "'");
     }
-  });
+    policy->set_explore(explore);
+  }
 }
 
 void check_worker_options(int num_workers, int worker_threads, const std::string& who) {

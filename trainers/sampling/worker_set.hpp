@@ -98,6 +98,10 @@ class WorkerSet {
 /// it is below 0 or TrainOptions::worker_threads when it is below 1.
 void check_worker_options(int num_workers, int worker_threads, const std::string& who);
 
+/// Policy::set_explore(explore) of the policies `policy_ids` of worker `w`, each of which it must
+/// have: ConfigError naming the worker and the id otherwise (WorkerSet::set_explore, per worker).
+void set_worker_explore(RolloutWorker& w, const std::vector<std::string>& policy_ids, bool explore);
+
 /// For WorkerSet::restore: throws ConfigError naming TrainOptions::num_workers unless the
 /// checkpoint `in` holds `num_workers` rollout workers under `prefix` (save()'s "<prefix>.count").
 void check_saved_worker_count(const nn::StateDict& in, const std::string& prefix, int num_workers);
