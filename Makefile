@@ -105,7 +105,7 @@ fuzz:
 # The optional MPI layer (docs/DISTRIBUTED.md) in its own build directory: the library, the MPI
 # layer, its test suite and its driver only, then the suite (CTest label "mpi") under mpiexec
 # with 1, 2 and 3 ranks, one run at a time (each starts up to 3 processes).
-MPI_TARGETS ?= phantom_mpi mpi_tests mpi_rollouts
+MPI_TARGETS ?= phantom_mpi mpi_tests mpi_rollouts mpi_train_failure
 test-mpi:
 	$(CONFIGURE) -B build-mpi -DCMAKE_BUILD_TYPE=Release -DPHANTOM_WITH_MPI=ON
 	$(CMAKE) --build build-mpi -j $(JOBS) --target $(MPI_TARGETS)

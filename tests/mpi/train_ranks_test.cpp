@@ -13,7 +13,6 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -25,6 +24,7 @@
 #include "analysis/csv_reader.hpp"
 #include "analysis/test_files.hpp"
 #include "discrete_supply_chain.hpp"
+#include "jamming_shop.hpp"
 #include "mpi/error.hpp"
 #include "mpi/worker_placement.hpp"
 #include "supply_chain.hpp"
@@ -270,34 +270,12 @@ TEST(MpiTrainRanks, ACheckpointSavedOnRRanksResumesOnAnotherNumberOfRanks) {
 
 // ---- Failures ----
 
-// A shop whose till jams at the `fail_at`-th step this process runs (counted over every env of
-// the process), when fail_at > 0.
-class JammingShop : public supply_chain::ShopAgent {
- public:
-  JammingShop(std::shared_ptr<std::atomic<int>> steps, int fail_at)
-      : ShopAgent("SHOP", "WAREHOUSE"), steps_(std::move(steps)), fail_at_(fail_at) {}
-  void decode_action(phantom::Context& ctx, const float* action) override {
-    if (fail_at_ > 0 && ++*steps_ == fail_at_) {
-      throw phantom::ValueError("the shop's till jammed");
-    }
-    ShopAgent::decode_action(ctx, action);
-  }
-
- private:
-  std::shared_ptr<std::atomic<int>> steps_;
-  int fail_at_;
-};
-
 TEST(MpiTrainRanks, AnEnvThatThrowsOnAWorkerRankEndsTheRunOnEveryRank) {
   Communicator comm;
   analysis_test::ScratchDir tmp;
   // The last rank's envs fail at their 210th step: in its workers' iteration 2 or 3.
   const int failing_rank = comm.size() - 1;
-  auto steps = std::make_shared<std::atomic<int>>(0);
-  const int fail_at = comm.rank() == failing_rank ? 210 : 0;
-  auto make = [steps, fail_at](const phantom::EnvConfig&) {
-    return supply_chain::make_env_with_shop(std::make_shared<JammingShop>(steps, fail_at));
-  };
+  const phantom::EnvFactory make = mpi_test::jamming_env(comm.rank() == failing_rank ? 210 : 0);
   TrainOptions run = shop_run(5, 2, tmp.file("r"));
   run.checkpoint_every = 1;
   phantom::PpoTrainer trainer(small_ppo());
