@@ -14,6 +14,8 @@
 #                   after its saved inputs (needs clang and its runtime, libclang-rt-dev)
 #   make test-mpi   build with the MPI layer in build-mpi/ and run its suite under mpiexec
 #                   (needs MPI, e.g. libopenmpi-dev and openmpi-bin; docs/DISTRIBUTED.md)
+#   make run-mpi    `make run`'s experiment with its rollout workers on the ranks of an MPI job
+#                   (2 ranks, 1 worker: prints what `supply_chain_train --workers 1` prints)
 #   make format     clang-format every source file
 #   make install    build and install the public headers, libphantom.a, the tools, the CMake
 #                   package and pkg-config file (PREFIX=...; builds no tests)
@@ -30,7 +32,7 @@ CMAKE_FLAGS ?=
 
 CONFIGURE = $(CMAKE) -S . -DPHANTOM_WERROR=$(WERROR) $(CMAKE_FLAGS)
 
-.PHONY: all build run test test-mpi bench sanitize tsan fuzz format install clean
+.PHONY: all build run run-mpi test test-mpi bench sanitize tsan fuzz format install clean
 
 all: build
 
@@ -103,12 +105,27 @@ fuzz:
 # The optional MPI layer (docs/DISTRIBUTED.md) in its own build directory: the library, the MPI
 # layer, its test suite and its driver only, then the suite (CTest label "mpi") under mpiexec
 # with 1, 2 and 3 ranks, one run at a time (each starts up to 3 processes).
-MPI_TARGETS ?= phantom_mpi mpi_tests mpi_rollouts
+MPI_TARGETS ?= phantom_mpi mpi_tests mpi_rollouts mpi_train_failure
 test-mpi:
 	$(CONFIGURE) -B build-mpi -DCMAKE_BUILD_TYPE=Release -DPHANTOM_WITH_MPI=ON
 	$(CMAKE) --build build-mpi -j $(JOBS) --target $(MPI_TARGETS)
 	$(call require,build-mpi,TESTS,GoogleTest (libgtest-dev))
 	$(CTEST) --test-dir build-mpi --output-on-failure -L mpi --no-tests=error --timeout 600
+
+# `make run`'s experiment over MPI (docs/DISTRIBUTED.md, "Training over ranks"): rank 0 learns,
+# the RUN_MPI_WORKERS rollout workers sample on ranks 1..RUN_MPI_RANKS-1; the numbers printed
+# are those of `supply_chain_train --workers RUN_MPI_WORKERS` in one process. The OMPI_ variables
+# let Open MPI run as root (containers); other MPI implementations ignore them.
+RUN_MPI_RANKS ?= 2
+RUN_MPI_WORKERS ?= 1
+MPIEXEC ?= mpiexec
+MPIEXEC_FLAGS ?=
+run-mpi:
+	$(CONFIGURE) -B build-mpi -DCMAKE_BUILD_TYPE=Release -DPHANTOM_WITH_MPI=ON
+	$(CMAKE) --build build-mpi -j $(JOBS) --target supply_chain_train_mpi
+	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 $(MPIEXEC) -np $(RUN_MPI_RANKS) \
+	  $(MPIEXEC_FLAGS) ./build-mpi/examples/supply_chain_train_mpi --workers $(RUN_MPI_WORKERS) \
+	  --results results
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

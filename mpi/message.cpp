@@ -30,7 +30,7 @@ uint64_t get_u64(const uint8_t* at) {
 
 bool known(uint32_t kind) {
   return kind >= static_cast<uint32_t>(MessageKind::rollouts) &&
-         kind <= static_cast<uint32_t>(MessageKind::stopped);
+         kind <= static_cast<uint32_t>(MessageKind::worker_failure);
 }
 
 }  // namespace
@@ -47,6 +47,28 @@ std::string kind_name(MessageKind kind) {
       return "stop";
     case MessageKind::stopped:
       return "stopped";
+    case MessageKind::workers_ready:
+      return "workers_ready";
+    case MessageKind::set_weights:
+      return "set_weights";
+    case MessageKind::sample:
+      return "sample";
+    case MessageKind::collect_stats:
+      return "collect_stats";
+    case MessageKind::get_metrics:
+      return "get_metrics";
+    case MessageKind::filter_deltas:
+      return "filter_deltas";
+    case MessageKind::set_filters:
+      return "set_filters";
+    case MessageKind::set_explore:
+      return "set_explore";
+    case MessageKind::save_workers:
+      return "save_workers";
+    case MessageKind::restore_workers:
+      return "restore_workers";
+    case MessageKind::worker_failure:
+      return "worker_failure";
   }
   return "kind " + std::to_string(static_cast<uint32_t>(kind));
 }
@@ -83,7 +105,7 @@ Message decode_message(const void* data, std::size_t size, const std::string& so
   if (!known(kind)) {
     throw FormatError(source + ": unknown message kind " + std::to_string(kind) +
                       ", expected 1 .. " +
-                      std::to_string(static_cast<uint32_t>(MessageKind::stopped)));
+                      std::to_string(static_cast<uint32_t>(MessageKind::worker_failure)));
   }
   const uint64_t length = get_u64(bytes + 24);
   if (length != size - kMessageHeaderBytes) {

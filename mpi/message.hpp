@@ -40,7 +40,32 @@ enum class MessageKind : uint32_t {
   /// Rank 0 -> worker: stop, the run failed; entry "error" says why.
   stop = 4,
   /// Worker -> rank 0: the answer to stop, the last message the worker sends in that run.
+  /// (Training over ranks: also the answer to finish.)
   stopped = 5,
+  // Training with rollout workers on ranks (mpi/worker_protocol.hpp says what each holds). A
+  // request's answer has the request's kind and sequence, or is a worker_failure.
+  /// Worker rank -> rank 0, once, unasked: its rollout workers are built.
+  workers_ready = 6,
+  /// Rank 0 -> worker rank: the learner's weights and global vars (no answer).
+  set_weights = 7,
+  /// Rank 0 -> worker rank: sample once with each of its first workers; answered with batches.
+  sample = 8,
+  /// Rank 0 -> worker rank: each worker's statistics; answered with them.
+  collect_stats = 9,
+  /// Rank 0 -> worker rank: each worker's episode records; answered with them.
+  get_metrics = 10,
+  /// Rank 0 -> worker rank: each worker's filter deltas (flushed); answered with them.
+  filter_deltas = 11,
+  /// Rank 0 -> worker rank: the merged filters every worker copies (no answer).
+  set_filters = 12,
+  /// Rank 0 -> worker rank: switch exploration of some policies (no answer).
+  set_explore = 13,
+  /// Rank 0 -> worker rank: each worker's checkpoint state; answered with them.
+  save_workers = 14,
+  /// Rank 0 -> worker rank: a checkpoint to restore its workers from; answered when done.
+  restore_workers = 15,
+  /// Worker rank -> rank 0: a request failed there (in place of its answer).
+  worker_failure = 16,
 };
 
 /// The name of a kind ("rollouts", ...; "kind <n>" for a number this version does not know).

@@ -16,20 +16,19 @@
 #include "mpi/rollout_ranks.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <deque>
 #include <exception>
 #include <iostream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "analysis/progress_bar.hpp"
 #include "mpi/error.hpp"
 #include "mpi/message.hpp"
+#include "mpi/polling.hpp"
 #include "mpi/rollout_codec.hpp"
 
 namespace phantom::mpi {
@@ -42,20 +41,6 @@ constexpr int kControlTag = 2;  // rank 0 -> worker: finish, stop
 // receive buffer a worker posts for it.
 constexpr std::size_t kMaxReason = 16 * 1024;
 constexpr std::size_t kControlCapacity = 64 * 1024;
-
-// Waiting without spinning. MPI's blocking calls wait in a busy loop, which on cores shared with
-// other work (other jobs, more ranks than cores under --oversubscribe, or ranks of one session,
-// which Linux schedules as one group) takes the CPU from the very rank being waited for. Waits
-// here poll instead (MPI_Test, MPI_Improbe) and sleep between polls, for a pause that doubles
-// from 10 us to 200 us: short beside the time a message of rollouts takes to run.
-template <class Ready>
-void wait_until(Ready&& ready) {
-  std::chrono::microseconds pause(10);
-  while (!ready()) {
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(200));
-  }
-}
 
 // The sweep's messages: which rollouts each holds and which rank runs it.
 struct Plan {

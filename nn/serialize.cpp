@@ -287,6 +287,17 @@ void StateDict::set(const std::string& name, Value value) {
   entries_.push_back(Entry{name, std::move(value)});
 }
 
+void StateDict::append(const StateDict& other) {
+  for (const Entry& e : other.entries_) {
+    // A tensor entry is deep-copied, as set_tensor stores one.
+    if (const Tensor* t = std::get_if<Tensor>(&e.value)) {
+      set_tensor(e.name, *t);
+    } else {
+      set(e.name, e.value);
+    }
+  }
+}
+
 void StateDict::set_tensor(const std::string& name, const Tensor& t) {
   if (!t.defined()) {
     throw phantom::ValueError("StateDict::set_tensor('" + name + "'): the tensor is undefined");

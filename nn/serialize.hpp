@@ -41,6 +41,10 @@ class StateDict {
   // Replacing an entry keeps its original position; a new name goes at the end.
 
   bool contains(const std::string& name) const;
+  /// Copies every entry of `other`, in its order, as set_* would (an entry of the same name is
+  /// replaced in place). A dict assembled from parts (e.g. worker states received from other
+  /// processes) then encodes to the same bytes as one written whole.
+  void append(const StateDict& other);
   /// Number of entries.
   std::size_t size() const { return entries_.size(); }
   /// Entry names in insertion order.

@@ -177,6 +177,15 @@ class Trainer {
   /// Throws ConfigError before train() set the trainer up.
   void foreach_env(const std::function<void(PhantomEnv&)>& f);
 
+  /// What this trainer sets before its rollout workers sample, beyond their weights, global
+  /// vars, filters and exploration (WorkerSet::set_explore), as entries of `out`: for a
+  /// WorkerSet whose workers live in other processes, where the same program's trainer receives
+  /// it (load_sampling_state) before they sample. The default writes nothing; QLearningTrainer
+  /// writes the iteration its epsilon schedule is at.
+  virtual void save_sampling_state(nn::StateDict& out) const { (void)out; }
+  /// Sets what save_sampling_state wrote (FormatError naming an entry that is missing).
+  virtual void load_sampling_state(const nn::StateDict& in) { (void)in; }
+
   /// Trains from scratch. Throws ConfigError for a bad mapping, an env config with Ranges, an
   /// empty policies_to_train or iterations < 1 (each message says which).
   TrainingResults train(const EnvFactory& make_env, const EnvConfig& env_config,

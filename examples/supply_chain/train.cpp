@@ -17,6 +17,11 @@
 // 50 iterations (--eval-interval) training pauses to evaluate the policy without exploration on
 // 20 episodes (--eval-episodes); the curve shows that evaluation return beside the training
 // return, whose orders are still noisy.
+//
+// Built with the MPI layer (-DPHANTOM_WITH_MPI=ON), the same file is also the program
+// supply_chain_train_mpi (`make run-mpi`): started with mpirun, rank 0 trains with the rollout
+// workers (--workers) on the other ranks (phantom::mpi::train_over_ranks) and does everything
+// else alone, and prints what this program prints with the same --workers in one process.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -38,8 +43,20 @@
 #include "phantom/metrics.hpp"
 #include "supply_chain.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
+#if defined(PHANTOM_SUPPLY_CHAIN_MPI)
+#include "mpi/communicator.hpp"
+#include "mpi/error.hpp"
+#include "mpi/polling.hpp"
+#include "mpi/session.hpp"
+#include "mpi/train_ranks.hpp"
+#endif
 
 namespace {
+
+// Trains `trainer` as trainer.train would (over the ranks of an MPI job in
+// supply_chain_train_mpi); the results on the rank that continues, nullopt on the others.
+using TrainFn = std::function<std::optional<phantom::TrainingResults>(
+    phantom::PpoTrainer&, const phantom::EnvFactory&, const phantom::TrainOptions&)>;
 
 using supply_chain::ConstantOrder;
 using supply_chain::OrderUpTo;
@@ -137,7 +154,8 @@ void print_row(const std::string& name, const Evaluation& e) {
 // Trains, evaluates and plots (see the top of this file).
 int train_and_evaluate(phantom::PpoOptions ppo, int iterations, int threads, int workers,
                        int episodes, uint64_t seed, const std::string& results,
-                       const phantom::EvaluationOptions& evaluation) {
+                       const phantom::EvaluationOptions& evaluation, const TrainFn& train,
+                       bool leader) {
   phantom::TrainOptions run;
   // With rollout workers the threads sample the workers (one task each) rather than the envs.
   ppo.threads = workers > 0 ? 1 : threads;
@@ -159,12 +177,16 @@ int train_and_evaluate(phantom::PpoOptions ppo, int iterations, int threads, int
   run.evaluation = evaluation;
   auto make_env = [](const phantom::EnvConfig&) { return supply_chain::make_env(); };
 
-  std::printf("Training the shop with PPO: %d iterations x %d envs x %d steps", iterations,
-              ppo.num_envs, ppo.steps_per_env);
-  if (workers > 0) std::printf(" on each of %d workers", workers);
-  std::printf("\n");
-  phantom::TrainingResults trained = trainer.train(make_env, phantom::EnvConfig{}, run);
-  std::printf("Results written to %s\n\n", trained.run_dir.c_str());
+  if (leader) {
+    std::printf("Training the shop with PPO: %d iterations x %d envs x %d steps", iterations,
+                ppo.num_envs, ppo.steps_per_env);
+    if (workers > 0) std::printf(" on each of %d workers", workers);
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+  std::optional<phantom::TrainingResults> trained = train(trainer, make_env, run);
+  if (!trained) return 0;  // a rank that only served rollout workers
+  std::printf("Results written to %s\n\n", trained->run_dir.c_str());
 
   // The trained policy, loaded back from the newest checkpoint of the newest run.
   std::string latest = results + "/supply_chain_ppo/LATEST";
@@ -311,8 +333,50 @@ int main(int argc, char** argv) {
   ppo.network.hidden = {hidden, hidden};
   evaluation.duration = eval_episodes;
   evaluation.parallel_to_training = parallel;
+#if defined(PHANTOM_SUPPLY_CHAIN_MPI)
+  phantom::mpi::Session session(&argc, &argv);
+  phantom::mpi::Communicator comm;
+  // The other ranks leave once rank 0 is done with everything (sleeping until then rather than
+  // spinning in MPI_Finalize), whether it succeeded or not.
+  constexpr int kDoneTag = 9;
+  struct Release {
+    const phantom::mpi::Communicator& comm;
+    ~Release() {
+      if (comm.rank() != 0) return;
+      for (int r = 1; r < comm.size(); ++r) comm.send({}, r, kDoneTag);
+    }
+  } release{comm};
+  const TrainFn train = [&comm](phantom::PpoTrainer& trainer, const phantom::EnvFactory& make_env,
+                                const phantom::TrainOptions& run) {
+    phantom::TrainOptions mine = run;
+    mine.show_progress = comm.rank() == 0;
+    return phantom::mpi::train_over_ranks(comm, trainer, make_env, phantom::EnvConfig{}, mine);
+  };
+  int code = 1;
+  if (comm.rank() == 0) {
+    code = examples::run_main(cli.program(), [&] {
+      return train_and_evaluate(ppo, iterations, threads, workers, episodes, seed, results,
+                                evaluation, train, comm.rank() == 0);
+    });
+  } else {
+    try {  // rank 0 reports a failure; the others only exit non-zero
+      code = train_and_evaluate(ppo, iterations, threads, workers, episodes, seed, results,
+                                evaluation, train, comm.rank() == 0);
+    } catch (const phantom::Error&) {
+      code = 1;
+    }
+    phantom::mpi::recv_polling(comm, 0, kDoneTag);
+  }
+  return code;
+#else
+  const TrainFn train = [](phantom::PpoTrainer& trainer, const phantom::EnvFactory& make_env,
+                           const phantom::TrainOptions& run) {
+    return std::optional<phantom::TrainingResults>(
+        trainer.train(make_env, phantom::EnvConfig{}, run));
+  };
   return examples::run_main(cli.program(), [&] {
     return train_and_evaluate(ppo, iterations, threads, workers, episodes, seed, results,
-                              evaluation);
+                              evaluation, train, true);
   });
+#endif
 }

@@ -26,8 +26,10 @@ nn::StateDict sample_body() {
 }
 
 TEST(MpiMessage, RoundTripKeepsKindSequenceAndBody) {
-  for (MessageKind kind : {MessageKind::rollouts, MessageKind::failure, MessageKind::finish,
-                           MessageKind::stop, MessageKind::stopped}) {
+  for (uint32_t k = 1; k <= static_cast<uint32_t>(MessageKind::worker_failure); ++k) {
+    const auto kind = static_cast<MessageKind>(k);
+    EXPECT_EQ(phantom::mpi::kind_name(kind).find("kind "), std::string::npos)
+        << "kind " << k << " has no name";
     std::vector<uint8_t> bytes = encode_message(kind, 0x0123456789abcdefull, sample_body());
     phantom::mpi::Message m = decode_message(bytes.data(), bytes.size(), "test");
     EXPECT_EQ(m.kind, kind) << phantom::mpi::kind_name(kind);
@@ -74,8 +76,8 @@ TEST(MpiMessage, RefusesBytesThatAreNotAMessageOfThisVersion) {
   bad[8] = 2;
   EXPECT_HAS(refusal(bad), "message version 2, expected 1");
   bad = good;
-  bad[12] = 9;
-  EXPECT_HAS(refusal(bad), "unknown message kind 9");
+  bad[12] = 17;
+  EXPECT_HAS(refusal(bad), "unknown message kind 17, expected 1 .. 16");
   bad = good;
   bad.pop_back();
   EXPECT_HAS(refusal(bad), "bytes, but");

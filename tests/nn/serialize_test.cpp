@@ -318,6 +318,29 @@ TEST(StateDict, InsertionOrderIsPreserved) {
   EXPECT_EQ(nn::decode_state_dict(bytes.data(), bytes.size(), "mem").names(), order);
 }
 
+// A dict assembled from parts (a checkpoint from workers' states received from other
+// processes) encodes to the bytes of one written whole, and holds copies of the parts' tensors.
+TEST(StateDict, AppendCopiesEveryEntryInOrderAsIfWrittenWhole) {
+  Tensor t = Tensor::from_vector({1, 2, 3}, Shape{3});
+  StateDict whole, first, second, assembled;
+  for (StateDict* d : {&whole, &first}) {
+    d->set_int("count", 2);
+    d->set_tensor("w.0", t);
+  }
+  for (StateDict* d : {&whole, &second}) {
+    d->set_float("w.1", -0.0);
+    d->set_string("w.name", std::string("a\0b", 3));
+    d->set_doubles("w.list", {1.5, -2.0});
+  }
+  assembled.set_int("count", 0);  // replaced in place by the first part's
+  assembled.append(first);
+  assembled.append(second);
+  EXPECT_EQ(nn::encode_state_dict(assembled), nn::encode_state_dict(whole));
+  Tensor part = first.tensor("w.0");  // a handle on the part's storage
+  part.data()[0] = 100.0f;
+  EXPECT_EQ(assembled.tensor("w.0").to_vector(), (std::vector<float>{1, 2, 3}));
+}
+
 TEST(StateDict, OverwritingReplacesValueInPlace) {
   StateDict d;
   d.set_int("a", 1);

@@ -425,6 +425,40 @@ TEST(LocalWorkerSet, FiltersAfterASyncEqualOneFilterFedEveryWorkersObservations)
   EXPECT_EQ(mean_std(set->local_worker()).rs().mean(0), merged.mean(0));
 }
 
+// What a driver in another process merges: a worker's statistics per sub-env, merged in order
+// after what it already holds, give collect_stats' bits (a sum of sums would round otherwise).
+TEST(LocalWorkerSet, StatisticsInPartsMergeToCollectStatsBits) {
+  Fixture f, g;
+  auto whole = f.worker(1), parts = g.worker(1);
+  for (int round = 0; round < 3; ++round) {
+    whole->sample();
+    parts->sample();
+  }
+  phantom::IterationStats expected, got;
+  for (phantom::IterationStats* s : {&expected, &got}) {
+    s->reset(2, 0);
+    s->returns[0].add(0.1);  // an earlier worker's returns: the order of the additions matters
+    s->returns[1].add(0.7);
+  }
+  whole->collect_stats(expected);
+  std::vector<phantom::IterationStats> taken;
+  parts->collect_stats_parts(taken);
+  ASSERT_EQ(taken.size(), static_cast<std::size_t>(kEnvs)) << "one part per sub-env";
+  for (const phantom::IterationStats& part : taken) got.merge(part);
+  EXPECT_GT(expected.episodes, 2);
+  EXPECT_EQ(got.env_steps, expected.env_steps);
+  EXPECT_EQ(got.episodes, expected.episodes);
+  for (std::size_t a = 0; a < 2; ++a) {
+    EXPECT_EQ(got.returns[a].count, expected.returns[a].count);
+    EXPECT_EQ(std::memcmp(&got.returns[a].sum, &expected.returns[a].sum, sizeof(double)), 0);
+    EXPECT_EQ(got.finished_returns[a], expected.finished_returns[a]);
+  }
+  // Taking them starts counting again, as collect_stats does.
+  taken.clear();
+  parts->collect_stats_parts(taken);
+  for (const phantom::IterationStats& part : taken) EXPECT_EQ(part.env_steps, 0);
+}
+
 TEST(LocalWorkerSet, ForeachEnvVisitsEveryWorkerAndSubEnvInOrder) {
   Fixture f;
   auto set = f.set(1);

@@ -46,11 +46,7 @@ class Exploring {
   Exploring& operator=(const Exploring&) = delete;
 
  private:
-  void set(bool on) {
-    workers_.foreach_worker([&](RolloutWorker& w) {
-      for (const std::string& id : ids_) w.get_policy(id)->set_explore(on);
-    });
-  }
+  void set(bool on) { workers_.set_explore(ids_, on); }
   WorkerSet& workers_;
   const std::vector<std::string>& ids_;
 };
@@ -86,6 +82,14 @@ QLearningTrainer::~QLearningTrainer() = default;
 
 double QLearningTrainer::epsilon_at(int64_t iteration) const {
   return epsilon_->value_at_iteration(iteration);
+}
+
+void QLearningTrainer::save_sampling_state(nn::StateDict& out) const {
+  out.set_int("qlearning.epsilon_iteration", epsilon_->iteration());
+}
+
+void QLearningTrainer::load_sampling_state(const nn::StateDict& in) {
+  epsilon_->set_iteration(in.get_count("qlearning.epsilon_iteration"));
 }
 
 std::vector<std::string> QLearningTrainer::stat_names() const {

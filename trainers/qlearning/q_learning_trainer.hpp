@@ -34,7 +34,8 @@
 // EpsilonGreedy reads an IterationSchedule (iteration_schedule.hpp) that the trainer moves to
 // the current iteration before sampling, so every action of iteration k explores with
 // epsilon_at(k) (the tables of every rollout worker read the same schedule object, which is only
-// read while they sample). With "SoftQ" the tables sample softmax(Q / softq_temperature) instead
+// read while they sample; workers in another process read that process's trainer's, moved by
+// load_sampling_state). With "SoftQ" the tables sample softmax(Q / softq_temperature) instead
 // and the epsilon statistic is NaN.
 //
 // Checkpoints hold every worker: every table (trained or not) with its exploration state, the
@@ -83,6 +84,11 @@ class QLearningTrainer : public Trainer {
   const QLearningOptions& options() const { return options_; }
   /// The exploration probability of iteration `iteration` (0-based).
   double epsilon_at(int64_t iteration) const;
+
+  /// The iteration the epsilon schedule is at ("qlearning.epsilon_iteration"): rollout workers
+  /// in another process read their own trainer's schedule, which load_sampling_state moves.
+  void save_sampling_state(nn::StateDict& out) const override;
+  void load_sampling_state(const nn::StateDict& in) override;
 
  protected:
   void setup(Setup& setup) override;

@@ -222,6 +222,21 @@ void RolloutWorker::collect_stats(IterationStats& stats) {
   }
 }
 
+void RolloutWorker::collect_stats_parts(std::vector<IterationStats>& parts) {
+  auto take = [&parts](IterationStats& s) {
+    parts.push_back(s);
+    s.reset(s.returns.size(), s.metrics.size(), s.custom_metrics.size());
+  };
+  if (!options_.sample_async) {
+    for (auto& s : impl_->envs) take(s->stats);
+    return;
+  }
+  // As collect_stats: a fragment's statistics are sized (for the strategic agents, as every
+  // sub-env's are) once one was handed out.
+  IterationStats& fragment = impl_->handed_out.stats;
+  if (fragment.returns.size() == impl_->envs.front()->stats.returns.size()) take(fragment);
+}
+
 void RolloutWorker::collect_sub_env_stats(IterationStats& stats) {
   for (auto& s : impl_->envs) {  // sub-env order: independent of the threads
     stats.merge(s->stats);

@@ -206,6 +206,11 @@ class RolloutWorker {
   /// since the last call to `stats` (sized for the env's strategic agents and the metrics),
   /// merging the sub-envs in order, then starts counting again.
   void collect_stats(IterationStats& stats);
+  /// As collect_stats, but appends to `parts` the statistics it would merge, unmerged, in the
+  /// order it would merge them (one per sub-env; with sample_async, the fragment's, if one was
+  /// handed out). Merging them into `stats` in that order gives collect_stats' bits exactly,
+  /// which a driver in another process needs (a sum of sums rounds differently).
+  void collect_stats_parts(std::vector<IterationStats>& parts);
 
   // ---- Learning ----
 

@@ -16,6 +16,22 @@ void WorkerSet::foreach_env(const std::function<void(PhantomEnv&, int, int)>& f)
   });
 }
 
+void WorkerSet::set_explore(const std::vector<std::string>& policy_ids, bool explore) {
+  foreach_worker([&](RolloutWorker& w) { set_worker_explore(w, policy_ids, explore); });
+}
+
+void set_worker_explore(RolloutWorker& w, const std::vector<std::string>& policy_ids,
+                        bool explore) {
+  for (const std::string& id : policy_ids) {
+    Policy* policy = w.get_policy(id);
+    if (!policy) {
+      throw ConfigError("WorkerSet::set_explore: worker " + std::to_string(w.worker_index()) +
+                        " has no policy '" + id + "'");
+    }
+    policy->set_explore(explore);
+  }
+}
+
 void check_worker_options(int num_workers, int worker_threads, const std::string& who) {
   if (num_workers < 0) {
     throw ConfigError(who + ": TrainOptions::num_workers = " + std::to_string(num_workers) +
@@ -140,14 +156,18 @@ void LocalWorkerSet::save(nn::StateDict& out, const std::string& prefix) const {
   for (const auto& w : workers_) w->save(out, prefix + "." + std::to_string(w->worker_index()));
 }
 
-void LocalWorkerSet::restore(const nn::StateDict& in, const std::string& prefix) {
+void check_saved_worker_count(const nn::StateDict& in, const std::string& prefix, int num_workers) {
   const int64_t saved = in.contains(prefix + ".count") ? in.get_int(prefix + ".count") : 0;
-  if (saved != num_workers()) {
+  if (saved != num_workers) {
     throw ConfigError(
         in.source() + ": the checkpoint holds " + std::to_string(saved) +
-        " rollout workers, but TrainOptions::num_workers = " + std::to_string(num_workers()) +
+        " rollout workers, but TrainOptions::num_workers = " + std::to_string(num_workers) +
         "; set it to " + std::to_string(saved) + " to continue this run");
   }
+}
+
+void LocalWorkerSet::restore(const nn::StateDict& in, const std::string& prefix) {
+  check_saved_worker_count(in, prefix, num_workers());
   for (auto& w : workers_) w->restore(in, prefix + "." + std::to_string(w->worker_index()));
 }
 

@@ -22,8 +22,10 @@
 // (encode_filters), batches (encode_batch), statistics and episode records (encode_metrics),
 // and each worker's checkpoint state (RolloutWorker::save, a state dict). A remote
 // implementation sends exactly these.
-// foreach_worker and foreach_env run a function on every worker; a remote implementation runs
-// it where each worker lives (every process of the run runs the same program).
+// foreach_worker and foreach_env run a function on every worker. A function cannot travel to
+// another process, so what a trainer itself sets on every worker goes through data-carrying
+// operations instead (set_explore; Trainer::save_sampling_state), and a remote implementation
+// decides what foreach_worker does with workers it cannot reach (mpi/mpi_worker_set.hpp).
 #pragma once
 
 #include <functional>
@@ -75,6 +77,11 @@ class WorkerSet {
 
   /// f(worker) for the local worker, then every rollout worker in index order.
   virtual void foreach_worker(const std::function<void(RolloutWorker&)>& f) = 0;
+  /// Policy::set_explore(explore) of the policies `policy_ids` on every worker (a policy id a
+  /// worker lacks is a ConfigError naming it). The same as a foreach_worker that does it, which
+  /// is the default; a set whose workers live in other processes sends it as data, since a
+  /// function cannot travel there (QLearningTrainer explores only while it samples).
+  virtual void set_explore(const std::vector<std::string>& policy_ids, bool explore);
   /// f(sub-env, worker index, vector index) for every sub-env of every worker (foreach_worker
   /// order), e.g. to change every env's task from Callbacks::on_train_result.
   void foreach_env(const std::function<void(PhantomEnv&, int worker, int vector)>& f);
@@ -90,6 +97,14 @@ class WorkerSet {
 /// Throws ConfigError, its message starting with `who`, naming TrainOptions::num_workers when
 /// it is below 0 or TrainOptions::worker_threads when it is below 1.
 void check_worker_options(int num_workers, int worker_threads, const std::string& who);
+
+/// Policy::set_explore(explore) of the policies `policy_ids` of worker `w`, each of which it must
+/// have: ConfigError naming the worker and the id otherwise (WorkerSet::set_explore, per worker).
+void set_worker_explore(RolloutWorker& w, const std::vector<std::string>& policy_ids, bool explore);
+
+/// For WorkerSet::restore: throws ConfigError naming TrainOptions::num_workers unless the
+/// checkpoint `in` holds `num_workers` rollout workers under `prefix` (save()'s "<prefix>.count").
+void check_saved_worker_count(const nn::StateDict& in, const std::string& prefix, int num_workers);
 
 /// Builds rollout worker `worker_index` (1..num_workers) for a LocalWorkerSet.
 using RolloutWorkerFactory = std::function<std::unique_ptr<RolloutWorker>(int worker_index)>;

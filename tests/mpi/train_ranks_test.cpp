@@ -1,0 +1,321 @@
+// Training over ranks (train_over_ranks, MpiWorkerSet): with rollout workers on the job's ranks,
+// PPO and Q-learning on the supply chain (and PPO on agents whose episodes end at different
+// steps) train the same weights, metrics CSV rows and checkpoint bytes as the same number of
+// in-process workers; a checkpoint saved on R ranks resumes on another number of ranks to the
+// bits of an uninterrupted run; an env that throws on a worker rank ends the run on every rank
+// with a message naming the rank, the worker, the episode seed and the error, and the
+// checkpoints written before stay loadable; a function for foreach_env is refused by name.
+//
+// Each test runs on every rank of the job (1, 2 or 3). The in-process reference runs on rank 0
+// only, while the other ranks wait in train_over_ranks for it to start.
+#include "mpi/train_ranks.hpp"
+
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/csv_reader.hpp"
+#include "analysis/test_files.hpp"
+#include "discrete_supply_chain.hpp"
+#include "jamming_shop.hpp"
+#include "mpi/error.hpp"
+#include "mpi/worker_placement.hpp"
+#include "supply_chain.hpp"
+#include "support/error_message.hpp"
+#include "support/ppo_weights.hpp"
+#include "support/uneven_env.hpp"
+#include "trainers/ppo/ppo_trainer.hpp"
+#include "trainers/qlearning/q_learning_trainer.hpp"
+
+namespace {
+
+using phantom::TrainingResults;
+using phantom::TrainOptions;
+using phantom::mpi::Communicator;
+
+// ---- What two runs are compared by ----
+
+// The metrics CSV's rows without the wall-clock column (the only one that may differ).
+std::vector<std::vector<std::string>> rows_without_time(const std::string& run_dir) {
+  phantom::CsvTable t = phantom::read_csv(run_dir + "/metrics.csv");
+  const std::size_t wall = t.column("wall_seconds");
+  for (auto& row : t.rows) row.erase(row.begin() + static_cast<std::ptrdiff_t>(wall));
+  return t.rows;
+}
+
+// A checkpoint's bytes with its wall-clock entry zeroed.
+std::vector<uint8_t> checkpoint_bytes(const std::string& run_dir, int iteration) {
+  char name[32];
+  std::snprintf(name, sizeof name, "/checkpoint-%06d.bin", iteration);
+  nn::StateDict state = nn::load_state_dict(run_dir + name);
+  state.set_float("trainer.wall_seconds", 0.0);  // replaced in place
+  return nn::encode_state_dict(state);
+}
+
+const std::vector<double>& q_table(const TrainingResults& r) {
+  return dynamic_cast<const phantom::QTablePolicy&>(*r.policies.at("shop")).table();
+}
+
+// Rank 0: the run over ranks equals the in-process one in weights (as `weights` gives them), CSV
+// rows and the final checkpoint's bytes.
+template <class Weights>
+void expect_same_run(const Communicator& comm, const TrainingResults& local,
+                     const std::optional<TrainingResults>& ranks, int iterations,
+                     const Weights& weights, const std::string& what) {
+  if (comm.rank() != 0) {
+    EXPECT_FALSE(ranks) << "only rank 0 returns results";
+    return;
+  }
+  ASSERT_TRUE(ranks) << what;
+  EXPECT_EQ(ranks->iterations, iterations) << what;
+  EXPECT_EQ(ranks->env_steps, local.env_steps) << what;
+  EXPECT_TRUE(weights(*ranks) == weights(local)) << what << ": the learnt weights differ";
+  EXPECT_EQ(rows_without_time(ranks->run_dir), rows_without_time(local.run_dir)) << what;
+  EXPECT_TRUE(checkpoint_bytes(ranks->run_dir, iterations) ==
+              checkpoint_bytes(local.run_dir, iterations))
+      << what << ": the checkpoints differ";
+}
+
+// ---- The runs ----
+
+phantom::PpoOptions small_ppo() {
+  phantom::PpoOptions o;
+  o.num_envs = 2;
+  o.steps_per_env = 50;  // an episode (100 steps) ends every second iteration
+  o.epochs = 1;
+  o.minibatches = 2;
+  o.learning_rate = 3e-3f;
+  o.reward_scale = 0.01f;
+  o.network.hidden = {8};
+  o.normalize_observations = true;  // the filters travel too
+  return o;
+}
+
+TrainOptions shop_run(int iterations, int workers, const std::string& results_dir) {
+  TrainOptions t;
+  t.iterations = iterations;
+  t.seed = 17;
+  t.show_progress = false;
+  t.num_workers = workers;
+  t.policies.add("shop", phantom::agents_of_type<supply_chain::ShopAgent>());
+  t.policies_to_train = {"shop"};
+  t.metrics = {{"stock", phantom::agent_metric<supply_chain::ShopAgent>(
+                             "SHOP", &supply_chain::ShopAgent::stock)}};
+  t.results_dir = results_dir;
+  return t;
+}
+
+phantom::EnvFactory shop_env() {
+  return [](const phantom::EnvConfig&) { return supply_chain::make_env(); };
+}
+
+std::vector<float> shop_weights(const TrainingResults& r) {
+  return test_support::ppo_weights(r, "shop");
+}
+
+// ---- Where the workers live ----
+
+TEST(MpiTrainRanks, WorkersAreDealtRoundRobinOverRanksOneOn) {
+  EXPECT_EQ(phantom::mpi::rank_of_worker(3, 1), 0);
+  EXPECT_EQ(phantom::mpi::rank_of_worker(1, 3), 1);
+  EXPECT_EQ(phantom::mpi::rank_of_worker(2, 3), 2);
+  EXPECT_EQ(phantom::mpi::rank_of_worker(3, 3), 1);
+  EXPECT_EQ(phantom::mpi::workers_of_rank(1, 5, 3), (std::vector<int>{1, 3, 5}));
+  EXPECT_EQ(phantom::mpi::workers_of_rank(0, 5, 3), std::vector<int>{});
+  EXPECT_EQ(phantom::mpi::workers_of_rank(0, 2, 1), (std::vector<int>{1, 2}));
+  EXPECT_HAS(
+      test_support::message_of<phantom::ValueError>([] { phantom::mpi::rank_of_worker(0, 2); }),
+      "worker index 0 of 2 ranks");
+}
+
+// ---- Bit-identity with in-process workers ----
+
+TEST(MpiTrainRanks, PpoOnTheSupplyChainEqualsInProcessWorkers) {
+  Communicator comm;
+  analysis_test::ScratchDir tmp;
+  for (int workers : {2, 3}) {
+    TrainingResults local;
+    if (comm.rank() == 0) {
+      local = phantom::PpoTrainer(small_ppo())
+                  .train(shop_env(), {},
+                         shop_run(3, workers, tmp.file("local" + std::to_string(workers))));
+    }
+    phantom::PpoTrainer trainer(small_ppo());
+    std::optional<TrainingResults> ranks = phantom::mpi::train_over_ranks(
+        comm, trainer, shop_env(), {},
+        shop_run(3, workers, tmp.file("ranks" + std::to_string(workers))));
+    expect_same_run(
+        comm, local, ranks, 3, shop_weights,
+        std::to_string(workers) + " workers on " + std::to_string(comm.size()) + " ranks");
+  }
+}
+
+TEST(MpiTrainRanks, PpoWithSampleAsyncEqualsInProcessWorkers) {
+  Communicator comm;
+  analysis_test::ScratchDir tmp;
+  phantom::PpoOptions o = small_ppo();
+  o.sample_async = true;  // each worker's fragment in flight is in the checkpoint
+  TrainingResults local;
+  if (comm.rank() == 0) {
+    local = phantom::PpoTrainer(o).train(shop_env(), {}, shop_run(3, 2, tmp.file("local")));
+  }
+  phantom::PpoTrainer trainer(o);
+  std::optional<TrainingResults> ranks = phantom::mpi::train_over_ranks(
+      comm, trainer, shop_env(), {}, shop_run(3, 2, tmp.file("ranks")));
+  expect_same_run(comm, local, ranks, 3, shop_weights, "sample_async");
+}
+
+TEST(MpiTrainRanks, QLearningOnTheSupplyChainEqualsInProcessWorkers) {
+  Communicator comm;
+  analysis_test::ScratchDir tmp;
+  phantom::QLearningOptions q;
+  q.alpha = 0.2;
+  q.epsilon = 1.0;
+  q.epsilon_final = 0.1;
+  q.epsilon_decay_iterations = 2;  // epsilon changes every iteration: the schedule travels
+  q.episodes_per_iteration = 3;    // rounds of N episodes, then the rest
+  auto env = [](const phantom::EnvConfig&) { return supply_chain::make_discrete_env(); };
+  for (int workers : {2, 3}) {
+    TrainOptions run = shop_run(3, workers, tmp.file("local" + std::to_string(workers)));
+    run.metrics.clear();
+    TrainingResults local;
+    if (comm.rank() == 0) local = phantom::QLearningTrainer(q).train(env, {}, run);
+    run.results_dir = tmp.file("ranks" + std::to_string(workers));
+    phantom::QLearningTrainer trainer(q);
+    std::optional<TrainingResults> ranks =
+        phantom::mpi::train_over_ranks(comm, trainer, env, {}, run);
+    expect_same_run(comm, local, ranks, 3, q_table,
+                    "Q-learning, " + std::to_string(workers) + " workers");
+  }
+}
+
+TEST(MpiTrainRanks, AgentsWithDifferentEpisodeLengthsEqualInProcessWorkers) {
+  Communicator comm;
+  analysis_test::ScratchDir tmp;
+  // A leaves after 3 steps by termination, B after 7 by truncation.
+  auto make = [](const phantom::EnvConfig&) {
+    return uneven::make_env({{"A", 3}, {"B", 7, true}}, std::make_shared<uneven::DecodeLog>(), 10);
+  };
+  auto run = [&](const std::string& dir) {
+    TrainOptions t;
+    t.iterations = 3;
+    t.seed = 5;
+    t.show_progress = false;
+    t.policies.add("p", phantom::agents_of_type<uneven::Mortal>());
+    t.policies_to_train = {"p"};
+    t.num_workers = 3;
+    t.results_dir = dir;
+    return t;
+  };
+  phantom::PpoOptions o = small_ppo();
+  o.steps_per_env = 12;
+  o.reward_scale = 1.0f;
+  TrainingResults local;
+  if (comm.rank() == 0) local = phantom::PpoTrainer(o).train(make, {}, run(tmp.file("local")));
+  phantom::PpoTrainer trainer(o);
+  std::optional<TrainingResults> ranks =
+      phantom::mpi::train_over_ranks(comm, trainer, make, {}, run(tmp.file("ranks")));
+  expect_same_run(
+      comm, local, ranks, 3,
+      [](const TrainingResults& r) { return test_support::ppo_weights(r, "p"); },
+      "uneven episodes");
+}
+
+// ---- Resuming on another number of ranks ----
+
+// Saved on every rank of the job, resumed on one rank fewer (on one rank with a job of one):
+// the same bits as an uninterrupted run in process.
+TEST(MpiTrainRanks, ACheckpointSavedOnRRanksResumesOnAnotherNumberOfRanks) {
+  Communicator comm;
+  analysis_test::ScratchDir tmp;
+  TrainingResults whole;
+  if (comm.rank() == 0) {
+    whole = phantom::PpoTrainer(small_ppo()).train(shop_env(), {}, shop_run(4, 2, tmp.file("a")));
+  }
+  TrainOptions part = shop_run(4, 2, tmp.file("b"));
+  part.checkpoint_every = 2;
+  phantom::PpoTrainer first(small_ppo());
+  std::optional<TrainingResults> saved =
+      phantom::mpi::train_over_ranks(comm, first, shop_env(), {}, part);
+  // As if the job had died after iteration 2: its newest checkpoint is that one.
+  std::string run_dir;
+  if (comm.rank() == 0) {
+    run_dir = saved->run_dir;
+    std::filesystem::remove(run_dir + "/checkpoint-000004.bin");
+  }
+  const int fewer = comm.size() > 1 ? comm.size() - 1 : 1;
+  MPI_Comm split = MPI_COMM_NULL;
+  MPI_Comm_split(comm.native(), comm.rank() < fewer ? 0 : MPI_UNDEFINED, comm.rank(), &split);
+  if (split != MPI_COMM_NULL) {
+    {
+      Communicator smaller(split);
+      phantom::PpoTrainer second(small_ppo());
+      std::optional<TrainingResults> resumed = phantom::mpi::resume_over_ranks(
+          smaller, second, run_dir, shop_env(), {}, shop_run(4, 2, ""));
+      expect_same_run(smaller, whole, resumed, 4, shop_weights,
+                      "saved on " + std::to_string(comm.size()) + " ranks, resumed on " +
+                          std::to_string(fewer));
+    }
+    MPI_Comm_free(&split);
+  }
+  comm.barrier();
+}
+
+// ---- Failures ----
+
+TEST(MpiTrainRanks, AnEnvThatThrowsOnAWorkerRankEndsTheRunOnEveryRank) {
+  Communicator comm;
+  analysis_test::ScratchDir tmp;
+  // The last rank's envs fail at their 210th step: in its workers' iteration 2 or 3.
+  const int failing_rank = comm.size() - 1;
+  const phantom::EnvFactory make = mpi_test::jamming_env(comm.rank() == failing_rank ? 210 : 0);
+  TrainOptions run = shop_run(5, 2, tmp.file("r"));
+  run.checkpoint_every = 1;
+  phantom::PpoTrainer trainer(small_ppo());
+  const std::string m = test_support::message_of<phantom::Error>(
+      [&] { phantom::mpi::train_over_ranks(comm, trainer, make, {}, run); });
+  EXPECT_HAS(m, "the shop's till jammed");
+  if (comm.size() > 1) {
+    EXPECT_HAS(m, "on rank " + std::to_string(failing_rank) + ": ");
+    EXPECT_HAS(m, "rollout worker " + std::to_string(failing_rank == 1 ? 1 : 2));
+    EXPECT_HAS(m, "(sub-env ");
+    EXPECT_HAS(m, ", episode seed ");
+  }
+  if (comm.rank() != 0) return;
+  // The checkpoints of the iterations before the failure are whole: the newest loads.
+  const std::string latest = tmp.file("r") + "/experiment/LATEST";
+  TrainingResults loaded =
+      phantom::PpoTrainer(small_ppo()).load(latest, shop_env(), {}, shop_run(5, 2, ""));
+  EXPECT_GE(loaded.iterations, 1);
+  EXPECT_LE(loaded.iterations, 2);
+}
+
+TEST(MpiTrainRanks, AFunctionForEveryEnvCannotReachWorkersOnOtherRanks) {
+  Communicator comm;
+  struct Curriculum : phantom::Callbacks {
+    void on_algorithm_init(phantom::Trainer& trainer) override {
+      trainer.foreach_env([](phantom::PhantomEnv&) {});
+    }
+  };
+  TrainOptions run = shop_run(1, 2, "");
+  run.callbacks = std::make_shared<Curriculum>();
+  phantom::PpoTrainer trainer(small_ppo());
+  if (comm.size() == 1) {  // in process, it reaches every worker
+    EXPECT_NO_THROW(phantom::mpi::train_over_ranks(comm, trainer, shop_env(), {}, run));
+    return;
+  }
+  const std::string m = test_support::message_of<phantom::Error>(
+      [&] { phantom::mpi::train_over_ranks(comm, trainer, shop_env(), {}, run); });
+  EXPECT_HAS(m,
+             "foreach_worker (or foreach_env, Trainer::foreach_env) cannot run a function on "
+             "rollout workers 1..2");
+}
+
+}  // namespace
