@@ -14,6 +14,7 @@
 #include "nn/thread_pool.hpp"
 #include "phantom/format.hpp"
 #include "trainers/ppo/gae.hpp"
+#include "trainers/ppo/ppo_categorical_loss.hpp"
 #include "trainers/ppo/ppo_learning.hpp"
 #include "trainers/sampling/sample_batch.hpp"
 
@@ -177,9 +178,18 @@ void PpoPolicy::learn_on_batch(SampleBatch& b, LearnerStats& stats) {
         // gradients add up in the parameters' gradients before the one step below.
         const double share = pieces == 1 ? 1.0 : static_cast<double>(rows) / static_cast<double>(m);
         nn::TapeScope scope(l.tape);
-        Evaluation ev = net_->evaluate(mb.features, mb.actions);
-        PpoLoss loss = ppo_loss(ev, mb.log_probs, mb.advantages, mb.returns, mb.values,
-                                options_.loss, static_cast<float>(share));
+        PpoLoss loss;
+        if (net_->categorical_head()) {  // the same loss as one node (ppo_categorical_loss.hpp)
+          HeadOutputs heads = net_->outputs(mb.features);
+          loss = ppo_categorical_loss(heads.params, heads.value, mb.actions,
+                                      static_cast<float>(net_->discrete_start()), mb.log_probs,
+                                      mb.advantages, mb.returns, mb.values, options_.loss,
+                                      static_cast<float>(share));
+        } else {
+          Evaluation ev = net_->evaluate(mb.features, mb.actions);
+          loss = ppo_loss(ev, mb.log_probs, mb.advantages, mb.returns, mb.values, options_.loss,
+                          static_cast<float>(share));
+        }
         // A non-finite loss or gradient would spoil the weights and Adam's moments for good:
         // stop before the step (the caller raises or skips, RolloutWorkerOptions::on_non_finite).
         const float total = loss.total.data()[0];
