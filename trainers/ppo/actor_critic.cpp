@@ -11,6 +11,7 @@
 #include "nn/libm.hpp"
 #include "nn/ops.hpp"
 #include "trainers/sampling/box_action.hpp"
+#include "trainers/sampling/copy_values.hpp"
 
 namespace phantom {
 
@@ -123,7 +124,7 @@ void ActorCritic::write_features(const float* observation, float* out) const {
     auto index = static_cast<int64_t>(observation[0]) - obs_space_->as_discrete().start();
     out[index] = 1.0f;
   } else {
-    std::copy_n(observation, features_, out);
+    copy_values(observation, features_, out);  // a few floats: no memcpy call
   }
 }
 

@@ -16,6 +16,7 @@
 #include "trainers/ppo/gae.hpp"
 #include "trainers/ppo/ppo_categorical_loss.hpp"
 #include "trainers/ppo/ppo_learning.hpp"
+#include "trainers/sampling/copy_values.hpp"
 #include "trainers/sampling/sample_batch.hpp"
 
 namespace phantom {
@@ -167,7 +168,7 @@ void PpoPolicy::learn_on_batch(SampleBatch& b, LearnerStats& stats) {
         for (int64_t r = 0; r < rows; ++r) {
           const int64_t t = row_of(range.first + part.first + r);
           net_->write_features(obs + t * O, f + r * F);
-          std::copy_n(actions + t * A, A, a + r * A);
+          copy_values(actions + t * A, A, a + r * A);
           lp[r] = old_logp[t];
           adv[r] = normalize ? static_cast<float>((advantages[t] - adv_mean) / (adv_std + 1e-8))
                              : advantages[t];
