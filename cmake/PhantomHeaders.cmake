@@ -136,7 +136,9 @@ set(PHANTOM_INTERNAL_HEADERS
   nn/ops/op_support.hpp
   # The tokenizer behind the text forms; users parse through env_config.hpp / policy_mapping.hpp.
   phantom/config_lexer.hpp
-  # PPO's learning scratch; the rollout worker's state, Box action rule, row builder and copies.
+  # PPO's learning scratch and its fused Categorical loss; the rollout worker's state, Box
+  # action rule, row builder and copies.
+  trainers/ppo/ppo_categorical_loss.hpp
   trainers/ppo/ppo_learning.hpp
   trainers/sampling/box_action.hpp
   trainers/sampling/copy_values.hpp

@@ -11,6 +11,7 @@
 #include "nn/libm.hpp"
 #include "nn/ops.hpp"
 #include "trainers/sampling/box_action.hpp"
+#include "trainers/sampling/copy_values.hpp"
 
 namespace phantom {
 
@@ -123,7 +124,7 @@ void ActorCritic::write_features(const float* observation, float* out) const {
     auto index = static_cast<int64_t>(observation[0]) - obs_space_->as_discrete().start();
     out[index] = 1.0f;
   } else {
-    std::copy_n(observation, features_, out);
+    copy_values(observation, features_, out);  // a few floats: no memcpy call
   }
 }
 
@@ -255,15 +256,23 @@ void ActorCritic::env_action(const float* action, float* out) const {
                  out);
 }
 
-Evaluation ActorCritic::evaluate(const nn::Tensor& features, const nn::Tensor& actions) const {
+HeadOutputs ActorCritic::outputs(const nn::Tensor& features) const {
   nn::Tensor actor_in = features, critic_in = features;
   if (config_.shared_trunk) {
     actor_in = critic_in = trunk_.forward(features);
   }
-  nn::Tensor params = actor_.forward(actor_in);
+  HeadOutputs out;
+  out.params = actor_.forward(actor_in);
+  out.value = nn::reshape(critic_.forward(critic_in), {features.dim(0)});
+  return out;
+}
+
+Evaluation ActorCritic::evaluate(const nn::Tensor& features, const nn::Tensor& actions) const {
+  HeadOutputs heads = outputs(features);
+  const nn::Tensor& params = heads.params;
   int64_t batch = features.dim(0);
   Evaluation e;
-  e.value = nn::reshape(critic_.forward(critic_in), {batch});
+  e.value = heads.value;
   switch (head_) {
     case Head::categorical: {
       nn::Tensor index = actions;

@@ -71,6 +71,12 @@ struct HeadDistribution {
   const nn::Distribution* current = nullptr;
 };
 
+/// The networks' differentiable outputs for a minibatch (tensors on the current tape).
+struct HeadOutputs {
+  nn::Tensor params;  // [B, P]: the action distribution's parameters (a Categorical's logits)
+  nn::Tensor value;   // [B]
+};
+
 /// Differentiable results of evaluate() (tensors on the current tape).
 struct Evaluation {
   nn::Tensor log_prob;  // [B]
@@ -119,6 +125,14 @@ class ActorCritic {
   /// log pi(actions | features), entropy and value for a minibatch, recorded on the current
   /// tape. features [B, feature_size()], actions [B, action_size()] as act() wrote them.
   Evaluation evaluate(const nn::Tensor& features, const nn::Tensor& actions) const;
+  /// The actor's and the critic's outputs for a minibatch, recorded on the current tape (the
+  /// first part of evaluate(), which builds the distribution from them).
+  HeadOutputs outputs(const nn::Tensor& features) const;
+  /// Whether the head is a Categorical (a Discrete action space): its logits are outputs().params
+  /// and an action is a category index plus discrete_start().
+  bool categorical_head() const { return head_ == Head::categorical; }
+  /// The Discrete action space's start (0 for other heads).
+  int64_t discrete_start() const { return action_offset_; }
 
   std::vector<nn::Tensor> parameters() const;
   void save(nn::StateDict& out, const std::string& prefix) const;

@@ -14,7 +14,9 @@
 #include "nn/thread_pool.hpp"
 #include "phantom/format.hpp"
 #include "trainers/ppo/gae.hpp"
+#include "trainers/ppo/ppo_categorical_loss.hpp"
 #include "trainers/ppo/ppo_learning.hpp"
+#include "trainers/sampling/copy_values.hpp"
 #include "trainers/sampling/sample_batch.hpp"
 
 namespace phantom {
@@ -166,7 +168,7 @@ void PpoPolicy::learn_on_batch(SampleBatch& b, LearnerStats& stats) {
         for (int64_t r = 0; r < rows; ++r) {
           const int64_t t = row_of(range.first + part.first + r);
           net_->write_features(obs + t * O, f + r * F);
-          std::copy_n(actions + t * A, A, a + r * A);
+          copy_values(actions + t * A, A, a + r * A);
           lp[r] = old_logp[t];
           adv[r] = normalize ? static_cast<float>((advantages[t] - adv_mean) / (adv_std + 1e-8))
                              : advantages[t];
@@ -177,9 +179,18 @@ void PpoPolicy::learn_on_batch(SampleBatch& b, LearnerStats& stats) {
         // gradients add up in the parameters' gradients before the one step below.
         const double share = pieces == 1 ? 1.0 : static_cast<double>(rows) / static_cast<double>(m);
         nn::TapeScope scope(l.tape);
-        Evaluation ev = net_->evaluate(mb.features, mb.actions);
-        PpoLoss loss = ppo_loss(ev, mb.log_probs, mb.advantages, mb.returns, mb.values,
-                                options_.loss, static_cast<float>(share));
+        PpoLoss loss;
+        if (net_->categorical_head()) {  // the same loss as one node (ppo_categorical_loss.hpp)
+          HeadOutputs heads = net_->outputs(mb.features);
+          loss = ppo_categorical_loss(heads.params, heads.value, mb.actions,
+                                      static_cast<float>(net_->discrete_start()), mb.log_probs,
+                                      mb.advantages, mb.returns, mb.values, options_.loss,
+                                      static_cast<float>(share));
+        } else {
+          Evaluation ev = net_->evaluate(mb.features, mb.actions);
+          loss = ppo_loss(ev, mb.log_probs, mb.advantages, mb.returns, mb.values, options_.loss,
+                          static_cast<float>(share));
+        }
         // A non-finite loss or gradient would spoil the weights and Adam's moments for good:
         // stop before the step (the caller raises or skips, RolloutWorkerOptions::on_non_finite).
         const float total = loss.total.data()[0];

@@ -32,18 +32,20 @@ PpoLoss ppo_loss(const Evaluation& e, const nn::Tensor& old_log_prob, const nn::
   out.policy_loss = policy_loss.item();
   out.value_loss = value_loss.item();
   out.entropy = entropy.item();
-  // Diagnostics from the plain values.
-  const float* lr = log_ratio.data();
-  const float* r = ratio.data();
+  set_ppo_diagnostics(log_ratio.data(), ratio.data(), ratio.numel(), config.clip, out);
+  return out;
+}
+
+void set_ppo_diagnostics(const float* log_ratio, const float* ratio, int64_t n, float clip,
+                         PpoLoss& out) {
   double kl = 0.0;
-  int64_t clipped_count = 0, n = ratio.numel();
+  int64_t clipped_count = 0;
   for (int64_t i = 0; i < n; ++i) {
-    kl += static_cast<double>(r[i] - 1.0f) - lr[i];
-    if (std::fabs(r[i] - 1.0f) > config.clip) ++clipped_count;
+    kl += static_cast<double>(ratio[i] - 1.0f) - log_ratio[i];
+    if (std::fabs(ratio[i] - 1.0f) > clip) ++clipped_count;
   }
   out.approx_kl = n ? static_cast<float>(kl / static_cast<double>(n)) : 0.0f;
   out.clip_fraction = n ? static_cast<float>(clipped_count) / static_cast<float>(n) : 0.0f;
-  return out;
 }
 
 }  // namespace phantom

@@ -8,6 +8,8 @@
 //   entropy      = mean(entropy)
 //   loss         = policy_loss - entropy_coef * entropy + value_coef * value_loss
 // The diagnostics (approximate KL, fraction of clipped ratios) are computed without gradient.
+// For a Categorical head PpoPolicy computes the same loss, bit for bit, as one tape node
+// (ppo_categorical_loss.hpp); this composition serves the other heads and is its reference.
 #pragma once
 
 #include "nn/tensor.hpp"
@@ -36,5 +38,10 @@ struct PpoLoss {
 PpoLoss ppo_loss(const Evaluation& e, const nn::Tensor& old_log_prob, const nn::Tensor& advantages,
                  const nn::Tensor& returns, const nn::Tensor& old_values,
                  const PpoLossConfig& config, float share = 1.0f);
+
+/// Sets out.approx_kl and out.clip_fraction from the `n` rows' log-ratios and ratios (the
+/// diagnostics every form of the loss reports).
+void set_ppo_diagnostics(const float* log_ratio, const float* ratio, int64_t n, float clip,
+                         PpoLoss& out);
 
 }  // namespace phantom
