@@ -410,8 +410,9 @@ __attribute__((always_inline)) inline void row_blocks(int n, int k, const float*
 // are one pass of the widest tiles. More rows share a tile only when it is narrower (3 zmm or 1 ymm
 // for 8 rows), which costs more broadcasts per multiply-add: they take that one pass when it covers
 // all of n (a head with a few outputs, where two passes would mean two k-long FMA chains one after
-// the other) or when B is too large for L1 (two passes would stream it twice from L2); otherwise
-// they are 6 rows, then the rest.
+// the other) or, with AVX-512's 3-register tile, when B is too large for L1 (two passes would
+// stream it twice from L2; AVX2's 1-register tile, one broadcast per multiply-add, took 18%
+// more instructions than two passes); otherwise they are 6 rows, then the rest.
 template <int MR, bool kTransA>
 __attribute__((always_inline)) inline void few_rows(int n, int k, const float* a, int lda,
                                                     const float* b, int ldb, float* c, int ldc,
@@ -421,7 +422,7 @@ __attribute__((always_inline)) inline void few_rows(int n, int k, const float* a
   if constexpr (MR > kTileRows) {
     constexpr int kTallNv = kTileAccumulators / MR;
     constexpr std::int64_t kL1Floats = 8 * 1024;  // 32 KB: B beyond this is read from L2
-    if (n <= kTallNv * kRegLanes || static_cast<std::int64_t>(k) * n > kL1Floats) {
+    if (n <= kTallNv * kRegLanes || (kTallNv > 1 && static_cast<std::int64_t>(k) * n > kL1Floats)) {
       row_blocks<MR, kTallNv, kTransA>(n, k, a, lda, b, ldb, c, ldc, load_c);
       return;
     }
