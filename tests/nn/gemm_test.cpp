@@ -295,7 +295,7 @@ TEST(Gemm, FewRowsMatchReferenceOnEveryRowCountAndOddSizes) {
   // lanes), of the widest tile (48, 64 columns) and odd ones, in both modes, on every path.
   IsaGuard guard;
   const auto isas = available_isas();
-  const int ns[] = {1, 3, 4, 5, 15, 16, 17, 48, 49, 63, 64, 65};
+  const int ns[] = {1, 2, 3, 4, 5, 15, 16, 17, 48, 49, 63, 64, 65};
   const int ks[] = {1, 3, 4, 5, 63, 64, 65};
   std::uint64_t seed = 40000;
   for (int m = 1; m <= 8; ++m) {
