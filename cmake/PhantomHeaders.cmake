@@ -122,6 +122,7 @@ set(PHANTOM_GENERATED_HEADERS
 set(PHANTOM_INTERNAL_HEADERS
 #Kernel internals : dispatch tables, the per - ISA vector vocabularies and the code written over
 #them, shared constants of the scalar and SIMD paths.
+  nn/kernels/active_isa.hpp
   nn/kernels/elementwise_impl.hpp
   nn/kernels/elementwise_paths.hpp
   nn/kernels/gemm_impl.hpp

@@ -123,7 +123,8 @@ BENCHMARK(BM_Sgemm)
     ->Args({2, 64, 64})
     ->Args({4, 64, 64})
     ->Args({8, 64, 64})
-    ->Args({8, 4, 64});
+    ->Args({8, 4, 64})
+    ->Args({8, 64, 3});
 BENCHMARK(BM_SgemmNT)->Args({64, 64, 64})->Args({512, 64, 64});
 BENCHMARK(BM_SgemmMisaligned)->Args({64, 64, 64})->Args({1, 64, 64});
 // dW = X^T * dY for a 64x64 layer has k = batch: 64x512x64 is that product at batch 512.

@@ -3,11 +3,14 @@
 //   BM_MlpTrainStep/<batch>      4 -> 64 -> 64 -> (2 logits + 1 value): forward, backward, Adam
 //   BM_MlpTrainStepWide/<batch>  32 -> 256 -> 256 -> 8
 //   BM_MlpInfer1                 batch-1 forward of the 64-wide net with Mlp::infer (acting path)
+//   BM_MlpInfer1Chained          the same, each input waiting for the previous output: consecutive
+//                                calls cannot overlap, so this is the latency of one inference
 //   BM_MlpInfer1WithOps          the same through the autograd ops under NoGradGuard
 // Single-threaded unless PHANTOM_NUM_THREADS is set.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <vector>
 
 #include "nn/kernels/kernels.hpp"
 #include "nn/thread_pool.hpp"
@@ -52,6 +55,25 @@ void BM_MlpInfer1(benchmark::State& state) {
   report(state, 1);
 }
 BENCHMARK(BM_MlpInfer1)->Unit(benchmark::kNanosecond);
+
+// BM_MlpInfer1's calls are independent, so the CPU may start one before the previous has finished.
+// Here the next input is computed from the previous output (+0 times it: the value never changes,
+// the dependency does not go away), so each call starts when the previous one is done. Batch-1
+// inference is mostly chains of dependent multiply-adds (4, then 64, then 64, with a tanh between
+// them) that no code may shorten without changing the summation order, so this is its floor.
+void BM_MlpInfer1Chained(benchmark::State& state) {
+  configure();
+  workloads::MlpStep w({4, 64, 64, 3}, 1, 1);
+  std::vector<float> x = {0.5f, -0.25f, 0.75f, 0.125f}, y(3), workspace;
+  for (int i = 0; i < 3; ++i) w.mlp().infer(x.data(), 1, y.data(), workspace);
+  for (auto _ : state) {
+    w.mlp().infer(x.data(), 1, y.data(), workspace);
+    x[0] = 0.5f + y[0] * 0.0f;  // y[0] is finite
+  }
+  benchmark::DoNotOptimize(x[0]);
+  report(state, 1);
+}
+BENCHMARK(BM_MlpInfer1Chained)->Unit(benchmark::kNanosecond);
 
 // The same forward through the autograd ops (TapeScope + NoGradGuard), to show their overhead.
 void BM_MlpInfer1WithOps(benchmark::State& state) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "nn/kernels/active_isa.hpp"
 #include "nn/kernels/elementwise_paths.hpp"
 #include "nn/kernels/gemm_internal.hpp"
 #include "nn/kernels/kernels.hpp"
@@ -77,23 +78,14 @@ void dense_rows(Isa isa, int i0, int i1, int in, int out, const float* x, const 
   }
 }
 
-}  // namespace
-
-void dense(int rows, int in, int out, const float* x, const float* w, const float* b,
-           Activation act, float* y) {
+// kernels::dense past the single-row route: one band, or bands over the pool. Out of line, so
+// that its frame is not set up for a single row.
+__attribute__((noinline)) void dense_bands(int rows, int in, int out, const float* x,
+                                           const float* w, const float* b, Activation act,
+                                           float* y) {
   if (rows <= 0 || out <= 0) return;
   if (in < 0) in = 0;
   const Isa isa = active_isa();
-#if defined(PHANTOM_X86_SIMD)
-  if (rows == 1 && isa == Isa::avx512) {  // acting: one row, activated in registers
-    avx512::dense_row(out, in, x, w, b, act, y);
-    return;
-  }
-  if (rows == 1 && isa == Isa::avx2) {
-    avx2::dense_row(out, in, x, w, b, act, y);
-    return;
-  }
-#endif
   const std::int64_t outputs = static_cast<std::int64_t>(rows) * out;
   if (outputs <= kBandOutputs) {  // one band (acting, small batches): no split to work out
     dense_band(isa, rows, in, out, x, w, b, act, y);
@@ -123,6 +115,28 @@ void dense(int rows, int in, int out, const float* x, const float* w, const floa
       if (i0 < i1) dense_rows(isa, i0, i1, in, out, x, w, b, act, y);
     }
   });
+}
+
+}  // namespace
+
+void dense(int rows, int in, int out, const float* x, const float* w, const float* b,
+           Activation act, float* y) {
+  // Acting (one row) on a SIMD path: the path's dense_row, activated in registers, reached by a
+  // jump with nothing called on the way (see kernels::gemm for the same rule). The scalar path,
+  // and the first call of the program (before the path is known), take dense_bands.
+  if (rows == 1 && out >= 1 && in >= 0) {
+    switch (isa_detail::active_isa_if_known()) {
+#if defined(PHANTOM_X86_SIMD)
+      case static_cast<int>(Isa::avx512):
+        return avx512::dense_row(out, in, x, w, b, act, y);
+      case static_cast<int>(Isa::avx2):
+        return avx2::dense_row(out, in, x, w, b, act, y);
+#endif
+      default:
+        break;
+    }
+  }
+  dense_bands(rows, in, out, x, w, b, act, y);
 }
 
 void dense_reference(int rows, int in, int out, const float* x, const float* w, const float* b,

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <new>
 
+#include "nn/kernels/active_isa.hpp"
 #include "nn/kernels/gemm_internal.hpp"
 #include "nn/kernels/kernels.hpp"
 #include "nn/thread_pool.hpp"
@@ -99,16 +100,22 @@ void gemm_detail::gemm_serial(Isa isa, bool trans_a, bool trans_b, int m, int n,
   gemm_portable(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
-void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b,
-          int ldb, float* c, int ldc, bool accumulate) {
+namespace {
+
+// kernels::gemm past the few-rows route: checks, then one thread or a split over the pool. Out of
+// line, so that its frame (the split's lambda captures its arguments by reference) is not set up
+// for the small products that never get here.
+__attribute__((noinline)) void gemm_threaded(bool trans_a, bool trans_b, int m, int n, int k,
+                                             const float* a, int lda, const float* b, int ldb,
+                                             float* c, int ldc, bool accumulate) {
   using gemm_detail::gemm_serial;
   using gemm_detail::kColUnit;
   using gemm_detail::kMinWorkPerThread;
   using gemm_detail::kRowUnit;
   if (m <= 0 || n <= 0) return;
   if (k < 0) k = 0;
-  const Isa isa = active_isa();
   const std::int64_t work = static_cast<std::int64_t>(m) * n * k;
+  const Isa isa = active_isa();
   if (work < 2 * kMinWorkPerThread) {
     gemm_serial(isa, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
@@ -154,6 +161,33 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int l
       }
     }
   });
+}
+
+}  // namespace
+
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b,
+          int ldb, float* c, int ldc, bool accumulate) {
+  // A few rows (acting, small minibatches) and too little work for a second thread: straight to
+  // the path's few-rows route, dispatched once here and reached by a jump (same arguments).
+  // Nothing on the way calls a function (the path is read inline; the first product of the
+  // program, before the path is known, takes gemm_threaded), so there is no stack frame to set
+  // up and these products pay a handful of instructions between the caller and their tiles.
+  if (m >= 1 && m <= gemm_detail::kFewRows && n >= 1 && k >= 0 &&
+      static_cast<std::int64_t>(m) * n * k < 2 * gemm_detail::kMinWorkPerThread) {
+    switch (isa_detail::active_isa_if_known()) {
+#if defined(PHANTOM_X86_SIMD)
+      case static_cast<int>(Isa::avx512):
+        return avx512::small_gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+      case static_cast<int>(Isa::avx2):
+        return avx2::small_gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+#endif
+      case static_cast<int>(Isa::scalar):
+        return gemm_portable(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+      default:
+        break;
+    }
+  }
+  gemm_threaded(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
 }  // namespace nn::kernels

@@ -3,8 +3,8 @@
 //
 // Compiled with -mavx2 -mfma (CMake does that for every *_avx2.cpp) and only called after cpuid
 // said the CPU can run it. The body sits in an anonymous namespace inside nn::kernels::avx2, so
-// none of its AVX2 + FMA instructions can leak into another path at link time; only gemm_serial is
-// visible outside.
+// none of its AVX2 + FMA instructions can leak into another path at link time; only the entry
+// points below are visible outside.
 #include <cstddef>
 #include <cstdint>
 
@@ -23,6 +23,11 @@ namespace {
 void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
                  const float* b, int ldb, float* c, int ldc, bool accumulate) {
   gemm_body(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+void small_gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
+                const float* b, int ldb, float* c, int ldc, bool accumulate) {
+  small_gemm_body(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
 void dense_row(int n, int k, const float* x, const float* w, const float* b, Activation act,

@@ -19,10 +19,10 @@
 //  * direct: small and medium products (RL layers) run the tile straight on the caller's
 //    matrices in bands of 12 rows, no packing, so a 64x64x64 product has almost no set-up cost;
 //    a transposed B is first copied into a row-major scratch buffer (the tile needs rows of op(B));
-//  * few rows (batches of 1 to 8): the tiles are called straight from the entry point, without
-//    the general route's set-up; up to 6 rows are one tile per column block, so B is streamed
-//    once; a single row (batch-1 inference) gets one wide tile, so its k-long FMA chains run side
-//    by side;
+//  * few rows (batches of 1 to 8): kernels::gemm jumps straight to small_gemm, whose tiles run
+//    without the general route's set-up; up to 6 rows (8 when that makes one pass) are one tile
+//    per column block, so B is streamed once; a single row (batch-1 inference) gets one wide
+//    tile, expanded in place, so its k-long FMA chains run side by side;
 //  * narrow: outputs with a few columns (a 3-action head) compute C^T instead, so the vectors
 //    run along m and are full;
 //  * packed (BLIS-style): when B exceeds L2, a kc x nc block of op(B) is copied into panels of two
@@ -67,9 +67,17 @@ constexpr int kMaxTileVectors = kTileAccumulators / 6;
 //     lanes in `last` (the n tail), so nothing past the tile's columns is read or written.
 // The k loop is the outermost loop of the tile: each accumulator lane is one output's FMA
 // chain, fed in increasing p, so the k order of the reference is kept.
+//
+// tile_body is always inlined: a single row (batch-1 acting) expands it in place, so a product of
+// a few dozen nanoseconds pays no call, no argument passing and no function-pointer dispatch on
+// its way to the FMAs. tile (below) is the same body as an out-of-line function, for tiles of
+// several rows, whose work per call makes the call negligible (and which would make the code
+// several times larger if each were expanded at each of its call sites). The k loop is unrolled
+// by 4, which removes three quarters of its counter and pointer updates.
 template <int MR, int NV, bool kTransA, bool kMasked>
-void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, bool load_c,
-          RegMask last) {
+__attribute__((always_inline)) inline void tile_body(int k, const float* a, int lda, const float* b,
+                                                     int ldb, float* c, int ldc, bool load_c,
+                                                     RegMask last) {
   Reg acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
@@ -86,6 +94,7 @@ void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int
     }
   }
 
+#pragma GCC unroll 4
   for (int p = 0; p < k; ++p) {
     const float* b_p = b + static_cast<std::ptrdiff_t>(p) * ldb;
     Reg bv[NV];
@@ -123,6 +132,13 @@ void tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int
   }
 }
 
+// tile_body as an out-of-line function (see above).
+template <int MR, int NV, bool kTransA, bool kMasked>
+__attribute__((noinline)) void tile(int k, const float* a, int lda, const float* b, int ldb,
+                                    float* c, int ldc, bool load_c, RegMask last) {
+  tile_body<MR, NV, kTransA, kMasked>(k, a, lda, b, ldb, c, ldc, load_c, last);
+}
+
 using TileFn = void (*)(int, const float*, int, const float*, int, float*, int, bool, RegMask);
 
 // The masked or unmasked variant of a tile. Where masks are free only the masked one exists
@@ -134,6 +150,35 @@ TileFn tile_variant(bool masked) {
     return &tile<MR, NV, kTransA, true>;
   } else {
     return masked ? &tile<MR, NV, kTransA, true> : &tile<MR, NV, kTransA, false>;
+  }
+}
+
+// tile_body, masked or not, expanded in place (see tile_variant for which variants exist).
+template <int MR, int NV, bool kTransA>
+__attribute__((always_inline)) inline void tile_inline(bool masked, int k, const float* a, int lda,
+                                                       const float* b, int ldb, float* c, int ldc,
+                                                       bool load_c, RegMask last) {
+  if constexpr (kRegMasksAreFree) {
+    (void)masked;
+    tile_body<MR, NV, kTransA, true>(k, a, lda, b, ldb, c, ldc, load_c, last);
+  } else if (masked) {
+    tile_body<MR, NV, kTransA, true>(k, a, lda, b, ldb, c, ldc, load_c, last);
+  } else {
+    tile_body<MR, NV, kTransA, false>(k, a, lda, b, ldb, c, ldc, load_c, last);
+  }
+}
+
+// The out-of-line tile, masked or not, called directly (no function pointer).
+template <int MR, int NV, bool kTransA>
+inline void tile_call(bool masked, int k, const float* a, int lda, const float* b, int ldb,
+                      float* c, int ldc, bool load_c, RegMask last) {
+  if constexpr (kRegMasksAreFree) {
+    (void)masked;
+    tile<MR, NV, kTransA, true>(k, a, lda, b, ldb, c, ldc, load_c, last);
+  } else if (masked) {
+    tile<MR, NV, kTransA, true>(k, a, lda, b, ldb, c, ldc, load_c, last);
+  } else {
+    tile<MR, NV, kTransA, false>(k, a, lda, b, ldb, c, ldc, load_c, last);
   }
 }
 
@@ -281,8 +326,9 @@ void transpose(const float* src, int lds, int rows, int cols, float* dst, int ld
 // With one row each B register is used once, so the tile lets the compiler fold its load into
 // the FMA.
 template <bool kTransA>
-void single_row(int n, int k, const float* a, int lda, const float* b, int ldb, float* c,
-                bool load_c) {
+__attribute__((always_inline)) inline void single_row(int n, int k, const float* a, int lda,
+                                                      const float* b, int ldb, float* c,
+                                                      bool load_c) {
   constexpr int kMaxVectors = kRegCount / 2;
   for (int j = 0; j < n; j += kMaxVectors * kRegLanes) {
     const int width = imin(kMaxVectors * kRegLanes, n - j);
@@ -290,11 +336,11 @@ void single_row(int n, int k, const float* a, int lda, const float* b, int ldb, 
     const RegMask last = reg_first_lanes(width - (nv - 1) * kRegLanes);
     const bool masked = width < nv * kRegLanes;
     switch (nv) {
-#define PH_ROW_CASE(NV)                                                                    \
-  case NV:                                                                                 \
-    if constexpr (NV <= kMaxVectors) {                                                     \
-      tile_variant<1, NV, kTransA>(masked)(k, a, lda, b + j, ldb, c + j, 0, load_c, last); \
-    }                                                                                      \
+#define PH_ROW_CASE(NV)                                                                   \
+  case NV:                                                                                \
+    if constexpr (NV <= kMaxVectors) {                                                    \
+      tile_inline<1, NV, kTransA>(masked, k, a, lda, b + j, ldb, c + j, 0, load_c, last); \
+    }                                                                                     \
     break;
       PH_ROW_CASE(1)
       PH_ROW_CASE(2)
@@ -320,60 +366,81 @@ void single_row(int n, int k, const float* a, int lda, const float* b, int ldb, 
 }
 
 // A band of at most kFewRows rows (batch 1 to 8: acting, small minibatches, and the C^T of the
-// narrow route) goes through few_rows_any: the tiles are called straight from the entry point,
-// one per column block of the direct path's width, without the direct path's band loop and
-// set-up. Up to 6 rows fit in one tile, so B is streamed once; 7 or 8 rows are 6 rows, then the
-// rest. (A single tile for 7 or 8 rows would need narrower blocks, 3 zmm or 1 ymm wide, and so
-// more broadcasts per multiply-add: it measured no faster on AVX-512 and slower on AVX2.)
-constexpr int kFewRows = 8;
+// narrow route) goes through few_rows_any (small_gemm): the tiles are called straight from the
+// entry point, one per column block of the direct path's width, without the direct path's band
+// loop and set-up.
+using gemm_detail::kFewRows;
 
-// C [MR x n], MR in 2..kFewRows, B row-major [k x n]: full blocks of kMaxTileVectors registers,
+// C [MR x n], B row-major [k x n], in one pass of MR-row tiles: full blocks of kNv registers,
 // then one narrower (masked) block for the tail.
+template <int MR, int kNv, bool kTransA>
+__attribute__((always_inline)) inline void row_blocks(int n, int k, const float* a, int lda,
+                                                      const float* b, int ldb, float* c, int ldc,
+                                                      bool load_c) {
+  static_assert(MR * kNv <= kTileAccumulators, "the tile must fit in the accumulator registers");
+  constexpr int kBlock = kNv * kRegLanes;
+  int j = 0;
+  for (; j + kBlock <= n; j += kBlock) {
+    tile<MR, kNv, kTransA, kRegMasksAreFree>(k, a, lda, b + j, ldb, c + j, ldc, load_c,
+                                             reg_first_lanes(kRegLanes));
+  }
+  if (j == n) return;
+  const int width = n - j;
+  const int nv = (width + kRegLanes - 1) / kRegLanes;
+  const RegMask last = reg_first_lanes(width - (nv - 1) * kRegLanes);
+  const bool masked = width < nv * kRegLanes;
+  // nv is 1..kNv; the cases past kNv are never taken, and only name existing tiles.
+  switch (nv) {
+#define PH_FEW_CASE(NV)                                                                      \
+  case NV:                                                                                   \
+    tile_call<MR, (NV < kNv ? NV : kNv), kTransA>(masked, k, a, lda, b + j, ldb, c + j, ldc, \
+                                                  load_c, last);                             \
+    break;
+    PH_FEW_CASE(1)
+    PH_FEW_CASE(2)
+    PH_FEW_CASE(3)
+    PH_FEW_CASE(4)
+#undef PH_FEW_CASE
+    default:
+      break;
+  }
+}
+
+// C [MR x n], MR in 2..kFewRows, B row-major [k x n]. Up to tile_rows(kMaxTileVectors) rows (6)
+// are one pass of the widest tiles. More rows share a tile only when it is narrower (3 zmm or 1 ymm
+// for 8 rows), which costs more broadcasts per multiply-add: they take that one pass when it covers
+// all of n (a head with a few outputs, where two passes would mean two k-long FMA chains one after
+// the other) or, with AVX-512's 3-register tile, when B is too large for L1 (two passes would
+// stream it twice from L2; AVX2's 1-register tile, one broadcast per multiply-add, took 18%
+// more instructions than two passes); otherwise they are 6 rows, then the rest.
 template <int MR, bool kTransA>
-void few_rows(int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc,
-              bool load_c) {
+__attribute__((always_inline)) inline void few_rows(int n, int k, const float* a, int lda,
+                                                    const float* b, int ldb, float* c, int ldc,
+                                                    bool load_c) {
   constexpr int kNv = kMaxTileVectors;
   constexpr int kTileRows = tile_rows(kNv);
   if constexpr (MR > kTileRows) {
+    constexpr int kTallNv = kTileAccumulators / MR;
+    constexpr std::int64_t kL1Floats = 8 * 1024;  // 32 KB: B beyond this is read from L2
+    if (n <= kTallNv * kRegLanes || (kTallNv > 1 && static_cast<std::int64_t>(k) * n > kL1Floats)) {
+      row_blocks<MR, kTallNv, kTransA>(n, k, a, lda, b, ldb, c, ldc, load_c);
+      return;
+    }
     const float* a_rest =
         kTransA ? a + kTileRows : a + static_cast<std::ptrdiff_t>(kTileRows) * lda;
-    few_rows<kTileRows, kTransA>(n, k, a, lda, b, ldb, c, ldc, load_c);
+    row_blocks<kTileRows, kNv, kTransA>(n, k, a, lda, b, ldb, c, ldc, load_c);
     few_rows<MR - kTileRows, kTransA>(
         n, k, a_rest, lda, b, ldb, c + static_cast<std::ptrdiff_t>(kTileRows) * ldc, ldc, load_c);
   } else {
-    constexpr int kBlock = kNv * kRegLanes;
-    int j = 0;
-    for (; j + kBlock <= n; j += kBlock) {
-      tile<MR, kNv, kTransA, kRegMasksAreFree>(k, a, lda, b + j, ldb, c + j, ldc, load_c,
-                                               reg_first_lanes(kRegLanes));
-    }
-    if (j == n) return;
-    const int width = n - j;
-    const int nv = (width + kRegLanes - 1) / kRegLanes;
-    const RegMask last = reg_first_lanes(width - (nv - 1) * kRegLanes);
-    const bool masked = width < nv * kRegLanes;
-    // nv is 1..kNv; the cases past kNv are never taken, and only name existing tiles.
-    switch (nv) {
-#define PH_FEW_CASE(NV)                                                                         \
-  case NV:                                                                                      \
-    tile_variant<MR, (NV < kNv ? NV : kNv), kTransA>(masked)(k, a, lda, b + j, ldb, c + j, ldc, \
-                                                             load_c, last);                     \
-    break;
-      PH_FEW_CASE(1)
-      PH_FEW_CASE(2)
-      PH_FEW_CASE(3)
-      PH_FEW_CASE(4)
-#undef PH_FEW_CASE
-      default:
-        break;
-    }
+    row_blocks<MR, kNv, kTransA>(n, k, a, lda, b, ldb, c, ldc, load_c);
   }
 }
 
 // C [rows x n] for rows in 1..kFewRows.
 template <bool kTransA>
-void few_rows_any(int rows, int n, int k, const float* a, int lda, const float* b, int ldb,
-                  float* c, int ldc, bool load_c) {
+__attribute__((always_inline)) inline void few_rows_any(int rows, int n, int k, const float* a,
+                                                        int lda, const float* b, int ldb, float* c,
+                                                        int ldc, bool load_c) {
   switch (rows) {
     case 1:
       single_row<kTransA>(n, k, a, lda, b, ldb, c, load_c);
@@ -407,11 +474,7 @@ void direct(bool trans_a, int m, int n, int k, const float* a, int lda, const fl
     const float* a_i = trans_a ? a + i : a + static_cast<std::ptrdiff_t>(i) * lda;
     float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc;
     if (rows <= kFewRows) {
-      if (trans_a) {
-        few_rows_any<true>(rows, n, k, a_i, lda, b, ldb, c_i, ldc, load_c);
-      } else {
-        few_rows_any<false>(rows, n, k, a_i, lda, b, ldb, c_i, ldc, load_c);
-      }
+      small_gemm(trans_a, false, rows, n, k, a_i, lda, b, ldb, c_i, ldc, load_c);
       continue;
     }
     for (int j = 0; j < n; j += kBlock) {
@@ -578,9 +641,11 @@ bool use_packed(int m, int n, int k) {
 // as single_row does, and gets the activation (math_impl.hpp's vtanh or relu's max, lane for
 // lane what the elementwise kernels compute) before its only store: the row never goes through
 // memory between the three steps, and the next layer can start on the first registers stored.
+// Expanded in place in dense_row_impl, like the few-rows tiles.
 template <int NV, bool kMasked>
-void dense_row_block(int k, const float* x, const float* w, int ldw, const float* b, Activation act,
-                     float* y, RegMask last) {
+__attribute__((always_inline)) inline void dense_row_block(int k, const float* x, const float* w,
+                                                           int ldw, const float* b, Activation act,
+                                                           float* y, RegMask last) {
   // The activation works on whole Vecs (two registers on AVX2): an odd block gets one more
   // register, +0 and never stored.
   constexpr int kHeld = (NV + kRegsPerVec - 1) / kRegsPerVec * kRegsPerVec;
@@ -595,6 +660,7 @@ void dense_row_block(int k, const float* x, const float* w, int ldw, const float
       acc[v] = reg_load_masked(b + v * kRegLanes, last);
     }
   }
+#pragma GCC unroll 4
   for (int p = 0; p < k; ++p) {
     const float* w_p = w + static_cast<std::ptrdiff_t>(p) * ldw;
     const Reg av = reg_set1(x[p]);
@@ -623,17 +689,19 @@ void dense_row_block(int k, const float* x, const float* w, int ldw, const float
   }
 }
 
-using DenseRowFn = void (*)(int, const float*, const float*, int, const float*, Activation, float*,
-                            RegMask);
-
-// The masked or unmasked variant of a block (see tile_variant).
+// dense_row_block, masked or not (see tile_variant for which variants exist).
 template <int NV>
-DenseRowFn dense_row_variant(bool masked) {
+__attribute__((always_inline)) inline void dense_row_inline(bool masked, int k, const float* x,
+                                                            const float* w, int ldw, const float* b,
+                                                            Activation act, float* y,
+                                                            RegMask last) {
   if constexpr (kRegMasksAreFree) {
     (void)masked;
-    return &dense_row_block<NV, true>;
+    dense_row_block<NV, true>(k, x, w, ldw, b, act, y, last);
+  } else if (masked) {
+    dense_row_block<NV, true>(k, x, w, ldw, b, act, y, last);
   } else {
-    return masked ? &dense_row_block<NV, true> : &dense_row_block<NV, false>;
+    dense_row_block<NV, false>(k, x, w, ldw, b, act, y, last);
   }
 }
 
@@ -648,11 +716,11 @@ void dense_row_impl(int n, int k, const float* x, const float* w, const float* b
     const bool masked = width < nv * kRegLanes;
     const float* b_j = b != nullptr ? b + j : nullptr;
     switch (nv) {
-#define PH_DENSE_CASE(NV)                                                   \
-  case NV:                                                                  \
-    if constexpr (NV <= kMaxVectors) {                                      \
-      dense_row_variant<NV>(masked)(k, x, w + j, n, b_j, act, y + j, last); \
-    }                                                                       \
+#define PH_DENSE_CASE(NV)                                                  \
+  case NV:                                                                 \
+    if constexpr (NV <= kMaxVectors) {                                     \
+      dense_row_inline<NV>(masked, k, x, w + j, n, b_j, act, y + j, last); \
+    }                                                                      \
     break;
       PH_DENSE_CASE(1)
       PH_DENSE_CASE(2)
@@ -717,18 +785,31 @@ __attribute__((noinline)) void gemm_general(bool trans_a, bool trans_b, int m, i
   direct(trans_a, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
+// The body of the few-rows route (gemm_internal.hpp's small_gemm is this function, with the
+// dispatch on the row count and, for a single row, the tiles expanded in place): m in
+// 1..kFewRows, any k >= 0 (with k = 0 the tiles store C or zeros). A transposed B takes the
+// general route, which copies it once into a row-major buffer for the tiles.
+__attribute__((always_inline)) inline void small_gemm_body(bool trans_a, bool trans_b, int m, int n,
+                                                           int k, const float* a, int lda,
+                                                           const float* b, int ldb, float* c,
+                                                           int ldc, bool accumulate) {
+  if (trans_b) {
+    gemm_general(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  } else if (trans_a) {
+    few_rows_any<true>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  } else {
+    few_rows_any<false>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  }
+}
+
 // kernels::gemm on this instruction set, single-threaded (see gemm_internal.hpp). A batch of at
-// most kFewRows rows with B as stored goes straight to its tiles: those products take tens of
-// nanoseconds, so the general route's checks and set-up would be a large share of them. B is
-// streamed once even when it is large, which beats packing it for so few rows.
+// most kFewRows rows takes the few-rows route: those products take tens of nanoseconds, so the
+// general route's checks and set-up would be a large share of them. B is streamed once even when
+// it is large, which beats packing it for so few rows.
 inline void gemm_body(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
                       const float* b, int ldb, float* c, int ldc, bool accumulate) {
-  if (m <= kFewRows && k > 0 && !trans_b) {
-    if (trans_a) {
-      few_rows_any<true>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-    } else {
-      few_rows_any<false>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-    }
+  if (m <= kFewRows) {
+    small_gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
   gemm_general(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);

@@ -26,6 +26,10 @@ float* scratch(ScratchSlot slot, std::size_t floats);
 void gemm_serial(Isa isa, bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
                  const float* b, int ldb, float* c, int ldc, bool accumulate);
 
+/// Products of at most this many rows (batch-1 acting, small minibatches) take the few-rows route:
+/// kernels::gemm sends them straight to the path's small_gemm, whose tiles are expanded in place.
+constexpr int kFewRows = 8;
+
 /// A thread gets at least this many multiply-adds (~10-20 us of single-core work), so the
 /// hand-off (~0.1-50 us, see thread_pool.hpp) stays small next to the work.
 constexpr std::int64_t kMinWorkPerThread = std::int64_t{1} << 20;
@@ -43,6 +47,11 @@ namespace avx2 {
 /// guarantee m, n >= 1 and k >= 0, and that the CPU has AVX2 and FMA.
 void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
                  const float* b, int ldb, float* c, int ldc, bool accumulate);
+/// gemm_serial for m in 1..kFewRows (any k >= 0, any transposition): the few-rows route, with no
+/// call between it and the FMAs when B is not transposed. Same arguments, so kernels::gemm reaches
+/// it with a jump.
+void small_gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
+                const float* b, int ldb, float* c, int ldc, bool accumulate);
 /// kernels::dense for a single row on AVX2 + FMA: y [n] = act(b + x [k] w [k x n]), b may be null;
 /// the activation is applied in registers. Callers guarantee n >= 1 and k >= 0.
 void dense_row(int n, int k, const float* x, const float* w, const float* b, Activation act,
@@ -54,6 +63,11 @@ namespace avx512 {
 /// guarantee m, n >= 1 and k >= 0, and that the CPU has AVX-512 F/BW/DQ/VL and FMA.
 void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
                  const float* b, int ldb, float* c, int ldc, bool accumulate);
+/// gemm_serial for m in 1..kFewRows (any k >= 0, any transposition): the few-rows route, with no
+/// call between it and the FMAs when B is not transposed. Same arguments, so kernels::gemm reaches
+/// it with a jump.
+void small_gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
+                const float* b, int ldb, float* c, int ldc, bool accumulate);
 /// kernels::dense for a single row on AVX-512: y [n] = act(b + x [k] w [k x n]), b may be null;
 /// the activation is applied in registers. Callers guarantee n >= 1 and k >= 0.
 void dense_row(int n, int k, const float* x, const float* w, const float* b, Activation act,

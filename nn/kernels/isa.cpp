@@ -5,6 +5,7 @@
 #include <string>
 
 #include "nn/error.hpp"
+#include "nn/kernels/active_isa.hpp"
 #include "nn/kernels/kernels.hpp"
 
 namespace nn::kernels {
@@ -68,15 +69,25 @@ Isa initial_isa() {
   }
   return isa;
 }
-
-std::atomic<int>& active_slot() {
-  static std::atomic<int> slot{static_cast<int>(initial_isa())};
-  return slot;
-}
 }  // namespace
 
+namespace isa_detail {
+
+std::atomic<int> g_active{-1};
+
+Isa resolve_active_isa() {
+  int expected = -1;
+  // Two threads may both get here first; both work out the same path, and a set_active_isa() in
+  // between wins over it.
+  g_active.compare_exchange_strong(expected, static_cast<int>(initial_isa()),
+                                   std::memory_order_relaxed);
+  return static_cast<Isa>(g_active.load(std::memory_order_relaxed));
+}
+
+}  // namespace isa_detail
+
 Isa active_isa() {
-  return static_cast<Isa>(active_slot().load(std::memory_order_relaxed));
+  return isa_detail::active_isa_inline();
 }
 
 void set_active_isa(Isa isa) {
@@ -84,7 +95,7 @@ void set_active_isa(Isa isa) {
     throw phantom::ConfigError(std::string("set_active_isa: this CPU (or build) cannot run the ") +
                                isa_name(isa) + " path; best available is " + isa_name(best_isa()));
   }
-  active_slot().store(static_cast<int>(isa), std::memory_order_relaxed);
+  isa_detail::g_active.store(static_cast<int>(isa), std::memory_order_relaxed);
 }
 
 }  // namespace nn::kernels

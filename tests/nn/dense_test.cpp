@@ -134,6 +134,89 @@ TEST(DenseKernel, EveryPathMatchesTheReferenceBitwise) {
   }
 }
 
+TEST(DenseKernel, SingleRowMatchesTheReferenceOnOddSizes) {
+  // Acting (one row) has its own route on the SIMD paths, with the bias and the activation
+  // applied to the accumulators: inputs from none to past a multiple of the register width,
+  // outputs on both sides of a register (4, 8 or 16 lanes), of a 64-wide layer and of the widest
+  // block (256 outputs on AVX-512, 128 on AVX2).
+  PathGuard guard;
+  uint64_t seed = 100;
+  for (int in : {0, 1, 3, 4, 5, 63, 64, 65}) {
+    for (int out : {1, 3, 4, 5, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257}) {
+      const auto x = random_values(static_cast<std::size_t>(in), seed++, 1.0f);
+      const auto w = random_values(static_cast<std::size_t>(in) * out, seed++, 0.5f);
+      const auto b = random_values(static_cast<std::size_t>(out), seed++, 1.0f);
+      for (bool bias : {true, false}) {
+        for (Activation act : kActivations) {
+          std::vector<float> expected(static_cast<std::size_t>(out));
+          k::dense_reference(1, in, out, x.data(), w.data(), bias ? b.data() : nullptr, act,
+                             expected.data());
+          for (Isa isa : available_isas()) {
+            k::set_active_isa(isa);
+            std::vector<float> got(expected.size(), std::numeric_limits<float>::quiet_NaN());
+            k::dense(1, in, out, x.data(), w.data(), bias ? b.data() : nullptr, act, got.data());
+            std::string where;
+            ASSERT_TRUE(same_bits(got, expected, &where))
+                << k::isa_name(isa) << " 1x" << in << "->" << out << " " << name_of(act)
+                << (bias ? " bias" : " no bias") << ": " << where;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(DenseKernel, SingleRowPropagatesNanInfinityAndSignedZeroLikeTheReference) {
+  // Specials in w and b reach exactly the outputs the reference's chains take them to: a NaN
+  // stays NaN through tanh and relu (any NaN matches any NaN: which one comes out of two is the
+  // hardware's choice), +-inf saturates tanh to +-1 and passes relu or not, and a chain of -0
+  // from a -0 bias stays -0 (then whatever sign the activation's formula gives it).
+  PathGuard guard;
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float specials[] = {inf, -inf, nan, -0.0f, 0.0f};
+  nn::Rng pick(7, 0xD5);
+  uint64_t seed = 500;
+  for (int in : {1, 4, 64}) {
+    for (int out : {3, 17, 64}) {
+      auto x = random_values(static_cast<std::size_t>(in), seed++, 1.0f);
+      auto w = random_values(static_cast<std::size_t>(in) * out, seed++, 0.5f);
+      auto b = random_values(static_cast<std::size_t>(out), seed++, 1.0f);
+      for (auto* v : {&w, &b}) {
+        for (int t = 0; t < 3; ++t) {
+          (*v)[static_cast<std::size_t>(pick.uniform_int(static_cast<int64_t>(v->size())))] =
+              specials[pick.uniform_int(5)];
+        }
+      }
+      // Output 0: a -0 bias and only -0 products (x[0] = -0 times 1, then each x[p] times a zero
+      // of the opposite sign).
+      x[0] = -0.0f;
+      for (int p = 0; p < in; ++p) {
+        w[static_cast<std::size_t>(p) * out] = p == 0 ? 1.0f : std::signbit(x[p]) ? 0.0f : -0.0f;
+      }
+      b[0] = -0.0f;
+      for (Activation act : kActivations) {
+        std::vector<float> expected(static_cast<std::size_t>(out));
+        k::dense_reference(1, in, out, x.data(), w.data(), b.data(), act, expected.data());
+        if (act == Activation::none) {
+          ASSERT_TRUE(std::signbit(expected[0])) << "reference, output 0";
+        }
+        for (Isa isa : available_isas()) {
+          k::set_active_isa(isa);
+          std::vector<float> got(expected.size());
+          k::dense(1, in, out, x.data(), w.data(), b.data(), act, got.data());
+          for (int j = 0; j < out; ++j) {
+            const bool both_nan = got[j] != got[j] && expected[j] != expected[j];
+            ASSERT_TRUE(both_nan || std::memcmp(&got[j], &expected[j], sizeof(float)) == 0)
+                << k::isa_name(isa) << " 1x" << in << "->" << out << " " << name_of(act) << ": y["
+                << j << "] is " << got[j] << ", expected " << expected[j];
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(DenseKernel, EqualsGemmThenActivationKernel) {
   // The contract the op relies on: dense == bias copy, gemm with accumulate, activation kernel.
   PathGuard guard;

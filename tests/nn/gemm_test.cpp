@@ -4,6 +4,7 @@
 // contract is that each C element is the same FMA chain over k on every path.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -284,6 +285,110 @@ TEST(Gemm, FewRowsMatchReferenceWithLongKAndLargeB) {
     for (int combo = 0; combo < 8; ++combo) {
       Shape s{(combo & 1) != 0, (combo & 2) != 0, c.m, c.n, c.k, 1, 2, 3, (combo & 4) != 0};
       if (!check_shape(s, isas, 30000u + seed++)) return;
+    }
+  }
+}
+
+TEST(Gemm, FewRowsMatchReferenceOnEveryRowCountAndOddSizes) {
+  // The few-rows route serves every transposition (a transposed B through a row-major copy):
+  // every row count it takes (1..8), each with sizes on both sides of a register (4, 8 or 16
+  // lanes), of the widest tile (48, 64 columns) and odd ones, in both modes, on every path.
+  IsaGuard guard;
+  const auto isas = available_isas();
+  const int ns[] = {1, 2, 3, 4, 5, 15, 16, 17, 48, 49, 63, 64, 65};
+  const int ks[] = {1, 3, 4, 5, 63, 64, 65};
+  std::uint64_t seed = 40000;
+  for (int m = 1; m <= 8; ++m) {
+    for (int n : ns) {
+      for (int k : ks) {
+        for (int combo = 0; combo < 8; ++combo) {
+          Shape s{(combo & 1) != 0, (combo & 2) != 0, m, n, k, 0, 0, 0, (combo & 4) != 0};
+          if (!check_shape(s, isas, seed++)) return;
+        }
+      }
+    }
+  }
+}
+
+// Bitwise equal, except that any NaN matches any NaN: which NaN an operation with two NaN
+// inputs (or an invalid one, inf * 0) returns is the hardware's choice, not the summation order.
+bool same_bits_or_both_nan(float got, float expected) {
+  if (expected != expected) return got != got;
+  return std::memcmp(&got, &expected, sizeof(float)) == 0;
+}
+
+TEST(Gemm, FewRowsPropagateNanInfinityAndSignedZeroLikeTheReference) {
+  // A NaN or an infinity in A, B or C reaches exactly the outputs whose chain it enters (inf * 0
+  // makes a NaN, inf - inf too), and zeros keep the sign the reference's chain gives them: an
+  // overwrite starts from +0, so +0 + (-0 * x) is +0, while accumulating onto a -0 keeps -0.
+  IsaGuard guard;
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float specials[] = {inf, -inf, nan, -0.0f, 0.0f};
+  TestRng rng(11);
+  for (int m = 1; m <= 8; ++m) {
+    for (int n : {3, 17, 64}) {
+      for (int k : {1, 4, 64}) {
+        for (int combo = 0; combo < 8; ++combo) {
+          const bool trans_a = combo & 1, trans_b = combo & 2, accumulate = combo & 4;
+          auto a = random_matrix(rng, static_cast<std::size_t>(m) * k);
+          auto b = random_matrix(rng, static_cast<std::size_t>(k) * n);
+          auto c0 = random_matrix(rng, static_cast<std::size_t>(m) * n);
+          // A few specials in each operand, and a row of A and of C all negative zeros: that
+          // row's products are signed zeros (or NaN where B holds an infinity).
+          for (auto* v : {&a, &b, &c0}) {
+            for (int t = 0; t < 3; ++t) {
+              (*v)[rng.uniform_int(0, static_cast<int>(v->size()) - 1)] =
+                  specials[rng.uniform_int(0, 4)];
+            }
+          }
+          const int zero_row = rng.uniform_int(0, m - 1);
+          for (int p = 0; p < k; ++p) a[trans_a ? p * m + zero_row : zero_row * k + p] = -0.0f;
+          for (int j = 0; j < n; ++j) c0[static_cast<std::size_t>(zero_row) * n + j] = -0.0f;
+          const int lda = trans_a ? m : k, ldb = trans_b ? k : n;
+          std::vector<float> expected = c0;
+          nn::kernels::gemm_reference(trans_a, trans_b, m, n, k, a.data(), lda, b.data(), ldb,
+                                      expected.data(), n, accumulate);
+          for (Isa isa : available_isas()) {
+            nn::kernels::set_active_isa(isa);
+            std::vector<float> got = c0;
+            nn::kernels::gemm(trans_a, trans_b, m, n, k, a.data(), lda, b.data(), ldb, got.data(),
+                              n, accumulate);
+            for (std::size_t i = 0; i < got.size(); ++i) {
+              if (!same_bits_or_both_nan(got[i], expected[i])) {
+                ADD_FAILURE() << nn::kernels::isa_name(isa) << " " << (trans_a ? "T" : "N")
+                              << (trans_b ? "T" : "N") << " m=" << m << " n=" << n << " k=" << k
+                              << (accumulate ? " accumulate" : " overwrite") << ": C[" << i / n
+                              << "][" << i % n << "] is " << got[i] << ", expected " << expected[i];
+                return;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemm, FewRowsSignedZeroByHand) {
+  // The rule the previous test checks at random, on one case worked out by hand: every product
+  // is -0 * 1 = -0; from an overwrite the chain starts at +0 and stays +0, onto a C of -0 it
+  // stays -0. (A path that started from C's zeros, or skipped the FMAs when k = 0, would differ.)
+  IsaGuard guard;
+  const std::vector<float> a(8 * 5, -0.0f), b(5 * 3, 1.0f);
+  for (Isa isa : available_isas()) {
+    nn::kernels::set_active_isa(isa);
+    for (int m = 1; m <= 8; ++m) {
+      for (bool accumulate : {false, true}) {
+        std::vector<float> c(static_cast<std::size_t>(m) * 3, -0.0f);
+        nn::kernels::gemm(false, false, m, 3, 5, a.data(), 5, b.data(), 3, c.data(), 3, accumulate);
+        for (float x : c) {
+          EXPECT_EQ(x, 0.0f);
+          EXPECT_EQ(std::signbit(x), accumulate)
+              << nn::kernels::isa_name(isa) << " m=" << m
+              << (accumulate ? " accumulate: -0 expected" : " overwrite: +0 expected");
+        }
+      }
     }
   }
 }
