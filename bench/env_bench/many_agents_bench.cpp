@@ -22,6 +22,7 @@
 
 #include <cstddef>
 
+#include "agent_step_counters.hpp"
 #include "supply_chain.hpp"
 
 #if defined(__GLIBC__)
@@ -64,15 +65,8 @@ void BM_ManyAgentsStep(benchmark::State& state) {
     actions.set(0)[0] = 10.0f;
     benchmark::DoNotOptimize(env->step(actions).reward(0));
   }
-  const auto iterations = static_cast<double>(state.iterations());
   const auto agents = static_cast<double>(env->n_agents());
-  state.SetItemsProcessed(state.iterations());
-  state.counters["agent_steps"] =
-      benchmark::Counter(iterations * agents, benchmark::Counter::kIsRate);
-  state.counters["time_per_agent_step"] = benchmark::Counter(
-      iterations * agents, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  state.counters["messages"] =
-      benchmark::Counter(iterations * messages_per_step, benchmark::Counter::kIsRate);
+  set_agent_step_counters(state, agents, messages_per_step);
   state.counters["bytes_per_agent"] = heap_bytes / agents;
 }
 BENCHMARK(BM_ManyAgentsStep)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000);

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 
+#include "agent_step_counters.hpp"
 #include "market_env.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
 #include "workloads/stepped_trainer.hpp"
@@ -64,15 +65,8 @@ void BM_MarketStep(benchmark::State& state) {
     pattern_actions(*env, actions, env->current_step());
     benchmark::DoNotOptimize(env->step(actions).reward(0));
   }
-  const auto iterations = static_cast<double>(state.iterations());
   const auto agents = static_cast<double>(env->n_agents());
-  state.SetItemsProcessed(state.iterations());
-  state.counters["agent_steps"] =
-      benchmark::Counter(iterations * agents, benchmark::Counter::kIsRate);
-  state.counters["time_per_agent_step"] = benchmark::Counter(
-      iterations * agents, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  state.counters["messages"] =
-      benchmark::Counter(iterations * messages_per_step, benchmark::Counter::kIsRate);
+  set_agent_step_counters(state, agents, messages_per_step);
 }
 BENCHMARK(BM_MarketStep)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000);
 
