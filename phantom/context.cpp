@@ -1,6 +1,8 @@
 // Context accessors and the per-step context set.
 #include "phantom/context.hpp"
 
+#include <algorithm>
+
 #include "phantom/agent.hpp"
 #include "phantom/error.hpp"
 #include "phantom/network.hpp"
@@ -50,7 +52,7 @@ const void* Context::view_bytes(AgentIndex neighbour, TypeId type,
     throw ViewError("agent '" + id() + "' asked for the view of '" + id_of(neighbour) +
                     "', which is not one of its neighbours");
   }
-  if (!set_->any_provider_) return nullptr;
+  if (!set_->any_provider_ || first_view_slot_ == ContextSet::kNoViews) return nullptr;
   const ContextSet::ViewSlot& slot = set_->slots_[first_view_slot_ + static_cast<std::size_t>(k)];
   if (!slot.type) return nullptr;
   if (slot.type != type) {
@@ -76,7 +78,7 @@ void ContextSet::clear(Network& network, const EnvView* env_view, nn::Rng* rng) 
   order_.clear();
   if (providers_network_ != &network || providers_.size() != n) find_view_providers();
   slots_.clear();
-  arena_.clear();
+  arena_used_ = 0;
 }
 
 void ContextSet::find_view_providers() {
@@ -92,17 +94,27 @@ void ContextSet::find_view_providers() {
 }
 
 void ContextSet::snapshot_views(Context& ctx) {
-  ctx.first_view_slot_ = static_cast<uint32_t>(slots_.size());
-  for (AgentIndex n : network_->neighbours(ctx.index_)) {
-    const ViewProvider* provider = providers_[static_cast<std::size_t>(n)];
+  // Slots are written only from the first neighbour that shows a view: an agent none of whose
+  // neighbours shows one (in a market, a maker connected to thousands of traders) writes nothing
+  // at all, instead of one empty slot per neighbour at every step.
+  ctx.first_view_slot_ = kNoViews;
+  const std::vector<AgentIndex>& neighbours = network_->neighbours(ctx.index_);
+  for (std::size_t k = 0; k < neighbours.size(); ++k) {
+    const ViewProvider* provider = providers_[static_cast<std::size_t>(neighbours[k])];
     if (!provider) {
-      slots_.push_back({nullptr, 0});
+      if (ctx.first_view_slot_ != kNoViews) slots_.push_back({nullptr, 0});
       continue;
     }
+    if (ctx.first_view_slot_ == kNoViews) {
+      ctx.first_view_slot_ = static_cast<uint32_t>(slots_.size());
+      slots_.resize(slots_.size() + k, ViewSlot{nullptr, 0});  // the neighbours before it
+    }
     std::size_t align = provider->view_align();
-    std::size_t offset = (arena_.size() + align - 1) / align * align;
-    // The arena grows during the first steps only; offsets (not pointers) survive its growth.
-    arena_.resize(offset + provider->view_size());
+    std::size_t offset = (arena_used_ + align - 1) / align * align;
+    arena_used_ = offset + provider->view_size();
+    // The arena grows during the first steps only and is never cleared, so a steady step does
+    // not zero the bytes it is about to overwrite; offsets (not pointers) survive its growth.
+    if (arena_used_ > arena_.size()) arena_.resize(std::max(arena_used_, 2 * arena_.size()));
     provider->write_view(*ctx.agent_, arena_.data() + offset);
     slots_.push_back({provider->view_type(), offset});
   }

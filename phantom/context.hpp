@@ -79,7 +79,7 @@ class Context {
 
   Agent* agent_ = nullptr;
   const ContextSet* set_ = nullptr;  // the network, env view and generator of every context
-  uint32_t first_view_slot_ = 0;     // this context's neighbour views: set_->slots_[first...]
+  uint32_t first_view_slot_ = 0;     // neighbour views: set_->slots_[first...], or kNoViews
   AgentIndex index_ = -1;
 };
 
@@ -112,6 +112,9 @@ class ContextSet {
     TypeId type;
     std::size_t offset;
   };
+  /// Context::first_view_slot_ of an agent none of whose neighbours shows a view (it has no
+  /// slots).
+  static constexpr uint32_t kNoViews = UINT32_MAX;
   /// Finds which agents show views (once per network; agents' types never change).
   void find_view_providers();
   void snapshot_views(Context& ctx);
@@ -129,7 +132,8 @@ class ContextSet {
   std::vector<const ViewProvider*> providers_;
   bool any_provider_ = false;
   std::vector<ViewSlot> slots_;
-  std::vector<unsigned char> arena_;
+  std::vector<unsigned char> arena_;  // never shrinks; the step's snapshots use [0, arena_used_)
+  std::size_t arena_used_ = 0;
 };
 
 // Context's accessors read what all contexts share from their set (defined here, after it).
@@ -159,6 +163,9 @@ void Context::send(const std::string& to, const T& payload) {
 
 template <class V>
 const V& Context::env_view() const {
+  // Most envs hand out exactly the type asked for: one type comparison instead of a
+  // dynamic_cast at every call (agents read the env view at every step).
+  if (typeid(*set_->env_view_) == typeid(V)) return static_cast<const V&>(*set_->env_view_);
   const V* typed = dynamic_cast<const V*>(set_->env_view_);
   if (!typed) throw_env_view_type(typeid(V));
   return *typed;

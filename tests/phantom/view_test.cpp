@@ -109,6 +109,37 @@ TEST(ViewTest, ViewErrors) {
   EXPECT_EQ(ctx_w.env_view<phantom::EnvView>().current_step, 0);
 }
 
+// Views of neighbours that show none, before and after the first neighbour that shows one, and
+// of an agent none of whose neighbours shows one; retaken at every step in the same memory.
+TEST(ViewTest, NeighboursWithoutViewsBeforeAndAfterOneWithAView) {
+  auto net = std::make_unique<phantom::Network>();
+  auto& holder = net->emplace<Holder>("H", 10.0f);
+  net->emplace<phantom::Agent>("P");
+  net->emplace<phantom::Agent>("Q");
+  net->emplace<phantom::Agent>("R");
+  net->emplace<Holder>("K", 50.0f);
+  // P's neighbours in connection order: Q and R (no views), H, R's twin K (a view).
+  net->add_connections_from({{"P", "Q"}, {"P", "R"}, {"P", "H"}, {"P", "K"}, {"Q", "R"}});
+  phantom::PhantomEnv env(std::move(net), 3);
+  phantom::ContextSet contexts;
+  for (int step = 0; step < 3; ++step) {
+    contexts.clear(env.network());
+    Context& q = contexts.add(env.network().index_of("Q"));  // neighbours P and R: no views
+    Context& p = contexts.add(env.network().index_of("P"));
+    EXPECT_EQ(p.view<CashView>("Q"), nullptr);
+    EXPECT_EQ(p.view<CashView>("R"), nullptr);
+    ASSERT_NE(p.view<CashView>("H"), nullptr);
+    EXPECT_EQ(p.view<CashView>("H")->cash, 10.0f - static_cast<float>(step));
+    EXPECT_EQ(p.view<CashView>("H")->observer_letter, 'P');
+    ASSERT_NE(p.view<CashView>("K"), nullptr);
+    EXPECT_EQ(p.view<CashView>("K")->cash, 50.0f);
+    EXPECT_EQ(q.view<CashView>("P"), nullptr);
+    EXPECT_EQ(q.view<CashView>("R"), nullptr);
+    EXPECT_THROW(q.view<CashView>("H"), phantom::ViewError);  // still not a neighbour of Q
+    holder.cash -= 1.0f;
+  }
+}
+
 // A richer env view (SimpleMarketEnv's avg_price, in spirit).
 struct MarketView : phantom::EnvView {
   double avg_price = 0.0;
@@ -152,6 +183,13 @@ TEST(ViewTest, RicherEnvView) {
   EXPECT_EQ(reader.seen, 8.0);
   EXPECT_EQ(reader.elapsed, 0.5);
   EXPECT_EQ(dynamic_cast<const MarketView&>(env.view()).avg_price, 8.0);
+  // Read as its base class, the same view.
+  phantom::ContextSet contexts;
+  contexts.clear(env.network(), &env.view());
+  Context& ctx = contexts.add(env.network().index_of("R"));
+  EXPECT_EQ(&ctx.env_view<phantom::EnvView>(), &env.view());
+  EXPECT_EQ(ctx.env_view<MarketView>().avg_price, 8.0);
+  EXPECT_THROW(ctx.env_view<phantom::FSMEnvView>(), phantom::ViewError);
 }
 
 class StageReader : public phantom::StrategicAgent {
