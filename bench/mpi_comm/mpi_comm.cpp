@@ -86,6 +86,15 @@ struct Row {
   double wire_min = 0;  // the fastest round: the wire without the load's interruptions
 };
 
+// A message's row from its timed rounds: the medians, and the fastest round on the wire.
+void summarise(const std::vector<double>& enc, const std::vector<double>& wire,
+               const std::vector<double>& dec, Row& row) {
+  row.encode = median(enc);
+  row.wire = median(wire);
+  row.wire_min = *std::min_element(wire.begin(), wire.end());
+  row.decode = median(dec);
+}
+
 // Times `iterations` rounds of: rank 0 encodes, broadcasts, every worker decodes.
 Row time_broadcast(const Communicator& comm, const Settings& s, const std::string& name,
                    const std::function<Bytes()>& encode,
@@ -117,10 +126,7 @@ Row time_broadcast(const Communicator& comm, const Settings& s, const std::strin
     wire.push_back(w);
     dec.push_back(d);
   }
-  row.encode = median(enc);
-  row.wire = median(wire);
-  row.wire_min = *std::min_element(wire.begin(), wire.end());
-  row.decode = median(dec);
+  summarise(enc, wire, dec, row);
   return row;
 }
 
@@ -156,10 +162,7 @@ Row time_gather(const Communicator& comm, const Settings& s, const std::string& 
     wire.push_back(w);
     dec.push_back(d);
   }
-  row.encode = median(enc);
-  row.wire = median(wire);
-  row.wire_min = *std::min_element(wire.begin(), wire.end());
-  row.decode = median(dec);
+  summarise(enc, wire, dec, row);
   return row;
 }
 
