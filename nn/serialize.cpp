@@ -111,9 +111,20 @@ int64_t to_signed(uint64_t u) {
   return s;
 }
 
+// Whether this host stores numbers little-endian, as the format does: then a tensor's values are
+// copied as they are, without assembling each from its bytes.
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__)
+constexpr bool kLittleEndianHost = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+#else
+constexpr bool kLittleEndianHost = false;
+#endif
+
 // Appends fixed-width little-endian fields to a byte buffer.
 class Writer {
  public:
+  // `capacity`: the bytes the caller will write, allocated once (a tensor's values would
+  // otherwise grow the buffer, and copy everything written so far, again and again).
+  explicit Writer(std::size_t capacity) { bytes_.reserve(capacity); }
   void u32(uint32_t v) {
     for (int i = 0; i < 4; ++i) bytes_.push_back(static_cast<uint8_t>(v >> (8 * i)));
   }
@@ -123,7 +134,10 @@ class Writer {
   void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }  // well-defined: modulo 2^64
   void f64(double v) { u64(bits_of(v)); }
   void f32s(const float* v, std::size_t n) {
-    bytes_.reserve(bytes_.size() + 4 * n);
+    if (kLittleEndianHost) {
+      raw(v, 4 * n);
+      return;
+    }
     for (std::size_t i = 0; i < n; ++i) u32(bits_of(v[i]));
   }
   void raw(const void* p, std::size_t n) {
@@ -191,6 +205,11 @@ class Reader {
   }
   // Reads n float32 values into out; the caller has checked need(4 * n).
   void f32s(float* out, std::size_t n) {
+    if (kLittleEndianHost) {
+      std::memcpy(out, data_ + pos_, 4 * n);
+      pos_ += 4 * n;
+      return;
+    }
     for (std::size_t i = 0; i < n; ++i) {
       uint32_t b = 0;
       for (int k = 0; k < 4; ++k) b |= static_cast<uint32_t>(data_[pos_ + k]) << (8 * k);
@@ -296,6 +315,20 @@ void StateDict::append(const StateDict& other) {
       set(e.name, e.value);
     }
   }
+}
+
+void StateDict::append_prefixed(const StateDict& other, const std::string& prefix) {
+  for (const Entry& e : other.entries_) set(prefix + e.name, e.value);
+}
+
+StateDict StateDict::extract_prefixed(const std::string& prefix) const {
+  StateDict out;
+  out.source_ = source_;
+  for (const Entry& e : entries_) {
+    if (e.name.compare(0, prefix.size(), prefix) == 0)
+      out.set(e.name.substr(prefix.size()), e.value);
+  }
+  return out;
 }
 
 void StateDict::set_tensor(const std::string& name, const Tensor& t) {
@@ -469,7 +502,20 @@ std::vector<int64_t> StateDict::get_int64s(const std::string& name) const {
 // ---- Encoding and decoding ------------------------------------------------------------------
 
 std::vector<uint8_t> encode_state_dict(const StateDict& dict) {
-  Writer w;
+  // The encoding's exact size first, so that the buffer is allocated once.
+  std::size_t size = kHeaderBytes + kCrcBytes;
+  for (const StateDict::Entry& e : dict.entries_) {
+    size += 8 + e.name.size();  // kind, name length, name
+    if (const Tensor* t = std::get_if<Tensor>(&e.value)) {
+      size +=
+          4 + 8 * static_cast<std::size_t>(t->rank()) + 4 * static_cast<std::size_t>(t->numel());
+    } else if (const std::string* s = std::get_if<std::string>(&e.value)) {
+      size += 8 + s->size();
+    } else {
+      size += 8;  // float64 or int64
+    }
+  }
+  Writer w(size);
   w.raw(kMagic, sizeof kMagic);
   w.u32(kVersion);
   w.u32(0);  // flags

@@ -45,6 +45,13 @@ class StateDict {
   /// replaced in place). A dict assembled from parts (e.g. worker states received from other
   /// processes) then encodes to the same bytes as one written whole.
   void append(const StateDict& other);
+  /// Adds every entry of `other`, in its order, under the name `prefix` + its name (an entry of
+  /// the same name is replaced in place): one dict can carry another without encoding it twice.
+  /// The tensors are shared with `other`, not copied (stored entries are treated as immutable).
+  void append_prefixed(const StateDict& other, const std::string& prefix);
+  /// The entries whose names start with `prefix`, in order, named without it (the inverse of
+  /// append_prefixed); tensors shared. Its source() is this dict's.
+  StateDict extract_prefixed(const std::string& prefix) const;
   /// Number of entries.
   std::size_t size() const { return entries_.size(); }
   /// Entry names in insertion order.

@@ -341,6 +341,34 @@ TEST(StateDict, AppendCopiesEveryEntryInOrderAsIfWrittenWhole) {
   EXPECT_EQ(assembled.tensor("w.0").to_vector(), (std::vector<float>{1, 2, 3}));
 }
 
+// One dict carries another under a prefix and gives it back whole: every kind of entry, in
+// order, values bit for bit, and nothing of the carrier's own entries.
+TEST(StateDict, PrefixedEntriesTravelInsideAnotherDictAndComeBackWhole) {
+  StateDict inner;
+  inner.set_tensor("policy.w", Tensor::from_vector({1.5f, -0.0f, 3.0f, 4.0f}, Shape{2, 2}));
+  inner.set_float("policy.lr", -0.0);
+  inner.set_int("policy.steps", -7);
+  inner.set_string("policy.name", std::string("a\0b", 3));
+  StateDict carrier;
+  carrier.set_int("message.kind", 1);
+  carrier.set_int("w/policy.steps", 99);  // replaced in place by the inner entry
+  carrier.append_prefixed(inner, "w/");
+  EXPECT_EQ(carrier.names(),
+            (std::vector<std::string>{"message.kind", "w/policy.steps", "w/policy.w", "w/policy.lr",
+                                      "w/policy.name"}));
+  const std::vector<uint8_t> bytes = nn::encode_state_dict(carrier);
+  const StateDict back =
+      nn::decode_state_dict(bytes.data(), bytes.size(), "carrier").extract_prefixed("w/");
+  EXPECT_EQ(back.names(),
+            (std::vector<std::string>{"policy.steps", "policy.w", "policy.lr", "policy.name"}));
+  EXPECT_EQ(back.get_int("policy.steps"), -7);
+  EXPECT_EQ(back.tensor("policy.w").to_vector(), (std::vector<float>{1.5f, -0.0f, 3.0f, 4.0f}));
+  EXPECT_TRUE(std::signbit(back.get_float("policy.lr")));
+  EXPECT_EQ(back.get_string("policy.name"), std::string("a\0b", 3));
+  EXPECT_EQ(back.source(), "carrier");  // errors still name where the bytes came from
+  EXPECT_EQ(carrier.extract_prefixed("none/").size(), 0u);
+}
+
 TEST(StateDict, OverwritingReplacesValueInPlace) {
   StateDict d;
   d.set_int("a", 1);

@@ -220,13 +220,14 @@ TEST(MeasuredSplitTest, DearLoopIsTriedSplitAndEveryItemRunsOnce) {
 }
 
 TEST(MeasuredSplitTest, GoesBackInlineWhenSplittingIsSlower) {
-  // Split runs are made much slower than inline ones (the second range pays 1 ms, as if its
+  // Split runs are made much slower than inline ones (the second range pays 20 ms, as if its
   // worker had been descheduled): after learning that, the loop must run inline except for the
-  // occasional probe.
+  // occasional probe. The penalty dwarfs what a loaded machine adds to the 25 us sleeps (on 2
+  // busy cores they took 0.6-5 ms each, which made a 1 ms penalty fail half the runs).
   ThreadPool pool(2);
   MeasuredSplit split;
   auto body = [&](int64_t begin, int64_t end) {
-    if (begin != 0) sleep_us(1000);
+    if (begin != 0) sleep_us(20000);
     for (int64_t i = begin; i < end; ++i) sleep_us(25);
   };
   for (int call = 0; call < 4; ++call) split.run(pool, 2, body);  // learn both costs

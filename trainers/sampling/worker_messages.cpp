@@ -252,21 +252,22 @@ WorkerMetrics decode_metrics(const void* data, std::size_t size, const std::stri
   return m;
 }
 
+// The weights' entries travel in the message's own dict under this prefix: encoded once, with
+// one checksum, whatever kinds of entries they are.
+constexpr const char* kWeightsPrefix = "message.weights/";
+
 std::vector<uint8_t> encode_weights(const WeightsMessage& message) {
-  // The weights go whole, as the bytes of their own state dict (any kinds of entries).
-  const std::vector<uint8_t> weights = nn::encode_state_dict(message.weights);
   nn::StateDict out;
-  out.set_string(std::string(kMessage) + ".weights", std::string(weights.begin(), weights.end()));
   out.set_int(std::string(kMessage) + ".has_global_vars", message.vars ? 1 : 0);
   if (message.vars) out.set_int(std::string(kMessage) + ".timestep", message.vars->timestep);
+  out.append_prefixed(message.weights, kWeightsPrefix);
   return nn::encode_state_dict(out);
 }
 
 WeightsMessage decode_weights(const void* data, std::size_t size, const std::string& source) {
   const nn::StateDict in = decode(data, size, source);
-  const std::string& weights = in.get_string(std::string(kMessage) + ".weights");
   WeightsMessage m;
-  m.weights = decode(weights.data(), weights.size(), source + " (weights)");
+  m.weights = in.extract_prefixed(kWeightsPrefix);
   if (in.get_int(std::string(kMessage) + ".has_global_vars") != 0) {
     m.vars = GlobalVars{in.get_count(std::string(kMessage) + ".timestep")};
   }
