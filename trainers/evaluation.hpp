@@ -38,6 +38,7 @@
 
 #include "phantom/env_config.hpp"
 #include "phantom/policy_mapping.hpp"
+#include "trainers/evaluation_workers.hpp"
 #include "trainers/iteration_stats.hpp"
 #include "trainers/sampling/rollout_worker.hpp"
 
@@ -47,6 +48,7 @@ namespace phantom {
 enum class EvaluationUnit { episodes, timesteps };
 
 class EvaluationContext;
+class EvaluationWorkerBuilder;
 
 /// Evaluation during training (see the top of this file). Off unless `interval` > 0.
 struct EvaluationOptions {
@@ -111,8 +113,9 @@ class EvaluationContext {
  public:
   /// The iteration (0-based) this evaluation follows.
   int iteration() const { return iteration_; }
-  int num_workers() const { return static_cast<int>(workers_.size()); }
-  /// Worker i (0-based), e.g. to change its envs' task before sampling.
+  int num_workers() const { return workers_.num_workers(); }
+  /// Worker i (0-based), e.g. to change its envs' task before sampling. Throws ConfigError
+  /// for an index out of range, or for a worker that lives in another process.
   RolloutWorker& worker(int i);
   /// One sample() call on worker i (failures handled as the options say); its finished
   /// episodes join the evaluation's results. Returns the env steps it sampled.
@@ -122,18 +125,23 @@ class EvaluationContext {
 
  private:
   friend class Evaluator;
-  EvaluationContext(const class Evaluator& evaluator, int iteration, const FilterSnapshot& filters,
-                    const PolicyMap& policies, EvaluationResult& out);
-  void build(int i);
+  EvaluationContext(const class Evaluator& evaluator, int iteration, EvaluationWorkers& workers,
+                    EvaluationResult& out);
+  /// Samples `workers` (one round), then takes their samples in worker order. Returns the
+  /// env steps of each, 0 for a failed one.
+  std::vector<int64_t> sample_round(const std::vector<int>& workers);
+  /// Merges worker i's sample into the result, or handles its failure: rethrows an error that
+  /// is not the env's; for the env's, an EnvError naming the worker, unless failures are
+  /// ignored (then counted, and the worker rebuilt with the next restart's seed). Returns its
+  /// env steps (0 when it failed).
+  int64_t take(int i, EvaluationSample& sample);
 
   const Evaluator& evaluator_;
   int iteration_;
-  const FilterSnapshot& filters_;
-  const PolicyMap& policies_;  // what the workers act with (clones or snapshots)
+  EvaluationWorkers& workers_;
   EvaluationResult& out_;
-  std::vector<std::unique_ptr<RolloutWorker>> workers_;
-  IterationStats one_;  // one call's statistics
-  int restarts_ = 0;    // workers rebuilt so far
+  std::vector<EvaluationSample> samples_;  // the last round's
+  int restarts_ = 0;                       // workers rebuilt so far
   bool set_any_ = false;
 };
 
@@ -145,21 +153,25 @@ class Evaluator {
   /// whose filters, action handling and callbacks evaluation reuses. Throws ConfigError naming
   /// the option for bad options, if the evaluation env config gives other strategic agents than
   /// the training env (the policies were built for those), and as RolloutWorker's constructor
-  /// for a mapping that does not fit (checked here, up front).
+  /// for a mapping that does not fit (checked here, up front). `make_workers` builds where the
+  /// evaluation workers live (TrainOptions::evaluation_workers); null: in process.
   Evaluator(EvaluationOptions options, EnvFactory make_env, const PhantomEnv& training_env,
             EnvConfig training_env_config, const PolicyMap& policies,
-            const PolicyMapping& training_mapping, RolloutWorkerOptions training);
+            const PolicyMapping& training_mapping, RolloutWorkerOptions training,
+            const EvaluationWorkersFactory& make_workers = nullptr);
   ~Evaluator();
 
-  const EvaluationOptions& options() const { return options_; }
+  const EvaluationOptions& options() const;
   /// Whether iteration `iteration` (0-based) is followed by an evaluation.
   bool due(int iteration) const;
   /// The policy controlling each strategic position of the evaluation envs.
-  const ResolvedPolicies& resolved() const { return resolved_; }
+  const ResolvedPolicies& resolved() const;
 
   /// Starts the evaluation after iteration `iteration` (0-based) with the policies as they are
   /// and the filters of `training_worker`: in parallel_to_training mode on its own thread, else
-  /// it runs here. `shape` sizes the statistics (strategic agents, metrics, custom metrics).
+  /// it runs here (or, for evaluation workers that only this thread can reach, in finish(),
+  /// with the policies and filters as they were at start()). `shape` sizes the statistics
+  /// (strategic agents, metrics, custom metrics).
   void start(int iteration, RolloutWorker& training_worker, const IterationStats& shape);
   /// Waits for the started evaluation and returns its result (valid until the next start()).
   /// Rethrows what it threw: EnvError for an env failure, TrainingError for a non-finite
@@ -171,19 +183,13 @@ class Evaluator {
 
  private:
   friend class EvaluationContext;
-  std::unique_ptr<RolloutWorker> make_worker(int iteration, int index, int count, int restarts,
-                                             const PolicyMap& policies) const;
   void evaluate(EvaluationContext& context) const;
   /// The rounds of the top of this file.
   void run_rounds(EvaluationContext& context) const;
 
-  EvaluationOptions options_;
-  EnvFactory make_env_;
-  EnvConfig env_config_;
+  std::unique_ptr<EvaluationWorkerBuilder> builder_;
   PolicyMap policies_;
-  PolicyMapping mapping_;
-  RolloutWorkerOptions worker_options_;
-  ResolvedPolicies resolved_;
+  std::unique_ptr<EvaluationWorkers> workers_;
   struct Running;  // the evaluation in progress
   std::unique_ptr<Running> running_;
   EvaluationResult result_;
