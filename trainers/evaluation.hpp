@@ -23,8 +23,14 @@
 // what sequential evaluation after iteration k - 1 would. Nothing it uses is shared with the
 // training step, so results are the same on every run and for every thread count.
 //
-// An env that throws during evaluation ends it with an EnvError naming the evaluation worker,
-// the sub-env, the episode seed and the step. With ignore_worker_failures, the episode is
+// Where the evaluation workers sample is apart from all this (trainers/evaluation_workers.hpp):
+// in process, or in other processes (over MPI: on the worker ranks, mpi/). A round's workers are
+// known before it starts, and their samples are merged, and their failures handled, in worker
+// order, so both give the same bits.
+//
+// An env that throws during evaluation ends it with an EnvError naming the evaluation worker
+// (and its rank, when it lives on another rank of an MPI job), the sub-env, the episode seed and
+// the step. With ignore_worker_failures, the episode is
 // dropped instead, counted in evaluation/failed_episodes, and the worker is rebuilt with a new
 // seed (the same one would replay the failure) and the same weights and filters.
 #pragma once
@@ -62,7 +68,8 @@ struct EvaluationOptions {
   /// How much each evaluation samples, in `unit`s (> 0), or `automatic`.
   int64_t duration = 10;
   EvaluationUnit unit = EvaluationUnit::episodes;
-  /// Evaluation workers; 0 means one (RLlib's local evaluation worker).
+  /// Evaluation workers; 0 means one (RLlib's local evaluation worker). Trained over MPI ranks
+  /// (mpi/train_ranks.hpp), N > 0 workers live on the worker ranks, 0 in process on rank 0.
   int num_workers = 0;
   /// Sub-envs per evaluation worker (>= 1).
   int num_envs = 1;
@@ -85,7 +92,8 @@ struct EvaluationOptions {
   /// Replaces the rounds above: called with the evaluation workers (weights and filters already
   /// set), it samples as it likes through the context; the episodes it samples fill the usual
   /// evaluation columns, and the values it sets become "evaluation/<name>" columns. It must
-  /// sample an episode or set a value, else a ValueError ends the run.
+  /// sample an episode or set a value, else a ValueError ends the run. It needs its workers in
+  /// process: over MPI ranks with num_workers > 0 it is a ConfigError before training starts.
   std::function<void(EvaluationContext&)> custom;
   /// Every name `custom` may set, in column order (its columns exist from the first row on).
   std::vector<std::string> custom_columns;
