@@ -22,9 +22,9 @@ EvaluationServer::EvaluationServer(const Communicator& comm, Trainer& trainer,
                learner_->options()) {
   for (const ResolvedPolicy& p : builder_.resolved().policies) {
     Policy* policy = learner_->get_policy(p.id);
-    if (!policy) {
-      throw ConfigError("EvaluationOptions: the evaluation mapping names policy '" + p.id +
-                        "', which the trainer does not have");
+    if (!policy) {  // rank 0's Evaluator refuses such a mapping first, naming the option
+      throw ConfigError("EvaluationServer: the trainer on rank " + std::to_string(comm.rank()) +
+                        " has no policy '" + p.id + "' for its evaluation workers");
     }
     // Owned by the learner worker: the map's pointers keep it alive, not the policy alone.
     policies_[p.id] = std::shared_ptr<Policy>(learner_, policy);
@@ -37,8 +37,8 @@ std::string EvaluationServer::source(const char* what) const {
 
 void EvaluationServer::begin(const nn::StateDict& body) {
   const std::string& state = body.get_string("sampling_state");
-  trainer_.load_sampling_state(
-      nn::decode_state_dict(state.data(), state.size(), source("sampling state")));
+  sampling_state_ = nn::decode_state_dict(state.data(), state.size(), source("sampling state"));
+  trainer_.load_sampling_state(sampling_state_);
   const std::string& weights = body.get_string("weights");
   learner_->set_weights(decode_weights(weights.data(), weights.size(), source("weights")).weights);
   const std::string& filters = body.get_string("filters");
@@ -55,6 +55,9 @@ void EvaluationServer::begin(const nn::StateDict& body) {
 }
 
 void EvaluationServer::sample(const nn::StateDict& body, nn::StateDict& answer) {
+  // The evaluation's own: the rollout workers' sample requests, which may come between two
+  // rounds (parallel to training), load theirs.
+  trainer_.load_sampling_state(sampling_state_);
   for (int64_t index : body.get_int64s("workers")) {
     auto it = workers_.find(static_cast<int>(index));
     if (it == workers_.end()) continue;  // another rank's

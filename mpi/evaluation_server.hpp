@@ -33,8 +33,9 @@ class EvaluationServer {
   /// evaluation_begin: loads the sampling state, weights and filters, and builds every
   /// evaluation worker this rank holds afresh.
   void begin(const nn::StateDict& body);
-  /// evaluation_sample: samples this rank's workers among those named, in index order, and
-  /// writes each one's steps and statistics, or its failure, into `answer`.
+  /// evaluation_sample: samples this rank's workers among those named, in index order, with the
+  /// trainer's sampling state of begin(), and writes each one's steps and statistics, or its
+  /// failure, into `answer`.
   void sample(const nn::StateDict& body, nn::StateDict& answer);
   /// evaluation_rebuild: builds the named worker afresh, seeded for the restarts given.
   void rebuild(const nn::StateDict& body);
@@ -49,6 +50,7 @@ class EvaluationServer {
   PolicyMap policies_;  // the learner's, by id (sharing its ownership)
   // The evaluation in progress.
   int iteration_ = 0;
+  nn::StateDict sampling_state_;  // the trainer's when the evaluation started
   FilterSnapshot filters_;
   IterationStats shape_;
   std::map<int, std::unique_ptr<RolloutWorker>> workers_;  // by index (1-based)
