@@ -30,9 +30,10 @@
 //
 // An env that throws during evaluation ends it with an EnvError naming the evaluation worker
 // (and its rank, when it lives on another rank of an MPI job), the sub-env, the episode seed and
-// the step. With ignore_worker_failures, the episode is
-// dropped instead, counted in evaluation/failed_episodes, and the worker is rebuilt with a new
-// seed (the same one would replay the failure) and the same weights and filters.
+// the step. With ignore_worker_failures, the episode is dropped instead, counted in
+// evaluation/failed_episodes, and the worker is rebuilt with a new seed (the same one would
+// replay the failure; the seed follows the count of rebuilds so far, counted in worker order)
+// and the same weights and filters.
 #pragma once
 
 #include <cstdint>
