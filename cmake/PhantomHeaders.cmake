@@ -61,7 +61,10 @@ set(PHANTOM_PUBLIC_HEADERS
   phantom/view.hpp
   trainers/env_runner.hpp
   trainers/evaluation.hpp
+  trainers/evaluation_worker_builder.hpp
+  trainers/evaluation_workers.hpp
   trainers/iteration_stats.hpp
+  trainers/local_evaluation_workers.hpp
   trainers/offline/batch_json.hpp
   trainers/offline/input_files.hpp
   trainers/offline/input_reader.hpp

@@ -30,7 +30,7 @@ uint64_t get_u64(const uint8_t* at) {
 
 bool known(uint32_t kind) {
   return kind >= static_cast<uint32_t>(MessageKind::rollouts) &&
-         kind <= static_cast<uint32_t>(MessageKind::worker_failure);
+         kind <= static_cast<uint32_t>(kLastMessageKind);
 }
 
 }  // namespace
@@ -69,6 +69,12 @@ std::string kind_name(MessageKind kind) {
       return "restore_workers";
     case MessageKind::worker_failure:
       return "worker_failure";
+    case MessageKind::evaluation_begin:
+      return "evaluation_begin";
+    case MessageKind::evaluation_sample:
+      return "evaluation_sample";
+    case MessageKind::evaluation_rebuild:
+      return "evaluation_rebuild";
   }
   return "kind " + std::to_string(static_cast<uint32_t>(kind));
 }
@@ -104,8 +110,7 @@ Message decode_message(const void* data, std::size_t size, const std::string& so
   const uint32_t kind = get_u32(bytes + 12);
   if (!known(kind)) {
     throw FormatError(source + ": unknown message kind " + std::to_string(kind) +
-                      ", expected 1 .. " +
-                      std::to_string(static_cast<uint32_t>(MessageKind::worker_failure)));
+                      ", expected 1 .. " + std::to_string(static_cast<uint32_t>(kLastMessageKind)));
   }
   const uint64_t length = get_u64(bytes + 24);
   if (length != size - kMessageHeaderBytes) {

@@ -66,7 +66,18 @@ enum class MessageKind : uint32_t {
   restore_workers = 15,
   /// Worker rank -> rank 0: a request failed there (in place of its answer).
   worker_failure = 16,
+  // Evaluation workers on ranks (mpi/worker_protocol.hpp).
+  /// Rank 0 -> worker rank: an evaluation starts; build its evaluation workers (no answer).
+  evaluation_begin = 17,
+  /// Rank 0 -> worker rank: one round, each of some evaluation workers samples once; answered
+  /// with their samples or env failures.
+  evaluation_sample = 18,
+  /// Rank 0 -> worker rank: rebuild an evaluation worker after an env failure (no answer).
+  evaluation_rebuild = 19,
 };
+
+/// The highest kind this version knows.
+constexpr MessageKind kLastMessageKind = MessageKind::evaluation_rebuild;
 
 /// The name of a kind ("rollouts", ...; "kind <n>" for a number this version does not know).
 std::string kind_name(MessageKind kind);

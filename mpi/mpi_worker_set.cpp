@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "mpi/error.hpp"
-#include "mpi/polling.hpp"
 #include "mpi/worker_placement.hpp"
 #include "mpi/worker_protocol.hpp"
 #include "nn/error.hpp"
@@ -24,40 +23,15 @@ std::vector<int> ranks_of_first(int workers, int ranks) {
   return out;
 }
 
-// Receives one answer of every rank in `ranks` (all of them, whatever they say), then raises
-// the failure of the lowest worker index (a failure of no worker in particular after those);
-// `accept` checks each answer's kind and sequence. Returns the bodies by rank.
-template <class Accept>
-std::vector<nn::StateDict> take_answers(const Communicator& comm, const std::vector<int>& ranks,
-                                        const Accept& accept) {
-  std::vector<Bytes> raw;
-  for (int r : ranks) raw.push_back(recv_polling(comm, r, kAnswerTag));
-  std::vector<nn::StateDict> out(static_cast<std::size_t>(comm.size()));
-  std::optional<WorkerFailure> first;
-  auto order = [](const WorkerFailure& f) {
-    return std::make_pair(f.worker > 0 ? f.worker : 1 << 30, f.rank);
-  };
-  for (std::size_t k = 0; k < ranks.size(); ++k) {
-    const int r = ranks[k];
-    const std::string source = "the answer of rank " + std::to_string(r);
-    Message m = decode_message(raw[k].data(), raw[k].size(), source);
-    if (m.kind == MessageKind::worker_failure) {
-      WorkerFailure f = read_failure(m.body);
-      if (!first || order(f) < order(*first)) first = std::move(f);
-      continue;
-    }
-    accept(m, source);
-    out[static_cast<std::size_t>(r)] = std::move(m.body);
-  }
-  if (first) throw_failure(*first);
-  return out;
-}
-
 }  // namespace
 
-MpiWorkerSet::MpiWorkerSet(const Communicator& comm, std::unique_ptr<RolloutWorker> local,
+MpiWorkerSet::MpiWorkerSet(const RequestChannel& channel, std::unique_ptr<RolloutWorker> local,
                            int num_workers, const Trainer& trainer)
-    : comm_(comm), local_(std::move(local)), num_workers_(num_workers), trainer_(trainer) {
+    : channel_(channel),
+      comm_(channel.comm()),
+      local_(std::move(local)),
+      num_workers_(num_workers),
+      trainer_(trainer) {
   if (comm_.size() < 2) {
     throw ConfigError(
         "MpiWorkerSet: the communicator has 1 rank; rollout workers need ranks "
@@ -68,7 +42,7 @@ MpiWorkerSet::MpiWorkerSet(const Communicator& comm, std::unique_ptr<RolloutWork
   // Every other rank reports once, with the workers it built (or why it could not).
   std::vector<int> all;
   for (int r = 1; r < comm_.size(); ++r) all.push_back(r);
-  take_answers(comm_, all, [&](const Message& m, const std::string& source) {
+  channel_.take(all, [&](const Message& m, const std::string& source) {
     if (m.kind != MessageKind::workers_ready) {
       throw FormatError(source + ": a " + kind_name(m.kind) + " message, expected workers_ready");
     }
@@ -96,22 +70,11 @@ std::string MpiWorkerSet::worker_name(int index) const {
 
 std::vector<nn::StateDict> MpiWorkerSet::ask(MessageKind kind, const nn::StateDict& body,
                                              int workers) const {
-  const uint64_t sequence = ++sequence_;
-  const std::vector<int> ranks = ranks_of_first(workers, comm_.size());
-  const Bytes request = encode_message(kind, sequence, body);
-  for (int r : ranks) comm_.send(request, r, kRequestTag);
-  return take_answers(comm_, ranks, [&](const Message& m, const std::string& source) {
-    if (m.kind != kind || m.sequence != sequence) {
-      throw FormatError(source + ": a " + kind_name(m.kind) + " answer to request " +
-                        std::to_string(m.sequence) + ", expected the " + kind_name(kind) +
-                        " answer to request " + std::to_string(sequence));
-    }
-  });
+  return channel_.ask(kind, body, ranks_of_first(workers, comm_.size()));
 }
 
 void MpiWorkerSet::tell(MessageKind kind, const nn::StateDict& body) const {
-  const Bytes request = encode_message(kind, ++sequence_, body);
-  for (int r : ranks_of_first(num_workers_, comm_.size())) comm_.send(request, r, kRequestTag);
+  channel_.tell(kind, body, ranks_of_first(num_workers_, comm_.size()));
 }
 
 const nn::StateDict& MpiWorkerSet::answer_of(const std::vector<nn::StateDict>& answers,

@@ -44,6 +44,7 @@
 
 #include "mpi/communicator.hpp"
 #include "mpi/message.hpp"
+#include "mpi/request_channel.hpp"
 #include "trainers/sampling/worker_set.hpp"
 #include "trainers/trainer.hpp"
 
@@ -53,13 +54,14 @@ namespace phantom::mpi {
 /// only; the other ranks run serve_workers (mpi/worker_server.hpp).
 class MpiWorkerSet final : public WorkerSet {
  public:
-  /// Takes the local worker, waits until every other rank of `comm` has built its rollout
-  /// workers (raising the failure of one that could not, as the operations do), then sends
-  /// them the local worker's weights and global vars. `trainer` (rank 0's) gives the sampling
-  /// state before each sample. `comm` needs at least 2 ranks (with one, use a LocalWorkerSet)
-  /// and must outlive the set, as must `trainer`. Throws ConfigError if `comm` has one rank,
-  /// the local worker is null or num_workers < 0.
-  MpiWorkerSet(const Communicator& comm, std::unique_ptr<RolloutWorker> local, int num_workers,
+  /// Takes the local worker, waits until every other rank of the channel's communicator has
+  /// built its rollout workers (raising the failure of one that could not, as the operations
+  /// do), then sends them the local worker's weights and global vars. `trainer` (rank 0's)
+  /// gives the sampling state before each sample. The communicator needs at least 2 ranks
+  /// (with one, use a LocalWorkerSet); `channel` (rank 0's requests, shared with the
+  /// evaluation workers) must outlive the set, as must `trainer`. Throws ConfigError if the
+  /// communicator has one rank, the local worker is null or num_workers < 0.
+  MpiWorkerSet(const RequestChannel& channel, std::unique_ptr<RolloutWorker> local, int num_workers,
                const Trainer& trainer);
   ~MpiWorkerSet() override;
 
@@ -78,9 +80,7 @@ class MpiWorkerSet final : public WorkerSet {
   void restore(const nn::StateDict& in, const std::string& prefix) override;
 
  private:
-  /// Sends request `kind` with `body` to the ranks holding a worker among the first `workers`,
-  /// takes every answer, then raises the failure of the lowest worker index if any. Returns the
-  /// answers' bodies by rank.
+  /// Asks the ranks holding a worker among the first `workers` (RequestChannel::ask).
   std::vector<nn::StateDict> ask(MessageKind kind, const nn::StateDict& body, int workers) const;
   /// Sends `kind` with `body` to every rank holding a worker; no answer.
   void tell(MessageKind kind, const nn::StateDict& body) const;
@@ -89,11 +89,11 @@ class MpiWorkerSet final : public WorkerSet {
   /// "rollout worker <index> on rank <r>", for messages.
   std::string worker_name(int index) const;
 
+  const RequestChannel& channel_;
   const Communicator& comm_;
   std::unique_ptr<RolloutWorker> local_;
   int num_workers_;
   const Trainer& trainer_;
-  mutable uint64_t sequence_ = 0;         // the number of the last request
   std::vector<MultiAgentBatch> batches_;  // the last sample(), per worker
   MultiAgentBatch batch_;                 // their concatenation
 };

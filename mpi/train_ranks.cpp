@@ -2,6 +2,7 @@
 // the run on every rank whatever happened.
 #include "mpi/train_ranks.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -9,9 +10,12 @@
 #include <vector>
 
 #include "mpi/error.hpp"
+#include "mpi/evaluation_server.hpp"
 #include "mpi/message.hpp"
+#include "mpi/mpi_evaluation_workers.hpp"
 #include "mpi/mpi_worker_set.hpp"
 #include "mpi/polling.hpp"
+#include "mpi/request_channel.hpp"
 #include "mpi/worker_protocol.hpp"
 #include "mpi/worker_server.hpp"
 
@@ -50,6 +54,27 @@ void end_worker_ranks(const Communicator& comm, MessageKind kind, int failed_ran
   }
 }
 
+// Whether the run's evaluation workers live on the worker ranks: with more than one rank and
+// EvaluationOptions::num_workers > 0. num_workers = 0 is RLlib's one local evaluation worker, on
+// the driver: it stays in process on rank 0.
+bool evaluation_on_ranks(const Communicator& comm, const TrainOptions& options) {
+  return comm.size() > 1 && options.evaluation.interval > 0 && options.evaluation.num_workers > 0;
+}
+
+// A custom evaluation is handed the evaluation workers themselves (RolloutWorker&), which cannot
+// travel to another process: refused on every rank alike, before anything starts.
+void check_custom_evaluation(const Communicator& comm, const TrainOptions& options) {
+  if (!evaluation_on_ranks(comm, options) || !options.evaluation.custom) return;
+  throw ConfigError(
+      "train_over_ranks: EvaluationOptions::custom is set, but its evaluation workers (" +
+      std::to_string(options.evaluation.num_workers) +
+      ", EvaluationOptions::num_workers) live on "
+      "ranks 1.." +
+      std::to_string(std::min(options.evaluation.num_workers, comm.size() - 1)) +
+      ", where a custom evaluation cannot reach them; set EvaluationOptions::num_workers = 0 to "
+      "keep its one evaluation worker in process on rank 0");
+}
+
 // Runs `train` (trainer.train or trainer.resume with the options given) on rank 0 or serves on
 // the others (see mpi/train_ranks.hpp).
 std::optional<TrainingResults> over_ranks(
@@ -57,12 +82,20 @@ std::optional<TrainingResults> over_ranks(
     const EnvConfig& env_config, const TrainOptions& options,
     const std::function<TrainingResults(const TrainOptions&)>& train) {
   if (comm.size() == 1) return train(options);
+  check_custom_evaluation(comm, options);
+  const bool evaluation = evaluation_on_ranks(comm, options);
   TrainOptions mine = options;
   if (comm.rank() == 0) {
-    mine.worker_set = [&comm, &trainer](std::unique_ptr<RolloutWorker> local, int num_workers,
-                                        const RolloutWorkerFactory&, int) {
-      return std::make_unique<MpiWorkerSet>(comm, std::move(local), num_workers, trainer);
+    const RequestChannel channel(comm);
+    mine.worker_set = [&channel, &trainer](std::unique_ptr<RolloutWorker> local, int num_workers,
+                                           const RolloutWorkerFactory&, int) {
+      return std::make_unique<MpiWorkerSet>(channel, std::move(local), num_workers, trainer);
     };
+    if (evaluation) {
+      mine.evaluation_workers = [&channel, &trainer](const EvaluationWorkerBuilder& builder) {
+        return std::make_unique<MpiEvaluationWorkers>(channel, builder.num_workers(), trainer);
+      };
+    }
     TrainingResults results;
     try {
       results = train(mine);
@@ -85,11 +118,18 @@ std::optional<TrainingResults> over_ranks(
   // A worker rank sets the trainer up as rank 0 does, then serves where the trainer would
   // build its WorkerSet; it never writes files (it does not reach the results directory).
   bool serving = false;
-  mine.worker_set = [&](std::unique_ptr<RolloutWorker>, int num_workers,
+  mine.worker_set = [&](std::unique_ptr<RolloutWorker> local, int num_workers,
                         const RolloutWorkerFactory& make_worker,
                         int) -> std::unique_ptr<WorkerSet> {
+    // The local worker's policies are the trainer's, which this rank never trains: the
+    // evaluation workers act with clones of them (mpi/evaluation_server.hpp), else unused.
+    std::unique_ptr<EvaluationServer> evaluation_server;
+    if (evaluation) {
+      evaluation_server = std::make_unique<EvaluationServer>(comm, trainer, std::move(local),
+                                                             make_env, env_config, options);
+    }
     serving = true;
-    serve_workers(comm, trainer, num_workers, make_worker);
+    serve_workers(comm, trainer, num_workers, make_worker, evaluation_server.get());
     throw ServedToTheEnd{};
   };
   try {

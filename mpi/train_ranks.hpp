@@ -17,6 +17,14 @@
 // process (TrainOptions::worker_set as given: a LocalWorkerSet by default). The results are the
 // bits trainer.train() gives with a LocalWorkerSet of the same number of workers.
 //
+// Evaluation. With EvaluationOptions::num_workers > 0 and more than one rank, the evaluation
+// workers live on the worker ranks too, placed as rollout workers are (TrainOptions::
+// evaluation_workers builds rank 0's MpiEvaluationWorkers, mpi/mpi_evaluation_workers.hpp; the
+// worker ranks serve them with mpi/evaluation_server.hpp), with the bits of in-process
+// evaluation; with num_workers = 0 evaluation stays in process on rank 0. A custom evaluation
+// (EvaluationOptions::custom) cannot reach workers on other ranks: a ConfigError on every rank
+// before anything starts.
+//
 // Ending. When rank 0's training returns, it tells every other rank to finish; when it throws
 // (a worker's failure, its own error, a full disk), it tells them to stop, waits until each has
 // confirmed, and rethrows: the other ranks then throw RankFailure with rank 0's message. A rank
@@ -39,8 +47,9 @@ namespace phantom::mpi {
 /// trainer.train(make_env, env_config, options) over the ranks of `comm` (see the top of this
 /// file). Collective: every rank calls it with a trainer made the same way and the same
 /// arguments. With more than one rank, options.worker_set is replaced (by MpiWorkerSet on rank
-/// 0). Returns the results on rank 0, nullopt on the others. Throws on rank 0 what the training
-/// threw; on the others RankFailure with rank 0's message.
+/// 0), and so is options.evaluation_workers when the evaluation workers live on ranks. Returns
+/// the results on rank 0, nullopt on the others. Throws on rank 0 what the training threw; on
+/// the others RankFailure with rank 0's message.
 std::optional<TrainingResults> train_over_ranks(const Communicator& comm, Trainer& trainer,
                                                 const EnvFactory& make_env,
                                                 const EnvConfig& env_config,

@@ -72,8 +72,8 @@ WorkerFailure read_failure(const nn::StateDict& body) {
   return f;
 }
 
-void throw_failure(const WorkerFailure& f) {
-  std::string text = (f.worker > 0 ? "rollout worker " + std::to_string(f.worker) + " on " : "") +
+void throw_failure(const WorkerFailure& f, const std::string& worker_kind) {
+  std::string text = (f.worker > 0 ? worker_kind + " " + std::to_string(f.worker) + " on " : "") +
                      "rank " + std::to_string(f.rank) + ": " + f.error;
   if (f.has_env) {
     text += " (sub-env " + std::to_string(f.sub_env) + ", episode seed " +

@@ -23,6 +23,23 @@
 //   worker_failure    -                                rank, worker, error, type, skippable,
 //                                                      and sub_env, episode_seed, step
 //   finish / stop     (stop: rank, error)              stopped
+//   evaluation_begin  iteration, weights (encode_weights - (no answer)
+//                     of the evaluated policies),
+//                     filters (encode_filters),
+//                     sampling_state, shape (int64s:
+//                     agents, metrics, custom metrics)
+//   evaluation_sample workers (int64s, 1-based)        per worker i of the rank among them:
+//                                                      steps.<i> and sample.<i>
+//                                                      (encode_metrics), or failure.<i> (a
+//                                                      worker_failure body's bytes: the env's
+//                                                      when it has episode_seed)
+//   evaluation_rebuild worker (1-based), restarts      - (no answer)
+//
+// Evaluation worker i (1-based) lives on the rank rollout worker i would
+// (mpi/worker_placement.hpp); the evaluation messages go only to the ranks that hold evaluation
+// workers (or, for a round and a rebuild, the workers concerned). An env failure of an evaluation
+// worker is part of the answer, not a failure of the rank: rank 0 decides whether it ends the run
+// (EvaluationOptions).
 //
 // A request that needs no answer and fails on a worker rank is remembered there, and the next
 // request that needs one is answered with that failure: a rank never sends what was not asked
@@ -77,8 +94,9 @@ nn::StateDict failure_body(const WorkerFailure& failure);
 /// source) if one is missing or out of range.
 WorkerFailure read_failure(const nn::StateDict& body);
 /// The exception rank 0 raises for `failure`: TrainingError (same skippable) or EnvError for
-/// those kinds, RankFailure otherwise; the text "rollout worker <i> on rank <r>: <error>
+/// those kinds, RankFailure otherwise; the text "<worker kind> <i> on rank <r>: <error>
 /// (sub-env <v>, episode seed <s>, step <t>)", the parenthesis only when the env failed.
-[[noreturn]] void throw_failure(const WorkerFailure& failure);
+[[noreturn]] void throw_failure(const WorkerFailure& failure,
+                                const std::string& worker_kind = "rollout worker");
 
 }  // namespace phantom::mpi

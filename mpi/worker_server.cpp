@@ -22,7 +22,8 @@ namespace {
 // One worker rank's workers and the first failure among them; build() once, then serve().
 class WorkerServer {
  public:
-  WorkerServer(const Communicator& comm, Trainer* trainer) : comm_(comm), trainer_(trainer) {}
+  WorkerServer(const Communicator& comm, Trainer* trainer, EvaluationServer* evaluation)
+      : comm_(comm), trainer_(trainer), evaluation_(evaluation) {}
 
   // Builds the workers; a failure is remembered and reported in place of workers_ready.
   void build(int num_workers, const RolloutWorkerFactory& make_worker) {
@@ -113,7 +114,8 @@ class WorkerServer {
  private:
   static bool needs_answer(MessageKind kind) {
     return kind != MessageKind::set_weights && kind != MessageKind::set_filters &&
-           kind != MessageKind::set_explore;
+           kind != MessageKind::set_explore && kind != MessageKind::evaluation_begin &&
+           kind != MessageKind::evaluation_rebuild;
   }
 
   std::string source(const char* what) const {
@@ -219,14 +221,33 @@ class WorkerServer {
         }
         return;
       }
+      case MessageKind::evaluation_begin:
+        evaluation().begin(body);
+        return;
+      case MessageKind::evaluation_sample:
+        evaluation().sample(body, answer);
+        return;
+      case MessageKind::evaluation_rebuild:
+        evaluation().rebuild(body);
+        return;
       default:
         throw FormatError(source("request") + ": a " + kind_name(request.kind) +
                           " message, which rank 0 does not send to a worker rank");
     }
   }
 
+  EvaluationServer& evaluation() const {
+    if (!evaluation_) {
+      throw FormatError(source("evaluation request") +
+                        ": this rank holds no evaluation workers (does every rank run the same "
+                        "program with the same options?)");
+    }
+    return *evaluation_;
+  }
+
   const Communicator& comm_;
-  Trainer* trainer_;  // null before the trainer could be set up (serve_failed)
+  Trainer* trainer_;              // null before the trainer could be set up (serve_failed)
+  EvaluationServer* evaluation_;  // null: no evaluation workers on this rank
   std::vector<std::unique_ptr<RolloutWorker>> workers_;  // this rank's, ascending index
   std::optional<WorkerFailure> failure_;                 // the first failure, if any
 };
@@ -234,14 +255,14 @@ class WorkerServer {
 }  // namespace
 
 void serve_workers(const Communicator& comm, Trainer& trainer, int num_workers,
-                   const RolloutWorkerFactory& make_worker) {
-  WorkerServer server(comm, &trainer);
+                   const RolloutWorkerFactory& make_worker, EvaluationServer* evaluation) {
+  WorkerServer server(comm, &trainer, evaluation);
   server.build(num_workers, make_worker);
   server.serve();
 }
 
 void serve_failed(const Communicator& comm, const std::exception_ptr& error) {
-  WorkerServer server(comm, nullptr);
+  WorkerServer server(comm, nullptr, nullptr);
   server.fail(error, 0);
   server.build(0, nullptr);  // holds no worker: sends the failure in place of workers_ready
   server.serve();

@@ -19,6 +19,7 @@
 #include <exception>
 
 #include "mpi/communicator.hpp"
+#include "mpi/evaluation_server.hpp"
 #include "trainers/trainer.hpp"
 
 namespace phantom::mpi {
@@ -27,9 +28,11 @@ namespace phantom::mpi {
 /// tells rank 0 (workers_ready, or a worker_failure if one could not be built), then serves
 /// rank 0's requests. Returns when rank 0 finishes the run; throws RankFailure, with rank 0's
 /// reason, when it stops the run because something failed (answering `stopped` first, either
-/// way). `trainer` receives the sampling state (Trainer::load_sampling_state).
+/// way). `trainer` receives the sampling state (Trainer::load_sampling_state). `evaluation`
+/// serves the evaluation requests (mpi/evaluation_server.hpp); null: the run has no evaluation
+/// workers on ranks, and such a request is a failure.
 void serve_workers(const Communicator& comm, Trainer& trainer, int num_workers,
-                   const RolloutWorkerFactory& make_worker);
+                   const RolloutWorkerFactory& make_worker, EvaluationServer* evaluation);
 
 /// For a worker rank that failed before it could build its workers (its trainer's setup
 /// threw): tells rank 0 `error` in place of workers_ready and waits for rank 0 to end the run;

@@ -23,10 +23,17 @@
 // what sequential evaluation after iteration k - 1 would. Nothing it uses is shared with the
 // training step, so results are the same on every run and for every thread count.
 //
-// An env that throws during evaluation ends it with an EnvError naming the evaluation worker,
-// the sub-env, the episode seed and the step. With ignore_worker_failures, the episode is
-// dropped instead, counted in evaluation/failed_episodes, and the worker is rebuilt with a new
-// seed (the same one would replay the failure) and the same weights and filters.
+// Where the evaluation workers sample is apart from all this (trainers/evaluation_workers.hpp):
+// in process, or in other processes (over MPI: on the worker ranks, mpi/). A round's workers are
+// known before it starts, and their samples are merged, and their failures handled, in worker
+// order, so both give the same bits.
+//
+// An env that throws during evaluation ends it with an EnvError naming the evaluation worker
+// (and its rank, when it lives on another rank of an MPI job), the sub-env, the episode seed and
+// the step. With ignore_worker_failures, the episode is dropped instead, counted in
+// evaluation/failed_episodes, and the worker is rebuilt with a new seed (the same one would
+// replay the failure; the seed follows the count of rebuilds so far, counted in worker order)
+// and the same weights and filters.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +45,7 @@
 
 #include "phantom/env_config.hpp"
 #include "phantom/policy_mapping.hpp"
+#include "trainers/evaluation_workers.hpp"
 #include "trainers/iteration_stats.hpp"
 #include "trainers/sampling/rollout_worker.hpp"
 
@@ -47,6 +55,7 @@ namespace phantom {
 enum class EvaluationUnit { episodes, timesteps };
 
 class EvaluationContext;
+class EvaluationWorkerBuilder;
 
 /// Evaluation during training (see the top of this file). Off unless `interval` > 0.
 struct EvaluationOptions {
@@ -60,7 +69,8 @@ struct EvaluationOptions {
   /// How much each evaluation samples, in `unit`s (> 0), or `automatic`.
   int64_t duration = 10;
   EvaluationUnit unit = EvaluationUnit::episodes;
-  /// Evaluation workers; 0 means one (RLlib's local evaluation worker).
+  /// Evaluation workers; 0 means one (RLlib's local evaluation worker). Trained over MPI ranks
+  /// (mpi/train_ranks.hpp), N > 0 workers live on the worker ranks, 0 in process on rank 0.
   int num_workers = 0;
   /// Sub-envs per evaluation worker (>= 1).
   int num_envs = 1;
@@ -83,7 +93,8 @@ struct EvaluationOptions {
   /// Replaces the rounds above: called with the evaluation workers (weights and filters already
   /// set), it samples as it likes through the context; the episodes it samples fill the usual
   /// evaluation columns, and the values it sets become "evaluation/<name>" columns. It must
-  /// sample an episode or set a value, else a ValueError ends the run.
+  /// sample an episode or set a value, else a ValueError ends the run. It needs its workers in
+  /// process: over MPI ranks with num_workers > 0 it is a ConfigError before training starts.
   std::function<void(EvaluationContext&)> custom;
   /// Every name `custom` may set, in column order (its columns exist from the first row on).
   std::vector<std::string> custom_columns;
@@ -111,8 +122,9 @@ class EvaluationContext {
  public:
   /// The iteration (0-based) this evaluation follows.
   int iteration() const { return iteration_; }
-  int num_workers() const { return static_cast<int>(workers_.size()); }
-  /// Worker i (0-based), e.g. to change its envs' task before sampling.
+  int num_workers() const { return workers_.num_workers(); }
+  /// Worker i (0-based), e.g. to change its envs' task before sampling. Throws ConfigError
+  /// for an index out of range, or for a worker that lives in another process.
   RolloutWorker& worker(int i);
   /// One sample() call on worker i (failures handled as the options say); its finished
   /// episodes join the evaluation's results. Returns the env steps it sampled.
@@ -122,18 +134,23 @@ class EvaluationContext {
 
  private:
   friend class Evaluator;
-  EvaluationContext(const class Evaluator& evaluator, int iteration, const FilterSnapshot& filters,
-                    const PolicyMap& policies, EvaluationResult& out);
-  void build(int i);
+  EvaluationContext(const class Evaluator& evaluator, int iteration, EvaluationWorkers& workers,
+                    EvaluationResult& out);
+  /// Samples `workers` (one round), then takes their samples in worker order. Returns the
+  /// env steps of each, 0 for a failed one.
+  std::vector<int64_t> sample_round(const std::vector<int>& workers);
+  /// Merges worker i's sample into the result, or handles its failure: rethrows an error that
+  /// is not the env's; for the env's, an EnvError naming the worker, unless failures are
+  /// ignored (then counted, and the worker rebuilt with the next restart's seed). Returns its
+  /// env steps (0 when it failed).
+  int64_t take(int i, EvaluationSample& sample);
 
   const Evaluator& evaluator_;
   int iteration_;
-  const FilterSnapshot& filters_;
-  const PolicyMap& policies_;  // what the workers act with (clones or snapshots)
+  EvaluationWorkers& workers_;
   EvaluationResult& out_;
-  std::vector<std::unique_ptr<RolloutWorker>> workers_;
-  IterationStats one_;  // one call's statistics
-  int restarts_ = 0;    // workers rebuilt so far
+  std::vector<EvaluationSample> samples_;  // the last round's
+  int restarts_ = 0;                       // workers rebuilt so far
   bool set_any_ = false;
 };
 
@@ -145,21 +162,25 @@ class Evaluator {
   /// whose filters, action handling and callbacks evaluation reuses. Throws ConfigError naming
   /// the option for bad options, if the evaluation env config gives other strategic agents than
   /// the training env (the policies were built for those), and as RolloutWorker's constructor
-  /// for a mapping that does not fit (checked here, up front).
+  /// for a mapping that does not fit (checked here, up front). `make_workers` builds where the
+  /// evaluation workers live (TrainOptions::evaluation_workers); null: in process.
   Evaluator(EvaluationOptions options, EnvFactory make_env, const PhantomEnv& training_env,
             EnvConfig training_env_config, const PolicyMap& policies,
-            const PolicyMapping& training_mapping, RolloutWorkerOptions training);
+            const PolicyMapping& training_mapping, RolloutWorkerOptions training,
+            const EvaluationWorkersFactory& make_workers = nullptr);
   ~Evaluator();
 
-  const EvaluationOptions& options() const { return options_; }
+  const EvaluationOptions& options() const;
   /// Whether iteration `iteration` (0-based) is followed by an evaluation.
   bool due(int iteration) const;
   /// The policy controlling each strategic position of the evaluation envs.
-  const ResolvedPolicies& resolved() const { return resolved_; }
+  const ResolvedPolicies& resolved() const;
 
   /// Starts the evaluation after iteration `iteration` (0-based) with the policies as they are
   /// and the filters of `training_worker`: in parallel_to_training mode on its own thread, else
-  /// it runs here. `shape` sizes the statistics (strategic agents, metrics, custom metrics).
+  /// it runs here (or, for evaluation workers that only this thread can reach, in finish(),
+  /// with the policies and filters as they were at start()). `shape` sizes the statistics
+  /// (strategic agents, metrics, custom metrics).
   void start(int iteration, RolloutWorker& training_worker, const IterationStats& shape);
   /// Waits for the started evaluation and returns its result (valid until the next start()).
   /// Rethrows what it threw: EnvError for an env failure, TrainingError for a non-finite
@@ -171,19 +192,13 @@ class Evaluator {
 
  private:
   friend class EvaluationContext;
-  std::unique_ptr<RolloutWorker> make_worker(int iteration, int index, int count, int restarts,
-                                             const PolicyMap& policies) const;
   void evaluate(EvaluationContext& context) const;
   /// The rounds of the top of this file.
   void run_rounds(EvaluationContext& context) const;
 
-  EvaluationOptions options_;
-  EnvFactory make_env_;
-  EnvConfig env_config_;
+  std::unique_ptr<EvaluationWorkerBuilder> builder_;
   PolicyMap policies_;
-  PolicyMapping mapping_;
-  RolloutWorkerOptions worker_options_;
-  ResolvedPolicies resolved_;
+  std::unique_ptr<EvaluationWorkers> workers_;
   struct Running;  // the evaluation in progress
   std::unique_ptr<Running> running_;
   EvaluationResult result_;

@@ -390,9 +390,9 @@ Trainer::Prepared Trainer::prepare(const EnvFactory& make_env, const EnvConfig& 
   }
   evaluator_.reset();
   if (options.evaluation.interval > 0) {
-    evaluator_ =
-        std::make_unique<Evaluator>(options.evaluation, make_env, *run.probe, env_config,
-                                    run.results.policies, options.policies, worker().options());
+    evaluator_ = std::make_unique<Evaluator>(options.evaluation, make_env, *run.probe, env_config,
+                                             run.results.policies, options.policies,
+                                             worker().options(), options.evaluation_workers);
   }
   run.columns = csv_columns(run.resolved, *run.probe, options, stat_names(), evaluator_.get());
   // Offline input: its statistics are columns like the trainer's own.

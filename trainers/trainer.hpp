@@ -67,6 +67,10 @@ struct TrainOptions {
   /// every worker in this process. Where another implementation (workers in other processes)
   /// plugs in; it must give the bits a LocalWorkerSet gives.
   WorkerSetFactory worker_set;
+  /// Builds where the evaluation workers live (trainers/evaluation_workers.hpp); null: in
+  /// process. Where another implementation (evaluation workers in other processes) plugs in;
+  /// it must give the bits the in-process workers give.
+  EvaluationWorkersFactory evaluation_workers;
   PolicyMapping policies;
   std::vector<std::string> policies_to_train;
   /// Builds the policies of other kinds than the trainer's (fixed policies).
