@@ -240,6 +240,25 @@ TEST(QTablePolicyExploration, EpsilonGreedyExploresAtItsEpsilonAndNeverTakesAMas
       "EpsilonGreedy: row 0 has no allowed action");
 }
 
+// A snapshot (evaluation parallel to training) explores with the epsilon of the iteration it was
+// taken at, while the trainer moves the shared schedule on; a clone follows the shared one.
+TEST(QTablePolicyExploration, ASnapshotKeepsTheEpsilonOfItsIteration) {
+  QTablePolicyOptions o;
+  auto epsilon =
+      std::make_shared<phantom::IterationSchedule>(std::make_shared<phantom::PiecewiseSchedule>(
+          std::vector<std::pair<int64_t, double>>{{0, 1.0}, {1, 0.0}}, 0.0));
+  o.epsilon_greedy.epsilon_schedule = epsilon;
+  QTablePolicy q(phantom::discrete(1), phantom::discrete(2), "q", o);
+  q.q(0, 1) = 1.0;  // greedy: action 1
+  auto snapshot = std::static_pointer_cast<QTablePolicy>(q.snapshot());
+  auto clone = std::static_pointer_cast<QTablePolicy>(q.clone());
+  epsilon->set_iteration(1);  // the trainer's next step: epsilon 0
+  phantom::ActionBatch out;
+  EXPECT_NEAR(explored_counts(*snapshot, 0.0f, 2000, 1, out)[0], 1000, 100);  // epsilon 1
+  EXPECT_EQ(explored_counts(*clone, 0.0f, 200, 2, out)[0], 0);                // epsilon 0
+  EXPECT_EQ(explored_counts(q, 0.0f, 200, 3, out)[0], 0);
+}
+
 TEST(QTablePolicyExploration, SoftQSamplesTheSoftmaxOfTheQValuesOverTheTemperature) {
   for (double temperature : {0.5, 2.0}) {
     QTablePolicyOptions o;

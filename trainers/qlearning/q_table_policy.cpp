@@ -8,6 +8,7 @@
 #include "nn/error.hpp"
 #include "nn/tape.hpp"
 #include "phantom/format.hpp"
+#include "trainers/qlearning/iteration_schedule.hpp"
 #include "trainers/sampling/sample_batch.hpp"
 
 namespace phantom {
@@ -84,17 +85,31 @@ QTablePolicy::QTablePolicy(SpacePtr observation_space, SpacePtr action_space,
       static_cast<std::size_t>(num_states_ * num_actions_), 0.0);
 }
 
-std::shared_ptr<Policy> QTablePolicy::clone() const {
-  auto copy =
-      std::make_shared<QTablePolicy>(observation_space(), action_space(), policy_id_, options_);
-  copy->table_ = table_;
+std::shared_ptr<QTablePolicy> QTablePolicy::copy_with(QTablePolicyOptions options) const {
+  auto copy = std::make_shared<QTablePolicy>(observation_space(), action_space(), policy_id_,
+                                             std::move(options));
   copy->set_explore(explore());
   copy->set_observation_filter(observation_filter());
   return copy;
 }
 
+std::shared_ptr<Policy> QTablePolicy::clone() const {
+  std::shared_ptr<QTablePolicy> copy = copy_with(options_);
+  copy->table_ = table_;
+  return copy;
+}
+
 std::shared_ptr<Policy> QTablePolicy::snapshot() const {
-  auto copy = std::static_pointer_cast<QTablePolicy>(clone());
+  // A snapshot acts on another thread while the trainer moves on (evaluation parallel to
+  // training), so it shares nothing the trainer writes: its own table, and its own copy of an
+  // epsilon schedule that follows the iterations, held at the iteration of the snapshot (the
+  // trainer sets the shared one's iteration at the start of every training step).
+  QTablePolicyOptions frozen = options_;
+  if (const auto* per_iteration =
+          dynamic_cast<const IterationSchedule*>(options_.epsilon_greedy.epsilon_schedule.get())) {
+    frozen.epsilon_greedy.epsilon_schedule = std::make_shared<IterationSchedule>(*per_iteration);
+  }
+  std::shared_ptr<QTablePolicy> copy = copy_with(std::move(frozen));
   copy->table_ = std::make_shared<std::vector<double>>(*table_);
   return copy;
 }

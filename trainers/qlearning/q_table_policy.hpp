@@ -142,7 +142,9 @@ class QTablePolicy : public TrainablePolicy {
   /// must not run while a clone acts. Writing through a clone's q() (or its learn_on_batch)
   /// changes every clone's table.
   std::shared_ptr<Policy> clone() const override;
-  /// A clone with its own copy of the table (see Policy::snapshot).
+  /// A clone with its own copy of the table (see Policy::snapshot) and, when epsilon follows
+  /// the iterations (an IterationSchedule), its own copy of that schedule at its current
+  /// iteration: a snapshot explores as the policy did when it was taken.
   std::shared_ptr<Policy> snapshot() const override;
 
   /// Stores the table under `prefix` (".states", ".actions", ".values"). Values are stored as
@@ -168,6 +170,9 @@ class QTablePolicy : public TrainablePolicy {
                                               float* vf_preds) override;
 
  private:
+  /// A policy of these options with this one's explore flag and observation filter (the table
+  /// is the caller's to set).
+  std::shared_ptr<QTablePolicy> copy_with(QTablePolicyOptions options) const;
   std::size_t index(int64_t state, int64_t action) const {
     return static_cast<std::size_t>(state * num_actions_ + action);
   }
