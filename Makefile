@@ -14,8 +14,8 @@
 #                   after its saved inputs (needs clang and its runtime, libclang-rt-dev)
 #   make test-mpi   build with the MPI layer in build-mpi/ and run its suite under mpiexec
 #                   (needs MPI, e.g. libopenmpi-dev and openmpi-bin; docs/DISTRIBUTED.md)
-#   make run-mpi    `make run`'s experiment with its rollout workers on the ranks of an MPI job
-#                   (2 ranks, 1 worker: prints what `supply_chain_train --workers 1` prints)
+#   make run-mpi    `make run`'s experiment with its rollout worker on another rank of an MPI
+#                   job (2 ranks): prints what `make run` prints
 #   make format     clang-format every source file
 #   make install    build and install the public headers, libphantom.a, the tools, the CMake
 #                   package and pkg-config file (PREFIX=...; builds no tests)
@@ -41,10 +41,13 @@ build:
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
 
 # Builds only what the experiment needs (the library and one program), then runs it.
+# `make run` and `make run-mpi` train with RUN_WORKERS rollout workers (one: it samples beside
+# the learner, and on rank 1 over MPI), so that both print the same numbers.
+RUN_WORKERS ?= 1
 run:
 	$(CONFIGURE) -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target supply_chain_train
-	./$(BUILD)/examples/supply_chain_train --results results
+	./$(BUILD)/examples/supply_chain_train --workers $(RUN_WORKERS) --results results
 
 # Without GoogleTest (Google Benchmark), configuring leaves the tests (benchmarks) out with a
 # notice; the targets that run them then say so and fail, rather than report that nothing failed.
@@ -113,18 +116,17 @@ test-mpi:
 	$(CTEST) --test-dir build-mpi --output-on-failure -L mpi --no-tests=error --timeout 600
 
 # `make run`'s experiment over MPI (docs/DISTRIBUTED.md, "Training over ranks"): rank 0 learns,
-# the RUN_MPI_WORKERS rollout workers sample on ranks 1..RUN_MPI_RANKS-1; the numbers printed
-# are those of `supply_chain_train --workers RUN_MPI_WORKERS` in one process. The OMPI_ variables
-# let Open MPI run as root (containers); other MPI implementations ignore them.
+# the RUN_WORKERS rollout workers sample on ranks 1..RUN_MPI_RANKS-1; the numbers printed are
+# `make run`'s, whatever the number of ranks. The OMPI_ variables let Open MPI run as root
+# (containers); other MPI implementations ignore them.
 RUN_MPI_RANKS ?= 2
-RUN_MPI_WORKERS ?= 1
 MPIEXEC ?= mpiexec
 MPIEXEC_FLAGS ?=
 run-mpi:
 	$(CONFIGURE) -B build-mpi -DCMAKE_BUILD_TYPE=Release -DPHANTOM_WITH_MPI=ON
 	$(CMAKE) --build build-mpi -j $(JOBS) --target supply_chain_train_mpi
 	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 $(MPIEXEC) -np $(RUN_MPI_RANKS) \
-	  $(MPIEXEC_FLAGS) ./build-mpi/examples/supply_chain_train_mpi --workers $(RUN_MPI_WORKERS) \
+	  $(MPIEXEC_FLAGS) ./build-mpi/examples/supply_chain_train_mpi --workers $(RUN_WORKERS) \
 	  --results results
 
 format:
