@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "phantom/agent_arena.hpp"
 #include "phantom/error.hpp"
 #include "phantom/network_neighbours.hpp"
 #include "phantom/resolver.hpp"
@@ -47,10 +48,12 @@ class Network {
   // ---- Agents ----
   /// Adds an agent; a duplicate id throws NetworkError.
   Agent& add_agent(std::shared_ptr<Agent> agent);
-  /// Constructs an agent in place: net.emplace<Shop>("SHOP").
+  /// Constructs an agent in place: net.emplace<Shop>("SHOP"). Agents made this way lie one after
+  /// the other in memory (agent_arena.hpp), which a step over thousands of them needs.
   template <class A, class... Args>
   A& emplace(Args&&... args) {
-    auto agent = std::make_shared<A>(std::forward<Args>(args)...);
+    if (!arena_) arena_ = std::make_shared<AgentArena>();
+    auto agent = std::allocate_shared<A>(ArenaAllocator<A>(arena_), std::forward<Args>(args)...);
     A& ref = *agent;
     add_agent(std::move(agent));
     return ref;
@@ -194,6 +197,7 @@ class Network {
   std::unique_ptr<Resolver> resolver_;
   NetworkOptions options_;
   std::vector<std::shared_ptr<Agent>> agents_;
+  std::shared_ptr<AgentArena> arena_;  // where emplace() puts agents (made on first use)
   std::vector<std::string> ids_;
   std::unordered_map<std::string, AgentIndex> index_;
   // Each agent's outgoing connections: the one owner of "is s connected to r" (has_edge) and of
