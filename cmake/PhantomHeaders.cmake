@@ -27,6 +27,7 @@ set(PHANTOM_PUBLIC_HEADERS
   nn/tensor.hpp
   nn/thread_pool.hpp
   phantom/agent.hpp
+  phantom/agent_arena.hpp
   phantom/context.hpp
   phantom/decoder.hpp
   phantom/encoder.hpp

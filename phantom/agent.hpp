@@ -117,8 +117,9 @@ class Agent {
   /// Says which resolution hooks this agent overrides, so that the env leaves it out of the
   /// passes over the agents that call the others. With thousands of agents, a pass that calls an
   /// empty hook on each agent costs as much as the agent's own work of the step (bench/README.md,
-  /// "Many agents"). Call it in the constructor: the env reads it when it builds its contexts for
-  /// a new set of live agents (at every reset, and when an agent leaves the episode). The rule is
+  /// "Many agents"). Call it in the constructor: the env reads it when an episode starts (at reset
+  /// and at the episode's first step); when agents leave the episode it only drops them from its
+  /// lists, so a change made later in an episode counts from the next reset. The rule is
   /// the flag, not the code: an agent that opts out of a hook it overrides is never called for
   /// it, and a subclass that overrides a hook its base class opted out of must opt back in.
   void set_resolution_hooks(ResolutionHooks hooks) { resolution_hooks_ = hooks; }

@@ -17,8 +17,8 @@ const std::string& Context::id() const {
   return network().id_of(index_);
 }
 
-const std::vector<AgentIndex>& Context::neighbours() const {
-  return network().neighbours(index_);
+AgentRange Context::neighbours() const {
+  return network().neighbour_range(index_);
 }
 
 std::vector<std::string> Context::neighbour_ids() const {
@@ -98,7 +98,7 @@ void ContextSet::snapshot_views(Context& ctx) {
   // neighbours shows one (in a market, a maker connected to thousands of traders) writes nothing
   // at all, instead of one empty slot per neighbour at every step.
   ctx.first_view_slot_ = kNoViews;
-  const std::vector<AgentIndex>& neighbours = network_->neighbours(ctx.index_);
+  const AgentRange neighbours = network_->neighbour_range(ctx.index_);
   for (std::size_t k = 0; k < neighbours.size(); ++k) {
     const ViewProvider* provider = providers_[static_cast<std::size_t>(neighbours[k])];
     if (!provider) {

@@ -44,8 +44,9 @@ class Context {
   nn::Rng& rng() const;
   Network& network() const;
 
-  /// Neighbour indices in connection order.
-  const std::vector<AgentIndex>& neighbours() const;
+  /// Neighbour indices in connection order (a range to iterate or index; Network::neighbours
+  /// gives the same as a vector).
+  AgentRange neighbours() const;
   /// Neighbour ids in connection order (allocates; for tests and tools).
   std::vector<std::string> neighbour_ids() const;
   bool is_neighbour(const std::string& id) const;

@@ -74,6 +74,7 @@ PhantomEnv::PhantomEnv(std::unique_ptr<Network> network, std::optional<int64_t> 
     if (auto* s = dynamic_cast<StrategicAgent*>(&network_->agent(i))) {
       position_of_[static_cast<std::size_t>(i)] = static_cast<int>(strategic_.size());
       strategic_.push_back(s);
+      action_spaces_.push_back(s->action_space().get());
       strategic_index_.push_back(i);
       strategic_ids_.push_back(s->id());
       obs_total += static_cast<std::size_t>(s->observation_space()->flat_size());
@@ -145,6 +146,8 @@ void PhantomEnv::make_contexts(bool strategic_only) {
   const bool reusable = same_agents && view == view_ && !contexts_.has_views();
   view_ = view;
   if (reusable) return;
+  const bool some_left =
+      contexts_for_ == ContextsFor::live_minus_done && wanted == ContextsFor::live;
   contexts_.clear(*network_, view_, &rng_);
   for (AgentIndex i = 0; i < network_->size(); ++i) {
     if (strategic_only && position_of_[static_cast<std::size_t>(i)] < 0) continue;
@@ -153,8 +156,12 @@ void PhantomEnv::make_contexts(bool strategic_only) {
   }
   contexts_for_ = wanted;
   // Rebuilt contexts of the same agents keep their addresses (ContextSet), so the hook lists only
-  // change with the set of agents.
-  if (!same_agents) find_hooked_agents();
+  // change with the set of agents, and when agents have only left, they only lose entries.
+  if (some_left) {
+    drop_done_hooked_agents();
+  } else if (!same_agents) {
+    find_hooked_agents();
+  }
 }
 
 void PhantomEnv::find_hooked_agents() {
@@ -166,6 +173,16 @@ void PhantomEnv::find_hooked_agents() {
     if (includes(hooks, ResolutionHooks::pre)) pre_hooked_.push_back(ctx);
     if (includes(hooks, ResolutionHooks::post)) post_hooked_.push_back(ctx);
   }
+}
+
+void PhantomEnv::drop_done_hooked_agents() {
+  const auto left = [this](const Context* ctx) {
+    return agent_done_[static_cast<std::size_t>(ctx->index())] != 0;
+  };
+  pre_hooked_.erase(std::remove_if(pre_hooked_.begin(), pre_hooked_.end(), left),
+                    pre_hooked_.end());
+  post_hooked_.erase(std::remove_if(post_hooked_.begin(), post_hooked_.end(), left),
+                     post_hooked_.end());
 }
 
 void PhantomEnv::pre_message_resolution() {
@@ -227,12 +244,13 @@ void PhantomEnv::begin_step(const Actions& actions) {
 
 void PhantomEnv::check_actions(const Actions& actions) const {
   // One virtual call per action, whose loop over the values is the space's own (no allocation).
+  // The spaces come from action_spaces_, not from the agents: this pass touches no agent object.
   for (std::size_t pos = 0; pos < strategic_.size(); ++pos) {
     if (!actions.present_[pos] || agent_done_[static_cast<std::size_t>(strategic_index_[pos])]) {
       continue;  // no action, or one the env ignores
     }
     const float* action = actions.data_.data() + actions.offsets_[pos];
-    if (!strategic_[pos]->action_space()->contains(action)) {
+    if (!action_spaces_[pos]->contains(action)) {
       throw_action_outside_space(static_cast<int>(pos), action);
     }
   }
@@ -295,7 +313,10 @@ bool PhantomEnv::update_done_flags(int position, Context& ctx) {
   done_count_ += terminated || truncated ? 1 : 0;
   if (terminated || truncated) {
     agent_done_[static_cast<std::size_t>(strategic_index_[si])] = 1;
-    contexts_for_ = ContextsFor::none;  // this agent gets no context next step
+    // This agent gets no context next step; the others keep theirs.
+    const bool was_live =
+        contexts_for_ == ContextsFor::live || contexts_for_ == ContextsFor::live_minus_done;
+    contexts_for_ = was_live ? ContextsFor::live_minus_done : ContextsFor::none;
   }
   return terminated || truncated;
 }

@@ -194,6 +194,9 @@ class PhantomEnv {
   /// Lists the contexts whose agents have a pre / post resolution hook (Agent::resolution_hooks),
   /// in the contexts' order.
   void find_hooked_agents();
+  /// Drops the agents that have left the episode from those lists (their order is kept). Reads
+  /// no agent object: when a few agents leave, the env does not re-read the hooks of thousands.
+  void drop_done_hooked_agents();
   void resolve_network();
   /// Decodes actions / generates messages for the live agents in `acting` (network indices;
   /// all live agents when null), in network order.
@@ -227,11 +230,15 @@ class PhantomEnv {
   ContextSet contexts_;
   StepResult result_;
   std::vector<StrategicAgent*> strategic_;
+  // Each strategic agent's action space (fixed at its construction), so that checking a step's
+  // actions reads this array instead of every agent object.
+  std::vector<const Space*> action_spaces_;
   std::vector<AgentIndex> strategic_index_;  // network index of each strategic agent
   std::vector<int> position_of_;             // strategic position per network index (-1 if none)
   std::vector<char> agent_done_;             // per network index
-  // Which agents the current contexts were built for (none: rebuild them at the next step).
-  enum class ContextsFor { none, strategic, live };
+  // Which agents the current contexts were built for (none: rebuild them at the next step;
+  // live_minus_done: the live agents of the last contexts, less some that have since left).
+  enum class ContextsFor { none, strategic, live, live_minus_done };
   ContextsFor contexts_for_ = ContextsFor::none;
   // The contexts of the agents whose pre / post resolution hooks are called, in the contexts'
   // order: agents that opted out of a hook are left out of its pass (find_hooked_agents).

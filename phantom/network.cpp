@@ -23,6 +23,7 @@ Agent& Network::add_agent(std::shared_ptr<Agent> agent) {
   ids_.push_back(id);
   agents_.push_back(std::move(agent));
   neighbours_.emplace_back();
+  is_hub_.push_back(0);
   for (auto& row : verdicts_) row.push_back(0);
   return *agents_.back();
 }
@@ -45,11 +46,16 @@ std::vector<Agent*> Network::agents_where(const std::function<bool(const Agent&)
   return out;
 }
 
-void Network::add_directed_edge(AgentIndex s, AgentIndex r) {
-  neighbours_[static_cast<std::size_t>(s)].insert(r);
+void Network::add_edge(AgentIndex a, AgentIndex b) {
+  for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
+    Neighbours& n = neighbours_[static_cast<std::size_t>(from)];
+    n.insert(to);
+    is_hub_[static_cast<std::size_t>(from)] = n.has_table() ? 1 : 0;
+  }
 }
 
 void Network::clear_edges() {
+  // A hub keeps its (emptied) table, so it stays a hub: is_hub_ needs no update.
   for (auto& n : neighbours_) n.clear();
 }
 
@@ -81,8 +87,7 @@ void Network::check_connection(AgentIndex a, AgentIndex b) const {
 void Network::add_connection(const std::string& a, const std::string& b) {
   AgentIndex ia = index_of(a), ib = index_of(b);
   check_connection(ia, ib);
-  add_directed_edge(ia, ib);
-  add_directed_edge(ib, ia);
+  add_edge(ia, ib);
 }
 
 void Network::add_connections_from(const std::vector<std::pair<std::string, std::string>>& pairs) {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "phantom/agent_arena.hpp"
 #include "phantom/error.hpp"
 #include "phantom/network_neighbours.hpp"
 #include "phantom/resolver.hpp"
@@ -47,10 +48,12 @@ class Network {
   // ---- Agents ----
   /// Adds an agent; a duplicate id throws NetworkError.
   Agent& add_agent(std::shared_ptr<Agent> agent);
-  /// Constructs an agent in place: net.emplace<Shop>("SHOP").
+  /// Constructs an agent in place: net.emplace<Shop>("SHOP"). Agents made this way lie one after
+  /// the other in memory (agent_arena.hpp), which a step over thousands of them needs.
   template <class A, class... Args>
   A& emplace(Args&&... args) {
-    auto agent = std::make_shared<A>(std::forward<Args>(args)...);
+    if (!arena_) arena_ = std::make_shared<AgentArena>();
+    auto agent = std::allocate_shared<A>(ArenaAllocator<A>(arena_), std::forward<Args>(args)...);
     A& ref = *agent;
     add_agent(std::move(agent));
     return ref;
@@ -101,9 +104,14 @@ class Network {
   void add_connections_with_adjacency_matrix(const std::vector<std::string>& ids,
                                              const std::vector<std::vector<double>>& matrix);
   /// Whether sender -> receiver is a connection. Every send checks it: O(1) whatever the size of
-  /// the network and the degree of the sender (see network_neighbours.hpp).
+  /// the network and the degree of the sender (see network_neighbours.hpp). Connections are
+  /// undirected, so either end can answer; when only the receiver is a hub, the hub's table does.
+  /// Then thousands of small agents sending to a hub (or a hub answering them: it is the sender)
+  /// read the hub's table, which stays in cache, and none of their own memory.
   bool has_edge(AgentIndex sender, AgentIndex receiver) const {
-    return neighbours_[static_cast<std::size_t>(sender)].contains(receiver);
+    const auto s = static_cast<std::size_t>(sender), r = static_cast<std::size_t>(receiver);
+    if (is_hub_[r] && !is_hub_[s]) return neighbours_[r].contains(sender);
+    return neighbours_[s].contains(receiver);
   }
   bool has_edge(const std::string& sender, const std::string& receiver) const;
   /// The position of `neighbour` in neighbours(index), or -1 if it is not a neighbour of `index`:
@@ -114,6 +122,11 @@ class Network {
   /// Neighbours of `index` in connection order.
   const std::vector<AgentIndex>& neighbours(AgentIndex index) const {
     return neighbours_[static_cast<std::size_t>(index)].list();
+  }
+  /// The same, read in place: for an agent with few neighbours, from its Neighbours object and
+  /// not from the list's heap block (see network_neighbours.hpp). What a step iterates over.
+  AgentRange neighbour_range(AgentIndex index) const {
+    return neighbours_[static_cast<std::size_t>(index)].range();
   }
 
   // ---- Messages ----
@@ -148,9 +161,10 @@ class Network {
   /// self-connection would have an agent message itself, which no model needs). Throws
   /// NetworkError naming the agent otherwise.
   void check_connection(AgentIndex a, AgentIndex b) const;
-  /// Adds s -> r (and r to s's neighbours) unless it is already there: a repeated connection adds
-  /// nothing, as in a graph's edge set.
-  void add_directed_edge(AgentIndex s, AgentIndex r);
+  /// Connects a and b both ways (b joins a's neighbours and a joins b's) unless they are
+  /// connected already: a repeated connection adds nothing, as in a graph's edge set. The only
+  /// way edges are made, so every connection is undirected (has_edge relies on it).
+  void add_edge(AgentIndex a, AgentIndex b);
   /// Removes every connection (a stochastic network redraws them at every reset).
   void clear_edges();
 
@@ -183,11 +197,15 @@ class Network {
   std::unique_ptr<Resolver> resolver_;
   NetworkOptions options_;
   std::vector<std::shared_ptr<Agent>> agents_;
+  std::shared_ptr<AgentArena> arena_;  // where emplace() puts agents (made on first use)
   std::vector<std::string> ids_;
   std::unordered_map<std::string, AgentIndex> index_;
   // Each agent's outgoing connections: the one owner of "is s connected to r" (has_edge) and of
   // the neighbours' order.
   std::vector<Neighbours> neighbours_;
+  // Per agent: 1 if its Neighbours keeps a table (a hub), so that has_edge can pick the end that
+  // answers without reading either agent's Neighbours.
+  std::vector<uint8_t> is_hub_;
   // verdicts_[payload index][agent]: Verdict bits, 0 until computed. Every row has one byte per
   // agent; rows are added when a payload type with a higher index is first checked.
   mutable std::vector<std::vector<uint8_t>> verdicts_;

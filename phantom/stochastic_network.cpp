@@ -15,8 +15,7 @@ void StochasticNetwork::add_connection(const std::string& a, const std::string& 
   }
   base_.push_back({ia, ib, rate, nullptr});
   if (rate >= 1.0) {
-    add_directed_edge(ia, ib);
-    add_directed_edge(ib, ia);
+    add_edge(ia, ib);
   }
 }
 
@@ -29,8 +28,7 @@ void StochasticNetwork::add_connection(const std::string& a, const std::string& 
   bool now = rate->has_value() && rate->value() >= 1.0f;
   base_.push_back({ia, ib, 0.0, std::move(rate)});
   if (now) {
-    add_directed_edge(ia, ib);
-    add_directed_edge(ib, ia);
+    add_edge(ia, ib);
   }
 }
 
@@ -55,8 +53,7 @@ void StochasticNetwork::resample_connectivity(nn::Rng& rng) {
     double rate = rate_of(c);
     bool present = rate >= 1.0 || (rate > 0.0 && rng.uniform_double() < rate);
     if (present) {
-      add_directed_edge(c.a, c.b);
-      add_directed_edge(c.b, c.a);
+      add_edge(c.a, c.b);
     }
   }
 }

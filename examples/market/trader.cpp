@@ -36,8 +36,8 @@ TraderType::TraderType(const MarketConfig& config) {
 
 Trader::Trader(std::string id, const MarketConfig& config)
     : StrategicAgent(std::move(id), shared_observation_space(), shared_action_space()),
-      mean_price_(config.mean_price),
       max_inventory_(config.max_inventory),
+      mean_price_(config.mean_price),
       episode_steps_(config.episode_steps) {
   // No resolution hooks: with thousands of traders, a pass calling empty hooks would cost as
   // much as a trader's own work in a step.
@@ -108,7 +108,7 @@ void Trader::reset(nn::Rng& rng) {
   // At least one step, and never past the end of the episode.
   const auto stay = static_cast<int64_t>(
       std::ceil(static_cast<double>(type.stay.value()) * static_cast<double>(episode_steps_)));
-  leave_step_ = stay < 1 ? 1 : stay > episode_steps_ ? episode_steps_ : stay;
+  leave_step_ = static_cast<int>(stay < 1 ? 1 : stay > episode_steps_ ? episode_steps_ : stay);
 }
 
 }  // namespace market

@@ -67,6 +67,58 @@ TEST(Neighbours, ClearForgetsEveryNeighbourAndKeepsWorking) {
   expect_consistent(n, 120, "cleared hub refilled");
 }
 
+// Whether find() agrees with list() for these agents (members or not).
+void expect_finds(const Neighbours& n, const std::vector<AgentIndex>& agents,
+                  const std::string& where) {
+  const std::vector<AgentIndex>& list = n.list();
+  for (AgentIndex a : agents) {
+    auto it = std::find(list.begin(), list.end(), a);
+    const int32_t want = it == list.end() ? -1 : static_cast<int32_t>(it - list.begin());
+    EXPECT_EQ(n.find(a), want) << where << ": agent " << a;
+  }
+}
+
+// A hub's neighbours spread far apart (more indices than its table has slots) are hashed; close
+// together they are looked up directly, and neighbours added below, above and far from the span
+// keep every lookup right whichever way the table is rebuilt.
+TEST(Neighbours, SpreadAndConsecutiveHubsAndNeighboursOutsideTheSpan) {
+  Neighbours spread;
+  std::vector<AgentIndex> probes;
+  for (AgentIndex k = 0; k < 40; ++k) {
+    spread.insert(k * 1000 + 7);
+    for (AgentIndex d : {-1, 0, 1}) probes.push_back(k * 1000 + 7 + d);
+  }
+  expect_finds(spread, probes, "spread hub");
+
+  Neighbours hub;
+  for (AgentIndex a = 100; a < 140; ++a) hub.insert(a);  // consecutive: direct
+  expect_consistent(hub, 300, "consecutive hub");
+  for (AgentIndex a = 99; a >= 40; --a) hub.insert(a);  // below the span, one by one
+  expect_consistent(hub, 300, "extended downwards");
+  for (AgentIndex a = 140; a < 200; ++a) hub.insert(a);  // and upwards
+  expect_consistent(hub, 300, "extended upwards");
+  hub.insert(1000000);  // far away: the span no longer fits the table
+  probes = {39, 40, 199, 200, 999999, 1000000, 1000001, 0, -1};
+  expect_finds(hub, probes, "with a far neighbour");
+  expect_consistent(hub, 300, "with a far neighbour");
+  EXPECT_EQ(hub.find(1000000), static_cast<int32_t>(hub.list().size()) - 1);
+}
+
+// range() lists the same neighbours as list(), from inside the Neighbours object while there are
+// at most kInline of them, and from the list beyond.
+TEST(Neighbours, RangeIsTheListReadInPlaceForFewNeighbours) {
+  Neighbours n;
+  const auto* object = reinterpret_cast<const unsigned char*>(&n);
+  for (AgentIndex a = 0; a < 6; ++a) {
+    const phantom::AgentRange range = n.range();
+    EXPECT_EQ(std::vector<AgentIndex>(range.begin(), range.end()), n.list()) << a << " neighbours";
+    const auto* first = reinterpret_cast<const unsigned char*>(range.begin());
+    const bool in_object = first >= object && first < object + sizeof(Neighbours);
+    EXPECT_EQ(in_object, n.list().size() <= Neighbours::kInline) << a << " neighbours";
+    n.insert(10 - 3 * a);
+  }
+}
+
 class Trader : public phantom::Agent {
  public:
   using Agent::Agent;

@@ -2,6 +2,11 @@
 // tests/network/test_network.py, plus the errors.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "phantom/agent.hpp"
 #include "phantom/network.hpp"
 
@@ -238,6 +243,30 @@ TEST(NetworkHub, HasEdgeWithManyNeighbours) {
   EXPECT_TRUE(n.has_edge("hub", "n39"));
   EXPECT_FALSE(n.has_edge("hub", "n37"));
   EXPECT_FALSE(n.has_edge("hub", "hub"));
+}
+
+// Connections are undirected, and has_edge answers from the hub's table when only one end is a
+// hub: every pair of hubs, spokes and small agents must still agree with the connections made.
+TEST(NetworkHub, HasEdgeAgreesBothWaysAmongHubsAndSmallAgents) {
+  Network n;
+  std::vector<std::string> ids = {"h1", "h2"};
+  for (int i = 0; i < 30; ++i) ids.push_back("s" + std::to_string(i));
+  for (const auto& id : ids) n.emplace<Trader>(id);
+  std::set<std::pair<std::string, std::string>> edges;
+  auto connect = [&](const std::string& a, const std::string& b) {
+    n.add_connection(a, b);
+    edges.insert({a, b});
+    edges.insert({b, a});
+  };
+  for (int i = 0; i < 20; ++i) connect("h1", "s" + std::to_string(i));      // a hub
+  for (int i = 10; i < 30; i += 2) connect("s" + std::to_string(i), "h2");  // another, overlapping
+  connect("h1", "h2");
+  connect("s25", "s27");  // two small agents
+  for (const auto& a : ids) {
+    for (const auto& b : ids) {
+      EXPECT_EQ(n.has_edge(a, b), edges.count({a, b}) == 1) << a << " -> " << b;
+    }
+  }
 }
 
 TEST_F(NetworkTest, AdjacencyMatrix) {

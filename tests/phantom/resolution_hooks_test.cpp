@@ -135,6 +135,28 @@ TEST(ResolutionHooks, AnAgentThatLeftTheEpisodeIsNoLongerCalled) {
   EXPECT_EQ(one_step(env), (std::vector<std::string>{"A:pre", "B:pre", "A:post"}));
 }
 
+// Agents leaving at different steps drop out of the passes one by one; the agents still in the
+// episode keep their hooks and their network order (the env drops the agents that left from its
+// lists rather than reading every agent's hooks again).
+TEST(ResolutionHooks, AgentsLeavingOneByOneDropOutAndTheRestKeepTheirOrder) {
+  auto net = std::make_unique<phantom::Network>();
+  net->emplace<Hooked>("A", ResolutionHooks::both, /*done_at=*/2);
+  net->emplace<Hooked>("B", ResolutionHooks::pre);
+  net->emplace<Hooked>("C", ResolutionHooks::both, /*done_at=*/1);
+  net->emplace<Hooked>("D", ResolutionHooks::post);
+  net->emplace<Hooked>("E", ResolutionHooks::both, /*done_at=*/3);
+  phantom::PhantomEnv env(std::move(net), 6);
+  EXPECT_EQ(one_step(env), (std::vector<std::string>{"A:pre", "B:pre", "C:pre", "E:pre", "A:post",
+                                                     "C:post", "D:post", "E:post"}));
+  EXPECT_EQ(one_step(env, /*reset=*/false),
+            (std::vector<std::string>{"A:pre", "B:pre", "E:pre", "A:post", "D:post", "E:post"}));
+  EXPECT_EQ(one_step(env, /*reset=*/false),
+            (std::vector<std::string>{"B:pre", "E:pre", "D:post", "E:post"}));
+  EXPECT_EQ(one_step(env, /*reset=*/false), (std::vector<std::string>{"B:pre", "D:post"}));
+  // The next episode has everyone again.
+  EXPECT_EQ(one_step(env).size(), 8u);
+}
+
 TEST(ResolutionHooks, TheEnvReadsTheChoiceAgainAtTheNextReset) {
   auto net = std::make_unique<phantom::Network>();
   Hooked& a = net->emplace<Hooked>("A", ResolutionHooks::none);
