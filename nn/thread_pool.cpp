@@ -45,6 +45,7 @@
 // a claim only succeeds on a slice whose counter is below the claimer's epoch.
 #include "nn/thread_pool.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -414,6 +415,11 @@ constexpr double kAverageWeight = 0.125;
 // thread was descheduled for milliseconds does not swing the decision on its own.
 constexpr double kOutlierCap = 4.0;
 
+// The first estimate of an item's inline cost is the least of this many timed inline calls: a
+// call during which the thread was descheduled only ever looks dearer, and a single such call
+// would otherwise be the whole first estimate, enough to split a loop of a microsecond.
+constexpr int kFirstInlineTimings = 3;
+
 void update_average(double& average, double sample) {
   if (average < 0.0) {
     average = sample;
@@ -434,8 +440,8 @@ int64_t MeasuredSplit::now_ns() {
 MeasuredSplit::Plan MeasuredSplit::next_plan(const ThreadPool& pool, int64_t n) {
   ++calls_;
   const int nth = pool.num_threads();
-  if (nth == 1 || ThreadPool::in_task()) return {false, false};  // nothing to decide
-  if (inline_ns_ < 0.0) return {false, true};                    // first learn the item cost
+  if (nth == 1 || ThreadPool::in_task()) return {false, false};     // nothing to decide
+  if (inline_timings_ < kFirstInlineTimings) return {false, true};  // first learn the item cost
   const double share_ns = inline_ns_ * static_cast<double>(n) / nth;
   if (share_ns < static_cast<double>(kMinShareNanos)) return {false, calls_ % kSampleEvery == 0};
   if (split_ns_ < 0.0) return {true, true};  // worth a try: learn what splitting costs
@@ -446,6 +452,10 @@ MeasuredSplit::Plan MeasuredSplit::next_plan(const ThreadPool& pool, int64_t n) 
 
 void MeasuredSplit::record(bool split, int64_t n, int64_t ns) {
   const double per_item = static_cast<double>(ns) / static_cast<double>(n);
+  if (!split && inline_timings_ < kFirstInlineTimings) {
+    inline_ns_ = inline_timings_++ == 0 ? per_item : std::min(inline_ns_, per_item);
+    return;
+  }
   update_average(split ? split_ns_ : inline_ns_, per_item);
 }
 

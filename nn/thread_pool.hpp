@@ -117,8 +117,9 @@ inline constexpr int64_t kMinShareNanos = 20000;
 /// sub-env) on a pool, split into nth contiguous ranges, but only while measurement says that
 /// pays; otherwise inline on the calling thread. Decisions never change results: each item is
 /// processed exactly once either way, so fn must not depend on how [0, n) is cut. The rule:
-///   * the cost of an item is measured (wall clock) on inline runs; while n items are worth less
-///     than kMinShareNanos per thread, the loop runs inline (timing only one call in 16);
+///   * the cost of an item is measured (wall clock) on inline runs, first as the least of the
+///     first three calls (a call the scheduler interrupted only looks dearer); while n items are
+///     worth less than kMinShareNanos per thread, the loop runs inline (timing one call in 16);
 ///   * above that it runs in whichever way, inline or split, has been faster lately (a moving
 ///     average per item of each), trying the other way once in 32 calls so that a change of load
 ///     (another program taking a core, or leaving) is noticed.
@@ -156,6 +157,7 @@ class MeasuredSplit {
 
   double inline_ns_ = -1.0;
   double split_ns_ = -1.0;
+  int inline_timings_ = 0;  // inline calls timed so far, up to the first estimate's count
   uint32_t calls_ = 0;
 };
 
