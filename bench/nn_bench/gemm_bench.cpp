@@ -9,10 +9,12 @@
 //
 // BM_FmaPeak/<isa> is the ceiling those GFLOPS figures are quoted against: one core's multiply-add
 // throughput (16 independent register accumulators, so neither latency nor memory limits it).
+// BM_SgemmPeakShare/M/K/N times a product and that peak alternately and reports the share reached.
 // BM_FmaChain/<isa>/64 is the other bound: 64 dependent multiply-adds, the latency floor of any
 // product with k = 64 that keeps each output's summation order (batch-1 products are close to it).
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
@@ -308,6 +310,55 @@ void BM_FmaChain(benchmark::State& state, bool zmm) {
 }
 BENCHMARK_CAPTURE(BM_FmaChain, avx512, true)->Arg(64);
 BENCHMARK_CAPTURE(BM_FmaChain, avx2, false)->Arg(64);
+
+// The share of the FMA peak a product reaches, immune to this VM's drift: each iteration times one
+// product and an FMA-peak loop doing the same number of flops back to back (in alternating order),
+// and peak_share is the loop's time over the product's, summed over all iterations. Uses the
+// register width of the active SIMD path.
+void BM_SgemmPeakShare(benchmark::State& state) {
+  SingleThreadScope single_thread;
+  const nn::kernels::Isa isa = nn::kernels::active_isa();
+  const bool zmm = isa == nn::kernels::Isa::avx512;
+  if (!zmm && isa != nn::kernels::Isa::avx2) {
+    state.SkipWithError("the active SIMD path is scalar");
+    return;
+  }
+  const int m = static_cast<int>(state.range(0));
+  const int k = static_cast<int>(state.range(1));
+  const int n = static_cast<int>(state.range(2));
+  Matrix a(static_cast<std::size_t>(m) * k, 1.0f), b(static_cast<std::size_t>(k) * n, 2.0f),
+      c(static_cast<std::size_t>(m) * n, 3.0f);
+  const double flops = 2.0 * m * n * k;
+  const std::int64_t steps =
+      static_cast<std::int64_t>(flops / (2.0 * (zmm ? 16 : 8) * kAccumulators)) + 1;
+  double gemm_seconds = 0, peak_seconds = 0;
+  float seed = 0.5f;
+  bool gemm_first = true;
+  for (auto _ : state) {
+    for (int turn = 0; turn < 2; ++turn) {
+      const auto start = std::chrono::steady_clock::now();
+      if ((turn == 0) == gemm_first) {
+        nn::kernels::gemm(false, false, m, n, k, a.data(), k, b.data(), n, c.data(), n, false);
+        benchmark::ClobberMemory();
+      } else {
+        benchmark::DoNotOptimize(seed);
+        float r = zmm ? fma_loop_zmm(steps, seed) : fma_loop_ymm(steps, seed);
+        benchmark::DoNotOptimize(r);
+      }
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      ((turn == 0) == gemm_first ? gemm_seconds : peak_seconds) += s;
+    }
+    gemm_first = !gemm_first;
+  }
+  state.counters["peak_share"] = peak_seconds / gemm_seconds;
+  set_flops(state, flops);
+  state.SetLabel(nn::kernels::isa_name(isa));
+}
+BENCHMARK(BM_SgemmPeakShare)
+    ->Args({1024, 1024, 1024})
+    ->Args({2048, 256, 256})
+    ->Unit(benchmark::kMillisecond);
 
 #endif  // PH_BENCH_X86
 

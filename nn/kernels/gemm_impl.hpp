@@ -25,9 +25,9 @@
 //    tile, expanded in place, so its k-long FMA chains run side by side;
 //  * narrow: outputs with a few columns (a 3-action head) compute C^T instead, so the vectors
 //    run along m and are full;
-//  * packed (BLIS-style): when B exceeds L2, a kc x nc block of op(B) is copied into panels of two
-//    registers' width that stay in L2, and micro-panels of A, copied so the tile reads them
-//    contiguously from L1, sweep over them.
+//  * packed (BLIS-style): when B exceeds L2, a kc x nc block of op(B) is copied into panels as
+//    wide as the widest tile, which stay in L2, and micro-panels of A, copied so the tile reads
+//    them contiguously from L1, sweep over them.
 //
 // One more route is not a gemm: dense_row, a whole dense layer for a single row (acting), with the
 // bias and the activation applied to the accumulators (see kernels::dense).
@@ -267,52 +267,69 @@ void tile_column_any(int nv, bool masked, int m, int k, const float* a, int lda,
 // Transposing copies (op(B) must be row-major for the tile kernel)
 // ---------------------------------------------------------------------------------------------
 
-// dst[8 x 8] = transpose(src[8 x 8]), in 256-bit registers on both instruction sets. Each ymm
-// register is loaded with 4 columns of row i in its low half and of row i+4 in its high half, so
-// a 4x4 transpose inside each 128-bit half (unpack, then shuffle) finishes the job: 16 shuffles
-// per block instead of 24 for the version with a final lane permute (shuffles all compete for
-// one port).
-inline void transpose8x8(const float* src, int lds, float* dst, int ldd) {
+// dst[8 x rows] = transpose(src[rows x 8]), in 256-bit registers on both instruction sets; rows is
+// 8 when kAllRows, else 1..7 (the last rows of a matrix: the missing rows read as zero and only the
+// first `rows` lanes of each destination row are written, so nothing outside either matrix is
+// touched). Each ymm register is loaded with 4 columns of row i in its low half and of row i+4 in
+// its high half, so a 4x4 transpose inside each 128-bit half (unpack, then shuffle) finishes the
+// job: 16 shuffles per block instead of 24 for the version with a final lane permute (shuffles all
+// compete for one port).
+template <bool kAllRows>
+inline void transpose8_block(const float* src, int lds, int rows, float* dst, int ldd) {
+  const auto load4 = [&](int i, int col) {
+    return kAllRows || i < rows ? _mm_loadu_ps(src + static_cast<std::ptrdiff_t>(i) * lds + col)
+                                : _mm_setzero_ps();
+  };
   __m256 lo[4], hi[4];  // lo: columns 0..3, hi: columns 4..7
 #pragma GCC unroll 4
   for (int i = 0; i < 4; ++i) {
-    const float* row = src + static_cast<std::ptrdiff_t>(i) * lds;
-    const float* row4 = row + static_cast<std::ptrdiff_t>(4) * lds;
-    lo[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row)), _mm_loadu_ps(row4), 1);
-    hi[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row + 4)),
-                                 _mm_loadu_ps(row4 + 4), 1);
+    lo[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(load4(i, 0)), load4(i + 4, 0), 1);
+    hi[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(load4(i, 4)), load4(i + 4, 4), 1);
   }
+  // Lane l of a destination row is written when l < rows.
+  const __m256i keep =
+      _mm256_cmpgt_epi32(_mm256_set1_epi32(rows), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const auto store = [&](float* d, __m256 v) {
+    if constexpr (kAllRows) {
+      _mm256_storeu_ps(d, v);
+    } else {
+      _mm256_maskstore_ps(d, keep, v);
+    }
+  };
 #pragma GCC unroll 2
   for (int h = 0; h < 2; ++h) {
     const __m256* r = h == 0 ? lo : hi;
     const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
     const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
     float* d = dst + static_cast<std::ptrdiff_t>(4 * h) * ldd;
-    _mm256_storeu_ps(d, _mm256_shuffle_ps(t0, t2, 0x44));
-    _mm256_storeu_ps(d + ldd, _mm256_shuffle_ps(t0, t2, 0xEE));
-    _mm256_storeu_ps(d + static_cast<std::ptrdiff_t>(2) * ldd, _mm256_shuffle_ps(t1, t3, 0x44));
-    _mm256_storeu_ps(d + static_cast<std::ptrdiff_t>(3) * ldd, _mm256_shuffle_ps(t1, t3, 0xEE));
+    store(d, _mm256_shuffle_ps(t0, t2, 0x44));
+    store(d + ldd, _mm256_shuffle_ps(t0, t2, 0xEE));
+    store(d + static_cast<std::ptrdiff_t>(2) * ldd, _mm256_shuffle_ps(t1, t3, 0x44));
+    store(d + static_cast<std::ptrdiff_t>(3) * ldd, _mm256_shuffle_ps(t1, t3, 0xEE));
   }
 }
 
-// dst[cols x rows] = transpose(src[rows x cols]); 8x8 blocks, scalar edges.
+// dst[cols x rows] = transpose(src[rows x cols]): blocks of 8 rows x 8 columns (the last rows in
+// one partial block), scalar column edges.
 void transpose(const float* src, int lds, int rows, int cols, float* dst, int ldd) {
-  const int rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
-  for (int i = 0; i < rows8; i += 8) {
+  const int cols8 = cols / 8 * 8;
+  for (int i = 0; i < rows; i += 8) {
+    const int block_rows = imin(8, rows - i);
     const float* s = src + static_cast<std::ptrdiff_t>(i) * lds;
     for (int j = 0; j < cols8; j += 8) {
-      transpose8x8(s + j, lds, dst + static_cast<std::ptrdiff_t>(j) * ldd + i, ldd);
+      float* d = dst + static_cast<std::ptrdiff_t>(j) * ldd + i;
+      if (block_rows == 8) {
+        transpose8_block<true>(s + j, lds, 8, d, ldd);
+      } else {
+        transpose8_block<false>(s + j, lds, block_rows, d, ldd);
+      }
     }
     for (int j = cols8; j < cols; ++j) {
-      for (int ii = 0; ii < 8; ++ii) {
+      for (int ii = 0; ii < block_rows; ++ii) {
         dst[static_cast<std::ptrdiff_t>(j) * ldd + i + ii] =
             s[static_cast<std::ptrdiff_t>(ii) * lds + j];
       }
     }
-  }
-  for (int i = rows8; i < rows; ++i) {
-    const float* s = src + static_cast<std::ptrdiff_t>(i) * lds;
-    for (int j = 0; j < cols; ++j) dst[static_cast<std::ptrdiff_t>(j) * ldd + i] = s[j];
   }
 }
 
@@ -521,9 +538,17 @@ void narrow(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int
 // Packed path
 // ---------------------------------------------------------------------------------------------
 
-constexpr int kPanel = 2 * kRegLanes;  // columns per packed B panel (the tile is 2 registers wide)
-constexpr int kKc = 256;               // k block: a kMr x 256 A micro-panel is 12 KB at most (L1)
-constexpr int kNc = 1024;              // n block: a packed 256 x 1024 B block is 1 MB (L2)
+// The packed path runs the direct path's widest tile (6 rows x 4 zmm, or 6 x 2 ymm): per step of
+// k it broadcasts 6 values of A for 24 multiply-adds. A 12 x 2 zmm tile needs 12 broadcasts for
+// the same work; on Zen 5 it ran 1024^3 at about 65% of the FMA peak where this one runs at 80%.
+constexpr int kPanelVectors = kMaxTileVectors;  // registers per packed B panel (the tile's width)
+constexpr int kPanel = kPanelVectors * kRegLanes;  // columns per packed B panel
+constexpr int kMr = tile_rows(kPanelVectors);      // rows per A micro-panel (6)
+// Block sizes for a 48 KB L1 and a 1 MB L2 (Zen 5; Sapphire Rapids has 2 MB): a 6 x 512 A
+// micro-panel is 12 KB and stays in L1 while the tile streams a 512 x 64 B panel from L2; a packed
+// 512 x 256 B block is 512 KB, half of L2, so the next panel is still there.
+constexpr int kKc = 512;  // k block
+constexpr int kNc = 256;  // n block
 
 // Packs op(B)[p0 : p0+kc, j0 : j0+nc] into panels of kPanel columns: panel q holds rows p of
 // columns j0 + q*kPanel ... contiguously (kc x kPanel), zero-padded past n.
@@ -533,35 +558,40 @@ void pack_b(bool trans_b, const float* b, int ldb, int p0, int j0, int kc, int n
     const int j = j0 + q * kPanel;
     const int width = imin(kPanel, nc - q * kPanel);
     if (!trans_b) {
+      RegMask keep[kPanelVectors];
+      for (int v = 0; v < kPanelVectors; ++v) {
+        const int lanes = width - v * kRegLanes;
+        keep[v] = reg_first_lanes(lanes < 0 ? 0 : imin(lanes, kRegLanes));
+      }
       if (!kRegMasksAreFree && width == kPanel) {
         for (int p = 0; p < kc; ++p) {
           const float* src = b + static_cast<std::ptrdiff_t>(p0 + p) * ldb + j;
-          reg_store(panel + p * kPanel, reg_load(src));
-          reg_store(panel + p * kPanel + kRegLanes, reg_load(src + kRegLanes));
+          for (int v = 0; v < kPanelVectors; ++v) {
+            reg_store(panel + p * kPanel + v * kRegLanes, reg_load(src + v * kRegLanes));
+          }
         }
       } else {
-        const RegMask lo = reg_first_lanes(imin(width, kRegLanes));
-        const RegMask hi = reg_first_lanes(width > kRegLanes ? width - kRegLanes : 0);
         for (int p = 0; p < kc; ++p) {
           const float* src = b + static_cast<std::ptrdiff_t>(p0 + p) * ldb + j;
-          reg_store(panel + p * kPanel, reg_load_masked(src, lo));
-          reg_store(panel + p * kPanel + kRegLanes, reg_load_masked(src + kRegLanes, hi));
+          for (int v = 0; v < kPanelVectors; ++v) {
+            reg_store(panel + p * kPanel + v * kRegLanes,
+                      reg_load_masked(src + v * kRegLanes, keep[v]));
+          }
         }
       }
     } else {
       // op(B) column j is row j of the stored B: transpose a width x kc block.
       if (width < kPanel) {
         for (int p = 0; p < kc; ++p) {
-          reg_store(panel + p * kPanel, reg_zero());
-          reg_store(panel + p * kPanel + kRegLanes, reg_zero());
+          for (int v = 0; v < kPanelVectors; ++v) {
+            reg_store(panel + p * kPanel + v * kRegLanes, reg_zero());
+          }
         }
       }
       transpose(b + static_cast<std::ptrdiff_t>(j) * ldb + p0, ldb, width, kc, panel, kPanel);
     }
   }
 }
-
-constexpr int kMr = tile_rows(2);  // rows per A micro-panel (12 on AVX-512, 6 on AVX2)
 
 // Packs op(A)[i0 : i0+rows, p0 : p0+kc] as a kc x kMr micro-panel: the kMr values the tile
 // broadcasts at step p sit together at ap[p * kMr]. That makes the tile read one contiguous
@@ -586,23 +616,30 @@ void pack_a(bool trans_a, const float* a, int lda, int i0, int p0, int rows, int
   transpose(a + static_cast<std::ptrdiff_t>(i0) * lda + p0, lda, rows, kc, ap, kMr);
 }
 
+// For each k block: all of op(A) is packed once into micro-panels (the tiles of every n block
+// read them), then each n block of op(B) is packed and every micro-panel sweeps its panels.
 void packed(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
             const float* b, int ldb, float* c, int ldc, bool accumulate) {
   float* bp = scratch(kScratchB, static_cast<std::size_t>(kKc) * round_up(imin(n, kNc), kPanel));
-  float* ap = scratch(kScratchA, static_cast<std::size_t>(kKc) * kMr + kRegLanes);
-  for (int j0 = 0; j0 < n; j0 += kNc) {
-    const int nc = imin(kNc, n - j0);
-    for (int p0 = 0; p0 < k; p0 += kKc) {
-      const int kc = imin(kKc, k - p0);
-      // The first k block starts from C or from zero; later ones continue from the stored
-      // partial sums, which keeps every element's FMA chain in order.
-      const bool load_c = accumulate || p0 > 0;
+  const std::size_t panel_floats = static_cast<std::size_t>(kKc) * kMr;
+  float* ap_all =
+      scratch(kScratchA, panel_floats * static_cast<std::size_t>((m + kMr - 1) / kMr) + kRegLanes);
+  for (int p0 = 0; p0 < k; p0 += kKc) {
+    const int kc = imin(kKc, k - p0);
+    // The first k block starts from C or from zero; later ones continue from the stored
+    // partial sums, which keeps every element's FMA chain in order.
+    const bool load_c = accumulate || p0 > 0;
+    for (int i = 0; i < m; i += kMr) {
+      pack_a(trans_a, a, lda, i, p0, imin(kMr, m - i), kc, ap_all + (i / kMr) * panel_floats);
+    }
+    for (int j0 = 0; j0 < n; j0 += kNc) {
+      const int nc = imin(kNc, n - j0);
       pack_b(trans_b, b, ldb, p0, j0, kc, nc, bp);
       for (int i = 0; i < m; i += kMr) {
         const int rows = imin(kMr, m - i);
-        pack_a(trans_a, a, lda, i, p0, rows, kc, ap);
+        const float* ap = ap_all + (i / kMr) * panel_floats;
         // The packed micro-panel is op(A) stored transposed: element (r, p) at ap[p * kMr + r].
-        const TileFn full = tile_for_rows<2, true>(rows, false);
+        const TileFn full = tile_for_rows<kPanelVectors, true>(rows, false);
         float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc + j0;
         for (int q = 0; q * kPanel < nc; ++q) {
           const int width = imin(kPanel, nc - q * kPanel);
@@ -610,13 +647,26 @@ void packed(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int
           float* c_iq = c_i + q * kPanel;
           if (width == kPanel) {
             full(kc, ap, kMr, panel, kPanel, c_iq, ldc, load_c, reg_first_lanes(kRegLanes));
-          } else if (width > kRegLanes) {
-            tile_for_rows<2, true>(rows, true)(kc, ap, kMr, panel, kPanel, c_iq, ldc, load_c,
-                                               reg_first_lanes(width - kRegLanes));
-          } else {
-            // A narrow last panel: one register wide.
-            tile_for_rows<1, true>(rows, width < kRegLanes)(kc, ap, kMr, panel, kPanel, c_iq, ldc,
-                                                            load_c, reg_first_lanes(width));
+            continue;
+          }
+          // The last panel: as many registers as its columns need, the last one masked.
+          const int nv = (width + kRegLanes - 1) / kRegLanes;
+          const RegMask last = reg_first_lanes(width - (nv - 1) * kRegLanes);
+          const bool masked = width < nv * kRegLanes;
+          switch (nv) {
+#define PH_PANEL_CASE(NV)                                                                         \
+  case NV:                                                                                        \
+    if constexpr (NV <= kPanelVectors) {                                                          \
+      tile_for_rows<NV, true>(rows, masked)(kc, ap, kMr, panel, kPanel, c_iq, ldc, load_c, last); \
+    }                                                                                             \
+    break;
+            PH_PANEL_CASE(1)
+            PH_PANEL_CASE(2)
+            PH_PANEL_CASE(3)
+            PH_PANEL_CASE(4)
+#undef PH_PANEL_CASE
+            default:
+              break;
           }
         }
       }

@@ -422,6 +422,8 @@ TEST(Gemm, AllPathsMatchReferenceOnLargeShapes) {
       {77, 520, 420, 0, true, 0x6},     // direct (B^T copied when trans_b), 11 column blocks
       {13, 1100, 1200, 3, false, 0xF},  // packed: two n blocks, k tail, padded leading dims
       {50, 600, 700, 0, true, 0xF},     // packed: k tail, masked last panel, row tails
+      {320, 316, 900, 1, false, 0x5},   // packed: last panel 60 columns wide
+      {372, 360, 800, 0, true, 0xA},    // packed: last panel 40 columns wide
   };
   for (const Case& c : cases) {
     for (int combo = 0; combo < 4; ++combo) {
