@@ -44,10 +44,11 @@ NetSnapshot snapshot(workloads::MlpStep& step);
 /// and the optimiser.
 constexpr int kCheckSteps = 20;
 
-/// The start-up check's tolerance on each loss, relative to ours. Float sums in another order
-/// differ by about 1e-6 relative per step; 1e-4 leaves room for that over kCheckSteps steps
-/// while the losses move far more than that (the check also asks that ours moved by over 10x
-/// the tolerance, so a peer that skipped its update would fail it).
+/// The start-up check's tolerance on each loss, relative to ours. Summing in another order moves
+/// the losses by about 2e-7 (relative) over kCheckSteps steps, Eigen and libtorch alike; 1e-4
+/// leaves room for other SIMD widths while the losses move by over 10% in those steps (the check
+/// also asks that ours moved by over 10x the tolerance, so a peer that skipped or botched its
+/// update fails it).
 constexpr double kLossTolerance = 1e-4;
 
 /// Compares the peer's losses over kCheckSteps steps with ours from the same snapshot, prints

@@ -107,7 +107,7 @@ bool startup() {
 }
 
 const bool registered = [] {
-  benchmark::Benchmark* b = benchmark::RegisterBenchmark("BM_VsOpenBlas/Sgemm", sgemm);
+  benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark("BM_VsOpenBlas/Sgemm", sgemm);
   for (Shape s : kShapes) b->Args({s.m, s.k, s.n});
   return peers::register_peer("OpenBLAS", startup);
 }();
