@@ -3,8 +3,8 @@
 // 4 -> 64 -> 64 -> 3 layers) and at 1024^3.
 //
 // OpenBLAS picks its kernel when the library loads; OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the
-// environment override that choice (an older kernel runs about half as fast), so start-up prints
-// the kernel in use and warns if either is set.
+// environment override that choice (an older kernel, several times slower at small shapes), so
+// start-up prints the kernel in use and warns if either is set.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
