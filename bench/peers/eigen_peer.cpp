@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <utility>
 #include <vector>
 
 #include "alternate_timing.hpp"
@@ -29,7 +30,8 @@ struct Param {
 };
 
 // An MLP with tanh hidden layers, trained on a fixed batch with cross-entropy of the taken
-// actions over the logits + 0.5 * value MSE, and Adam. Buffers are sized once.
+// actions over the logits + 0.5 * value MSE, and Adam. Buffers are sized by the first step and
+// reused after it.
 class EigenMlp {
  public:
   explicit EigenMlp(const peers::NetSnapshot& s)
