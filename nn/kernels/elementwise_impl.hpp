@@ -384,6 +384,17 @@ void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
   }
 }
 
+void log_softmax_backward_rows(const float* g, const float* y, int64_t rows, int64_t cols,
+                               float* dx) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* gr = g + r * cols;
+    const Vec neg_total = set1(-sum(gr, cols));
+    // acc's dx + g, then acc_scaled's fma(exp(y), -total, .), per lane.
+    map3_acc(gr, y + r * cols, dx + r * cols, cols,
+             [neg_total](Vec gv, Vec yv, Vec o) { return fma(vexp(yv), neg_total, add(o, gv)); });
+  }
+}
+
 // --- Adam -------------------------------------------------------------------------------------
 
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1,
