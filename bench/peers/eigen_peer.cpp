@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "alternate_timing.hpp"
+#include "mlp_peer.hpp"
 #include "net_snapshot.hpp"
 #include "peer_registry.hpp"
 
@@ -135,54 +135,15 @@ class EigenMlp {
   double beta1_power_ = 1, beta2_power_ = 1;
 };
 
-void train_step(benchmark::State& state, std::vector<int64_t> sizes) {
-  workloads::MlpStep ours(sizes, state.range(0), peers::kSeed);
-  EigenMlp peer(peers::snapshot(ours));
-  peers::compare_alternately(
-      state, [&] { benchmark::DoNotOptimize(ours.step()); },
-      [&] { benchmark::DoNotOptimize(peer.step()); }, peers::CallUnit::microseconds);
-}
-
-void infer_one(benchmark::State& state) {
-  workloads::MlpStep ours(peers::train_step_sizes(), 1, peers::kSeed);
-  EigenMlp peer(peers::snapshot(ours));
-  peers::compare_alternately(
-      state, [&] { benchmark::DoNotOptimize(ours.infer_one()); },
-      [&] { benchmark::DoNotOptimize(peer.infer_one()); }, peers::CallUnit::nanoseconds);
-}
-
 bool startup() {
   Eigen::setNbThreads(1);
   std::printf("Eigen %d.%d.%d, SIMD: %s\n", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION,
               EIGEN_MINOR_VERSION, Eigen::SimdInstructionSetsInUse());
-  bool ok = true;
-  const std::pair<const char*, std::vector<int64_t>> nets[] = {
-      {"TrainStep", peers::train_step_sizes()}, {"TrainStepWide", peers::wide_step_sizes()}};
-  for (const auto& [name, sizes] : nets) {
-    workloads::MlpStep ours(sizes, 64, peers::kSeed);
-    EigenMlp peer(peers::snapshot(ours));
-    std::vector<float> losses;
-    for (int i = 0; i < peers::kCheckSteps; ++i) losses.push_back(peer.step());
-    ok = peers::losses_agree("Eigen", name, peers::our_losses(sizes, 64), losses) && ok;
-  }
-  workloads::MlpStep ours(peers::train_step_sizes(), 1, peers::kSeed);
-  EigenMlp peer(peers::snapshot(ours));
-  const float a = ours.infer_one(), b = peer.infer_one();
-  const bool infer_ok = std::fabs(a - b) <= peers::kLossTolerance * std::fabs(a);
-  std::printf("peer check Eigen    Infer1               first output %.6f (ours %.6f) %s\n",
-              double(b), double(a), infer_ok ? "ok" : "MISMATCH");
-  return ok && infer_ok;
+  return peers::mlp_peer_agrees<EigenMlp>("Eigen");
 }
 
 const bool registered = [] {
-  benchmark::RegisterBenchmark("BM_VsEigen/TrainStep", train_step, peers::train_step_sizes())
-      ->Arg(64)
-      ->Arg(2048)
-      ->Unit(benchmark::kMicrosecond);
-  benchmark::RegisterBenchmark("BM_VsEigen/TrainStepWide", train_step, peers::wide_step_sizes())
-      ->Arg(2048)
-      ->Unit(benchmark::kMicrosecond);
-  benchmark::RegisterBenchmark("BM_VsEigen/Infer1", infer_one);
+  peers::register_mlp_benchmarks<EigenMlp>("BM_VsEigen");
   return peers::register_peer("Eigen", startup);
 }();
 

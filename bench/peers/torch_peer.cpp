@@ -9,11 +9,10 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
-#include <cmath>
 #include <cstdio>
 #include <vector>
 
-#include "alternate_timing.hpp"
+#include "mlp_peer.hpp"
 #include "net_snapshot.hpp"
 #include "peer_registry.hpp"
 
@@ -82,53 +81,14 @@ class TorchMlp {
   std::unique_ptr<torch::optim::Adam> adam_;
 };
 
-void train_step(benchmark::State& state, std::vector<int64_t> sizes) {
-  workloads::MlpStep ours(sizes, state.range(0), peers::kSeed);
-  TorchMlp peer(peers::snapshot(ours));
-  peers::compare_alternately(
-      state, [&] { benchmark::DoNotOptimize(ours.step()); },
-      [&] { benchmark::DoNotOptimize(peer.step()); }, peers::CallUnit::microseconds);
-}
-
-void infer_one(benchmark::State& state) {
-  workloads::MlpStep ours(peers::train_step_sizes(), 1, peers::kSeed);
-  TorchMlp peer(peers::snapshot(ours));
-  peers::compare_alternately(
-      state, [&] { benchmark::DoNotOptimize(ours.infer_one()); },
-      [&] { benchmark::DoNotOptimize(peer.infer_one()); }, peers::CallUnit::nanoseconds);
-}
-
 bool startup() {
   torch::set_num_threads(1);
   std::printf("libtorch %s, %d thread\n", TORCH_VERSION, torch::get_num_threads());
-  bool ok = true;
-  const std::pair<const char*, std::vector<int64_t>> nets[] = {
-      {"TrainStep", peers::train_step_sizes()}, {"TrainStepWide", peers::wide_step_sizes()}};
-  for (const auto& [name, sizes] : nets) {
-    workloads::MlpStep ours(sizes, 64, peers::kSeed);
-    TorchMlp peer(peers::snapshot(ours));
-    std::vector<float> losses;
-    for (int i = 0; i < peers::kCheckSteps; ++i) losses.push_back(peer.step());
-    ok = peers::losses_agree("libtorch", name, peers::our_losses(sizes, 64), losses) && ok;
-  }
-  workloads::MlpStep ours(peers::train_step_sizes(), 1, peers::kSeed);
-  TorchMlp peer(peers::snapshot(ours));
-  const float a = ours.infer_one(), b = peer.infer_one();
-  const bool infer_ok = std::fabs(a - b) <= peers::kLossTolerance * std::fabs(a);
-  std::printf("peer check libtorch Infer1               first output %.6f (ours %.6f) %s\n",
-              double(b), double(a), infer_ok ? "ok" : "MISMATCH");
-  return ok && infer_ok;
+  return peers::mlp_peer_agrees<TorchMlp>("libtorch");
 }
 
 const bool registered = [] {
-  benchmark::RegisterBenchmark("BM_VsTorch/TrainStep", train_step, peers::train_step_sizes())
-      ->Arg(64)
-      ->Arg(2048)
-      ->Unit(benchmark::kMicrosecond);
-  benchmark::RegisterBenchmark("BM_VsTorch/TrainStepWide", train_step, peers::wide_step_sizes())
-      ->Arg(2048)
-      ->Unit(benchmark::kMicrosecond);
-  benchmark::RegisterBenchmark("BM_VsTorch/Infer1", infer_one);
+  peers::register_mlp_benchmarks<TorchMlp>("BM_VsTorch");
   return peers::register_peer("libtorch", startup);
 }();
 
