@@ -649,25 +649,11 @@ void packed(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int
             full(kc, ap, kMr, panel, kPanel, c_iq, ldc, load_c, reg_first_lanes(kRegLanes));
             continue;
           }
-          // The last panel: as many registers as its columns need, the last one masked.
+          // The last panel: as many registers as its columns need, the last one masked (one
+          // tile: a micro-panel's rows never exceed a narrower tile's).
           const int nv = (width + kRegLanes - 1) / kRegLanes;
-          const RegMask last = reg_first_lanes(width - (nv - 1) * kRegLanes);
-          const bool masked = width < nv * kRegLanes;
-          switch (nv) {
-#define PH_PANEL_CASE(NV)                                                                         \
-  case NV:                                                                                        \
-    if constexpr (NV <= kPanelVectors) {                                                          \
-      tile_for_rows<NV, true>(rows, masked)(kc, ap, kMr, panel, kPanel, c_iq, ldc, load_c, last); \
-    }                                                                                             \
-    break;
-            PH_PANEL_CASE(1)
-            PH_PANEL_CASE(2)
-            PH_PANEL_CASE(3)
-            PH_PANEL_CASE(4)
-#undef PH_PANEL_CASE
-            default:
-              break;
-          }
+          tile_column_any<true>(nv, width < nv * kRegLanes, rows, kc, ap, kMr, panel, kPanel, c_iq,
+                                ldc, load_c, reg_first_lanes(width - (nv - 1) * kRegLanes));
         }
       }
     }
