@@ -92,8 +92,10 @@ void check_index(float v, int64_t n, const char* who, int64_t row, int64_t compo
 // row has no valid probabilities (NaN or infinite logits).
 int64_t sample_row(const float* logp, int64_t n, float u) {
   // The probabilities are computed a chunk at a time (one exp call per chunk, not per value);
-  // exp gives the same bits however it is called, so both passes see the same p_j.
+  // exp gives the same bits however it is called, so both passes see the same p_j. A row of one
+  // chunk (the usual few categories) keeps its p_j from the first pass for the second.
   constexpr int64_t kChunk = 64;
+  const bool one_chunk = n <= kChunk;
   float p[kChunk];
   double total = 0.0;
   for (int64_t begin = 0; begin < n; begin += kChunk) {
@@ -106,7 +108,7 @@ int64_t sample_row(const float* logp, int64_t n, float u) {
   int64_t last_positive = -1;
   for (int64_t begin = 0; begin < n; begin += kChunk) {
     const int64_t count = std::min(kChunk, n - begin);
-    kernels::exp(logp + begin, p, count);
+    if (!one_chunk) kernels::exp(logp + begin, p, count);
     for (int64_t j = 0; j < count; ++j) {
       if (p[j] > 0.0f) last_positive = begin + j;
       cum += p[j];

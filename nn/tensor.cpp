@@ -139,6 +139,9 @@ struct Storage {
   AlignedFloats data;
   AlignedFloats grad;  // empty until set_requires_grad()
   bool requires_grad = false;
+  // Set by zero_grad(): grad holds stale values standing for zeros until its first use (every
+  // handle's grad_untouched_ points here; see Tensor::grad and grad_for_contribution).
+  bool grad_untouched = false;
 };
 }  // namespace detail
 
@@ -147,6 +150,7 @@ Tensor Tensor::full(const Shape& shape, float value) {
   t.storage_ = std::make_shared<detail::Storage>();
   t.storage_->data.assign(static_cast<std::size_t>(shape.numel()), value);
   t.data_ = t.storage_->data.data();
+  t.grad_untouched_ = &t.storage_->grad_untouched;
   t.shape_ = shape;
   return t;
 }
@@ -239,12 +243,13 @@ float* Tensor::grad() {
 
 const float* Tensor::grad() const {
   check_alive();
-  if (storage_) return requires_grad() ? storage_->grad.data() : nullptr;
+  if (!requires_grad()) return nullptr;
+  float* g = storage_ ? storage_->grad.data() : grad_;
   if (grad_untouched_ != nullptr && *grad_untouched_) {  // first use: the zeros it stands for
-    std::memset(grad_, 0, static_cast<std::size_t>(numel()) * sizeof(float));
+    std::memset(g, 0, static_cast<std::size_t>(numel()) * sizeof(float));
     *grad_untouched_ = false;
   }
-  return grad_;
+  return g;
 }
 
 Tensor& Tensor::set_requires_grad(bool on) {
@@ -274,10 +279,13 @@ Tensor Tensor::grad_tensor() const {
   return t;
 }
 
+// Clearing is deferred: the buffer is marked untouched, so the first backward function to reach
+// it writes its contribution instead of adding it to zeros (a parameter's dW gemm starts from +0
+// rather than loading a cleared buffer), and any other first use clears it then (grad()).
 void Tensor::zero_grad() {
-  float* g = grad();
-  if (g == nullptr) return;
-  std::memset(g, 0, static_cast<std::size_t>(numel()) * sizeof(float));
+  check_alive();
+  if (!requires_grad()) return;
+  *grad_untouched_ = true;
 }
 
 void Tensor::backward() const {

@@ -105,13 +105,17 @@ class Tensor {
   /// Marks an owned tensor as a trainable leaf and allocates its (zeroed) gradient buffer.
   Tensor& set_requires_grad(bool on = true);
   /// The gradient buffer (same shape as the tensor), or nullptr if requires_grad() is false.
-  /// An op result's buffer starts untouched and is cleared here on first access if no backward
-  /// function has written it yet (Tape::new_tensor), so that first call writes to the buffer:
-  /// do not make it for the same op result from several threads at once.
+  /// An op result's buffer starts untouched, and zero_grad() leaves a buffer untouched; such a
+  /// buffer is cleared here on first access if no backward function has written it yet
+  /// (Tape::new_tensor), so that first call writes to the buffer: do not make it for the same
+  /// tensor (op result or parameter after zero_grad) from several threads at once.
   float* grad();
   const float* grad() const;
   /// The gradient as an owned tensor copy (zeros if none).
   Tensor grad_tensor() const;
+  /// Sets the gradient to zeros. The clearing is deferred: the buffer is marked untouched, and
+  /// the first backward function to reach it writes its contribution instead of adding it to
+  /// zeros (grad() clears it if anything else comes first).
   void zero_grad();
   /// Back-propagates from this one-element tensor through the tape that recorded it, adding
   /// d(this)/d(leaf) into every leaf's grad(); then releases the recorded graph.
@@ -134,9 +138,9 @@ class Tensor {
   std::shared_ptr<detail::Storage> storage_;  // null for tensors living in a tape arena
   float* data_ = nullptr;
   float* grad_ = nullptr;  // arena tensors only (owned ones keep theirs in storage_)
-  // Arena tensors with a gradient: a flag in the arena, shared by every handle of the tensor,
-  // that is true while grad_ has received no contribution and holds garbage standing for zeros
-  // (see Tape::new_tensor).
+  // A flag shared by every handle of the tensor (in the arena for op results, in the storage for
+  // owned tensors), true while the gradient buffer has received no contribution and holds
+  // garbage or stale values standing for zeros (see Tape::new_tensor and zero_grad).
   bool* grad_untouched_ = nullptr;
   Shape shape_;
   Tape* tape_ = nullptr;

@@ -120,6 +120,10 @@ void softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
 void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
   table().log_softmax_rows(x, rows, cols, out);
 }
+void log_softmax_backward_rows(const float* g, const float* y, int64_t rows, int64_t cols,
+                               float* dx) {
+  table().log_softmax_backward_rows(g, y, rows, cols, dx);
+}
 
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1,
                  float b2, float eps, float c1, float c2) {

@@ -384,6 +384,55 @@ void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
   }
 }
 
+// 16 rows of at most 16 columns at once, one row per lane, as softmax_16_short_rows: a policy
+// head's rows are too short for a horizontal sum each. The column vectors replay sum() exactly
+// (lane j of a row's accumulator is +0 + column j, +0 beyond the row, then tree_sum's pairwise
+// tree between column vectors), and each column then gets the per-row formula lane by lane.
+void log_softmax_backward_16_short_rows(const float* g, const float* y, int64_t cols, float* dx) {
+  alignas(64) float buf[kLanes];
+  const auto column = [&buf, cols](const float* m, int64_t j) {
+    for (int64_t r = 0; r < kLanes; ++r) buf[r] = m[r * cols + j];
+    return load(buf);
+  };
+  Vec gv[kLanes], t[kLanes];
+  for (int64_t j = 0; j < kLanes; ++j) {
+    if (j < cols) {
+      gv[j] = column(g, j);
+      t[j] = add(set1(0.0f), gv[j]);  // sum: acc (= +0) + x
+    } else {
+      t[j] = set1(0.0f);
+    }
+  }
+  for (int64_t w = kLanes / 2; w >= 1; w /= 2)
+    for (int64_t l = 0; l < w; ++l) t[l] = add(t[l], t[l + w]);  // tree_sum
+  // -total as the row-wise version negates it: a sign flip (of a NaN too), done on the scalars.
+  store(buf, t[0]);
+  for (int64_t r = 0; r < kLanes; ++r) buf[r] = -buf[r];
+  const Vec neg_total = load(buf);
+  for (int64_t j = 0; j < cols; ++j) {
+    const Vec yv = column(y, j), o = column(dx, j);
+    store(buf, fma(vexp(yv), neg_total, add(o, gv[j])));
+    for (int64_t r = 0; r < kLanes; ++r) dx[r * cols + j] = buf[r];
+  }
+}
+
+void log_softmax_backward_rows(const float* g, const float* y, int64_t rows, int64_t cols,
+                               float* dx) {
+  int64_t r = 0;
+  if (cols <= kLanes) {
+    for (; r + kLanes <= rows; r += kLanes) {
+      log_softmax_backward_16_short_rows(g + r * cols, y + r * cols, cols, dx + r * cols);
+    }
+  }
+  for (; r < rows; ++r) {
+    const float* gr = g + r * cols;
+    const Vec neg_total = set1(-sum(gr, cols));
+    // acc's dx + g, then acc_scaled's fma(exp(y), -total, .), per lane.
+    map3_acc(gr, y + r * cols, dx + r * cols, cols,
+             [neg_total](Vec gv, Vec yv, Vec o) { return fma(vexp(yv), neg_total, add(o, gv)); });
+  }
+}
+
 // --- Adam -------------------------------------------------------------------------------------
 
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1,

@@ -38,6 +38,8 @@ struct ElementwiseTable {
   Reduce sum, sum_squares, max;
   ColSum col_sum_acc;
   Rows softmax_rows, log_softmax_rows;
+  using RowsBackward = void (*)(const float*, const float*, int64_t, int64_t, float*);
+  RowsBackward log_softmax_backward_rows;
   Adam adam_update;
   Fold dense_fold;
 };
@@ -49,7 +51,7 @@ struct ElementwiseTable {
     add, sub, mul, div, minimum, maximum, add_scalar, mul_scalar, clamp, square, sqrt, relu, exp, \
         log, tanh, sigmoid, softplus, acc, acc_scaled, acc_mul, acc_div, tanh_backward,           \
         sigmoid_backward, relu_backward, sum, sum_squares, max, col_sum_acc, softmax_rows,        \
-        log_softmax_rows, adam_update, dense_fold                                                 \
+        log_softmax_rows, log_softmax_backward_rows, adam_update, dense_fold                      \
   }
 
 namespace scalar {
@@ -84,6 +86,8 @@ float max(const float* x, int64_t n);
 void col_sum_acc(const float* x, int64_t rows, int64_t cols, float* out);
 void softmax_rows(const float* x, int64_t rows, int64_t cols, float* out);
 void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out);
+void log_softmax_backward_rows(const float* g, const float* y, int64_t rows, int64_t cols,
+                               float* dx);
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1,
                  float b2, float eps, float c1, float c2);
 void dense_fold(const float* dy, const float* y, int64_t rows, int64_t cols, Activation act,

@@ -377,6 +377,17 @@ void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
   }
 }
 
+void log_softmax_backward_rows(const float* g, const float* y, int64_t rows, int64_t cols,
+                               float* dx) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* gr = g + r * cols;
+    const float* yr = y + r * cols;
+    float* d = dx + r * cols;
+    const float total = sum(gr, cols);
+    for (int64_t c = 0; c < cols; ++c) d[c] = std::fma(exp1(yr[c]), -total, d[c] + gr[c]);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Adam, exactly the documented formula, no fma (so every path rounds the same way). The bias
 // corrections are folded into two per-call constants, leaving one divide and one square root per

@@ -126,6 +126,13 @@ void col_sum_acc(const float* x, int64_t rows, int64_t cols, float* out);
 /// Row-wise softmax and log-softmax of a rows x cols matrix (max-subtracted, our exp/log).
 void softmax_rows(const float* x, int64_t rows, int64_t cols, float* out);
 void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out);
+/// The backward pass of log_softmax_rows, y its output and g the gradient at y:
+/// dx[r][c] = fma(exp(y[r][c]), -t_r, dx[r][c] + g[r][c]) with t_r = sum(g row r) (sum's order):
+/// exactly acc(g, dx) then acc_scaled(exp(y), -t_r, dx) row by row, in one call for the whole
+/// matrix (a policy head's rows are a few columns long, and four calls per row cost more than
+/// the arithmetic).
+void log_softmax_backward_rows(const float* g, const float* y, int64_t rows, int64_t cols,
+                               float* dx);
 
 // ---------------------------------------------------------------------------------------------
 // Optimiser updates (one fused pass over a parameter tensor)

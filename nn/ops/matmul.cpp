@@ -59,8 +59,9 @@ struct DenseArgs {
 
 // x is [rows, in], w is [in, out], b is [out] (optional); the output y = act(z), z = x w + b.
 // The activation's derivative is folded into dy once (dz, with db summed in the same pass);
-// then dx = dz w^T and dw = x^T dz. A fresh dx buffer is written by its gemm rather than
-// cleared and added to (see TensorAccess::grad_for_contribution).
+// then dx = dz w^T and dw = x^T dz. A fresh dx buffer, and a dw buffer that zero_grad() left
+// untouched, are written by their gemm rather than cleared and added to (see
+// TensorAccess::grad_for_contribution).
 void dense_backward(const Node& node) {
   const Tensor &x = node.in[0], &w = node.in[1], &b = node.in[2];
   const Activation act = node.args<DenseArgs>().act;
@@ -80,9 +81,10 @@ void dense_backward(const Node& node) {
     float* dx = TensorAccess::grad_for_contribution(x, &assign);
     k::gemm(false, true, rows, in_f, out_f, dz, out_f, w.data(), out_f, dx, in_f, !assign);
   }
-  if (w.requires_grad()) {  // dw = x^T dz
-    k::gemm(true, false, in_f, out_f, rows, x.data(), in_f, dz, out_f,
-            const_cast<Tensor&>(w).grad(), out_f, true);
+  if (w.requires_grad()) {  // dw = x^T dz, written straight into a gradient zero_grad() left
+    bool assign = false;
+    float* dw = TensorAccess::grad_for_contribution(w, &assign);
+    k::gemm(true, false, in_f, out_f, rows, x.data(), in_f, dz, out_f, dw, out_f, !assign);
   }
 }
 

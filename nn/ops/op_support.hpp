@@ -27,17 +27,16 @@ struct TensorAccess {
 
   /// The gradient buffer of `t` (which requires a gradient), for a backward function about to
   /// give it a contribution covering every element. Sets *assign when nothing has been added to
-  /// it yet (a fresh arena gradient): the caller must then write its contribution instead of
-  /// adding it, computing exactly what it would have on a buffer of +0: a gemm started from +0
-  /// (accumulate = false) instead of from the buffer, or term + 0 instead of 0 + term (the same
-  /// bits, including +0 for a -0 term; storing the bare term would keep the -0).
+  /// it yet (a fresh arena gradient, or a parameter's since zero_grad()): the caller must then
+  /// write its contribution instead of adding it, computing exactly what it would have on a
+  /// buffer of +0: a gemm started from +0 (accumulate = false) instead of from the buffer, or
+  /// term + 0 instead of 0 + term (the same bits, including +0 for a -0 term; storing the bare
+  /// term would keep the -0).
   static float* grad_for_contribution(const Tensor& t, bool* assign) {
     (void)t.data();  // throws if the tensor's tape has moved on
     *assign = t.grad_untouched_ != nullptr && *t.grad_untouched_;
-    if (*assign) {
-      *t.grad_untouched_ = false;
-      return t.grad_;
-    }
+    // With the flag cleared first, grad() hands the buffer over without clearing it.
+    if (*assign) *t.grad_untouched_ = false;
     return const_cast<Tensor&>(t).grad();
   }
 };

@@ -8,8 +8,14 @@
 namespace nn {
 namespace {
 
+// dst = src. Short runs (the 1-2 columns a slice takes from each row of a policy/value head) are
+// copied in a plain loop: a library call per row cost more than the copy itself.
 void copy_floats(float* dst, const float* src, int64_t n) {
-  if (n > 0) std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(float));
+  if (n < 16) {
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+  } else {
+    std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(float));
+  }
 }
 
 // dst += src. Short runs (e.g. the 1-2 columns of a policy/value head) are added in a plain

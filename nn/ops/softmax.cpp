@@ -39,14 +39,8 @@ void log_softmax_backward(const Node& node) {
   const float* y = node.out.data();
   const float* g = node.out.grad();
   float* dx = const_cast<Tensor&>(node.in[0]).grad();
-  float* p = scratch(0, r.cols);
-  for (int64_t i = 0; i < r.rows; ++i) {
-    int64_t off = i * r.cols;
-    float total = k::sum(g + off, r.cols);
-    k::exp(y + off, p, r.cols);
-    k::acc(g + off, dx + off, r.cols);
-    k::acc_scaled(p, -total, dx + off, r.cols);
-  }
+  // dx += g - exp(y) * sum(g row): one kernel call for all rows.
+  k::log_softmax_backward_rows(g, y, r.rows, r.cols, dx);
 }
 
 using RowKernel = void (*)(const float*, int64_t, int64_t, float*);

@@ -415,6 +415,55 @@ TEST(KernelPaths, SoftmaxRowsMatchScalarReference) {
   }
 }
 
+// The backward pass of log_softmax_rows: every path equals the scalar reference bit for bit, for
+// short rows (a policy head's 2-3 actions) and long ones, -0 / inf / NaN gradients included.
+TEST(KernelPaths, LogSoftmaxBackwardRowsMatchScalarReference) {
+  Gen g(11);
+  for (int64_t rows : {1, 3, 16, 37}) {
+    for (int64_t cols : {1, 2, 3, 15, 16, 17, 64, 100}) {
+      const int64_t n = rows * cols;
+      std::vector<float> grad = wild_values(g, n), y(n), dx0(n);
+      for (auto& v : y) v = -std::fabs(g.moderate());  // log-probabilities
+      for (auto& v : dx0) v = g.moderate();
+      dx0[0] = -0.0f;
+      OutBuf want(dx0, n);
+      k::scalar::log_softmax_backward_rows(grad.data(), y.data(), rows, cols, want.ptr());
+      for (Isa isa : supported_isas()) {
+        IsaScope scope(isa);
+        OutBuf got(dx0, n);
+        k::log_softmax_backward_rows(grad.data(), y.data(), rows, cols, got.ptr());
+        ASSERT_TRUE(same_output(got, want, "log_softmax_backward_rows", isa))
+            << " rows = " << rows << ", cols = " << cols;
+      }
+    }
+  }
+}
+
+// ... and is the sequence of kernels it replaces, row by row: dx += g, then
+// dx = fma(exp(y), -sum(g), dx).
+TEST(KernelSemantics, LogSoftmaxBackwardRowsIsAccThenScaledExp) {
+  Gen g(12);
+  for (int64_t cols : {2, 3, 40}) {
+    const int64_t rows = 21, n = rows * cols;
+    std::vector<float> grad(n), y(n), dx(n);
+    for (auto& v : grad) v = g.moderate();
+    for (auto& v : y) v = -std::fabs(g.moderate());
+    for (auto& v : dx) v = g.moderate();
+    std::vector<float> want = dx, p(cols);
+    for (int64_t r = 0; r < rows; ++r) {
+      const float total = k::sum(grad.data() + r * cols, cols);
+      k::exp(y.data() + r * cols, p.data(), cols);
+      k::acc(grad.data() + r * cols, want.data() + r * cols, cols);
+      k::acc_scaled(p.data(), -total, want.data() + r * cols, cols);
+    }
+    k::log_softmax_backward_rows(grad.data(), y.data(), rows, cols, dx.data());
+    for (int64_t i = 0; i < n; ++i) {
+      ASSERT_TRUE(same_bits(dx[i], want[i]))
+          << "cols " << cols << ", element " << i << ": " << dx[i] << " vs " << want[i];
+    }
+  }
+}
+
 TEST(KernelPaths, AdamUpdateMatchesScalarReference) {
   Gen g(8);
   const float lr = 3e-4f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;

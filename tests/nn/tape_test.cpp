@@ -61,6 +61,45 @@ TEST(TapeGrad, AccumulatesAcrossRecordingsUntilZeroGrad) {
   EXPECT_EQ(w.grad_tensor().to_vector(), (std::vector<float>{0.5f, -1, 2}));
 }
 
+// zero_grad() defers the clearing: the first backward contribution is written over whatever the
+// buffer held (here NaNs, which any addition would keep), a buffer no backward reaches reads as
+// zeros, and values written through grad() after zero_grad() are kept.
+TEST(TapeGrad, ZeroGradLeavesStaleValuesThatNeverShow) {
+  const float nan = std::nanf("");
+  Tensor x = Tensor::from_vector({0.5f, -1, 2, 0.25f, 1.5f, -0.75f}, {2, 3});
+  auto make = [] {
+    Tensor w = param({0.1f, -0.2f, 0.3f, 0.4f, -0.5f, 0.6f}, {3, 2});
+    Tensor b = param({0.05f, -0.05f}, {2});
+    return std::vector<Tensor>{w, b};
+  };
+  auto backward = [&](const std::vector<Tensor>& p) {
+    Tape tape;
+    TapeScope scope(tape);
+    nn::sum(nn::dense(x, p[0], p[1], nn::Activation::tanh)).backward();
+  };
+  std::vector<Tensor> fresh = make(), stale = make();
+  backward(fresh);
+  Tensor unused = param({1, 2}, {2});
+  for (Tensor* t : {&stale[0], &stale[1], &unused}) {
+    float* g = t->grad();
+    for (int64_t i = 0; i < t->numel(); ++i) g[i] = nan;
+    t->zero_grad();
+  }
+  backward(stale);
+  for (int i = 0; i < 2; ++i) {
+    const std::vector<float> want = fresh[i].grad_tensor().to_vector();
+    const std::vector<float> got = stale[i].grad_tensor().to_vector();
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t j = 0; j < got.size(); ++j) {
+      EXPECT_EQ(got[j], want[j]) << "parameter " << i << ", element " << j;
+    }
+  }
+  EXPECT_EQ(unused.grad_tensor().to_vector(), (std::vector<float>{0, 0}));
+  unused.zero_grad();
+  unused.grad()[1] = 7.0f;  // the first grad() clears the buffer, then hands it over
+  EXPECT_EQ(unused.grad_tensor().to_vector(), (std::vector<float>{0, 7}));
+}
+
 // The graph is released by backward(): a second backward in the same recording is an error, and
 // the gradients of the first one are not doubled.
 TEST(TapeGrad, BackwardTwiceInOneRecordingThrows) {

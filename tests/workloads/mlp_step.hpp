@@ -84,16 +84,21 @@ class MlpStep {
   }
 
   nn::Mlp& mlp() { return mlp_; }
-  /// The optimiser (its moments are part of what phantom-regress pins).
-  nn::Adam& adam() { return adam_; }
-
- private:
+  /// The fixed batch a step trains on: inputs [batch, in], taken actions [batch] (as floats) and
+  /// returns [batch, 1] (peer_bench hands the same data to other libraries).
+  const nn::Tensor& inputs() const { return inputs_; }
+  const nn::Tensor& actions() const { return actions_; }
+  const nn::Tensor& returns() const { return returns_; }
+  /// The optimiser's settings (peer_bench configures the other libraries' Adam with them).
   static nn::AdamOptions options() {
     nn::AdamOptions o;
     o.lr = 1e-3f;
     return o;
   }
+  /// The optimiser (its moments are part of what phantom-regress pins).
+  nn::Adam& adam() { return adam_; }
 
+ private:
   nn::Rng rng_;
   nn::Mlp mlp_;
   nn::Adam adam_;
