@@ -540,7 +540,8 @@ void narrow(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int
 
 // The packed path runs the direct path's widest tile (6 rows x 4 zmm, or 6 x 2 ymm): per step of
 // k it broadcasts 6 values of A for 24 multiply-adds. A 12 x 2 zmm tile needs 12 broadcasts for
-// the same work; on Zen 5 it ran 1024^3 at about 65% of the FMA peak where this one runs at 80%.
+// the same work, and the route built on it measured slower on Zen 5 (bench/README.md, "The packed
+// route on Zen 5").
 constexpr int kPanelVectors = kMaxTileVectors;  // registers per packed B panel (the tile's width)
 constexpr int kPanel = kPanelVectors * kRegLanes;  // columns per packed B panel
 constexpr int kMr = tile_rows(kPanelVectors);      // rows per A micro-panel (6)
@@ -621,6 +622,9 @@ void pack_a(bool trans_a, const float* a, int lda, int i0, int p0, int rows, int
 void packed(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
             const float* b, int ldb, float* c, int ldc, bool accumulate) {
   float* bp = scratch(kScratchB, static_cast<std::size_t>(kKc) * round_up(imin(n, kNc), kPanel));
+  // Micro-panels lie back to back, kKc * kMr floats apart: the whole-register stores of pack_a
+  // that run past one land at the start of the next, which is packed afterwards; the last one
+  // gets the kRegLanes floats of slack.
   const std::size_t panel_floats = static_cast<std::size_t>(kKc) * kMr;
   float* ap_all =
       scratch(kScratchA, panel_floats * static_cast<std::size_t>((m + kMr - 1) / kMr) + kRegLanes);
