@@ -12,8 +12,9 @@
 #   make tsan       TSan build, the threading tests
 #   make fuzz       clang build of the libFuzzer targets (tests/fuzz/), each run FUZZ_SECONDS
 #                   after its saved inputs (needs clang and its runtime, libclang-rt-dev)
-#   make test-mpi   build with the MPI layer in build-mpi/ and run its suite under mpiexec
-#                   (needs MPI, e.g. libopenmpi-dev and openmpi-bin; docs/DISTRIBUTED.md)
+#   make test-mpi   build with the MPI layer in build-mpi/ (MPI_BUILD=dir picks another) and run
+#                   its suite under mpiexec (needs MPI, e.g. libopenmpi-dev and openmpi-bin;
+#                   docs/DISTRIBUTED.md)
 #   make run-mpi    `make run`'s experiment with its rollout worker on another rank of an MPI
 #                   job (2 ranks): prints what `make run` prints
 #   make format     clang-format every source file
@@ -108,12 +109,15 @@ fuzz:
 # The optional MPI layer (docs/DISTRIBUTED.md) in its own build directory: the library, the MPI
 # layer, its test suite and its driver only, then the suite (CTest label "mpi") under mpiexec
 # with 1, 2 and 3 ranks, one run at a time (each starts up to 3 processes).
+# MPI_BUILD=build adds the layer to `make test`'s Release tree instead: the MPI option changes no
+# flag of the library, so only the layer, its suite and its driver are compiled (.ci/run does so).
+MPI_BUILD ?= build-mpi
 MPI_TARGETS ?= phantom_mpi mpi_tests mpi_rollouts mpi_train_failure
 test-mpi:
-	$(CONFIGURE) -B build-mpi -DCMAKE_BUILD_TYPE=Release -DPHANTOM_WITH_MPI=ON
-	$(CMAKE) --build build-mpi -j $(JOBS) --target $(MPI_TARGETS)
-	$(call require,build-mpi,TESTS,GoogleTest (libgtest-dev))
-	$(CTEST) --test-dir build-mpi --output-on-failure -L mpi --no-tests=error --timeout 600
+	$(CONFIGURE) -B $(MPI_BUILD) -DCMAKE_BUILD_TYPE=Release -DPHANTOM_WITH_MPI=ON
+	$(CMAKE) --build $(MPI_BUILD) -j $(JOBS) --target $(MPI_TARGETS)
+	$(call require,$(MPI_BUILD),TESTS,GoogleTest (libgtest-dev))
+	$(CTEST) --test-dir $(MPI_BUILD) --output-on-failure -L mpi --no-tests=error --timeout 600
 
 # `make run`'s experiment over MPI (docs/DISTRIBUTED.md, "Training over ranks"): rank 0 learns,
 # the RUN_WORKERS rollout workers sample on ranks 1..RUN_MPI_RANKS-1; the numbers printed are
@@ -123,10 +127,10 @@ RUN_MPI_RANKS ?= 2
 MPIEXEC ?= mpiexec
 MPIEXEC_FLAGS ?=
 run-mpi:
-	$(CONFIGURE) -B build-mpi -DCMAKE_BUILD_TYPE=Release -DPHANTOM_WITH_MPI=ON
-	$(CMAKE) --build build-mpi -j $(JOBS) --target supply_chain_train_mpi
+	$(CONFIGURE) -B $(MPI_BUILD) -DCMAKE_BUILD_TYPE=Release -DPHANTOM_WITH_MPI=ON
+	$(CMAKE) --build $(MPI_BUILD) -j $(JOBS) --target supply_chain_train_mpi
 	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 $(MPIEXEC) -np $(RUN_MPI_RANKS) \
-	  $(MPIEXEC_FLAGS) ./build-mpi/examples/supply_chain_train_mpi --workers $(RUN_WORKERS) \
+	  $(MPIEXEC_FLAGS) ./$(MPI_BUILD)/examples/supply_chain_train_mpi --workers $(RUN_WORKERS) \
 	  --results results
 
 format:
