@@ -78,12 +78,13 @@ sanitize:
 
 # TSan runs the tests that exercise threads: the pool itself and everything that runs on it.
 # It builds only the test programs that hold such tests (TSAN_PROGRAMS: one per layer; the
-# allocation-counting programs and install_tests have none), and fails if ctest finds no test.
+# allocation-counting programs and install_tests have none), each from the test files that
+# mention TSAN_TESTS (tests/CMakeLists.txt), and fails if ctest finds no test.
 TSAN_TESTS ?= ThreadPool|MeasuredSplit|Parallel|Determinism|WorkerSet
 TSAN_PROGRAMS ?= nn_tests phantom_tests trainers_tests analysis_tests
 tsan:
 	$(CONFIGURE) -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHANTOM_SANITIZE=thread \
-	  -DPHANTOM_BUILD_EXAMPLES=OFF
+	  -DPHANTOM_BUILD_EXAMPLES=OFF -DPHANTOM_TSAN_TESTS='$(TSAN_TESTS)'
 	$(CMAKE) --build build-tsan -j $(JOBS) --target $(TSAN_PROGRAMS)
 	$(call require,build-tsan,TESTS,GoogleTest (libgtest-dev))
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
