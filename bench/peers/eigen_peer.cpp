@@ -4,6 +4,7 @@
 //   BM_VsEigen/TrainStep/<batch>      4 -> 64 -> 64 -> 3 train step (forward, loss, backward, Adam)
 //   BM_VsEigen/TrainStepWide/<batch>  32 -> 256 -> 256 -> 8 train step
 //   BM_VsEigen/Infer1                 batch-1 forward of the 4 -> 64 -> 64 -> 3 net
+// (BM_VsEigenDefaultFlags/... in peer_bench_eigen_default: the same, Eigen at default flags.)
 #include <benchmark/benchmark.h>
 #include <Eigen/Core>
 
@@ -15,6 +16,13 @@
 #include "mlp_peer.hpp"
 #include "net_snapshot.hpp"
 #include "peer_registry.hpp"
+
+// Which build of this file it is: empty in peer_bench, whose Eigen is compiled for the machine
+// (-march=native), "DefaultFlags" in peer_bench_eigen_default, whose Eigen is compiled with the
+// compiler's default flags (SSE2 only on x86-64). It names the benchmarks and the peer.
+#ifndef PEERS_EIGEN_VARIANT
+#define PEERS_EIGEN_VARIANT ""
+#endif
 
 namespace {
 
@@ -139,12 +147,12 @@ bool startup() {
   Eigen::setNbThreads(1);
   std::printf("Eigen %d.%d.%d, SIMD: %s\n", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION,
               EIGEN_MINOR_VERSION, Eigen::SimdInstructionSetsInUse());
-  return peers::mlp_peer_agrees<EigenMlp>("Eigen");
+  return peers::mlp_peer_agrees<EigenMlp>("Eigen" PEERS_EIGEN_VARIANT);
 }
 
 const bool registered = [] {
-  peers::register_mlp_benchmarks<EigenMlp>("BM_VsEigen");
-  return peers::register_peer("Eigen", startup);
+  peers::register_mlp_benchmarks<EigenMlp>("BM_VsEigen" PEERS_EIGEN_VARIANT);
+  return peers::register_peer("Eigen" PEERS_EIGEN_VARIANT, startup);
 }();
 
 }  // namespace
