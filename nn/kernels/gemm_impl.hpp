@@ -478,11 +478,122 @@ __attribute__((always_inline)) inline void few_rows_any(int rows, int n, int k, 
   }
 }
 
+// Tiny k (an observation of a few features entering the first layer): with k = 4 a tile does
+// only 4 steps of k between zeroing its accumulators and storing them, so reloading B and
+// walking the tile machinery weigh as much as the FMAs. Instead a column block of B (K rows of
+// NV registers) is loaded into registers once and every row of C streams past it: per row, K
+// broadcasts of A, K * NV FMAs (one chain of K per register, in increasing p) and NV stores.
+constexpr int kTinyK = 4;
+
+// C [m x NV registers], the last one masked to `last` when kMasked, for a compile-time k = K.
+template <int K, int NV, bool kTransA, bool kMasked>
+__attribute__((noinline)) void tiny_k_block(int m, const float* a, int lda, const float* b, int ldb,
+                                            float* c, int ldc, bool load_c, RegMask last) {
+  Reg bv[K][NV];
+#pragma GCC unroll 4
+  for (int p = 0; p < K; ++p) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const float* b_pv = b + static_cast<std::ptrdiff_t>(p) * ldb + v * kRegLanes;
+      bv[p][v] = v + 1 < NV || !kMasked ? reg_load(b_pv) : reg_load_masked(b_pv, last);
+    }
+  }
+#pragma GCC unroll 2
+  for (int i = 0; i < m; ++i) {
+    float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc;
+    Reg acc[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      if (!load_c) {
+        acc[v] = reg_zero();
+      } else if (v + 1 < NV || !kMasked) {
+        acc[v] = reg_load(c_i + v * kRegLanes);
+      } else {
+        acc[v] = reg_load_masked(c_i + v * kRegLanes, last);
+      }
+    }
+#pragma GCC unroll 4
+    for (int p = 0; p < K; ++p) {
+      const Reg av = reg_set1(kTransA ? a[static_cast<std::ptrdiff_t>(p) * lda + i]
+                                      : a[static_cast<std::ptrdiff_t>(i) * lda + p]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[v] = reg_fma(av, bv[p][v], acc[v]);
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      if (v + 1 < NV || !kMasked) {
+        reg_store(c_i + v * kRegLanes, acc[v]);
+      } else {
+        reg_store_masked(c_i + v * kRegLanes, last, acc[v]);
+      }
+    }
+  }
+}
+
+// C [m x n] with B row-major [K x n]: column blocks as wide as half the registers hold for K rows
+// of B (at most the direct path's widest tile), the last one narrower and masked.
+template <int K, bool kTransA>
+void tiny_k(int m, int n, const float* a, int lda, const float* b, int ldb, float* c, int ldc,
+            bool load_c) {
+  constexpr int kNv = kRegCount / 2 / K < kMaxTileVectors ? kRegCount / 2 / K : kMaxTileVectors;
+  constexpr int kBlock = kNv * kRegLanes;
+  int j = 0;
+  for (; j + kBlock <= n; j += kBlock) {
+    tiny_k_block<K, kNv, kTransA, false>(m, a, lda, b + j, ldb, c + j, ldc, load_c,
+                                         reg_first_lanes(kRegLanes));
+  }
+  if (j == n) return;
+  const int width = n - j;
+  const int nv = (width + kRegLanes - 1) / kRegLanes;
+  const RegMask last = reg_first_lanes(width - (nv - 1) * kRegLanes);
+  switch (nv) {
+#define PH_TINY_CASE(NV)                                                                   \
+  case NV:                                                                                 \
+    if constexpr (NV <= kNv) {                                                             \
+      tiny_k_block<K, NV, kTransA, true>(m, a, lda, b + j, ldb, c + j, ldc, load_c, last); \
+    }                                                                                      \
+    break;
+    PH_TINY_CASE(1)
+    PH_TINY_CASE(2)
+    PH_TINY_CASE(3)
+    PH_TINY_CASE(4)
+#undef PH_TINY_CASE
+    default:
+      break;
+  }
+}
+
+// tiny_k for k in 1..kTinyK.
+void tiny_k_any(bool trans_a, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
+                float* c, int ldc, bool load_c) {
+  switch (k) {
+#define PH_TINY_K_CASE(K)                                     \
+  case K:                                                     \
+    if (trans_a) {                                            \
+      tiny_k<K, true>(m, n, a, lda, b, ldb, c, ldc, load_c);  \
+    } else {                                                  \
+      tiny_k<K, false>(m, n, a, lda, b, ldb, c, ldc, load_c); \
+    }                                                         \
+    break;
+    PH_TINY_K_CASE(1)
+    PH_TINY_K_CASE(2)
+    PH_TINY_K_CASE(3)
+    PH_TINY_K_CASE(4)
+#undef PH_TINY_K_CASE
+    default:
+      break;
+  }
+}
+
 // C [m x n] with B row-major [k x n], in bands of 12 rows: a band of A (12 x k) stays in L1
 // while the band sweeps all column blocks of up to kMaxTileVectors registers (a narrower tail is
 // masked); B is read from L1 or L2. A band of at most kFewRows rows goes to few_rows_any.
 void direct(bool trans_a, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
             float* c, int ldc, bool load_c) {
+  if (k >= 1 && k <= kTinyK) {
+    tiny_k_any(trans_a, m, n, k, a, lda, b, ldb, c, ldc, load_c);
+    return;
+  }
   constexpr int kBand = 12;
   constexpr int kBlock = kMaxTileVectors * kRegLanes;
   for (int i = 0; i < m; i += kBand) {
