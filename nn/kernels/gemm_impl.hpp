@@ -724,8 +724,10 @@ template <int NC>
 struct LaneMoves {
   int to_flat_idx[NC][kRegLanes];
   int to_flat_sel[NC][NC][kRegLanes];  // [o][j][l]: -1 where flat lane l of o comes from acc j
+  unsigned to_flat_bits[NC][NC];       // the same as a bit mask (bit l), for AVX-512's masks
   int from_flat_idx[NC][kRegLanes];
   int from_flat_sel[NC][NC][kRegLanes];  // [j][o][r]: -1 where acc lane r of j comes from flat o
+  unsigned from_flat_bits[NC][NC];
 };
 template <int NC>
 constexpr LaneMoves<NC> make_lane_moves() {
@@ -734,27 +736,35 @@ constexpr LaneMoves<NC> make_lane_moves() {
     for (int l = 0; l < kRegLanes; ++l) {
       const int f = o * kRegLanes + l;
       t.to_flat_idx[o][l] = f / NC;
-      for (int j = 0; j < NC; ++j) t.to_flat_sel[o][j][l] = f % NC == j ? -1 : 0;
+      for (int j = 0; j < NC; ++j) {
+        t.to_flat_sel[o][j][l] = f % NC == j ? -1 : 0;
+        if (f % NC == j) t.to_flat_bits[o][j] |= 1u << l;
+      }
     }
   }
   for (int j = 0; j < NC; ++j) {
     for (int r = 0; r < kRegLanes; ++r) {
       const int f = r * NC + j;
       t.from_flat_idx[j][r] = f % kRegLanes;
-      for (int o = 0; o < NC; ++o) t.from_flat_sel[j][o][r] = f / kRegLanes == o ? -1 : 0;
+      for (int o = 0; o < NC; ++o) {
+        t.from_flat_sel[j][o][r] = f / kRegLanes == o ? -1 : 0;
+        if (f / kRegLanes == o) t.from_flat_bits[j][o] |= 1u << r;
+      }
     }
   }
   return t;
 }
-// base with the lanes l where sel[l] != 0 replaced by src[idx[l]].
+// base with the lanes l where sel[l] != 0 (bit l of `bits`) replaced by src[idx[l]].
 template <class R>
-inline R permute_into(R base, R src, const int* idx, const int* sel) {
+inline R permute_into(R base, R src, const int* idx, const int* sel, unsigned bits) {
   if constexpr (sizeof(R) == 64) {
-    const __mmask16 keep = _mm512_movepi32_mask(_mm512_loadu_si512(sel));
-    return _mm512_mask_permutexvar_ps(base, keep, _mm512_loadu_si512(idx), src);
+    (void)sel;
+    return _mm512_mask_permutexvar_ps(base, static_cast<__mmask16>(bits), _mm512_loadu_si512(idx),
+                                      src);
   } else {
     const __m256i i = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx));
     const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sel));
+    (void)bits;
     return _mm256_blendv_ps(base, _mm256_permutevar8x32_ps(src, i), _mm256_castsi256_ps(m));
   }
 }
@@ -780,7 +790,8 @@ __attribute__((always_inline)) inline void narrow_load_c(const float* c, int ldc
       acc[j] = reg_zero();
 #pragma GCC unroll 8
       for (int o = 0; o < NC; ++o) {
-        acc[j] = permute_into(acc[j], flat[o], kMoves.from_flat_idx[j], kMoves.from_flat_sel[j][o]);
+        acc[j] = permute_into(acc[j], flat[o], kMoves.from_flat_idx[j], kMoves.from_flat_sel[j][o],
+                              kMoves.from_flat_bits[j][o]);
       }
     }
     return;
@@ -804,7 +815,8 @@ __attribute__((always_inline)) inline void narrow_store_c(const Reg acc[NC], flo
       Reg flat = reg_zero();
 #pragma GCC unroll 8
       for (int j = 0; j < NC; ++j) {
-        flat = permute_into(flat, acc[j], kMoves.to_flat_idx[o], kMoves.to_flat_sel[o][j]);
+        flat = permute_into(flat, acc[j], kMoves.to_flat_idx[o], kMoves.to_flat_sel[o][j],
+                            kMoves.to_flat_bits[o][j]);
       }
       const int valid = rows * NC - o * kRegLanes;
       if (kFullRows) {
