@@ -13,7 +13,7 @@
 // the scalar path and to the other instruction set. Splitting k into blocks stores the partial
 // sum to C and reloads it, which is exact for floats, so blocking does not change results either.
 //
-// Four routes share one register-blocked "tile" kernel (up to 3/4 of the registers as
+// Three routes share one register-blocked "tile" kernel (up to 3/4 of the registers as
 // accumulators: 24 zmm, e.g. 6 rows x 64 columns or 12 x 32; 12 ymm, e.g. 6 rows x 16 columns),
 // fed by one broadcast of A and a few vector loads of B per step of k:
 //  * direct: small and medium products (RL layers) run the tile straight on the caller's
@@ -23,11 +23,14 @@
 //    without the general route's set-up; up to 6 rows (8 when that makes one pass) are one tile
 //    per column block, so B is streamed once; a single row (batch-1 inference) gets one wide
 //    tile, expanded in place, so its k-long FMA chains run side by side;
-//  * narrow: outputs with a few columns (a 3-action head) compute C^T instead, so the vectors
-//    run along m and are full;
 //  * packed (BLIS-style): when B exceeds L2, a kc x nc block of op(B) is copied into panels as
 //    wide as the widest tile, which stay in L2, and micro-panels of A, copied so the tile reads
 //    them contiguously from L1, sweep over them.
+// Two routes have kernels of their own, for shapes where the tile would mostly wait or idle:
+//  * tiny k (1..4, the first layer of a small observation): B's column block stays in registers
+//    and the rows of C stream past it (a tile would do 4 steps of k between set-up and stores);
+//  * narrow: outputs with a few columns (a 3-action head) compute C^T instead, in registers, so
+//    the vectors run along m and are full; A's columns come out of in-register transposes.
 //
 // One more route is not a gemm: dense_row, a whole dense layer for a single row (acting), with the
 // bias and the activation applied to the accumulators (see kernels::dense).

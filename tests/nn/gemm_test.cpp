@@ -395,11 +395,12 @@ TEST(Gemm, FewRowsSignedZeroByHand) {
 
 TEST(Gemm, NarrowRouteMatchesReference) {
   // Outputs with a few columns (n <= half a register) and many rows compute C^T in registers:
-  // row counts around the 16-row blocks and the 64-row groups, k with and without a tail of 1..3
-  // columns past a multiple of 4, C contiguous (its rows interleaved by lane permutes) or padded.
+  // row counts around the blocks of 8 or 16 rows and the groups of up to 64, k with and without a
+  // tail of 1..3 columns past a multiple of 4, C contiguous (its rows interleaved by lane permutes)
+  // or padded.
   IsaGuard guard;
   const auto isas = available_isas();
-  const int ms[] = {32, 33, 47, 63, 64, 65, 79, 100, 130};
+  const int ms[] = {8, 16, 17, 31, 32, 33, 47, 63, 64, 65, 79, 100, 130};
   const int ks[] = {1, 2, 3, 4, 5, 8, 13, 64};
   std::uint64_t seed = 50000;
   for (int m : ms) {
