@@ -590,7 +590,8 @@ void tiny_k_any(bool trans_a, int m, int n, int k, const float* a, int lda, cons
 
 // C [m x n] with B row-major [k x n], in bands of 12 rows: a band of A (12 x k) stays in L1
 // while the band sweeps all column blocks of up to kMaxTileVectors registers (a narrower tail is
-// masked); B is read from L1 or L2. A band of at most kFewRows rows goes to few_rows_any.
+// masked); B is read from L1 or L2. A band of at most kFewRows rows goes to few_rows_any; a k of
+// 1..kTinyK goes to tiny_k_any as a whole.
 void direct(bool trans_a, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
             float* c, int ldc, bool load_c) {
   if (k >= 1 && k <= kTinyK) {
