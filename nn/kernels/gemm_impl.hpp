@@ -13,7 +13,7 @@
 // the scalar path and to the other instruction set. Splitting k into blocks stores the partial
 // sum to C and reloads it, which is exact for floats, so blocking does not change results either.
 //
-// Four routes share one register-blocked "tile" kernel (up to 3/4 of the registers as
+// Three routes share one register-blocked "tile" kernel (up to 3/4 of the registers as
 // accumulators: 24 zmm, e.g. 6 rows x 64 columns or 12 x 32; 12 ymm, e.g. 6 rows x 16 columns),
 // fed by one broadcast of A and a few vector loads of B per step of k:
 //  * direct: small and medium products (RL layers) run the tile straight on the caller's
@@ -23,11 +23,14 @@
 //    without the general route's set-up; up to 6 rows (8 when that makes one pass) are one tile
 //    per column block, so B is streamed once; a single row (batch-1 inference) gets one wide
 //    tile, expanded in place, so its k-long FMA chains run side by side;
-//  * narrow: outputs with a few columns (a 3-action head) compute C^T instead, so the vectors
-//    run along m and are full;
 //  * packed (BLIS-style): when B exceeds L2, a kc x nc block of op(B) is copied into panels as
 //    wide as the widest tile, which stay in L2, and micro-panels of A, copied so the tile reads
 //    them contiguously from L1, sweep over them.
+// Two routes have kernels of their own, for shapes where the tile would mostly wait or idle:
+//  * tiny k (1..4, the first layer of a small observation): B's column block stays in registers
+//    and the rows of C stream past it (a tile would do 4 steps of k between set-up and stores);
+//  * narrow: outputs with a few columns (a 3-action head) compute C^T instead, in registers, so
+//    the vectors run along m and are full; A's columns come out of in-register transposes.
 //
 // One more route is not a gemm: dense_row, a whole dense layer for a single row (acting), with the
 // bias and the activation applied to the accumulators (see kernels::dense).
@@ -37,7 +40,6 @@
 
 using gemm_detail::kScratchA;
 using gemm_detail::kScratchB;
-using gemm_detail::kScratchC;
 using gemm_detail::scratch;
 
 inline int imin(int a, int b) {
@@ -479,11 +481,123 @@ __attribute__((always_inline)) inline void few_rows_any(int rows, int n, int k, 
   }
 }
 
+// Tiny k (an observation of a few features entering the first layer): with k = 4 a tile does
+// only 4 steps of k between zeroing its accumulators and storing them, so reloading B and
+// walking the tile machinery weigh as much as the FMAs. Instead a column block of B (K rows of
+// NV registers) is loaded into registers once and every row of C streams past it: per row, K
+// broadcasts of A, K * NV FMAs (one chain of K per register, in increasing p) and NV stores.
+constexpr int kTinyK = 4;
+
+// C [m x NV registers], the last one masked to `last` when kMasked, for a compile-time k = K.
+template <int K, int NV, bool kTransA, bool kMasked>
+__attribute__((noinline)) void tiny_k_block(int m, const float* a, int lda, const float* b, int ldb,
+                                            float* c, int ldc, bool load_c, RegMask last) {
+  Reg bv[K][NV];
+#pragma GCC unroll 4
+  for (int p = 0; p < K; ++p) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const float* b_pv = b + static_cast<std::ptrdiff_t>(p) * ldb + v * kRegLanes;
+      bv[p][v] = v + 1 < NV || !kMasked ? reg_load(b_pv) : reg_load_masked(b_pv, last);
+    }
+  }
+#pragma GCC unroll 2
+  for (int i = 0; i < m; ++i) {
+    float* c_i = c + static_cast<std::ptrdiff_t>(i) * ldc;
+    Reg acc[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      if (!load_c) {
+        acc[v] = reg_zero();
+      } else if (v + 1 < NV || !kMasked) {
+        acc[v] = reg_load(c_i + v * kRegLanes);
+      } else {
+        acc[v] = reg_load_masked(c_i + v * kRegLanes, last);
+      }
+    }
+#pragma GCC unroll 4
+    for (int p = 0; p < K; ++p) {
+      const Reg av = reg_set1(kTransA ? a[static_cast<std::ptrdiff_t>(p) * lda + i]
+                                      : a[static_cast<std::ptrdiff_t>(i) * lda + p]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[v] = reg_fma(av, bv[p][v], acc[v]);
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      if (v + 1 < NV || !kMasked) {
+        reg_store(c_i + v * kRegLanes, acc[v]);
+      } else {
+        reg_store_masked(c_i + v * kRegLanes, last, acc[v]);
+      }
+    }
+  }
+}
+
+// C [m x n] with B row-major [K x n]: column blocks as wide as half the registers hold for K rows
+// of B (at most the direct path's widest tile), the last one narrower and masked.
+template <int K, bool kTransA>
+void tiny_k(int m, int n, const float* a, int lda, const float* b, int ldb, float* c, int ldc,
+            bool load_c) {
+  constexpr int kNv = kRegCount / 2 / K < kMaxTileVectors ? kRegCount / 2 / K : kMaxTileVectors;
+  constexpr int kBlock = kNv * kRegLanes;
+  int j = 0;
+  for (; j + kBlock <= n; j += kBlock) {
+    tiny_k_block<K, kNv, kTransA, false>(m, a, lda, b + j, ldb, c + j, ldc, load_c,
+                                         reg_first_lanes(kRegLanes));
+  }
+  if (j == n) return;
+  const int width = n - j;
+  const int nv = (width + kRegLanes - 1) / kRegLanes;
+  const RegMask last = reg_first_lanes(width - (nv - 1) * kRegLanes);
+  switch (nv) {
+#define PH_TINY_CASE(NV)                                                                   \
+  case NV:                                                                                 \
+    if constexpr (NV <= kNv) {                                                             \
+      tiny_k_block<K, NV, kTransA, true>(m, a, lda, b + j, ldb, c + j, ldc, load_c, last); \
+    }                                                                                      \
+    break;
+    PH_TINY_CASE(1)
+    PH_TINY_CASE(2)
+    PH_TINY_CASE(3)
+    PH_TINY_CASE(4)
+#undef PH_TINY_CASE
+    default:
+      break;
+  }
+}
+
+// tiny_k for k in 1..kTinyK.
+void tiny_k_any(bool trans_a, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
+                float* c, int ldc, bool load_c) {
+  switch (k) {
+#define PH_TINY_K_CASE(K)                                     \
+  case K:                                                     \
+    if (trans_a) {                                            \
+      tiny_k<K, true>(m, n, a, lda, b, ldb, c, ldc, load_c);  \
+    } else {                                                  \
+      tiny_k<K, false>(m, n, a, lda, b, ldb, c, ldc, load_c); \
+    }                                                         \
+    break;
+    PH_TINY_K_CASE(1)
+    PH_TINY_K_CASE(2)
+    PH_TINY_K_CASE(3)
+    PH_TINY_K_CASE(4)
+#undef PH_TINY_K_CASE
+    default:
+      break;
+  }
+}
+
 // C [m x n] with B row-major [k x n], in bands of 12 rows: a band of A (12 x k) stays in L1
 // while the band sweeps all column blocks of up to kMaxTileVectors registers (a narrower tail is
-// masked); B is read from L1 or L2. A band of at most kFewRows rows goes to few_rows_any.
+// masked); B is read from L1 or L2. A band of at most kFewRows rows goes to few_rows_any; a k of
+// 1..kTinyK goes to tiny_k_any as a whole.
 void direct(bool trans_a, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
             float* c, int ldc, bool load_c) {
+  if (k >= 1 && k <= kTinyK) {
+    tiny_k_any(trans_a, m, n, k, a, lda, b, ldb, c, ldc, load_c);
+    return;
+  }
   constexpr int kBand = 12;
   constexpr int kBlock = kMaxTileVectors * kRegLanes;
   for (int i = 0; i < m; i += kBand) {
@@ -510,28 +624,350 @@ void direct(bool trans_a, int m, int n, int k, const float* a, int lda, const fl
   }
 }
 
-// Narrow outputs (a few columns, many rows, e.g. a layer with 3 outputs): computes the transpose
-// C^T [n x m] = op(B)^T [n x k] * op(A)^T [k x m] instead, so vectors run along m and are full.
-// Each element is still fma(op(A)[i][p], op(B)[p][j], acc) over p in order (the two factors of
-// a product commute exactly), so the bits are the same as on the direct path.
+// Narrow outputs (a few columns, many rows, e.g. a layer with 3 outputs) compute the transpose
+// C^T [n x m] = op(B)^T [n x k] * op(A)^T [k x m] instead, in registers: one accumulator per
+// column j of C holds kRegLanes consecutive rows of that column, so vectors run along m and are
+// full. Each element is still fma(op(A)[i][p], op(B)[p][j], acc) over p in order (the two factors
+// of a product commute exactly), so the bits are the same as on the direct path.
+//
+// A column of op(A) across kRegLanes rows is what each step of p needs. With trans_a it is a row
+// of the stored A (one load); otherwise it comes out of an in-register transpose of 4 columns at
+// a time, fed straight to the FMAs: nothing is copied to scratch, and C is written once, its
+// transposition done by lane permutes on its way out.
+
+// The three in-lane steps of a 4x4 transpose, on each 128-bit lane of a register (both
+// instruction sets' registers; dispatched on the register's size so the other set's intrinsics
+// are never instantiated).
+template <class R>
+inline R lanes_unpacklo(R x, R y) {
+  if constexpr (sizeof(R) == 64) {
+    return _mm512_unpacklo_ps(x, y);
+  } else {
+    return _mm256_unpacklo_ps(x, y);
+  }
+}
+template <class R>
+inline R lanes_unpackhi(R x, R y) {
+  if constexpr (sizeof(R) == 64) {
+    return _mm512_unpackhi_ps(x, y);
+  } else {
+    return _mm256_unpackhi_ps(x, y);
+  }
+}
+template <int kImm, class R>
+inline R lanes_shuffle(R x, R y) {
+  if constexpr (sizeof(R) == 64) {
+    return _mm512_shuffle_ps(x, y, kImm);
+  } else {
+    return _mm256_shuffle_ps(x, y, kImm);
+  }
+}
+// A register whose 128-bit lane L is q[L].
+template <class R>
+inline R from_quads(const __m128* q) {
+  if constexpr (sizeof(R) == 64) {
+    R r = _mm512_castps128_ps512(q[0]);
+    r = _mm512_insertf32x4(r, q[1], 1);
+    r = _mm512_insertf32x4(r, q[2], 2);
+    return _mm512_insertf32x4(r, q[3], 3);
+  } else {
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(q[0]), q[1], 1);
+  }
+}
+// p[0 .. count), count in 0..3, the other lanes zero; nothing past p[count - 1] is read.
+template <class R>
+inline __m128 load_quad_first(const float* p, int count) {
+  if constexpr (sizeof(R) == 64) {
+    return _mm_maskz_loadu_ps(static_cast<__mmask8>((1u << count) - 1u), p);
+  } else {
+    return _mm_maskload_ps(p, _mm_cmpgt_epi32(_mm_set1_epi32(count), _mm_setr_epi32(0, 1, 2, 3)));
+  }
+}
+
+// Columns p .. p+3 of kRegLanes consecutive rows of a row-major A (a points at row 0, column p),
+// as col[t] = column p+t, lane r = row r. Rows past `rows` (when !kFullRows) read as zero; columns
+// past `cols` (when !kFullCols) are not read and their registers are zero. Register x[s] holds
+// row s + 4L, columns p..p+3, in its 128-bit lane L; a 4x4 transpose inside each lane (two
+// unpacks, then shuffles) leaves lane L of col[t] with rows 4L .. 4L+3 of column p+t.
+template <bool kFullRows, bool kFullCols>
+__attribute__((always_inline)) inline void load_columns4(const float* a, int lda, int rows,
+                                                         int cols, Reg col[4]) {
+  constexpr int kQuads = kRegLanes / 4;
+  Reg x[4];
+#pragma GCC unroll 4
+  for (int s = 0; s < 4; ++s) {
+    __m128 q[4];
+#pragma GCC unroll 4
+    for (int l = 0; l < kQuads; ++l) {
+      const int r = s + 4 * l;
+      const float* src = a + static_cast<std::ptrdiff_t>(r) * lda;
+      if (!kFullRows && r >= rows) {
+        q[l] = _mm_setzero_ps();
+      } else if (kFullCols) {
+        q[l] = _mm_loadu_ps(src);
+      } else {
+        q[l] = load_quad_first<Reg>(src, cols);
+      }
+    }
+    x[s] = from_quads<Reg>(q);
+  }
+  const Reg t0 = lanes_unpacklo(x[0], x[1]), t1 = lanes_unpackhi(x[0], x[1]);
+  const Reg t2 = lanes_unpacklo(x[2], x[3]), t3 = lanes_unpackhi(x[2], x[3]);
+  col[0] = lanes_shuffle<0x44>(t0, t2);
+  col[1] = lanes_shuffle<0xEE>(t0, t2);
+  col[2] = lanes_shuffle<0x44>(t1, t3);
+  col[3] = lanes_shuffle<0xEE>(t1, t3);
+}
+
+// Lane moves between the NC accumulators of a C^T block (lane r = row r of column j) and C's
+// rows stored contiguously (ldc == NC: kRegLanes rows are NC registers, flat index f = r*NC + j).
+// For each flat register o, `to_flat` gives the lane index of the accumulator each lane takes and
+// which lanes come from accumulator j; `from_flat` the same for accumulator j gathering from the
+// flat registers.
+template <int NC>
+struct LaneMoves {
+  int to_flat_idx[NC][kRegLanes];
+  int to_flat_sel[NC][NC][kRegLanes];  // [o][j][l]: -1 where flat lane l of o comes from acc j
+  unsigned to_flat_bits[NC][NC];       // the same as a bit mask (bit l), for AVX-512's masks
+  int from_flat_idx[NC][kRegLanes];
+  int from_flat_sel[NC][NC][kRegLanes];  // [j][o][r]: -1 where acc lane r of j comes from flat o
+  unsigned from_flat_bits[NC][NC];
+};
+template <int NC>
+constexpr LaneMoves<NC> make_lane_moves() {
+  LaneMoves<NC> t{};
+  for (int o = 0; o < NC; ++o) {
+    for (int l = 0; l < kRegLanes; ++l) {
+      const int f = o * kRegLanes + l;
+      t.to_flat_idx[o][l] = f / NC;
+      for (int j = 0; j < NC; ++j) {
+        t.to_flat_sel[o][j][l] = f % NC == j ? -1 : 0;
+        if (f % NC == j) t.to_flat_bits[o][j] |= 1u << l;
+      }
+    }
+  }
+  for (int j = 0; j < NC; ++j) {
+    for (int r = 0; r < kRegLanes; ++r) {
+      const int f = r * NC + j;
+      t.from_flat_idx[j][r] = f % kRegLanes;
+      for (int o = 0; o < NC; ++o) {
+        t.from_flat_sel[j][o][r] = f / kRegLanes == o ? -1 : 0;
+        if (f / kRegLanes == o) t.from_flat_bits[j][o] |= 1u << r;
+      }
+    }
+  }
+  return t;
+}
+// base with the lanes l where sel[l] != 0 (bit l of `bits`) replaced by src[idx[l]].
+template <class R>
+inline R permute_into(R base, R src, const int* idx, const int* sel, unsigned bits) {
+  if constexpr (sizeof(R) == 64) {
+    (void)sel;
+    return _mm512_mask_permutexvar_ps(base, static_cast<__mmask16>(bits), _mm512_loadu_si512(idx),
+                                      src);
+  } else {
+    const __m256i i = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx));
+    const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sel));
+    (void)bits;
+    return _mm256_blendv_ps(base, _mm256_permutevar8x32_ps(src, i), _mm256_castsi256_ps(m));
+  }
+}
+
+// acc[j] (lane r) = C[r][j] for the block's `rows` rows (lanes past them: zero when masked).
+template <int NC, bool kFullRows>
+__attribute__((always_inline)) inline void narrow_load_c(const float* c, int ldc, int rows,
+                                                         Reg acc[NC]) {
+  if (ldc == NC) {
+    static constexpr LaneMoves<NC> kMoves = make_lane_moves<NC>();
+    Reg flat[NC];
+#pragma GCC unroll 8
+    for (int o = 0; o < NC; ++o) {
+      const int valid = rows * NC - o * kRegLanes;  // flat lanes of register o inside C
+      flat[o] = kFullRows ? reg_load(c + o * kRegLanes)
+                          : reg_load_masked(c + o * kRegLanes,
+                                            reg_first_lanes(valid < 0           ? 0
+                                                            : valid > kRegLanes ? kRegLanes
+                                                                                : valid));
+    }
+#pragma GCC unroll 8
+    for (int j = 0; j < NC; ++j) {
+      acc[j] = reg_zero();
+#pragma GCC unroll 8
+      for (int o = 0; o < NC; ++o) {
+        acc[j] = permute_into(acc[j], flat[o], kMoves.from_flat_idx[j], kMoves.from_flat_sel[j][o],
+                              kMoves.from_flat_bits[j][o]);
+      }
+    }
+    return;
+  }
+  alignas(64) float t[NC * kRegLanes] = {};
+  for (int r = 0; r < rows; ++r) {
+    for (int j = 0; j < NC; ++j) t[j * kRegLanes + r] = c[static_cast<std::ptrdiff_t>(r) * ldc + j];
+  }
+#pragma GCC unroll 8
+  for (int j = 0; j < NC; ++j) acc[j] = reg_load(t + j * kRegLanes);
+}
+
+// C[r][j] = acc[j] (lane r) for the block's `rows` rows; nothing else in C is written.
+template <int NC, bool kFullRows>
+__attribute__((always_inline)) inline void narrow_store_c(const Reg acc[NC], float* c, int ldc,
+                                                          int rows) {
+  if (ldc == NC) {
+    static constexpr LaneMoves<NC> kMoves = make_lane_moves<NC>();
+#pragma GCC unroll 8
+    for (int o = 0; o < NC; ++o) {
+      Reg flat = reg_zero();
+#pragma GCC unroll 8
+      for (int j = 0; j < NC; ++j) {
+        flat = permute_into(flat, acc[j], kMoves.to_flat_idx[o], kMoves.to_flat_sel[o][j],
+                            kMoves.to_flat_bits[o][j]);
+      }
+      const int valid = rows * NC - o * kRegLanes;
+      if (kFullRows) {
+        reg_store(c + o * kRegLanes, flat);
+      } else if (valid > 0) {
+        reg_store_masked(c + o * kRegLanes, reg_first_lanes(valid > kRegLanes ? kRegLanes : valid),
+                         flat);
+      }
+    }
+    return;
+  }
+  alignas(64) float t[NC * kRegLanes];
+#pragma GCC unroll 8
+  for (int j = 0; j < NC; ++j) reg_store(t + j * kRegLanes, acc[j]);
+  for (int r = 0; r < rows; ++r) {
+    for (int j = 0; j < NC; ++j) c[static_cast<std::ptrdiff_t>(r) * ldc + j] = t[j * kRegLanes + r];
+  }
+}
+
+// G blocks of kRegLanes rows each (G == 1 when !kFullRows: one block of `rows` rows) of
+// C [. x NC]: op(B) element (p, j) at b[p * bp + j * bj]. The G blocks go through k together, so
+// G * NC FMA chains run side by side.
+template <int NC, int G, bool kTransA, bool kFullRows>
+__attribute__((noinline)) void narrow_block(int k, const float* a, int lda, const float* b,
+                                            std::ptrdiff_t bp, std::ptrdiff_t bj, float* c, int ldc,
+                                            int rows, bool accumulate) {
+  Reg acc[G][NC];
+#pragma GCC unroll 4
+  for (int g = 0; g < G; ++g) {
+    const float* c_g = c + static_cast<std::ptrdiff_t>(g) * kRegLanes * ldc;
+    if (accumulate) {
+      narrow_load_c<NC, kFullRows>(c_g, ldc, rows, acc[g]);
+    } else {
+#pragma GCC unroll 8
+      for (int j = 0; j < NC; ++j) acc[g][j] = reg_zero();
+    }
+  }
+  if constexpr (kTransA) {
+    // op(A) column p of these rows is row p of the stored A.
+    const RegMask keep = reg_first_lanes(kFullRows ? kRegLanes : rows);
+#pragma GCC unroll 2
+    for (int p = 0; p < k; ++p) {
+      const float* a_p = a + static_cast<std::ptrdiff_t>(p) * lda;
+      const float* b_p = b + p * bp;
+#pragma GCC unroll 4
+      for (int g = 0; g < G; ++g) {
+        const Reg col = kFullRows ? reg_load(a_p + g * kRegLanes) : reg_load_masked(a_p, keep);
+#pragma GCC unroll 8
+        for (int j = 0; j < NC; ++j) acc[g][j] = reg_fma(col, reg_set1(b_p[j * bj]), acc[g][j]);
+      }
+    }
+  } else {
+    int p = 0;
+    for (; p + 4 <= k; p += 4) {
+#pragma GCC unroll 4
+      for (int g = 0; g < G; ++g) {
+        Reg col[4];
+        load_columns4<kFullRows, true>(a + static_cast<std::ptrdiff_t>(g) * kRegLanes * lda + p,
+                                       lda, rows, 4, col);
+#pragma GCC unroll 4
+        for (int t = 0; t < 4; ++t) {
+          const float* b_p = b + (p + t) * bp;
+#pragma GCC unroll 8
+          for (int j = 0; j < NC; ++j)
+            acc[g][j] = reg_fma(col[t], reg_set1(b_p[j * bj]), acc[g][j]);
+        }
+      }
+    }
+    if (p < k) {
+      const int cols = k - p;
+#pragma GCC unroll 4
+      for (int g = 0; g < G; ++g) {
+        Reg col[4];
+        load_columns4<kFullRows, false>(a + static_cast<std::ptrdiff_t>(g) * kRegLanes * lda + p,
+                                        lda, rows, cols, col);
+        for (int t = 0; t < cols; ++t) {
+          const float* b_p = b + (p + t) * bp;
+#pragma GCC unroll 8
+          for (int j = 0; j < NC; ++j)
+            acc[g][j] = reg_fma(col[t], reg_set1(b_p[j * bj]), acc[g][j]);
+        }
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int g = 0; g < G; ++g) {
+    narrow_store_c<NC, kFullRows>(acc[g], c + static_cast<std::ptrdiff_t>(g) * kRegLanes * ldc, ldc,
+                                  rows);
+  }
+}
+
+// C [m x NC]: groups of G full blocks (enough FMA chains to keep the FMA units busy with half the
+// registers as accumulators), then single full blocks, then the last rows.
+template <int NC, bool kTransA>
+void narrow_columns(int m, int k, const float* a, int lda, const float* b, std::ptrdiff_t bp,
+                    std::ptrdiff_t bj, float* c, int ldc, bool accumulate) {
+  // 7 or 8 outputs (AVX-512) take one block at a time: two blocks' 14-16 accumulators next to the
+  // transpose's registers made GCC spill, and one block measured 7% faster at 64 x 64 x 8.
+  constexpr int kChains = NC > 6 ? 1 : kRegCount / 2 / NC;
+  constexpr int G = kChains > 4 ? 4 : kChains;
+  const auto at = [&](int i) { return kTransA ? a + i : a + static_cast<std::ptrdiff_t>(i) * lda; };
+  int i = 0;
+  for (; i + G * kRegLanes <= m; i += G * kRegLanes) {
+    narrow_block<NC, G, kTransA, true>(k, at(i), lda, b, bp, bj,
+                                       c + static_cast<std::ptrdiff_t>(i) * ldc, ldc, kRegLanes,
+                                       accumulate);
+  }
+  for (; i + kRegLanes <= m; i += kRegLanes) {
+    narrow_block<NC, 1, kTransA, true>(k, at(i), lda, b, bp, bj,
+                                       c + static_cast<std::ptrdiff_t>(i) * ldc, ldc, kRegLanes,
+                                       accumulate);
+  }
+  if (i < m) {
+    narrow_block<NC, 1, kTransA, false>(
+        k, at(i), lda, b, bp, bj, c + static_cast<std::ptrdiff_t>(i) * ldc, ldc, m - i, accumulate);
+  }
+}
+
+// C [m x n] for n in 1..kRegLanes/2 (see narrow_block).
 void narrow(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
             const float* b, int ldb, float* c, int ldc, bool accumulate) {
-  // op(A)^T as a row-major k x m matrix: the stored A when trans_a, else a transposed copy.
-  const float* at = a;
-  int ldat = lda;
-  if (!trans_a) {
-    ldat = round_up(m, kRegLanes);
-    float* buf = scratch(kScratchA, static_cast<std::size_t>(k) * ldat);
-    transpose(a, lda, m, k, buf, ldat);
-    at = buf;
+  // op(B) element (p, j): b[p * ldb + j], or b[j * ldb + p] when B is stored transposed.
+  const std::ptrdiff_t bp = trans_b ? 1 : ldb;
+  const std::ptrdiff_t bj = trans_b ? ldb : 1;
+  switch (n) {
+#define PH_NARROW_CASE(N)                                                      \
+  case N:                                                                      \
+    if constexpr (N <= kRegLanes / 2) {                                        \
+      if (trans_a) {                                                           \
+        narrow_columns<N, true>(m, k, a, lda, b, bp, bj, c, ldc, accumulate);  \
+      } else {                                                                 \
+        narrow_columns<N, false>(m, k, a, lda, b, bp, bj, c, ldc, accumulate); \
+      }                                                                        \
+    }                                                                          \
+    break;
+    PH_NARROW_CASE(1)
+    PH_NARROW_CASE(2)
+    PH_NARROW_CASE(3)
+    PH_NARROW_CASE(4)
+    PH_NARROW_CASE(5)
+    PH_NARROW_CASE(6)
+    PH_NARROW_CASE(7)
+    PH_NARROW_CASE(8)
+#undef PH_NARROW_CASE
+    default:
+      break;
   }
-  const int ldct = round_up(m, kRegLanes);
-  float* ct = scratch(kScratchC, static_cast<std::size_t>(n) * ldct);
-  if (accumulate) transpose(c, ldc, m, n, ct, ldct);
-  // op(B)^T element (j, p) is op(B)[p][j]: b[p * ldb + j] (a "transposed" operand) unless
-  // trans_b, when it is b[j * ldb + p].
-  direct(!trans_b, n, m, k, b, ldb, at, ldat, ct, ldct, accumulate);
-  transpose(ct, ldct, n, m, c, ldc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -807,9 +1243,11 @@ __attribute__((noinline)) void gemm_general(bool trans_a, bool trans_b, int m, i
     packed(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
-  // Half a register of outputs or fewer: the transposed product has full vectors.
-  if (n <= kRegLanes / 2 && m >= 32 &&
-      (trans_a || static_cast<std::int64_t>(m) * k <= 256 * 1024)) {
+  // Half a register of outputs or fewer: the transposed product has full vectors from one block
+  // of kRegLanes rows on. With 5 to 8 outputs (AVX-512) the interleave of C costs more (n^2 lane
+  // permutes per block), so those wait for two blocks (measured at 20 x 64 x 8: 10% slower than
+  // the direct route with one block).
+  if (n <= kRegLanes / 2 && m >= (n <= 4 ? kRegLanes : 2 * kRegLanes)) {
     narrow(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }

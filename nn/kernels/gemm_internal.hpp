@@ -14,7 +14,7 @@ namespace nn::kernels {
 namespace gemm_detail {
 
 /// Scratch slots, so one gemm call can hold several buffers at once.
-enum ScratchSlot : int { kScratchB = 0, kScratchA = 1, kScratchC = 2, kScratchCount = 3 };
+enum ScratchSlot : int { kScratchB = 0, kScratchA = 1, kScratchCount = 2 };
 
 /// A thread-local, 64-byte aligned, grow-only buffer of at least `floats` floats. The contents
 /// are undefined (callers fill what they read); the pointer stays valid until the next call with

@@ -393,6 +393,81 @@ TEST(Gemm, FewRowsSignedZeroByHand) {
   }
 }
 
+TEST(Gemm, NarrowRouteMatchesReference) {
+  // Outputs with a few columns (n <= half a register) and many rows compute C^T in registers:
+  // row counts around the blocks of 8 or 16 rows and the groups of up to 64, k with and without a
+  // tail of 1..3 columns past a multiple of 4, C contiguous (its rows interleaved by lane permutes)
+  // or padded.
+  IsaGuard guard;
+  const auto isas = available_isas();
+  const int ms[] = {8, 16, 17, 31, 32, 33, 47, 63, 64, 65, 79, 100, 130};
+  const int ks[] = {1, 2, 3, 4, 5, 8, 13, 64};
+  std::uint64_t seed = 50000;
+  for (int m : ms) {
+    for (int n = 1; n <= 8; ++n) {
+      for (int k : ks) {
+        for (int combo = 0; combo < 8; ++combo) {
+          const int pad_c = (m + n + combo) % 2 == 0 ? 0 : 2;
+          const int pad_ab = combo % 3 == 0 ? 1 : 0;
+          Shape s{(combo & 1) != 0, (combo & 2) != 0, m, n, k, pad_ab, pad_ab, pad_c,
+                  (combo & 4) != 0};
+          if (!check_shape(s, isas, seed++)) return;
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemm, TinyKMatchesReference) {
+  // k of 1..4 past the few-rows route holds B's column block in registers and streams the rows
+  // past it: blocks of every width (full, masked, one register), k = 5 as the first shape past it.
+  IsaGuard guard;
+  const auto isas = available_isas();
+  const int ms[] = {9, 12, 13, 24, 64, 100};
+  const int ns[] = {1, 3, 8, 15, 16, 17, 33, 63, 64, 65, 80, 130};
+  std::uint64_t seed = 60000;
+  for (int m : ms) {
+    for (int n : ns) {
+      for (int k = 1; k <= 5; ++k) {
+        for (int combo = 0; combo < 8; ++combo) {
+          const int pad = (m + n + k + combo) % 3 == 0 ? 3 : 0;
+          Shape s{(combo & 1) != 0, (combo & 2) != 0, m, n, k, pad, pad, pad, (combo & 4) != 0};
+          if (!check_shape(s, isas, seed++)) return;
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemm, NarrowAndTinyKSignedZeroByHand) {
+  // FewRowsSignedZeroByHand's rule on the narrow and tiny-k routes: every product is -0 * 1, so
+  // an overwrite gives +0 (each chain starts from +0) and accumulating onto -0 keeps -0. A route
+  // that began its chains with a plain product would give -0 on overwrite.
+  IsaGuard guard;
+  struct Case {
+    int m, n, k;
+  };
+  const Case cases[] = {{64, 3, 64}, {33, 3, 5}, {100, 8, 2}, {64, 64, 4}, {13, 17, 1}};
+  for (Isa isa : available_isas()) {
+    nn::kernels::set_active_isa(isa);
+    for (const Case& t : cases) {
+      const std::vector<float> a(static_cast<std::size_t>(t.m) * t.k, -0.0f);
+      const std::vector<float> b(static_cast<std::size_t>(t.k) * t.n, 1.0f);
+      for (bool accumulate : {false, true}) {
+        std::vector<float> c(static_cast<std::size_t>(t.m) * t.n, -0.0f);
+        nn::kernels::gemm(false, false, t.m, t.n, t.k, a.data(), t.k, b.data(), t.n, c.data(), t.n,
+                          accumulate);
+        for (float x : c) {
+          EXPECT_EQ(x, 0.0f);
+          EXPECT_EQ(std::signbit(x), accumulate)
+              << nn::kernels::isa_name(isa) << " m=" << t.m << " n=" << t.n << " k=" << t.k
+              << (accumulate ? " accumulate: -0 expected" : " overwrite: +0 expected");
+        }
+      }
+    }
+  }
+}
+
 TEST(Gemm, EmptyK) {
   // k == 0: C becomes 0 (overwrite) or stays as it is (accumulate).
   IsaGuard guard;
