@@ -131,6 +131,7 @@ set(PHANTOM_INTERNAL_HEADERS
   nn/kernels/elementwise_paths.hpp
   nn/kernels/gemm_impl.hpp
   nn/kernels/gemm_internal.hpp
+  nn/kernels/gemm_narrow_impl.hpp
   nn/kernels/math_constants.hpp
   nn/kernels/math_impl.hpp
   nn/kernels/simd_avx2.hpp

@@ -280,5 +280,43 @@ inline void regs_from_vec(Vec v, Reg* r) {
   r[1] = v.hi;
 }
 
+// --- Lane moves (gemm's narrow route: in-register transposes) ---------------------------------
+
+/// Four floats (an SSE register); a Reg is made of kRegLanes / 4 of them, its 128-bit lanes.
+using Quad = __m128;
+inline Quad quad_zero() {
+  return _mm_setzero_ps();
+}
+inline Quad quad_load(const float* p) {
+  return _mm_loadu_ps(p);
+}
+/// p[0 .. count), count in 0..3, the other lanes zero; nothing past p[count - 1] is read.
+inline Quad quad_load_first(const float* p, int count) {
+  return _mm_maskload_ps(p, _mm_cmpgt_epi32(_mm_set1_epi32(count), _mm_setr_epi32(0, 1, 2, 3)));
+}
+/// The register whose 128-bit lane L is q[L], L = 0..1.
+inline Reg reg_from_quads(const Quad* q) {
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(q[0]), q[1], 1);
+}
+/// The steps of a 4x4 transpose inside each 128-bit lane: UNPCKLPS, UNPCKHPS and SHUFPS.
+inline Reg reg_unpacklo_in_lanes(Reg x, Reg y) {
+  return _mm256_unpacklo_ps(x, y);
+}
+inline Reg reg_unpackhi_in_lanes(Reg x, Reg y) {
+  return _mm256_unpackhi_ps(x, y);
+}
+template <int kImm>
+inline Reg reg_shuffle_in_lanes(Reg x, Reg y) {
+  return _mm256_shuffle_ps(x, y, kImm);
+}
+/// `base` with each lane l where sel[l] != 0 (`bits` says the same as a bit mask, for AVX-512)
+/// replaced by src[idx[l]].
+inline Reg reg_permute_into(Reg base, Reg src, const int* idx, const int* sel, unsigned bits) {
+  (void)bits;
+  const __m256i i = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx));
+  const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sel));
+  return _mm256_blendv_ps(base, _mm256_permutevar8x32_ps(src, i), _mm256_castsi256_ps(m));
+}
+
 }  // namespace
 }  // namespace nn::kernels::avx2

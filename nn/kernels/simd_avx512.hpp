@@ -241,5 +241,45 @@ inline void regs_from_vec(Vec v, Reg* r) {
   r[0] = v.v;
 }
 
+// --- Lane moves (gemm's narrow route: in-register transposes) ---------------------------------
+
+/// Four floats (an SSE register); a Reg is made of kRegLanes / 4 of them, its 128-bit lanes.
+using Quad = __m128;
+inline Quad quad_zero() {
+  return _mm_setzero_ps();
+}
+inline Quad quad_load(const float* p) {
+  return _mm_loadu_ps(p);
+}
+/// p[0 .. count), count in 0..3, the other lanes zero; nothing past p[count - 1] is read.
+inline Quad quad_load_first(const float* p, int count) {
+  return _mm_maskz_loadu_ps(static_cast<__mmask8>((1u << count) - 1u), p);
+}
+/// The register whose 128-bit lane L is q[L], L = 0..3.
+inline Reg reg_from_quads(const Quad* q) {
+  Reg r = _mm512_castps128_ps512(q[0]);
+  r = _mm512_insertf32x4(r, q[1], 1);
+  r = _mm512_insertf32x4(r, q[2], 2);
+  return _mm512_insertf32x4(r, q[3], 3);
+}
+/// The steps of a 4x4 transpose inside each 128-bit lane: UNPCKLPS, UNPCKHPS and SHUFPS.
+inline Reg reg_unpacklo_in_lanes(Reg x, Reg y) {
+  return _mm512_unpacklo_ps(x, y);
+}
+inline Reg reg_unpackhi_in_lanes(Reg x, Reg y) {
+  return _mm512_unpackhi_ps(x, y);
+}
+template <int kImm>
+inline Reg reg_shuffle_in_lanes(Reg x, Reg y) {
+  return _mm512_shuffle_ps(x, y, kImm);
+}
+/// `base` with each lane l in `bits` (bit l; `sel[l]` != 0 says the same for AVX2, which has no
+/// mask registers) replaced by src[idx[l]].
+inline Reg reg_permute_into(Reg base, Reg src, const int* idx, const int* sel, unsigned bits) {
+  (void)sel;
+  return _mm512_mask_permutexvar_ps(base, static_cast<__mmask16>(bits), _mm512_loadu_si512(idx),
+                                    src);
+}
+
 }  // namespace
 }  // namespace nn::kernels::avx512
