@@ -2,7 +2,8 @@
 // a few columns (n at most half a register: a 3-action head).
 //
 // Not a standalone header: gemm_impl.hpp includes it inside an ISA file's namespace, after the
-// vocabulary (simd_<isa>.hpp, whose register lane moves it uses) and the tile helpers.
+// vocabulary (simd_<isa>.hpp, whose register lane moves it uses; its SSE loads are on both sets)
+// and the tile helpers.
 
 // Narrow outputs (a few columns, many rows, e.g. a layer with 3 outputs) compute the transpose
 // C^T [n x m] = op(B)^T [n x k] * op(A)^T [k x m] instead, in registers: one accumulator per
@@ -33,9 +34,9 @@ __attribute__((always_inline)) inline void load_columns4(const float* a, int lda
       const int r = s + 4 * l;
       const float* src = a + static_cast<std::ptrdiff_t>(r) * lda;
       if (!kFullRows && r >= rows) {
-        q[l] = quad_zero();
+        q[l] = _mm_setzero_ps();
       } else if (kFullCols) {
-        q[l] = quad_load(src);
+        q[l] = _mm_loadu_ps(src);
       } else {
         q[l] = quad_load_first(src, cols);
       }

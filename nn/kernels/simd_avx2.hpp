@@ -282,14 +282,8 @@ inline void regs_from_vec(Vec v, Reg* r) {
 
 // --- Lane moves (gemm's narrow route: in-register transposes) ---------------------------------
 
-/// Four floats (an SSE register); a Reg is made of kRegLanes / 4 of them, its 128-bit lanes.
+/// Four floats, one 128-bit lane of a Reg (an SSE register on both instruction sets).
 using Quad = __m128;
-inline Quad quad_zero() {
-  return _mm_setzero_ps();
-}
-inline Quad quad_load(const float* p) {
-  return _mm_loadu_ps(p);
-}
 /// p[0 .. count), count in 0..3, the other lanes zero; nothing past p[count - 1] is read.
 inline Quad quad_load_first(const float* p, int count) {
   return _mm_maskload_ps(p, _mm_cmpgt_epi32(_mm_set1_epi32(count), _mm_setr_epi32(0, 1, 2, 3)));

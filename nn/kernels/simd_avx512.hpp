@@ -243,14 +243,8 @@ inline void regs_from_vec(Vec v, Reg* r) {
 
 // --- Lane moves (gemm's narrow route: in-register transposes) ---------------------------------
 
-/// Four floats (an SSE register); a Reg is made of kRegLanes / 4 of them, its 128-bit lanes.
+/// Four floats, one 128-bit lane of a Reg (an SSE register on both instruction sets).
 using Quad = __m128;
-inline Quad quad_zero() {
-  return _mm_setzero_ps();
-}
-inline Quad quad_load(const float* p) {
-  return _mm_loadu_ps(p);
-}
 /// p[0 .. count), count in 0..3, the other lanes zero; nothing past p[count - 1] is read.
 inline Quad quad_load_first(const float* p, int count) {
   return _mm_maskz_loadu_ps(static_cast<__mmask8>((1u << count) - 1u), p);
