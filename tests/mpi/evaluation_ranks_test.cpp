@@ -30,7 +30,7 @@
 
 namespace {
 
-using mpi_test::expect_same_run;
+using mpi_test::expect_same_as_in_process;
 using mpi_test::shop_env;
 using mpi_test::shop_run;
 using mpi_test::shop_weights;
@@ -38,28 +38,6 @@ using mpi_test::small_ppo;
 using phantom::TrainingResults;
 using phantom::TrainOptions;
 using phantom::mpi::Communicator;
-
-std::string describe(const std::string& what, const Communicator& comm) {
-  return what + " on " + std::to_string(comm.size()) + " ranks";
-}
-
-// Trains `run` in process on rank 0 (into results_dir "<dir>/local") and over the ranks (into
-// "<dir>/ranks"), then compares them on rank 0. Returns the in-process results (rank 0).
-template <class Trainer, class Options, class Weights>
-TrainingResults expect_same_as_in_process(const Communicator& comm, const Options& trainer_options,
-                                          const phantom::EnvFactory& make_env, TrainOptions run,
-                                          const std::string& dir, const Weights& weights,
-                                          const std::string& what) {
-  TrainingResults local;
-  run.results_dir = dir + "/local";
-  if (comm.rank() == 0) local = Trainer(trainer_options).train(make_env, {}, run);
-  run.results_dir = dir + "/ranks";
-  Trainer trainer(trainer_options);
-  std::optional<TrainingResults> ranks =
-      phantom::mpi::train_over_ranks(comm, trainer, make_env, {}, run);
-  expect_same_run(comm, local, ranks, run.iterations, weights, describe(what, comm));
-  return local;
-}
 
 // Evaluation after iterations 2 and 4 with `workers` workers of two sub-envs each.
 TrainOptions evaluated_shop_run(int workers, phantom::EvaluationUnit unit) {

@@ -1,5 +1,6 @@
 // What the tests of training over ranks compare two runs by (weights, metrics CSV rows,
-// checkpoint bytes), and the small PPO run on the supply chain most of them train.
+// checkpoint bytes), the comparison of a run over the ranks with the same run in process, and the
+// small PPO run on the supply chain most of them train.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 
 #include "analysis/csv_reader.hpp"
 #include "mpi/communicator.hpp"
+#include "mpi/train_ranks.hpp"
 #include "nn/serialize.hpp"
 #include "supply_chain.hpp"
 #include "support/ppo_weights.hpp"
@@ -57,6 +59,26 @@ void expect_same_run(const Communicator& comm, const TrainingResults& local,
   EXPECT_TRUE(checkpoint_bytes(ranks->run_dir, iterations) ==
               checkpoint_bytes(local.run_dir, iterations))
       << what << ": the checkpoints differ";
+}
+
+// Trains `run` in process on rank 0 (results_dir "<dir>/local") and over the job's ranks
+// ("<dir>/ranks"), then compares the two on rank 0 (expect_same_run; `what` says which run, the
+// number of ranks is added). Returns the in-process results (empty on the other ranks).
+template <class Trainer, class Options, class Weights>
+TrainingResults expect_same_as_in_process(const Communicator& comm, const Options& trainer_options,
+                                          const phantom::EnvFactory& make_env, TrainOptions run,
+                                          const std::string& dir, const Weights& weights,
+                                          const std::string& what) {
+  TrainingResults local;
+  run.results_dir = dir + "/local";
+  if (comm.rank() == 0) local = Trainer(trainer_options).train(make_env, {}, run);
+  run.results_dir = dir + "/ranks";
+  Trainer trainer(trainer_options);
+  std::optional<TrainingResults> ranks =
+      phantom::mpi::train_over_ranks(comm, trainer, make_env, {}, run);
+  expect_same_run(comm, local, ranks, run.iterations, weights,
+                  what + " on " + std::to_string(comm.size()) + " ranks");
+  return local;
 }
 
 inline phantom::PpoOptions small_ppo() {

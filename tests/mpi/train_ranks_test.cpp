@@ -36,6 +36,7 @@
 
 namespace {
 
+using mpi_test::expect_same_as_in_process;
 using mpi_test::expect_same_run;
 using mpi_test::shop_env;
 using mpi_test::shop_run;
@@ -70,19 +71,10 @@ TEST(MpiTrainRanks, PpoOnTheSupplyChainEqualsInProcessWorkers) {
   Communicator comm;
   analysis_test::ScratchDir tmp;
   for (int workers : {2, 3}) {
-    TrainingResults local;
-    if (comm.rank() == 0) {
-      local = phantom::PpoTrainer(small_ppo())
-                  .train(shop_env(), {},
-                         shop_run(3, workers, tmp.file("local" + std::to_string(workers))));
-    }
-    phantom::PpoTrainer trainer(small_ppo());
-    std::optional<TrainingResults> ranks = phantom::mpi::train_over_ranks(
-        comm, trainer, shop_env(), {},
-        shop_run(3, workers, tmp.file("ranks" + std::to_string(workers))));
-    expect_same_run(
-        comm, local, ranks, 3, shop_weights,
-        std::to_string(workers) + " workers on " + std::to_string(comm.size()) + " ranks");
+    expect_same_as_in_process<phantom::PpoTrainer>(
+        comm, small_ppo(), shop_env(), shop_run(3, workers, ""),
+        tmp.file("w" + std::to_string(workers)), shop_weights,
+        std::to_string(workers) + " workers");
   }
 }
 
@@ -91,14 +83,8 @@ TEST(MpiTrainRanks, PpoWithSampleAsyncEqualsInProcessWorkers) {
   analysis_test::ScratchDir tmp;
   phantom::PpoOptions o = small_ppo();
   o.sample_async = true;  // each worker's fragment in flight is in the checkpoint
-  TrainingResults local;
-  if (comm.rank() == 0) {
-    local = phantom::PpoTrainer(o).train(shop_env(), {}, shop_run(3, 2, tmp.file("local")));
-  }
-  phantom::PpoTrainer trainer(o);
-  std::optional<TrainingResults> ranks = phantom::mpi::train_over_ranks(
-      comm, trainer, shop_env(), {}, shop_run(3, 2, tmp.file("ranks")));
-  expect_same_run(comm, local, ranks, 3, shop_weights, "sample_async");
+  expect_same_as_in_process<phantom::PpoTrainer>(comm, o, shop_env(), shop_run(3, 2, ""),
+                                                 tmp.file("async"), shop_weights, "sample_async");
 }
 
 TEST(MpiTrainRanks, QLearningOnTheSupplyChainEqualsInProcessWorkers) {
@@ -112,16 +98,11 @@ TEST(MpiTrainRanks, QLearningOnTheSupplyChainEqualsInProcessWorkers) {
   q.episodes_per_iteration = 3;    // rounds of N episodes, then the rest
   auto env = [](const phantom::EnvConfig&) { return supply_chain::make_discrete_env(); };
   for (int workers : {2, 3}) {
-    TrainOptions run = shop_run(3, workers, tmp.file("local" + std::to_string(workers)));
+    TrainOptions run = shop_run(3, workers, "");
     run.metrics.clear();
-    TrainingResults local;
-    if (comm.rank() == 0) local = phantom::QLearningTrainer(q).train(env, {}, run);
-    run.results_dir = tmp.file("ranks" + std::to_string(workers));
-    phantom::QLearningTrainer trainer(q);
-    std::optional<TrainingResults> ranks =
-        phantom::mpi::train_over_ranks(comm, trainer, env, {}, run);
-    expect_same_run(comm, local, ranks, 3, q_table,
-                    "Q-learning, " + std::to_string(workers) + " workers");
+    expect_same_as_in_process<phantom::QLearningTrainer>(
+        comm, q, env, run, tmp.file("q" + std::to_string(workers)), q_table,
+        "Q-learning, " + std::to_string(workers) + " workers");
   }
 }
 
@@ -132,27 +113,18 @@ TEST(MpiTrainRanks, AgentsWithDifferentEpisodeLengthsEqualInProcessWorkers) {
   auto make = [](const phantom::EnvConfig&) {
     return uneven::make_env({{"A", 3}, {"B", 7, true}}, std::make_shared<uneven::DecodeLog>(), 10);
   };
-  auto run = [&](const std::string& dir) {
-    TrainOptions t;
-    t.iterations = 3;
-    t.seed = 5;
-    t.show_progress = false;
-    t.policies.add("p", phantom::agents_of_type<uneven::Mortal>());
-    t.policies_to_train = {"p"};
-    t.num_workers = 3;
-    t.results_dir = dir;
-    return t;
-  };
+  TrainOptions run;
+  run.iterations = 3;
+  run.seed = 5;
+  run.show_progress = false;
+  run.policies.add("p", phantom::agents_of_type<uneven::Mortal>());
+  run.policies_to_train = {"p"};
+  run.num_workers = 3;
   phantom::PpoOptions o = small_ppo();
   o.steps_per_env = 12;
   o.reward_scale = 1.0f;
-  TrainingResults local;
-  if (comm.rank() == 0) local = phantom::PpoTrainer(o).train(make, {}, run(tmp.file("local")));
-  phantom::PpoTrainer trainer(o);
-  std::optional<TrainingResults> ranks =
-      phantom::mpi::train_over_ranks(comm, trainer, make, {}, run(tmp.file("ranks")));
-  expect_same_run(
-      comm, local, ranks, 3,
+  expect_same_as_in_process<phantom::PpoTrainer>(
+      comm, o, make, run, tmp.file("uneven"),
       [](const TrainingResults& r) { return test_support::ppo_weights(r, "p"); },
       "uneven episodes");
 }
