@@ -103,7 +103,7 @@ FUZZ_FINDINGS_FATAL ?= 1
 fuzz:
 	$(CONFIGURE) -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
 	  -DPHANTOM_BUILD_FUZZ=ON -DPHANTOM_BUILD_TESTS=OFF -DPHANTOM_BUILD_EXAMPLES=OFF
-	$(CMAKE) --build build-fuzz -j $(JOBS)
+	$(CMAKE) --build build-fuzz -j $(JOBS) --target fuzz_targets
 	FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_FINDINGS_FATAL=$(FUZZ_FINDINGS_FATAL) \
 	  tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
