@@ -8,7 +8,8 @@
 // 4-64-64-3 MLP. GFLOPS counts 2*M*N*K flops per product.
 //
 // BM_FmaPeak/<isa> is the ceiling those GFLOPS figures are quoted against: one core's multiply-add
-// throughput (16 independent register accumulators, so neither latency nor memory limits it).
+// throughput (fma_peak.hpp: 16 independent register accumulators, so neither latency nor memory
+// limits it).
 // BM_SgemmPeakShare/M/K/N times a product and that peak alternately and reports the share reached.
 // BM_FmaChain/<isa>/64 is the other bound: 64 dependent multiply-adds, the latency floor of any
 // product with k = 64 that keeps each output's summation order (batch-1 products are close to it).
@@ -19,6 +20,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "common/fma_peak.hpp"
 #include "nn/kernels/kernels.hpp"
 #include "nn/thread_pool.hpp"
 
@@ -200,52 +202,9 @@ BENCHMARK(BM_SgemmMlpInfer);
 // ---------------------------------------------------------------------------------------------
 #if defined(PH_BENCH_X86)
 
-// The loops below are compiled for AVX2 / AVX-512 through function attributes (this file is built
-// for the baseline target) and only called after the CPU said it has them. Each accumulator
-// becomes acc * x + y, which converges to y / (1 - x) = 1 (never denormal, never overflowing),
-// and the accumulators are summed into the result, so the compiler cannot drop any of them; the
-// functions are not inlined and start from an opaque seed, so nothing is folded at compile time.
-constexpr int kAccumulators = 16;  // enough independent chains to cover latency x ports
-
-// The lanes of a register, summed through memory (GCC 12 warns inside _mm512_reduce_add_ps).
-float lane_sum(const float* lanes, int count) {
-  float total = 0.0f;
-  for (int i = 0; i < count; ++i) total += lanes[i];
-  return total;
-}
-
-__attribute__((target("avx512f,fma"), noinline)) float fma_loop_zmm(std::int64_t steps,
-                                                                    float seed) {
-  __m512 acc[kAccumulators];
-  for (int r = 0; r < kAccumulators; ++r) acc[r] = _mm512_set1_ps(seed + 0.01f * r);
-  const __m512 x = _mm512_set1_ps(0.999f), y = _mm512_set1_ps(0.001f);
-  for (std::int64_t s = 0; s < steps; ++s) {
-#pragma GCC unroll 16
-    for (int r = 0; r < kAccumulators; ++r) acc[r] = _mm512_fmadd_ps(acc[r], x, y);
-  }
-  __m512 total = acc[0];
-  for (int r = 1; r < kAccumulators; ++r) total = _mm512_add_ps(total, acc[r]);
-  float lanes[16];
-  _mm512_storeu_ps(lanes, total);
-  return lane_sum(lanes, 16);
-}
-
-__attribute__((target("avx2,fma"), noinline)) float fma_loop_ymm(std::int64_t steps, float seed) {
-  __m256 acc[kAccumulators];
-  for (int r = 0; r < kAccumulators; ++r) acc[r] = _mm256_set1_ps(seed + 0.01f * r);
-  const __m256 x = _mm256_set1_ps(0.999f), y = _mm256_set1_ps(0.001f);
-  for (std::int64_t s = 0; s < steps; ++s) {
-#pragma GCC unroll 16
-    for (int r = 0; r < kAccumulators; ++r) acc[r] = _mm256_fmadd_ps(acc[r], x, y);
-  }
-  __m256 total = acc[0];
-  for (int r = 1; r < kAccumulators; ++r) total = _mm256_add_ps(total, acc[r]);
-  float lanes[8];
-  _mm256_storeu_ps(lanes, total);
-  return lane_sum(lanes, 8);
-}
-
-// One chain of `steps` dependent FMAs on a 16-lane register (AVX-512) or an 8-lane one (AVX2).
+// One chain of `steps` dependent FMAs on a 16-lane register (AVX-512) or an 8-lane one (AVX2),
+// compiled for its instruction set through a function attribute (this file is built for the
+// baseline target) and called only after fma_peak::cpu_has said the CPU has it.
 __attribute__((target("avx512f,fma"), noinline)) float fma_chain_zmm(std::int64_t steps,
                                                                      float seed) {
   __m512 acc = _mm512_set1_ps(seed);
@@ -264,16 +223,9 @@ __attribute__((target("avx2,fma"), noinline)) float fma_chain_ymm(std::int64_t s
   return lanes[0];
 }
 
-bool has_avx512() {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-}
-bool has_avx2() {
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
 // GFLOPS = 2 flops x lanes x accumulators x steps per iteration.
 void BM_FmaPeak(benchmark::State& state, bool zmm) {
-  if (!(zmm ? has_avx512() : has_avx2())) {
+  if (!fma_peak::cpu_has(zmm)) {
     state.SkipWithError(zmm ? "this CPU has no AVX-512" : "this CPU has no AVX2+FMA");
     return;
   }
@@ -281,18 +233,18 @@ void BM_FmaPeak(benchmark::State& state, bool zmm) {
   float seed = 0.5f;
   for (auto _ : state) {
     benchmark::DoNotOptimize(seed);  // opaque inputs: the loop cannot be evaluated at compile time
-    float r = zmm ? fma_loop_zmm(kSteps, seed) : fma_loop_ymm(kSteps, seed);
+    float r = fma_peak::run(zmm, kSteps, seed);
     benchmark::DoNotOptimize(r);
   }
   const int lanes = zmm ? 16 : 8;
-  set_flops(state, 2.0 * lanes * kAccumulators * kSteps);
+  set_flops(state, 2.0 * lanes * fma_peak::kAccumulators * kSteps);
 }
 BENCHMARK_CAPTURE(BM_FmaPeak, avx512, true);
 BENCHMARK_CAPTURE(BM_FmaPeak, avx2, false);
 
 // Time per iteration = state.range(0) FMA latencies; ns_per_fma is one latency.
 void BM_FmaChain(benchmark::State& state, bool zmm) {
-  if (!(zmm ? has_avx512() : has_avx2())) {
+  if (!fma_peak::cpu_has(zmm)) {
     state.SkipWithError(zmm ? "this CPU has no AVX-512" : "this CPU has no AVX2+FMA");
     return;
   }
@@ -329,8 +281,7 @@ void BM_SgemmPeakShare(benchmark::State& state) {
   Matrix a(static_cast<std::size_t>(m) * k, 1.0f), b(static_cast<std::size_t>(k) * n, 2.0f),
       c(static_cast<std::size_t>(m) * n, 3.0f);
   const double flops = 2.0 * m * n * k;
-  const std::int64_t steps =
-      static_cast<std::int64_t>(flops / (2.0 * (zmm ? 16 : 8) * kAccumulators)) + 1;
+  const std::int64_t steps = fma_peak::steps_for(flops, zmm);
   double gemm_seconds = 0, peak_seconds = 0;
   float seed = 0.5f;
   bool gemm_first = true;
@@ -342,7 +293,7 @@ void BM_SgemmPeakShare(benchmark::State& state) {
         benchmark::ClobberMemory();
       } else {
         benchmark::DoNotOptimize(seed);
-        float r = zmm ? fma_loop_zmm(steps, seed) : fma_loop_ymm(steps, seed);
+        float r = fma_peak::run(zmm, steps, seed);
         benchmark::DoNotOptimize(r);
       }
       const double s =

@@ -6,12 +6,18 @@
 //   BM_MlpInfer1Chained          the same, each input waiting for the previous output: consecutive
 //                                calls cannot overlap, so this is the latency of one inference
 //   BM_MlpInfer1WithOps          the same through the autograd ops under NoGradGuard
+//   BM_MlpTrainStepFloor/<net>/<batch>
+//                                a train step beside its floor, timed alternately (see below)
 // Single-threaded unless PHANTOM_NUM_THREADS is set.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <vector>
 
+#include "common/alternate_timing.hpp"
+#include "common/floor_work.hpp"
+#include "common/fma_peak.hpp"
 #include "nn/kernels/kernels.hpp"
 #include "nn/thread_pool.hpp"
 #include "workloads/mlp_step.hpp"
@@ -84,5 +90,35 @@ void BM_MlpInfer1WithOps(benchmark::State& state) {
   report(state, 1);
 }
 BENCHMARK(BM_MlpInfer1WithOps)->Unit(benchmark::kNanosecond);
+
+// A train step beside its floor (common/floor_work.hpp: the step's multiply-adds at the FMA
+// peak, tanh and its derivative on every hidden output, one Adam update), timed alternately
+// (common/alternate_timing.hpp). floor_share = floor time / step time: 1 would be a step with no
+// overhead left; step_us and floor_us are CPU microseconds per call.
+void BM_MlpTrainStepFloor(benchmark::State& state, std::vector<int64_t> sizes) {
+  configure();
+  const nn::kernels::Isa isa = nn::kernels::active_isa();
+  const bool zmm = isa == nn::kernels::Isa::avx512;
+  if ((!zmm && isa != nn::kernels::Isa::avx2) || !fma_peak::cpu_has(zmm)) {
+    state.SkipWithError("the active SIMD path is scalar: no FMA peak to compare with");
+    return;
+  }
+  const int64_t batch = state.range(0);
+  workloads::MlpStep w(sizes, batch, 1);
+  floor_work::FloorWork floor(zmm);
+  floor.add_pass(sizes, batch, /*backward=*/true);
+  floor.add_adam(sizes, 1);
+  bench_timing::compare_alternately(
+      state, [&] { benchmark::DoNotOptimize(w.step()); }, [&] { floor.run(); },
+      bench_timing::CallUnit::microseconds, {"step", "floor", "floor_share"});
+  state.SetLabel(nn::kernels::isa_name(isa));
+}
+BENCHMARK_CAPTURE(BM_MlpTrainStepFloor, reference, std::vector<int64_t>{4, 64, 64, 3})
+    ->Arg(64)
+    ->Arg(2048)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_MlpTrainStepFloor, wide, std::vector<int64_t>{32, 256, 256, 8})
+    ->Arg(2048)
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

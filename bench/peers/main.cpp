@@ -1,6 +1,6 @@
 // peer_bench: phantom-cpp's numeric core against the peer libraries found at configure time
 // (Eigen, OpenBLAS, libtorch), each comparison timed alternately in one benchmark
-// (alternate_timing.hpp). Everything runs on one thread.
+// (bench/common/alternate_timing.hpp). Everything runs on one thread.
 //
 // Start-up runs every peer's check that it computes what we compute, and refuses to benchmark
 // if one does not. `peer_bench --check_only` stops after the checks (the peer_bench_agreement

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "alternate_timing.hpp"
+#include "common/alternate_timing.hpp"
 #include "net_snapshot.hpp"
 
 namespace peers {
@@ -23,18 +23,18 @@ template <class PeerMlp>
 void compare_train_step(benchmark::State& state, std::vector<int64_t> sizes) {
   workloads::MlpStep ours(sizes, state.range(0), kSeed);
   PeerMlp peer(snapshot(ours));
-  compare_alternately(
+  bench_timing::compare_alternately(
       state, [&] { benchmark::DoNotOptimize(ours.step()); },
-      [&] { benchmark::DoNotOptimize(peer.step()); }, CallUnit::microseconds);
+      [&] { benchmark::DoNotOptimize(peer.step()); }, bench_timing::CallUnit::microseconds);
 }
 
 template <class PeerMlp>
 void compare_infer_one(benchmark::State& state) {
   workloads::MlpStep ours(train_step_sizes(), 1, kSeed);
   PeerMlp peer(snapshot(ours));
-  compare_alternately(
+  bench_timing::compare_alternately(
       state, [&] { benchmark::DoNotOptimize(ours.infer_one()); },
-      [&] { benchmark::DoNotOptimize(peer.infer_one()); }, CallUnit::nanoseconds);
+      [&] { benchmark::DoNotOptimize(peer.infer_one()); }, bench_timing::CallUnit::nanoseconds);
 }
 
 /// The start-up check of a network peer: both nets' losses over kCheckSteps steps, and the

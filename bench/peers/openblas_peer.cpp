@@ -15,7 +15,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "alternate_timing.hpp"
+#include "common/alternate_timing.hpp"
 #include "nn/kernels/kernels.hpp"
 #include "peer_registry.hpp"
 
@@ -61,9 +61,9 @@ void sgemm(benchmark::State& state) {
   Operands op({static_cast<int>(state.range(0)), static_cast<int>(state.range(1)),
                static_cast<int>(state.range(2))});
   const bool big = op.shape.m * int64_t(op.shape.n) * op.shape.k >= (int64_t(1) << 24);
-  peers::compare_alternately(
+  bench_timing::compare_alternately(
       state, [&] { op.run_ours(); }, [&] { op.run_peer(); },
-      big ? peers::CallUnit::microseconds : peers::CallUnit::nanoseconds);
+      big ? bench_timing::CallUnit::microseconds : bench_timing::CallUnit::nanoseconds);
 }
 
 // The two products agree within float rounding. Each output is a sum of k products of values

@@ -1,4 +1,5 @@
-// The one timing rule of peer_bench: our implementation and the peer's are timed alternately
+// The timing rule for any benchmark that quotes a ratio (ours against a peer library in
+// peer_bench, a train step against its floor in nn_bench): the two sides are timed alternately
 // inside every benchmark iteration (who goes first alternates too), so the VM's speed drift,
 // which can be 2x from one minute to the next, hits both sides alike and cancels in the ratio.
 //
@@ -14,11 +15,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
-namespace peers {
+namespace bench_timing {
 
 /// The unit of the per-call counters: "ours_us"/"peer_us" or "ours_ns"/"peer_ns".
 enum class CallUnit { microseconds, nanoseconds };
+
+/// The counter names of the two sides and of their ratio (the peer's time over ours):
+/// <ours>_us, <peer>_us, <ratio> and <ratio>_wall.
+struct SideNames {
+  const char* ours = "ours";
+  const char* peer = "peer";
+  const char* ratio = "speedup";
+};
 
 namespace detail {
 
@@ -55,9 +65,10 @@ int64_t calls_per_block(Ours& ours, Peer& peer) {
 /// timed with its own data in the caches, as in a loop of training steps, not just after the
 /// other side evicted it. Reports per-call CPU times (ours_*, peer_*), speedup = the peer's total
 /// CPU time over ours (above 1: we are faster) and speedup_wall, the same in wall-clock time,
-/// summed over all iterations.
+/// summed over all iterations; `names` renames these counters.
 template <class Ours, class Peer>
-void compare_alternately(benchmark::State& state, Ours&& ours, Peer&& peer, CallUnit unit) {
+void compare_alternately(benchmark::State& state, Ours&& ours, Peer&& peer, CallUnit unit,
+                         const SideNames& names = {}) {
   const int64_t calls = detail::calls_per_block(ours, peer);
   detail::Instant ours_total{0, 0}, peer_total{0, 0};
   bool ours_first = true;
@@ -79,11 +90,12 @@ void compare_alternately(benchmark::State& state, Ours&& ours, Peer&& peer, Call
   const double total_calls = static_cast<double>(state.iterations()) * static_cast<double>(calls);
   const bool us = unit == CallUnit::microseconds;
   const double scale = (us ? 1e6 : 1e9) / std::max(total_calls, 1.0);
-  state.counters[us ? "ours_us" : "ours_ns"] = ours_total.cpu * scale;
-  state.counters[us ? "peer_us" : "peer_ns"] = peer_total.cpu * scale;
-  state.counters["speedup"] = peer_total.cpu / ours_total.cpu;
-  state.counters["speedup_wall"] = peer_total.wall / ours_total.wall;
+  const std::string suffix = us ? "_us" : "_ns", ratio = names.ratio;
+  state.counters[names.ours + suffix] = ours_total.cpu * scale;
+  state.counters[names.peer + suffix] = peer_total.cpu * scale;
+  state.counters[ratio] = peer_total.cpu / ours_total.cpu;
+  state.counters[ratio + "_wall"] = peer_total.wall / ours_total.wall;
   state.counters["calls_per_block"] = static_cast<double>(calls);
 }
 
-}  // namespace peers
+}  // namespace bench_timing
