@@ -6,7 +6,7 @@
 // Blocks are timed in this thread's CPU time: on a shared machine a block that another program
 // preempts is not charged the milliseconds it waited. Every side runs on the calling thread
 // (one thread each), so that time holds all their work; the wall-clock ratio is reported beside
-// it (speedup_wall) as the check that nothing ran elsewhere.
+// it (speedup_wall, or <ratio>_wall) as the check that nothing ran elsewhere.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -19,7 +19,7 @@
 
 namespace bench_timing {
 
-/// The unit of the per-call counters: "ours_us"/"peer_us" or "ours_ns"/"peer_ns".
+/// The unit of the per-call counters: <side>_us or <side>_ns (SideNames).
 enum class CallUnit { microseconds, nanoseconds };
 
 /// The counter names of the two sides and of their ratio (the peer's time over ours):

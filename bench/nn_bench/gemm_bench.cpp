@@ -8,7 +8,7 @@
 // 4-64-64-3 MLP. GFLOPS counts 2*M*N*K flops per product.
 //
 // BM_FmaPeak/<isa> is the ceiling those GFLOPS figures are quoted against: one core's multiply-add
-// throughput (fma_peak.hpp: 16 independent register accumulators, so neither latency nor memory
+// throughput (fma_peak.hpp: independent register accumulators, so neither latency nor memory
 // limits it).
 // BM_SgemmPeakShare/M/K/N times a product and that peak alternately and reports the share reached.
 // BM_FmaChain/<isa>/64 is the other bound: 64 dependent multiply-adds, the latency floor of any
@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
 #include "common/fma_peak.hpp"
@@ -237,7 +238,7 @@ void BM_FmaPeak(benchmark::State& state, bool zmm) {
     benchmark::DoNotOptimize(r);
   }
   const int lanes = zmm ? 16 : 8;
-  set_flops(state, 2.0 * lanes * fma_peak::kAccumulators * kSteps);
+  set_flops(state, 2.0 * lanes * fma_peak::accumulators(zmm) * kSteps);
 }
 BENCHMARK_CAPTURE(BM_FmaPeak, avx512, true);
 BENCHMARK_CAPTURE(BM_FmaPeak, avx2, false);
@@ -269,12 +270,9 @@ BENCHMARK_CAPTURE(BM_FmaChain, avx2, false)->Arg(64);
 // register width of the active SIMD path.
 void BM_SgemmPeakShare(benchmark::State& state) {
   SingleThreadScope single_thread;
-  const nn::kernels::Isa isa = nn::kernels::active_isa();
-  const bool zmm = isa == nn::kernels::Isa::avx512;
-  if (!zmm && isa != nn::kernels::Isa::avx2) {
-    state.SkipWithError("the active SIMD path is scalar");
-    return;
-  }
+  const std::optional<bool> width = fma_peak::active_width_or_skip(state);
+  if (!width) return;
+  const bool zmm = *width;
   const int m = static_cast<int>(state.range(0));
   const int k = static_cast<int>(state.range(1));
   const int n = static_cast<int>(state.range(2));
@@ -304,7 +302,7 @@ void BM_SgemmPeakShare(benchmark::State& state) {
   }
   state.counters["peak_share"] = peak_seconds / gemm_seconds;
   set_flops(state, flops);
-  state.SetLabel(nn::kernels::isa_name(isa));
+  state.SetLabel(nn::kernels::isa_name(nn::kernels::active_isa()));
 }
 BENCHMARK(BM_SgemmPeakShare)
     ->Args({1024, 1024, 1024})

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
 #include "common/alternate_timing.hpp"
@@ -97,12 +98,9 @@ BENCHMARK(BM_MlpInfer1WithOps)->Unit(benchmark::kNanosecond);
 // overhead left; step_us and floor_us are CPU microseconds per call.
 void BM_MlpTrainStepFloor(benchmark::State& state, std::vector<int64_t> sizes) {
   configure();
-  const nn::kernels::Isa isa = nn::kernels::active_isa();
-  const bool zmm = isa == nn::kernels::Isa::avx512;
-  if ((!zmm && isa != nn::kernels::Isa::avx2) || !fma_peak::cpu_has(zmm)) {
-    state.SkipWithError("the active SIMD path is scalar: no FMA peak to compare with");
-    return;
-  }
+  const std::optional<bool> width = fma_peak::active_width_or_skip(state);
+  if (!width) return;
+  const bool zmm = *width;
   const int64_t batch = state.range(0);
   workloads::MlpStep w(sizes, batch, 1);
   floor_work::FloorWork floor(zmm);
@@ -111,7 +109,7 @@ void BM_MlpTrainStepFloor(benchmark::State& state, std::vector<int64_t> sizes) {
   bench_timing::compare_alternately(
       state, [&] { benchmark::DoNotOptimize(w.step()); }, [&] { floor.run(); },
       bench_timing::CallUnit::microseconds, {"step", "floor", "floor_share"});
-  state.SetLabel(nn::kernels::isa_name(isa));
+  state.SetLabel(nn::kernels::isa_name(nn::kernels::active_isa()));
 }
 BENCHMARK_CAPTURE(BM_MlpTrainStepFloor, reference, std::vector<int64_t>{4, 64, 64, 3})
     ->Arg(64)

@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "cartpole.hpp"
@@ -51,12 +52,9 @@ BENCHMARK(BM_PpoIteration)->Unit(benchmark::kMillisecond);
 // the critic per env step), epochs x (a forward and backward pass of both per row), an Adam
 // update of both per minibatch, and cartpole_step once per env step.
 void BM_PpoIterationFloor(benchmark::State& state) {
-  const nn::kernels::Isa isa = nn::kernels::active_isa();
-  const bool zmm = isa == nn::kernels::Isa::avx512;
-  if ((!zmm && isa != nn::kernels::Isa::avx2) || !fma_peak::cpu_has(zmm)) {
-    state.SkipWithError("the active SIMD path is scalar: no FMA peak to compare with");
-    return;
-  }
+  const std::optional<bool> width = fma_peak::active_width_or_skip(state);
+  if (!width) return;
+  const bool zmm = *width;
   CartPolePpo ppo = make_cartpole_ppo();
   phantom::IterationStats stats;
   ppo.iterate(stats);  // warm-up: buffers grow
@@ -83,7 +81,7 @@ void BM_PpoIterationFloor(benchmark::State& state) {
   bench_timing::compare_alternately(state, [&] { ppo.iterate(stats); }, floor_iteration,
                                     bench_timing::CallUnit::microseconds,
                                     {"iteration", "floor", "floor_share"});
-  state.SetLabel(nn::kernels::isa_name(isa));
+  state.SetLabel(nn::kernels::isa_name(nn::kernels::active_isa()));
 }
 BENCHMARK(BM_PpoIterationFloor)->Unit(benchmark::kMillisecond);
 
