@@ -1,11 +1,11 @@
 // One core's multiply-add ceiling, shared by the benchmarks that quote a share of it
-// (BM_FmaPeak, BM_SgemmPeakShare, BM_MlpTrainStepFloor).
+// (BM_FmaPeak, BM_SgemmPeakShare, BM_MlpTrainStepFloor, BM_PpoIterationFloor).
 //
 // fma_peak::run performs steps x accumulators(zmm) independent FMAs on 16-lane (zmm) or 8-lane
 // (ymm) registers: enough independent chains to cover the FMA latency times the FMA ports, and
 // few enough to stay in registers beside the two constant operands, so neither latency nor
 // memory limits it. (With 16 accumulators on AVX2's 16 ymm registers the compiler spilled three
-// of them, and their chains through the stack held the loop to a third of the peak.)
+// of them, and their chains through the stack held the loop to about 60% of the peak.)
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -16,7 +16,7 @@
 namespace fma_peak {
 
 /// Independent accumulators of the loop: 16 of AVX-512's 32 zmm registers, 12 of AVX2's 16 ymm
-/// registers (either covers an FMA latency of 4 cycles on 2 ports twice over).
+/// registers (an FMA latency of 4 cycles on 2 ports needs 8 in flight).
 constexpr int accumulators(bool zmm) {
   return zmm ? 16 : 12;
 }
