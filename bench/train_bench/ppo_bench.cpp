@@ -17,6 +17,7 @@
 #include "common/floor_work.hpp"
 #include "common/fma_peak.hpp"
 #include "nn/kernels/kernels.hpp"
+#include "phantom/space.hpp"
 #include "trainers/ppo/ppo_trainer.hpp"
 #include "workloads/stepped_trainer.hpp"
 
@@ -60,9 +61,13 @@ void BM_PpoIterationFloor(benchmark::State& state) {
   ppo.iterate(stats);  // warm-up: buffers grow
   const phantom::PpoOptions options;
   const int64_t rows = int64_t{options.num_envs} * options.steps_per_env;
+  // The towers' sizes from CartPole's spaces: its observation in, the actor's logits (one per
+  // action) and the critic's value out.
+  const int64_t observation = cartpole::observation_space()->flat_size();
+  const auto& actions = dynamic_cast<const phantom::DiscreteSpace&>(*cartpole::action_space());
   floor_work::FloorWork floor(zmm);
-  for (int64_t outputs : {int64_t{2}, int64_t{1}}) {  // the actor's 2 logits, the critic's value
-    std::vector<int64_t> sizes = {4};                 // CartPole's observation
+  for (int64_t outputs : {actions.n(), int64_t{1}}) {
+    std::vector<int64_t> sizes = {observation};
     sizes.insert(sizes.end(), options.network.hidden.begin(), options.network.hidden.end());
     sizes.push_back(outputs);
     floor.add_pass(sizes, rows, /*backward=*/false);
